@@ -1,0 +1,117 @@
+#include "net/socket.h"
+
+#include <gtest/gtest.h>
+#include <poll.h>
+
+#include <cstdint>
+#include <thread>
+
+#include "glog/logging.h"
+#include "testing/status_matchers.h"
+
+namespace rsockd::net {
+namespace {
+
+using ::rsockd::testing::IsOk;
+using ::rsockd::testing::StatusIs;
+using ::testing::HasSubstr;
+
+const IpAddress kLoopback = *IpAddress::Parse("127.0.0.1");
+
+struct ConnectedPair {
+  Socket client;
+  Socket server;
+};
+
+ConnectedPair MakePair() {
+  absl::StatusOr<Socket> listener = Socket::Listen(SocketAddress(kLoopback, 0), 4);
+  CHECK(listener.status().ok()) << listener.status();
+  SocketAddress bound = *listener->LocalAddress();
+  absl::StatusOr<Socket> client =
+      Socket::Connect(bound, std::nullopt, Deadline::In(absl::Seconds(5)));
+  CHECK(client.status().ok()) << client.status();
+  const absl::Status ready =
+      Deadline::In(absl::Seconds(5)).Wait(listener->fd(), POLLIN);
+  CHECK(ready.ok()) << ready;
+  absl::StatusOr<Socket> server = listener->Accept(nullptr);
+  CHECK(server.status().ok()) << server.status();
+  return {*std::move(client), *std::move(server)};
+}
+
+TEST(SocketTest, ListenOnPortZeroPicksAPort) {
+  ASSERT_OK_AND_ASSIGN(Socket listener,
+                       Socket::Listen(SocketAddress(kLoopback, 0), 4));
+  ASSERT_OK_AND_ASSIGN(SocketAddress bound, listener.LocalAddress());
+  EXPECT_NE(bound.port(), 0);
+  EXPECT_EQ(bound.ip(), kLoopback);
+}
+
+TEST(SocketTest, TransfersBytesBothWays) {
+  ConnectedPair pair = MakePair();
+  const Deadline deadline = Deadline::In(absl::Seconds(5));
+  ASSERT_THAT(pair.client.WriteAll("hello", deadline), IsOk());
+  uint8_t buffer[16];
+  ASSERT_OK_AND_ASSIGN(size_t n, pair.server.ReadSome(absl::MakeSpan(buffer), deadline));
+  EXPECT_EQ(absl::string_view(reinterpret_cast<char*>(buffer), n), "hello");
+  pair.server.ShutdownWrite();
+  ASSERT_OK_AND_ASSIGN(n, pair.client.ReadSome(absl::MakeSpan(buffer), deadline));
+  EXPECT_EQ(n, 0u) << "half-close reads as EOF";
+}
+
+TEST(SocketTest, ReadTimesOutAtDeadline) {
+  ConnectedPair pair = MakePair();
+  uint8_t buffer[4];
+  EXPECT_THAT(pair.server.ReadSome(absl::MakeSpan(buffer),
+                                   Deadline::In(absl::Milliseconds(50))),
+              StatusIs(absl::StatusCode::kDeadlineExceeded, HasSubstr("timed out")));
+}
+
+TEST(SocketTest, StopSignalCancelsAWait) {
+  ConnectedPair pair = MakePair();
+  StopSignal stop;
+  EXPECT_FALSE(stop.notified());
+  std::thread notifier([&stop] { stop.Notify(); });
+  uint8_t buffer[4];
+  EXPECT_THAT(pair.server.ReadSome(absl::MakeSpan(buffer),
+                                   Deadline::In(absl::Seconds(30), &stop)),
+              StatusIs(absl::StatusCode::kCancelled, HasSubstr("stopping")));
+  notifier.join();
+  EXPECT_TRUE(stop.notified());
+}
+
+TEST(SocketTest, ConnectToClosedPortIsUnavailable) {
+  SocketAddress closed;
+  {
+    ASSERT_OK_AND_ASSIGN(Socket listener,
+                         Socket::Listen(SocketAddress(kLoopback, 0), 4));
+    ASSERT_OK_AND_ASSIGN(closed, listener.LocalAddress());
+  }
+  EXPECT_THAT(Socket::Connect(closed, std::nullopt, Deadline::In(absl::Seconds(5))),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("connect() to 127.0.0.1")));
+}
+
+TEST(SocketTest, ConnectFromChosenSourceAddress) {
+  ASSERT_OK_AND_ASSIGN(Socket listener,
+                       Socket::Listen(SocketAddress(kLoopback, 0), 4));
+  ASSERT_OK_AND_ASSIGN(SocketAddress bound, listener.LocalAddress());
+  const IpAddress source = *IpAddress::Parse("127.0.0.2");
+  ASSERT_OK_AND_ASSIGN(Socket client,
+                       Socket::Connect(bound, source, Deadline::In(absl::Seconds(5))));
+  ASSERT_THAT(Deadline::In(absl::Seconds(5)).Wait(listener.fd(), POLLIN), IsOk());
+  SocketAddress peer;
+  ASSERT_OK_AND_ASSIGN(Socket server, listener.Accept(&peer));
+  EXPECT_EQ(peer.ip(), source);
+}
+
+TEST(SocketTest, MoveTransfersOwnership) {
+  ConnectedPair pair = MakePair();
+  const int fd = pair.client.fd();
+  Socket moved = std::move(pair.client);
+  EXPECT_FALSE(pair.client.valid());
+  EXPECT_EQ(moved.fd(), fd);
+  moved.Close();
+  EXPECT_FALSE(moved.valid());
+}
+
+}  // namespace
+}  // namespace rsockd::net
