@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <thread>
 
-#include "glog/logging.h"
+#include "testing/loopback.h"
 #include "testing/status_matchers.h"
 
 namespace rsockd::net {
@@ -18,25 +18,8 @@ using ::testing::HasSubstr;
 
 const IpAddress kLoopback = *IpAddress::Parse("127.0.0.1");
 
-struct ConnectedPair {
-  Socket client;
-  Socket server;
-};
-
-ConnectedPair MakePair() {
-  absl::StatusOr<Socket> listener = Socket::Listen(SocketAddress(kLoopback, 0), 4);
-  CHECK(listener.status().ok()) << listener.status();
-  SocketAddress bound = *listener->LocalAddress();
-  absl::StatusOr<Socket> client =
-      Socket::Connect(bound, std::nullopt, Deadline::In(absl::Seconds(5)));
-  CHECK(client.status().ok()) << client.status();
-  const absl::Status ready =
-      Deadline::In(absl::Seconds(5)).Wait(listener->fd(), POLLIN);
-  CHECK(ready.ok()) << ready;
-  absl::StatusOr<Socket> server = listener->Accept(nullptr);
-  CHECK(server.status().ok()) << server.status();
-  return {*std::move(client), *std::move(server)};
-}
+using ::rsockd::testing::LoopbackPair;
+using ::rsockd::testing::MakeLoopbackPair;
 
 TEST(SocketTest, ListenOnPortZeroPicksAPort) {
   ASSERT_OK_AND_ASSIGN(Socket listener,
@@ -47,32 +30,32 @@ TEST(SocketTest, ListenOnPortZeroPicksAPort) {
 }
 
 TEST(SocketTest, TransfersBytesBothWays) {
-  ConnectedPair pair = MakePair();
+  ASSERT_OK_AND_ASSIGN(LoopbackPair pair, MakeLoopbackPair());
   const Deadline deadline = Deadline::In(absl::Seconds(5));
-  ASSERT_THAT(pair.client.WriteAll("hello", deadline), IsOk());
+  ASSERT_THAT(pair.connected.WriteAll("hello", deadline), IsOk());
   uint8_t buffer[16];
-  ASSERT_OK_AND_ASSIGN(size_t n, pair.server.ReadSome(absl::MakeSpan(buffer), deadline));
+  ASSERT_OK_AND_ASSIGN(size_t n, pair.accepted.ReadSome(absl::MakeSpan(buffer), deadline));
   EXPECT_EQ(absl::string_view(reinterpret_cast<char*>(buffer), n), "hello");
-  pair.server.ShutdownWrite();
-  ASSERT_OK_AND_ASSIGN(n, pair.client.ReadSome(absl::MakeSpan(buffer), deadline));
+  pair.accepted.ShutdownWrite();
+  ASSERT_OK_AND_ASSIGN(n, pair.connected.ReadSome(absl::MakeSpan(buffer), deadline));
   EXPECT_EQ(n, 0u) << "half-close reads as EOF";
 }
 
 TEST(SocketTest, ReadTimesOutAtDeadline) {
-  ConnectedPair pair = MakePair();
+  ASSERT_OK_AND_ASSIGN(LoopbackPair pair, MakeLoopbackPair());
   uint8_t buffer[4];
-  EXPECT_THAT(pair.server.ReadSome(absl::MakeSpan(buffer),
+  EXPECT_THAT(pair.accepted.ReadSome(absl::MakeSpan(buffer),
                                    Deadline::In(absl::Milliseconds(50))),
               StatusIs(absl::StatusCode::kDeadlineExceeded, HasSubstr("timed out")));
 }
 
 TEST(SocketTest, StopSignalCancelsAWait) {
-  ConnectedPair pair = MakePair();
+  ASSERT_OK_AND_ASSIGN(LoopbackPair pair, MakeLoopbackPair());
   StopSignal stop;
   EXPECT_FALSE(stop.notified());
   std::thread notifier([&stop] { stop.Notify(); });
   uint8_t buffer[4];
-  EXPECT_THAT(pair.server.ReadSome(absl::MakeSpan(buffer),
+  EXPECT_THAT(pair.accepted.ReadSome(absl::MakeSpan(buffer),
                                    Deadline::In(absl::Seconds(30), &stop)),
               StatusIs(absl::StatusCode::kCancelled, HasSubstr("stopping")));
   notifier.join();
@@ -104,10 +87,10 @@ TEST(SocketTest, ConnectFromChosenSourceAddress) {
 }
 
 TEST(SocketTest, MoveTransfersOwnership) {
-  ConnectedPair pair = MakePair();
-  const int fd = pair.client.fd();
-  Socket moved = std::move(pair.client);
-  EXPECT_FALSE(pair.client.valid());
+  ASSERT_OK_AND_ASSIGN(LoopbackPair pair, MakeLoopbackPair());
+  const int fd = pair.connected.fd();
+  Socket moved = std::move(pair.connected);
+  EXPECT_FALSE(pair.connected.valid());
   EXPECT_EQ(moved.fd(), fd);
   moved.Close();
   EXPECT_FALSE(moved.valid());

@@ -1,0 +1,63 @@
+// This file defines `Relay`, which copies bytes between a client and its
+// destination until both directions have ended.
+//
+// Two threads, one per direction: the caller's thread carries
+// destination → client, a new thread carries client → destination. Each copies
+// until end of file on its source, then propagates the half-close with
+// shutdown(SHUT_WR) on its sink, so a client that half-closes still receives
+// the whole answer and no byte is lost either way.
+//
+// On Linux the bytes move with splice(2) through a pipe borrowed from a
+// `PipePool` only while data flows; where splice is unsupported for the pair
+// of descriptors (EINVAL) or turned off, the direction falls back to
+// read/write through a small buffer.
+//
+// A direction that fails (reset, broken pipe) ends the whole relay: both
+// sockets are shut down so the other thread wakes. So do the idle timeout (no
+// byte in either direction for `idle_timeout`) and the StopSignal.
+
+#ifndef RSOCKD_NET_RELAY_H_
+#define RSOCKD_NET_RELAY_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "net/deadline.h"
+#include "net/pipe_pool.h"
+#include "net/socket.h"
+
+namespace rsockd::net {
+
+struct RelayOptions {
+  absl::Duration idle_timeout = absl::Hours(2);
+  bool use_splice = true;
+  // Fires to end the relay early (server stop); may be null.
+  const StopSignal* stop = nullptr;
+  // Stack of the second thread.
+  size_t thread_stack_size = 128 * 1024;
+};
+
+struct RelayResult {
+  uint64_t bytes_from_client = 0;
+  uint64_t bytes_from_target = 0;
+  // OK when the direction ended with EOF; otherwise why it stopped
+  // (DeadlineExceeded for the idle timeout, Cancelled for a stop).
+  absl::Status client_to_target;
+  absl::Status target_to_client;
+
+  // The first failure of the two, or OK.
+  absl::Status status() const {
+    return client_to_target.ok() ? target_to_client : client_to_target;
+  }
+};
+
+// Relays until both directions end. Both sockets must be connected and
+// non-blocking; they stay open (the caller closes them).
+RelayResult Relay(Socket& client, Socket& target, PipePool& pipes,
+                  const RelayOptions& options);
+
+}  // namespace rsockd::net
+
+#endif  // RSOCKD_NET_RELAY_H_

@@ -1,0 +1,200 @@
+#include "net/relay.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "testing/loopback.h"
+#include "testing/status_matchers.h"
+
+namespace rsockd::net {
+namespace {
+
+using ::rsockd::testing::IsOk;
+using ::rsockd::testing::LoopbackPair;
+using ::rsockd::testing::MakeLoopbackPair;
+using ::rsockd::testing::StatusIs;
+using ::testing::HasSubstr;
+
+// The sockets of one relayed session: the client and destination ends the
+// test drives, and the two ends the relay copies between.
+struct Session {
+  Socket client;       // the test's client end
+  Socket relay_client; // relay side facing the client
+  Socket relay_target; // relay side facing the destination
+  Socket target;       // the test's destination end
+};
+
+Session MakeSession() {
+  absl::StatusOr<LoopbackPair> a = MakeLoopbackPair();
+  absl::StatusOr<LoopbackPair> b = MakeLoopbackPair();
+  EXPECT_TRUE(a.ok() && b.ok());
+  return {std::move(a->connected), std::move(a->accepted),
+          std::move(b->connected), std::move(b->accepted)};
+}
+
+std::string Pattern(size_t size, uint8_t seed) {
+  std::string data(size, '\0');
+  uint32_t x = seed * 2654435761u + 1;
+  for (char& c : data) {
+    x = x * 1664525u + 1013904223u;
+    c = static_cast<char>(x >> 24);
+  }
+  return data;
+}
+
+// Reads until end of file (bounded by 30 s).
+absl::StatusOr<std::string> ReadToEof(Socket& socket) {
+  const Deadline deadline = Deadline::In(absl::Seconds(30));
+  std::string data;
+  uint8_t buffer[64 * 1024];
+  for (;;) {
+    absl::StatusOr<size_t> n = socket.ReadSome(absl::MakeSpan(buffer), deadline);
+    if (!n.ok()) return n.status();
+    if (*n == 0) return data;
+    data.append(reinterpret_cast<char*>(buffer), *n);
+  }
+}
+
+class RelayTest : public ::testing::TestWithParam<bool> {
+ protected:
+  RelayOptions Options() {
+    RelayOptions options;
+    options.use_splice = GetParam();
+    return options;
+  }
+  PipePool pipes_{8};
+};
+
+TEST_P(RelayTest, CopiesBothWaysAtOnceIntact) {
+  Session s = MakeSession();
+  const std::string up = Pattern(8 << 20, 1);
+  const std::string down = Pattern(6 << 20, 2);
+  RelayResult result;
+  std::thread relay([&] {
+    result = Relay(s.relay_client, s.relay_target, pipes_, Options());
+  });
+  // Each end writes all, half-closes, and reads to end of file, concurrently.
+  absl::StatusOr<std::string> at_target, at_client;
+  std::thread target_side([&] {
+    EXPECT_THAT(s.target.WriteAll(down, Deadline::In(absl::Seconds(30))), IsOk());
+    s.target.ShutdownWrite();
+  });
+  std::thread target_reader([&] { at_target = ReadToEof(s.target); });
+  EXPECT_THAT(s.client.WriteAll(up, Deadline::In(absl::Seconds(30))), IsOk());
+  s.client.ShutdownWrite();
+  at_client = ReadToEof(s.client);
+  target_side.join();
+  target_reader.join();
+  relay.join();
+  ASSERT_THAT(at_target, IsOk());
+  ASSERT_THAT(at_client, IsOk());
+  EXPECT_TRUE(*at_target == up) << "client → destination bytes differ";
+  EXPECT_TRUE(*at_client == down) << "destination → client bytes differ";
+  EXPECT_EQ(result.bytes_from_client, up.size());
+  EXPECT_EQ(result.bytes_from_target, down.size());
+  EXPECT_THAT(result.status(), IsOk());
+}
+
+TEST_P(RelayTest, HalfCloseStillDeliversTheAnswer) {
+  Session s = MakeSession();
+  RelayResult result;
+  std::thread relay([&] {
+    result = Relay(s.relay_client, s.relay_target, pipes_, Options());
+  });
+  ASSERT_THAT(s.client.WriteAll("question", Deadline::In(absl::Seconds(10))), IsOk());
+  s.client.ShutdownWrite();
+  // The destination sees the whole question, then end of file...
+  ASSERT_OK_AND_ASSIGN(std::string question, ReadToEof(s.target));
+  EXPECT_EQ(question, "question");
+  // ...and only then answers; the half-closed client still gets it all.
+  const std::string answer = Pattern(1 << 20, 3);
+  ASSERT_THAT(s.target.WriteAll(answer, Deadline::In(absl::Seconds(10))), IsOk());
+  s.target.ShutdownWrite();
+  ASSERT_OK_AND_ASSIGN(std::string received, ReadToEof(s.client));
+  EXPECT_TRUE(received == answer);
+  relay.join();
+  EXPECT_EQ(result.bytes_from_client, 8u);
+  EXPECT_EQ(result.bytes_from_target, answer.size());
+}
+
+TEST_P(RelayTest, EndsAfterIdleTimeout) {
+  Session s = MakeSession();
+  RelayOptions options = Options();
+  options.idle_timeout = absl::Milliseconds(200);
+  const absl::Time start = absl::Now();
+  RelayResult result = Relay(s.relay_client, s.relay_target, pipes_, options);
+  EXPECT_GE(absl::Now() - start, absl::Milliseconds(200));
+  EXPECT_THAT(result.status(), StatusIs(absl::StatusCode::kDeadlineExceeded,
+                                        HasSubstr("idle")));
+}
+
+TEST_P(RelayTest, TrafficInOneDirectionKeepsTheOtherAlive) {
+  Session s = MakeSession();
+  RelayOptions options = Options();
+  options.idle_timeout = absl::Milliseconds(300);
+  RelayResult result;
+  std::thread relay([&] {
+    result = Relay(s.relay_client, s.relay_target, pipes_, options);
+  });
+  // Ten sends 100 ms apart: 1 s in all, longer than the idle timeout, but the
+  // session is never idle for 300 ms. The destination never sends.
+  uint8_t buffer[1];
+  for (int i = 0; i < 10; ++i) {
+    // Paces the sends without sleeping: nothing is expected in 100 ms.
+    EXPECT_THAT(s.client.ReadSome(absl::MakeSpan(buffer),
+                                  Deadline::In(absl::Milliseconds(100))),
+                StatusIs(absl::StatusCode::kDeadlineExceeded, HasSubstr("timed out")));
+    ASSERT_THAT(s.client.WriteAll("x", Deadline::In(absl::Seconds(5))), IsOk());
+    ASSERT_OK_AND_ASSIGN(size_t got, s.target.ReadSome(absl::MakeSpan(buffer),
+                                                       Deadline::In(absl::Seconds(5))));
+    EXPECT_EQ(got, 1u) << "byte " << i << " was not relayed";
+  }
+  relay.join();
+  EXPECT_EQ(result.bytes_from_client, 10u);
+  EXPECT_THAT(result.status(), StatusIs(absl::StatusCode::kDeadlineExceeded,
+                                        HasSubstr("idle")));
+}
+
+TEST_P(RelayTest, StopSignalEndsTheRelay) {
+  Session s = MakeSession();
+  StopSignal stop;
+  RelayOptions options = Options();
+  options.stop = &stop;
+  RelayResult result;
+  std::thread relay([&] {
+    result = Relay(s.relay_client, s.relay_target, pipes_, options);
+  });
+  stop.Notify();
+  relay.join();
+  EXPECT_THAT(result.status(), StatusIs(absl::StatusCode::kCancelled, HasSubstr("stopping")));
+  // The client is told: its connection reads end of file.
+  ASSERT_OK_AND_ASSIGN(std::string rest, ReadToEof(s.client));
+  EXPECT_EQ(rest, "");
+}
+
+TEST_P(RelayTest, ResetByDestinationEndsBothDirections) {
+  Session s = MakeSession();
+  RelayResult result;
+  std::thread relay([&] {
+    result = Relay(s.relay_client, s.relay_target, pipes_, Options());
+  });
+  s.target.SetAbortiveClose();
+  s.target.Close();
+  // The client's side is shut down too, rather than left hanging.
+  ASSERT_OK_AND_ASSIGN(std::string rest, ReadToEof(s.client));
+  EXPECT_EQ(rest, "");
+  relay.join();
+}
+
+INSTANTIATE_TEST_SUITE_P(SpliceAndCopy, RelayTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "Splice" : "ReadWrite";
+                         });
+
+}  // namespace
+}  // namespace rsockd::net
