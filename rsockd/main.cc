@@ -1,0 +1,294 @@
+// rsockd: the SOCKSified SOCKS server. See README.md and docs/.
+//
+// main() owns the process-level concerns: flags, logging, signals (blocked
+// before any thread starts and taken by sigwait on this thread), the rule
+// store and its reload, and the server's lifetime.
+
+#include <signal.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/time.h"
+#include "gflags/gflags.h"
+#include "glog/logging.h"
+#include "rsockd/config.h"
+#include "rsockd/server.h"
+#include "rules/rule_store.h"
+
+namespace {
+
+bool ValidateDuration(const char* flag, const std::string& value) {
+  absl::Duration duration;
+  if (absl::ParseDuration(value, &duration) && duration > absl::ZeroDuration()) {
+    return true;
+  }
+  std::cerr << "--" << flag << ": \"" << value
+            << "\" is not a positive duration (e.g. 30s, 2m, 1h30m)\n";
+  return false;
+}
+
+bool ValidatePort(const char* flag, int32_t value) {
+  if (value >= 0 && value <= 65535) return true;
+  std::cerr << "--" << flag << ": " << value << " is not a port (0..65535)\n";
+  return false;
+}
+
+bool ValidateNonNegative(const char* flag, int32_t value) {
+  if (value >= 0) return true;
+  std::cerr << "--" << flag << ": must not be negative\n";
+  return false;
+}
+
+std::vector<std::string> ListenItems(const std::string& value) {
+  return absl::StrSplit(value, ',', absl::SkipWhitespace());
+}
+
+bool ValidateListen(const char* flag, const std::string& value) {
+  const std::vector<std::string> items = ListenItems(value);
+  if (items.empty()) {
+    std::cerr << "--" << flag << ": no address given\n";
+    return false;
+  }
+  for (const std::string& item : items) {
+    if (!rsockd::net::IpAddress::Parse(item).has_value()) {
+      std::cerr << "--" << flag << ": \"" << item
+                << "\" is not an IPv4 or IPv6 address literal\n";
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+DEFINE_bool(ver, false, "Print the version and build options, then exit.");
+DEFINE_int32(port, 1080, "TCP port to listen on; 0 picks a free port.");
+DEFINE_validator(port, &ValidatePort);
+DEFINE_string(listen, "0.0.0.0",
+              "Listen address(es): IPv4 or IPv6 literals, comma-separated.");
+DEFINE_validator(listen, &ValidateListen);
+DEFINE_string(port_file, "",
+              "After binding, write the bound port and a newline here.");
+DEFINE_string(sockd_conf, "/etc/sockd.conf",
+              "Access rules. If this default path does not exist, an "
+              "embedded default permitting only loopback clients is used.");
+DEFINE_int32(workers, 0,
+             "Most sessions served at once (one worker thread each); 0 sizes "
+             "it from the open-file limit.");
+DEFINE_validator(workers, &ValidateNonNegative);
+DEFINE_int32(queue, 1024,
+             "Accepted connections that may wait for a worker; beyond that, "
+             "clients are answered 91 at once.");
+DEFINE_validator(queue, &ValidateNonNegative);
+DEFINE_string(handshake_timeout, "30s",
+              "How long a client has to send its whole request.");
+DEFINE_validator(handshake_timeout, &ValidateDuration);
+DEFINE_string(resolve_timeout, "10s",
+              "How long a SOCKS4A host name lookup may take.");
+DEFINE_validator(resolve_timeout, &ValidateDuration);
+DEFINE_string(connect_timeout, "120s",
+              "How long connecting to a destination may take (all of its "
+              "addresses together).");
+DEFINE_validator(connect_timeout, &ValidateDuration);
+DEFINE_string(idle_timeout, "2h",
+              "A session with no byte in either direction for this long is "
+              "closed.");
+DEFINE_validator(idle_timeout, &ValidateDuration);
+DEFINE_string(drain_timeout, "30s",
+              "On SIGTERM/SIGINT, how long open sessions may go on.");
+DEFINE_validator(drain_timeout, &ValidateDuration);
+DEFINE_string(pidfile, "", "Write the process id here.");
+DEFINE_bool(splice, true,
+            "Relay with zero-copy splice(2); false uses read/write.");
+
+namespace rsockd {
+namespace {
+
+constexpr char kVersion[] = "0.1.0";
+
+absl::Duration DurationFlag(const std::string& value) {
+  absl::Duration duration;
+  // Validated at parse time.
+  CHECK(absl::ParseDuration(value, &duration)) << value;
+  return duration;
+}
+
+// Raises the soft open-file limit to the hard one; returns the limit.
+rlim_t RaiseFileLimit() {
+  rlimit limit;
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 1024;
+  if (limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+      PLOG(WARNING) << "cannot raise the open-file limit";
+      getrlimit(RLIMIT_NOFILE, &limit);
+    }
+  }
+  return limit.rlim_cur;
+}
+
+// Default pool size: each session holds two sockets, plus pipes while bytes
+// move, so a third of the descriptors, within sane bounds.
+int DefaultWorkers(rlim_t file_limit) {
+  const rlim_t by_files = file_limit / 3;
+  return static_cast<int>(std::clamp<rlim_t>(by_files, 16, 8192));
+}
+
+// Writes `content` to `path` atomically (temp file + rename), so that a
+// reader polling for the file never sees it half-written.
+bool WriteFileAtomically(const std::string& path, const std::string& content) {
+  const std::string temp = absl::StrCat(path, ".tmp.", getpid());
+  {
+    std::ofstream out(temp, std::ios::trunc);
+    out << content;
+    if (!out.flush()) return false;
+  }
+  return std::rename(temp.c_str(), path.c_str()) == 0;
+}
+
+ConfigPaths Paths() {
+  return {.sockd_conf = FLAGS_sockd_conf,
+          .sockd_conf_explicit =
+              !gflags::GetCommandLineFlagInfoOrDie("sockd_conf").is_default};
+}
+
+void LogErrors(const absl::Status& status) {
+  for (absl::string_view line : absl::StrSplit(status.message(), '\n')) {
+    LOG(ERROR) << line;
+  }
+}
+
+void Reload(rules::RuleStore& store) {
+  absl::StatusOr<std::shared_ptr<const rules::RuleSet>> rules =
+      LoadRuleSet(Paths());
+  if (!rules.ok()) {
+    LogErrors(rules.status());
+    LOG(ERROR) << "SIGHUP: configuration has errors; keeping the rules in use";
+    return;
+  }
+  store.Install(*std::move(rules));
+  LOG(INFO) << "SIGHUP: rules reloaded";
+}
+
+int Main() {
+  // Before any thread exists, so every thread inherits the mask and only
+  // sigwait below ever sees these signals.
+  sigset_t signals;
+  sigemptyset(&signals);
+  for (int signal : {SIGHUP, SIGINT, SIGTERM, SIGUSR1}) {
+    sigaddset(&signals, signal);
+  }
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  const rlim_t file_limit = RaiseFileLimit();
+
+  absl::StatusOr<std::shared_ptr<const rules::RuleSet>> rules =
+      LoadRuleSet(Paths());
+  if (!rules.ok()) {
+    LogErrors(rules.status());
+    LOG(ERROR) << "configuration has errors; not starting";
+    return 1;
+  }
+  rules::RuleStore store(*std::move(rules));
+
+  ServerOptions options;
+  for (const std::string& item : ListenItems(FLAGS_listen)) {
+    options.listen.emplace_back(*net::IpAddress::Parse(item),
+                                static_cast<uint16_t>(FLAGS_port));
+  }
+  options.pool.max_workers =
+      FLAGS_workers > 0 ? FLAGS_workers : DefaultWorkers(file_limit);
+  options.pool.max_queue = FLAGS_queue;
+  options.session.handshake_timeout = DurationFlag(FLAGS_handshake_timeout);
+  options.session.resolve_timeout = DurationFlag(FLAGS_resolve_timeout);
+  options.session.connect_timeout = DurationFlag(FLAGS_connect_timeout);
+  options.session.idle_timeout = DurationFlag(FLAGS_idle_timeout);
+  options.session.use_splice = FLAGS_splice;
+
+  absl::StatusOr<std::unique_ptr<Server>> server =
+      Server::Create(options, &store);
+  if (!server.ok()) {
+    LOG(ERROR) << "cannot listen: " << server.status();
+    return 1;
+  }
+  if (!FLAGS_port_file.empty() &&
+      !WriteFileAtomically(FLAGS_port_file,
+                           absl::StrCat((*server)->bound()[0].port(), "\n"))) {
+    PLOG(ERROR) << "cannot write --port_file " << FLAGS_port_file;
+    return 1;
+  }
+  if (!FLAGS_pidfile.empty() &&
+      !WriteFileAtomically(FLAGS_pidfile, absl::StrCat(getpid(), "\n"))) {
+    PLOG(ERROR) << "cannot write --pidfile " << FLAGS_pidfile;
+    return 1;
+  }
+  if (absl::Status started = (*server)->Start(); !started.ok()) {
+    LOG(ERROR) << "cannot start: " << started;
+    return 1;
+  }
+  LOG(INFO) << "rsockd " << kVersion << " ready; workers "
+            << options.pool.max_workers << ", queue " << options.pool.max_queue;
+
+  for (;;) {
+    int signal = 0;
+    if (sigwait(&signals, &signal) != 0) continue;
+    if (signal == SIGHUP) {
+      Reload(store);
+    } else if (signal == SIGUSR1) {
+      const WorkerPool::Counts pool = (*server)->pool_counts();
+      LOG(INFO) << "stats: " << (*server)->stats().ToString()
+                << " pool threads=" << pool.threads << " busy=" << pool.busy
+                << " queued=" << pool.queued;
+    } else {
+      LOG(INFO) << strsignal(signal) << ": stopping; draining sessions for up to "
+                << FLAGS_drain_timeout;
+      break;
+    }
+  }
+  (*server)->Stop(DurationFlag(FLAGS_drain_timeout));
+  LOG(INFO) << "stopped: " << (*server)->stats().ToString();
+  return 0;
+}
+
+void PrintVersion() {
+  std::cout << "rsockd " << kVersion << "\n"
+            << "protocols: SOCKS4 SOCKS4A (CONNECT)\n"
+            << "routing (socks.conf): no\n"
+            << "multi-homed route support (sockd.route): no\n"
+            << "splice: yes (--splice=false for read/write)\n";
+}
+
+}  // namespace
+}  // namespace rsockd
+
+int main(int argc, char** argv) {
+  // A foreground server logs to stderr unless told otherwise.
+  gflags::SetCommandLineOptionWithMode("logtostderr", "true",
+                                       gflags::SET_FLAGS_DEFAULT);
+  gflags::SetUsageMessage(
+      "rsockd [-ver] [--flag=value ...]\n"
+      "The SOCKSified SOCKS server; see README.md.");
+  gflags::ParseCommandLineFlags(&argc, &argv, /*remove_flags=*/true);
+  if (argc > 1) {
+    std::cerr << "rsockd: unexpected argument \"" << argv[1]
+              << "\"; flags take the form --name=value\n";
+    return 2;
+  }
+  if (FLAGS_ver) {
+    rsockd::PrintVersion();
+    return 0;
+  }
+  google::InitGoogleLogging(argv[0]);
+  return rsockd::Main();
+}

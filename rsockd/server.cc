@@ -1,0 +1,163 @@
+#include "rsockd/server.h"
+
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "glog/logging.h"
+#include "net/socks4.h"
+
+namespace rsockd {
+namespace {
+
+// Idle pipes kept for the relays; beyond this, pipes are closed on return.
+constexpr size_t kMaxIdlePipes = 256;
+
+}  // namespace
+
+Server::Server(const ServerOptions& options, rules::RuleStore* rules)
+    : options_(options),
+      rules_(rules),
+      resolver_(net::Resolver::Options{}),
+      pipes_(kMaxIdlePipes),
+      pool_(options.pool, options.worker_stack_size) {
+  services_.options = options.session;
+  services_.resolver = &resolver_;
+  services_.pipes = &pipes_;
+  services_.stats = &stats_;
+  services_.stop = &session_stop_;
+}
+
+absl::StatusOr<std::unique_ptr<Server>> Server::Create(
+    const ServerOptions& options, rules::RuleStore* rules) {
+  std::unique_ptr<Server> server(new Server(options, rules));
+  for (const net::SocketAddress& address : options.listen) {
+    absl::StatusOr<net::Socket> listener =
+        net::Socket::Listen(address, options.listen_backlog);
+    if (!listener.ok()) return listener.status();
+    absl::StatusOr<net::SocketAddress> bound = listener->LocalAddress();
+    if (!bound.ok()) return bound.status();
+    server->bound_.push_back(*bound);
+    server->listeners_.push_back(*std::move(listener));
+  }
+  return server;
+}
+
+Server::~Server() { Stop(absl::ZeroDuration()); }
+
+absl::Status Server::Start() {
+  absl::StatusOr<net::Thread> thread = net::Thread::Start([this] { Accept(); });
+  if (!thread.ok()) return thread.status();
+  acceptor_ = *std::move(thread);
+  for (const net::SocketAddress& address : bound_) {
+    LOG(INFO) << "listening on " << address.ToString();
+  }
+  return absl::OkStatus();
+}
+
+void Server::Accept() {
+  std::vector<pollfd> fds;
+  for (const net::Socket& listener : listeners_) {
+    fds.push_back({listener.fd(), POLLIN, 0});
+  }
+  fds.push_back({accept_stop_.fd(), POLLIN, 0});
+  for (;;) {
+    // A bounded wait only matters after EMFILE, when the listener stays
+    // readable but accept() cannot succeed until a descriptor is freed.
+    const int n = poll(fds.data(), fds.size(), /*timeout_ms=*/-1);
+    if (n < 0 && errno != EINTR) {
+      PLOG(ERROR) << "poll on listeners";
+      return;
+    }
+    if (fds.back().revents != 0) return;  // stopping
+    for (size_t i = 0; i + 1 < fds.size(); ++i) {
+      if (fds[i].revents == 0) continue;
+      // Take everything pending on this listener.
+      for (;;) {
+        net::SocketAddress peer;
+        absl::StatusOr<net::Socket> client = listeners_[i].Accept(&peer);
+        if (client.ok()) {
+          stats_.accepted.fetch_add(1, std::memory_order_relaxed);
+          Dispatch(*std::move(client), peer);
+          continue;
+        }
+        if (absl::IsUnavailable(client.status())) break;  // EAGAIN: drained
+        // EMFILE/ENFILE and friends: the connection stays pending; back off
+        // briefly instead of spinning on a listener that stays readable.
+        LOG_EVERY_N(WARNING, 100) << client.status();
+        pollfd stop{accept_stop_.fd(), POLLIN, 0};
+        if (poll(&stop, 1, /*timeout_ms=*/100) > 0) return;
+        break;
+      }
+    }
+  }
+}
+
+void Server::Dispatch(net::Socket client, const net::SocketAddress& peer) {
+  const uint64_t id = next_id_++;
+  const int fd = client.fd();
+  // The snapshot is taken now: a reload after this point does not change
+  // how this connection is judged.
+  WorkerPool::Task task = [this, id, peer, client = std::move(client),
+                           rules = rules_->Current()]() mutable {
+    stats_.sessions_open.fetch_add(1, std::memory_order_relaxed);
+    stats_.sessions_total.fetch_add(1, std::memory_order_relaxed);
+    RunSession(id, std::move(client), peer, std::move(rules), services_);
+    stats_.sessions_open.fetch_sub(1, std::memory_order_relaxed);
+    absl::MutexLock lock(&mu_);
+    --live_sessions_;
+  };
+  {
+    absl::MutexLock lock(&mu_);
+    ++live_sessions_;
+  }
+  if (pool_.TrySubmit(&task)) return;
+  {
+    absl::MutexLock lock(&mu_);
+    --live_sessions_;
+  }
+  // The refused task still owns the socket; answer on it, then let the task
+  // go, which closes it.
+  TurnAway(fd);
+  LOG_EVERY_N(WARNING, 100) << "[" << id << "] overloaded -- turned away "
+                            << peer.ToString() << " (" << google::COUNTER
+                            << " so far): all workers busy, queue full";
+}
+
+void Server::TurnAway(int fd) {
+  stats_.overloaded.fetch_add(1, std::memory_order_relaxed);
+  stats_.CountReply(net::Socks4ReplyCode::kRejected);
+  const std::array<uint8_t, 8> reply = net::EncodeSocks4Reply(
+      net::Socks4ReplyCode::kRejected, 0, net::IpAddress());
+  // A fresh socket's send buffer always has room for 8 bytes.
+  (void)!send(fd, reply.data(), reply.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  shutdown(fd, SHUT_WR);
+  // Consume what the client already sent: closing with unread input sends
+  // RST, which can destroy the reply before the client reads it.
+  char discard[1024];
+  while (recv(fd, discard, sizeof(discard), MSG_DONTWAIT) > 0) {
+  }
+}
+
+void Server::Stop(absl::Duration drain) {
+  if (stopped_) return;
+  stopped_ = true;
+  accept_stop_.Notify();
+  acceptor_.Join();
+  listeners_.clear();
+  absl::MutexLock lock(&mu_);
+  const auto drained = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return live_sessions_ == 0;
+  };
+  if (!mu_.AwaitWithTimeout(absl::Condition(&drained), drain)) {
+    LOG(WARNING) << "drain deadline passed with " << live_sessions_
+                 << " sessions open; ending them";
+    session_stop_.Notify();
+    mu_.Await(absl::Condition(&drained));
+  }
+}
+
+}  // namespace rsockd

@@ -1,0 +1,106 @@
+// This file defines `Server`: the listeners, the acceptor thread and the
+// worker pool, and the graceful stop.
+//
+// Data path: the acceptor thread accepts each connection, takes the current
+// rule snapshot, and hands both to the worker pool; a worker runs the whole
+// session (rsockd/session.h). When the pool and its queue are full the
+// acceptor answers 91 itself and closes, so it never blocks.
+//
+// Stop: `Stop(drain)` closes the listeners, waits up to `drain` for open
+// sessions to end by themselves, then fires the StopSignal that every
+// session's waits watch, and joins everything.
+//
+// Thread-safety: Start and Stop are called from one thread (main's); the rest
+// runs on the server's own threads.
+
+#ifndef RSOCKD_RSOCKD_SERVER_H_
+#define RSOCKD_RSOCKD_SERVER_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "net/address.h"
+#include "net/deadline.h"
+#include "net/pipe_pool.h"
+#include "net/resolver.h"
+#include "net/socket.h"
+#include "net/thread.h"
+#include "rsockd/session.h"
+#include "rsockd/stats.h"
+#include "rsockd/worker_pool.h"
+#include "rules/rule_store.h"
+
+namespace rsockd {
+
+struct ServerOptions {
+  std::vector<net::SocketAddress> listen;
+  int listen_backlog = 1024;
+  WorkerPool::Limits pool;
+  size_t worker_stack_size = 256 * 1024;
+  SessionOptions session;
+};
+
+class Server {
+ public:
+  // Binds every listen address (a failure is returned, nothing is left
+  // open). `rules` must outlive the server.
+  static absl::StatusOr<std::unique_ptr<Server>> Create(
+      const ServerOptions& options, rules::RuleStore* rules);
+  ~Server();
+
+  // The bound addresses, in the order of `options.listen` (with the port
+  // chosen by the kernel when 0 was asked for).
+  const std::vector<net::SocketAddress>& bound() const { return bound_; }
+
+  // Starts the acceptor thread.
+  absl::Status Start();
+  // Stops accepting, lets sessions drain up to `drain`, then ends the rest.
+  void Stop(absl::Duration drain);
+
+  const Stats& stats() const { return stats_; }
+  WorkerPool::Counts pool_counts() const { return pool_.counts(); }
+  void SetPoolLimits(const WorkerPool::Limits& limits) {
+    pool_.SetLimits(limits);
+  }
+
+ private:
+  Server(const ServerOptions& options, rules::RuleStore* rules);
+
+  void Accept();
+  void Dispatch(net::Socket client, const net::SocketAddress& peer);
+  // Answers 91 on a connection the pool refused, before it is closed.
+  void TurnAway(int fd);
+
+  const ServerOptions options_;
+  rules::RuleStore* const rules_;
+  std::vector<net::Socket> listeners_;
+  std::vector<net::SocketAddress> bound_;
+  Stats stats_;
+  // Wakes the acceptor to stop accepting.
+  net::StopSignal accept_stop_;
+  // Ends the sessions still open after the drain deadline.
+  net::StopSignal session_stop_;
+  net::Resolver resolver_;
+  net::PipePool pipes_;
+  SessionServices services_;
+  uint64_t next_id_ = 1;  // acceptor thread only
+  bool stopped_ = false;   // Start/Stop thread only
+
+  absl::Mutex mu_;
+  // Sessions handed to the pool and not yet finished (queued ones included).
+  int64_t live_sessions_ ABSL_GUARDED_BY(mu_) = 0;
+
+  // Declared last: destroyed first, so sessions end before what they use.
+  WorkerPool pool_;
+  net::Thread acceptor_;
+};
+
+}  // namespace rsockd
+
+#endif  // RSOCKD_RSOCKD_SERVER_H_

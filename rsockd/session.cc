@@ -1,0 +1,265 @@
+#include "rsockd/session.h"
+
+#include <netdb.h>
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "glog/logging.h"
+#include "net/relay.h"
+#include "net/socks4.h"
+
+namespace rsockd {
+namespace {
+
+// Enough for the longest request (8 + 256 + 256 bytes) in one read; bytes
+// beyond the request are kept and forwarded.
+constexpr size_t kHandshakeBufferSize = 1024;
+
+// Client-supplied text made safe for a log line: printable ASCII only.
+std::string Printable(absl::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    if (c < 0x20 || c > 0x7e) c = '?';
+  }
+  return out;
+}
+
+// The service name of a TCP port, as the classic log shows it ("telnet"),
+// else the number.
+std::string ServiceName(uint16_t port) {
+  servent entry;
+  servent* result = nullptr;
+  char buffer[1024];
+  if (getservbyport_r(htons(port), "tcp", &entry, buffer, sizeof(buffer),
+                      &result) == 0 &&
+      result != nullptr) {
+    return result->s_name;
+  }
+  return absl::StrCat(port);
+}
+
+class Session {
+ public:
+  Session(uint64_t id, net::Socket client, const net::SocketAddress& peer,
+          std::shared_ptr<const rules::RuleSet> rules,
+          const SessionServices& services)
+      : id_(id),
+        client_(std::move(client)),
+        peer_(peer),
+        rules_(std::move(rules)),
+        services_(services),
+        options_(services.options),
+        stats_(*services.stats) {}
+
+  void Run() {
+    if (!ReadRequest()) return;
+    const net::Socks4Request& request = parser_.request();
+    description_ = absl::StrCat(
+        request.command == net::Socks4Command::kBind ? "Bind" : "Connect",
+        " from ", Printable(request.user_id), "(unknown)@",
+        peer_.ip().ToString(), " to ",
+        request.is_socks4a() ? Printable(request.host_name)
+                             : request.ip.ToString(),
+        " (", ServiceName(request.port), ")");
+    if (!Permitted(request)) return;
+    if (request.command == net::Socks4Command::kBind) {
+      Log(absl::StrCat("failed -- ", description_,
+                       ". Error code: BIND is not available in this build"));
+      Reply(net::Socks4ReplyCode::kRejected);
+      return;
+    }
+    absl::StatusOr<net::Socket> target = ConnectToDestination(request);
+    if (!target.ok()) {
+      Log(absl::StrCat("failed -- ", description_,
+                       ". Error code: ", target.status().message()));
+      Reply(net::Socks4ReplyCode::kRejected);
+      return;
+    }
+    if (!Reply(net::Socks4ReplyCode::kGranted)) return;
+    Log(absl::StrCat("connected -- ", description_));
+    RelayTo(*target);
+  }
+
+ private:
+  void Log(absl::string_view line) const {
+    LOG(INFO) << "[" << id_ << "] " << line;
+  }
+
+  // Reads and parses the request. On failure it has already answered (or
+  // deliberately not) and logged; returns false.
+  bool ReadRequest() {
+    const net::Deadline deadline =
+        net::Deadline::In(options_.handshake_timeout, services_.stop);
+    uint8_t buffer[kHandshakeBufferSize];
+    while (!parser_.done()) {
+      absl::StatusOr<size_t> n =
+          client_.ReadSome(absl::MakeSpan(buffer), deadline);
+      if (!n.ok() || *n == 0) {
+        stats_.bad_requests.fetch_add(1, std::memory_order_relaxed);
+        Log(absl::StrCat("dropped -- ", peer_.ToString(), ": ",
+                         n.ok() ? "closed before a whole request"
+                                : absl::StrCat("no whole request: ",
+                                               n.status().message())));
+        return false;
+      }
+      absl::StatusOr<size_t> used = parser_.Feed(absl::MakeSpan(buffer, *n));
+      if (!used.ok()) {
+        stats_.bad_requests.fetch_add(1, std::memory_order_relaxed);
+        Log(absl::StrCat("dropped -- ", peer_.ToString(), ": ",
+                         used.status().message()));
+        // Bytes that are not SOCKS4 get no reply (SPEC §3.1); a SOCKS4
+        // request we cannot serve gets 91.
+        if (parser_.has_header() ||
+            absl::IsResourceExhausted(used.status())) {
+          Reply(net::Socks4ReplyCode::kRejected);
+        }
+        return false;
+      }
+      if (parser_.done()) {
+        early_data_.assign(buffer + *used, buffer + *n);
+      }
+    }
+    return true;
+  }
+
+  bool Permitted(const net::Socks4Request& request) {
+    rules::AccessRequest access;
+    access.command = request.command == net::Socks4Command::kBind
+                         ? rules::Command::kBind
+                         : rules::Command::kConnect;
+    access.client = peer_.ip();
+    access.user = request.user_id;
+    access.port = request.port;
+    if (request.is_socks4a()) {
+      access.destination_name = request.host_name;
+      access.resolve_destination = [this, &request] {
+        const absl::StatusOr<std::vector<net::IpAddress>>& resolved =
+            Resolve(request.host_name);
+        return resolved.ok() ? *resolved : std::vector<net::IpAddress>();
+      };
+    } else {
+      access.destination = request.ip;
+    }
+    const rules::AccessDecision decision = rules_->CheckAccess(access);
+    if (decision.permitted) return true;
+    Log(absl::StrCat(
+        "refused -- ", description_, " [",
+        decision.rule == nullptr
+            ? "no matching line"
+            : absl::StrCat(rules_->access().filename, ":", decision.rule->line),
+        "]"));
+    Reply(net::Socks4ReplyCode::kRejected);
+    return false;
+  }
+
+  // Resolves a SOCKS4A name once per session; the rules and the connect
+  // share the answer.
+  const absl::StatusOr<std::vector<net::IpAddress>>& Resolve(
+      const std::string& name) {
+    if (!resolved_.has_value()) {
+      resolved_ = services_.resolver->Resolve(
+          name, absl::Now() + options_.resolve_timeout);
+    }
+    return *resolved_;
+  }
+
+  absl::StatusOr<net::Socket> ConnectToDestination(
+      const net::Socks4Request& request) {
+    std::vector<net::IpAddress> addresses;
+    if (request.is_socks4a()) {
+      const absl::StatusOr<std::vector<net::IpAddress>>& resolved =
+          Resolve(request.host_name);
+      if (!resolved.ok()) return resolved.status();
+      addresses = *resolved;
+    } else {
+      addresses.push_back(request.ip);
+    }
+    // One deadline for all addresses: "localhost" may be ::1 then 127.0.0.1.
+    const net::Deadline deadline =
+        net::Deadline::In(options_.connect_timeout, services_.stop);
+    absl::Status last_error;
+    for (const net::IpAddress& address : addresses) {
+      absl::StatusOr<net::Socket> target = net::Socket::Connect(
+          net::SocketAddress(address, request.port), std::nullopt, deadline);
+      if (target.ok()) return target;
+      last_error = target.status();
+    }
+    return last_error;
+  }
+
+  bool Reply(net::Socks4ReplyCode code) {
+    stats_.CountReply(code);
+    const std::array<uint8_t, 8> reply =
+        net::EncodeSocks4Reply(code, 0, net::IpAddress());
+    absl::Status status = client_.WriteAll(
+        reply, net::Deadline::In(options_.handshake_timeout, services_.stop));
+    if (!status.ok()) {
+      VLOG(1) << "[" << id_ << "] cannot send reply: " << status;
+      return false;
+    }
+    return true;
+  }
+
+  void RelayTo(net::Socket& target) {
+    uint64_t early = 0;
+    if (!early_data_.empty()) {
+      absl::Status status = target.WriteAll(
+          early_data_, net::Deadline::In(options_.idle_timeout, services_.stop));
+      if (!status.ok()) {
+        Log(absl::StrCat("failed -- ", description_,
+                         ". Error code: ", status.message()));
+        return;
+      }
+      early = early_data_.size();
+    }
+    net::RelayOptions relay_options;
+    relay_options.idle_timeout = options_.idle_timeout;
+    relay_options.use_splice = options_.use_splice;
+    relay_options.stop = services_.stop;
+    const net::RelayResult result =
+        net::Relay(client_, target, *services_.pipes, relay_options);
+    const uint64_t from_client = early + result.bytes_from_client;
+    stats_.bytes_from_clients.fetch_add(from_client, std::memory_order_relaxed);
+    stats_.bytes_from_destinations.fetch_add(result.bytes_from_target,
+                                             std::memory_order_relaxed);
+    const net::Socks4Request& request = parser_.request();
+    Log(absl::StrCat("terminated -- ", description_, ". ", from_client,
+                     " bytes from ", Printable(request.user_id), "@",
+                     peer_.ip().ToString(), ", ", result.bytes_from_target,
+                     " bytes from ",
+                     request.is_socks4a() ? Printable(request.host_name)
+                                          : request.ip.ToString()));
+    if (!result.status().ok()) {
+      VLOG(1) << "[" << id_ << "] relay ended: " << result.status();
+    }
+  }
+
+  const uint64_t id_;
+  net::Socket client_;
+  const net::SocketAddress peer_;
+  const std::shared_ptr<const rules::RuleSet> rules_;
+  const SessionServices& services_;
+  const SessionOptions& options_;
+  Stats& stats_;
+  net::Socks4RequestParser parser_;
+  std::vector<uint8_t> early_data_;
+  std::string description_;
+  std::optional<absl::StatusOr<std::vector<net::IpAddress>>> resolved_;
+};
+
+}  // namespace
+
+void RunSession(uint64_t id, net::Socket client, const net::SocketAddress& peer,
+                std::shared_ptr<const rules::RuleSet> rules,
+                const SessionServices& services) {
+  Session(id, std::move(client), peer, std::move(rules), services).Run();
+}
+
+}  // namespace rsockd

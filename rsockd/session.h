@@ -1,0 +1,59 @@
+// This file defines `RunSession`, everything a worker does for one client
+// connection, in order and blocking:
+//
+//   1. read the SOCKS4/4A request within the handshake timeout;
+//   2. check it against the access rules of the snapshot taken when the
+//      connection was accepted;
+//   3. resolve a SOCKS4A name (bounded) and connect directly, trying each
+//      address in turn within the connect timeout;
+//   4. reply (90, or 91 for every kind of refusal or failure — never a silent
+//      close, except for bytes that are not SOCKS4 at all);
+//   5. relay until both directions end, then log the byte counts.
+//
+// Every step logs the classic sockd request-log lines (SPEC §10), prefixed
+// with the connection id.
+
+#ifndef RSOCKD_RSOCKD_SESSION_H_
+#define RSOCKD_RSOCKD_SESSION_H_
+
+#include <cstdint>
+#include <memory>
+
+#include "absl/time/time.h"
+#include "net/address.h"
+#include "net/deadline.h"
+#include "net/pipe_pool.h"
+#include "net/resolver.h"
+#include "net/socket.h"
+#include "rsockd/stats.h"
+#include "rules/rule_set.h"
+
+namespace rsockd {
+
+struct SessionOptions {
+  absl::Duration handshake_timeout = absl::Seconds(30);
+  absl::Duration resolve_timeout = absl::Seconds(10);
+  absl::Duration connect_timeout = absl::Seconds(120);
+  absl::Duration idle_timeout = absl::Hours(2);
+  bool use_splice = true;
+};
+
+// What sessions share; owned by the server, outliving every session.
+struct SessionServices {
+  SessionOptions options;
+  net::Resolver* resolver = nullptr;
+  net::PipePool* pipes = nullptr;
+  Stats* stats = nullptr;
+  // Fires when the drain deadline passes; every wait watches it.
+  const net::StopSignal* stop = nullptr;
+};
+
+// Serves one connection to the end. `rules` is the snapshot taken at accept
+// time; the session uses it for its whole life.
+void RunSession(uint64_t id, net::Socket client, const net::SocketAddress& peer,
+                std::shared_ptr<const rules::RuleSet> rules,
+                const SessionServices& services);
+
+}  // namespace rsockd
+
+#endif  // RSOCKD_RSOCKD_SESSION_H_

@@ -1,0 +1,77 @@
+#include "rsockd/worker_pool.h"
+
+#include <utility>
+
+#include "glog/logging.h"
+
+namespace rsockd {
+
+WorkerPool::WorkerPool(const Limits& limits, size_t stack_size)
+    : stack_size_(stack_size), limits_(limits) {}
+
+WorkerPool::~WorkerPool() {
+  std::vector<net::Thread> threads;
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+    threads = std::move(threads_);
+  }
+  threads.clear();  // joins, outside the lock the workers need
+}
+
+bool WorkerPool::TrySubmit(Task* task) {
+  absl::MutexLock lock(&mu_);
+  if (stopping_) return false;
+  // Tasks already queued will take the idle threads first.
+  const int free_threads = idle_ - static_cast<int>(queue_.size());
+  if (free_threads <= 0 &&
+      static_cast<int>(threads_.size()) < limits_.max_workers) {
+    absl::StatusOr<net::Thread> thread =
+        net::Thread::Start([this] { Work(); }, stack_size_);
+    if (thread.ok()) {
+      threads_.push_back(*std::move(thread));
+      ++idle_;
+    } else {
+      LOG_EVERY_N(WARNING, 100) << "cannot grow the worker pool: "
+                                << thread.status();
+    }
+  }
+  const int waiting = static_cast<int>(queue_.size()) - idle_;
+  if (waiting >= limits_.max_queue) return false;
+  queue_.push_back(std::move(*task));
+  return true;
+}
+
+void WorkerPool::Work() {
+  absl::MutexLock lock(&mu_);
+  for (;;) {
+    mu_.Await(absl::Condition(
+        +[](WorkerPool* pool) ABSL_EXCLUSIVE_LOCKS_REQUIRED(pool->mu_) {
+          return pool->stopping_ || !pool->queue_.empty();
+        },
+        this));
+    if (queue_.empty()) return;  // stopping, nothing left to run
+    Task task = std::move(queue_.front());
+    queue_.pop_front();
+    --idle_;
+    ++busy_;
+    mu_.Unlock();
+    std::move(task)();
+    mu_.Lock();
+    --busy_;
+    ++idle_;
+  }
+}
+
+void WorkerPool::SetLimits(const Limits& limits) {
+  absl::MutexLock lock(&mu_);
+  limits_ = limits;
+}
+
+WorkerPool::Counts WorkerPool::counts() const {
+  absl::MutexLock lock(&mu_);
+  return {static_cast<int>(threads_.size()), busy_,
+          static_cast<int>(queue_.size())};
+}
+
+}  // namespace rsockd
