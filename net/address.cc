@@ -26,10 +26,10 @@ IpAddress IpAddress::FromIPv6Bytes(const uint8_t bytes[16]) {
 }
 
 IpAddress IpAddress::FromIPv4(uint32_t host_order) {
-  const uint8_t bytes[4] = {
-      static_cast<uint8_t>(host_order >> 24),
-      static_cast<uint8_t>(host_order >> 16),
-      static_cast<uint8_t>(host_order >> 8), static_cast<uint8_t>(host_order)};
+  const uint8_t bytes[4] = {static_cast<uint8_t>(host_order >> 24),
+                            static_cast<uint8_t>(host_order >> 16),
+                            static_cast<uint8_t>(host_order >> 8),
+                            static_cast<uint8_t>(host_order)};
   return FromIPv4Bytes(bytes);
 }
 
@@ -96,9 +96,9 @@ absl::StatusOr<SocketAddress> SocketAddress::FromSockaddr(const sockaddr* sa,
   if (sa->sa_family == AF_INET && len >= sizeof(sockaddr_in)) {
     sockaddr_in in;
     std::memcpy(&in, sa, sizeof(in));
-    return SocketAddress(
-        IpAddress::FromIPv4Bytes(reinterpret_cast<const uint8_t*>(&in.sin_addr)),
-        ntohs(in.sin_port));
+    return SocketAddress(IpAddress::FromIPv4Bytes(
+                             reinterpret_cast<const uint8_t*>(&in.sin_addr)),
+                         ntohs(in.sin_port));
   }
   if (sa->sa_family == AF_INET6 && len >= sizeof(sockaddr_in6)) {
     sockaddr_in6 in6;

@@ -15,9 +15,9 @@ TEST(IpAddressTest, ParsesDottedQuad) {
 }
 
 TEST(IpAddressTest, RejectsMalformedDottedQuads) {
-  for (const char* text : {"", "1.2.3", "1.2.3.4.5", "256.1.1.1", "1.2.3.-4",
-                           "1..2.3", "a.b.c.d", "1.2.3.4 ", "0x1.2.3.4",
-                           "1234.1.1.1"}) {
+  for (const char* text :
+       {"", "1.2.3", "1.2.3.4.5", "256.1.1.1", "1.2.3.-4", "1..2.3", "a.b.c.d",
+        "1.2.3.4 ", "0x1.2.3.4", "1234.1.1.1"}) {
     EXPECT_FALSE(IpAddress::Parse(text).has_value()) << text;
   }
 }
@@ -56,8 +56,8 @@ TEST(SocketAddressTest, RoundTripsThroughSockaddr) {
     const SocketAddress original(*IpAddress::Parse(text), 4242);
     sockaddr_storage storage;
     const socklen_t len = original.ToSockaddr(&storage);
-    absl::StatusOr<SocketAddress> back = SocketAddress::FromSockaddr(
-        reinterpret_cast<sockaddr*>(&storage), len);
+    absl::StatusOr<SocketAddress> back =
+        SocketAddress::FromSockaddr(reinterpret_cast<sockaddr*>(&storage), len);
     ASSERT_TRUE(back.ok());
     EXPECT_EQ(*back, original);
   }

@@ -39,7 +39,8 @@ absl::Status Deadline::Wait(int fd, short events) const {
       return absl::DeadlineExceededError("timed out");
     }
     // Round up so that a sub-millisecond remainder still waits.
-    const int64_t ms = absl::ToInt64Milliseconds(left + absl::Microseconds(999));
+    const int64_t ms =
+        absl::ToInt64Milliseconds(left + absl::Microseconds(999));
     const int n = poll(fds, count, ms > INT32_MAX ? INT32_MAX : int(ms));
     if (n < 0) {
       if (errno == EINTR) continue;

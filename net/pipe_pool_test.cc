@@ -1,7 +1,7 @@
 #include "net/pipe_pool.h"
 
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include "testing/status_matchers.h"

@@ -39,13 +39,13 @@ class RelayState {
   // whole is not idle: traffic in the other direction keeps this one alive.
   absl::Status Wait(int fd, short events) const {
     for (;;) {
-      const absl::Time idle_at =
-          absl::FromUnixNanos(last_activity_ns_.load(std::memory_order_relaxed)) +
-          options_.idle_timeout;
+      const absl::Time idle_at = absl::FromUnixNanos(last_activity_ns_.load(
+                                     std::memory_order_relaxed)) +
+                                 options_.idle_timeout;
       absl::Status status = Deadline(idle_at, options_.stop).Wait(fd, events);
       if (!absl::IsDeadlineExceeded(status)) return status;
-      if (absl::FromUnixNanos(last_activity_ns_.load(
-              std::memory_order_relaxed)) +
+      if (absl::FromUnixNanos(
+              last_activity_ns_.load(std::memory_order_relaxed)) +
               options_.idle_timeout <=
           absl::Now()) {
         return absl::DeadlineExceededError(absl::StrCat(
@@ -111,8 +111,9 @@ class Direction {
   absl::StatusOr<bool> SpliceAvailable() {
     ASSIGN_OR_RETURN(Pipe pipe, pipes_.Acquire());
     for (;;) {
-      const ssize_t in = splice(source_.fd(), nullptr, pipe.write_fd(), nullptr,
-                                kSpliceChunk, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+      const ssize_t in =
+          splice(source_.fd(), nullptr, pipe.write_fd(), nullptr, kSpliceChunk,
+                 SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
       if (in == 0 || (in < 0 && errno == EAGAIN)) {
         pipes_.Release(std::move(pipe));  // empty: every byte went out below
         return in == 0;
@@ -129,9 +130,8 @@ class Direction {
       }
       size_t in_pipe = static_cast<size_t>(in);
       while (in_pipe > 0) {
-        const ssize_t out =
-            splice(pipe.read_fd(), nullptr, sink_.fd(), nullptr, in_pipe,
-                   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+        const ssize_t out = splice(pipe.read_fd(), nullptr, sink_.fd(), nullptr,
+                                   in_pipe, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
         if (out > 0) {
           in_pipe -= out;
           bytes_ += out;

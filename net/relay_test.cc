@@ -23,10 +23,10 @@ using ::testing::HasSubstr;
 // The sockets of one relayed session: the client and destination ends the
 // test drives, and the two ends the relay copies between.
 struct Session {
-  Socket client;       // the test's client end
-  Socket relay_client; // relay side facing the client
-  Socket relay_target; // relay side facing the destination
-  Socket target;       // the test's destination end
+  Socket client;        // the test's client end
+  Socket relay_client;  // relay side facing the client
+  Socket relay_target;  // relay side facing the destination
+  Socket target;        // the test's destination end
 };
 
 Session MakeSession() {
@@ -53,7 +53,8 @@ absl::StatusOr<std::string> ReadToEof(Socket& socket) {
   std::string data;
   uint8_t buffer[64 * 1024];
   for (;;) {
-    absl::StatusOr<size_t> n = socket.ReadSome(absl::MakeSpan(buffer), deadline);
+    absl::StatusOr<size_t> n =
+        socket.ReadSome(absl::MakeSpan(buffer), deadline);
     if (!n.ok()) return n.status();
     if (*n == 0) return data;
     data.append(reinterpret_cast<char*>(buffer), *n);
@@ -81,7 +82,8 @@ TEST_P(RelayTest, CopiesBothWaysAtOnceIntact) {
   // Each end writes all, half-closes, and reads to end of file, concurrently.
   absl::StatusOr<std::string> at_target, at_client;
   std::thread target_side([&] {
-    EXPECT_THAT(s.target.WriteAll(down, Deadline::In(absl::Seconds(30))), IsOk());
+    EXPECT_THAT(s.target.WriteAll(down, Deadline::In(absl::Seconds(30))),
+                IsOk());
     s.target.ShutdownWrite();
   });
   std::thread target_reader([&] { at_target = ReadToEof(s.target); });
@@ -106,14 +108,16 @@ TEST_P(RelayTest, HalfCloseStillDeliversTheAnswer) {
   std::thread relay([&] {
     result = Relay(s.relay_client, s.relay_target, pipes_, Options());
   });
-  ASSERT_THAT(s.client.WriteAll("question", Deadline::In(absl::Seconds(10))), IsOk());
+  ASSERT_THAT(s.client.WriteAll("question", Deadline::In(absl::Seconds(10))),
+              IsOk());
   s.client.ShutdownWrite();
   // The destination sees the whole question, then end of file...
   ASSERT_OK_AND_ASSIGN(std::string question, ReadToEof(s.target));
   EXPECT_EQ(question, "question");
   // ...and only then answers; the half-closed client still gets it all.
   const std::string answer = Pattern(1 << 20, 3);
-  ASSERT_THAT(s.target.WriteAll(answer, Deadline::In(absl::Seconds(10))), IsOk());
+  ASSERT_THAT(s.target.WriteAll(answer, Deadline::In(absl::Seconds(10))),
+              IsOk());
   s.target.ShutdownWrite();
   ASSERT_OK_AND_ASSIGN(std::string received, ReadToEof(s.client));
   EXPECT_TRUE(received == answer);
@@ -129,8 +133,8 @@ TEST_P(RelayTest, EndsAfterIdleTimeout) {
   const absl::Time start = absl::Now();
   RelayResult result = Relay(s.relay_client, s.relay_target, pipes_, options);
   EXPECT_GE(absl::Now() - start, absl::Milliseconds(200));
-  EXPECT_THAT(result.status(), StatusIs(absl::StatusCode::kDeadlineExceeded,
-                                        HasSubstr("idle")));
+  EXPECT_THAT(result.status(),
+              StatusIs(absl::StatusCode::kDeadlineExceeded, HasSubstr("idle")));
 }
 
 TEST_P(RelayTest, TrafficInOneDirectionKeepsTheOtherAlive) {
@@ -138,26 +142,27 @@ TEST_P(RelayTest, TrafficInOneDirectionKeepsTheOtherAlive) {
   RelayOptions options = Options();
   options.idle_timeout = absl::Milliseconds(300);
   RelayResult result;
-  std::thread relay([&] {
-    result = Relay(s.relay_client, s.relay_target, pipes_, options);
-  });
+  std::thread relay(
+      [&] { result = Relay(s.relay_client, s.relay_target, pipes_, options); });
   // Ten sends 100 ms apart: 1 s in all, longer than the idle timeout, but the
   // session is never idle for 300 ms. The destination never sends.
   uint8_t buffer[1];
   for (int i = 0; i < 10; ++i) {
     // Paces the sends without sleeping: nothing is expected in 100 ms.
-    EXPECT_THAT(s.client.ReadSome(absl::MakeSpan(buffer),
-                                  Deadline::In(absl::Milliseconds(100))),
-                StatusIs(absl::StatusCode::kDeadlineExceeded, HasSubstr("timed out")));
+    EXPECT_THAT(
+        s.client.ReadSome(absl::MakeSpan(buffer),
+                          Deadline::In(absl::Milliseconds(100))),
+        StatusIs(absl::StatusCode::kDeadlineExceeded, HasSubstr("timed out")));
     ASSERT_THAT(s.client.WriteAll("x", Deadline::In(absl::Seconds(5))), IsOk());
-    ASSERT_OK_AND_ASSIGN(size_t got, s.target.ReadSome(absl::MakeSpan(buffer),
-                                                       Deadline::In(absl::Seconds(5))));
+    ASSERT_OK_AND_ASSIGN(size_t got,
+                         s.target.ReadSome(absl::MakeSpan(buffer),
+                                           Deadline::In(absl::Seconds(5))));
     EXPECT_EQ(got, 1u) << "byte " << i << " was not relayed";
   }
   relay.join();
   EXPECT_EQ(result.bytes_from_client, 10u);
-  EXPECT_THAT(result.status(), StatusIs(absl::StatusCode::kDeadlineExceeded,
-                                        HasSubstr("idle")));
+  EXPECT_THAT(result.status(),
+              StatusIs(absl::StatusCode::kDeadlineExceeded, HasSubstr("idle")));
 }
 
 TEST_P(RelayTest, StopSignalEndsTheRelay) {
@@ -166,12 +171,12 @@ TEST_P(RelayTest, StopSignalEndsTheRelay) {
   RelayOptions options = Options();
   options.stop = &stop;
   RelayResult result;
-  std::thread relay([&] {
-    result = Relay(s.relay_client, s.relay_target, pipes_, options);
-  });
+  std::thread relay(
+      [&] { result = Relay(s.relay_client, s.relay_target, pipes_, options); });
   stop.Notify();
   relay.join();
-  EXPECT_THAT(result.status(), StatusIs(absl::StatusCode::kCancelled, HasSubstr("stopping")));
+  EXPECT_THAT(result.status(),
+              StatusIs(absl::StatusCode::kCancelled, HasSubstr("stopping")));
   // The client is told: its connection reads end of file.
   ASSERT_OK_AND_ASSIGN(std::string rest, ReadToEof(s.client));
   EXPECT_EQ(rest, "");

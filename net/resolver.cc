@@ -88,8 +88,8 @@ void Resolver::Run() {
   }
 }
 
-absl::StatusOr<std::vector<IpAddress>> Resolver::Resolve(
-    absl::string_view name, absl::Time deadline) {
+absl::StatusOr<std::vector<IpAddress>> Resolver::Resolve(absl::string_view name,
+                                                         absl::Time deadline) {
   if (std::optional<IpAddress> literal = IpAddress::Parse(name)) {
     return std::vector<IpAddress>{*literal};
   }
@@ -98,8 +98,8 @@ absl::StatusOr<std::vector<IpAddress>> Resolver::Resolve(
   {
     absl::MutexLock lock(&mu_);
     if (pending_ >= max_pending_) {
-      return absl::ResourceExhaustedError(absl::StrCat(
-          "cannot resolve ", name, ": too many lookups pending"));
+      return absl::ResourceExhaustedError(
+          absl::StrCat("cannot resolve ", name, ": too many lookups pending"));
     }
     ++pending_;
     queue_.push_back(lookup);

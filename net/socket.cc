@@ -92,7 +92,8 @@ absl::StatusOr<Socket> Socket::Connect(const SocketAddress& to,
   if (errno != EINPROGRESS) return ErrnoError(errno, what);
   absl::Status waited = deadline.Wait(socket.fd(), POLLOUT);
   if (!waited.ok()) {
-    return absl::Status(waited.code(), absl::StrCat(what, ": ", waited.message()));
+    return absl::Status(waited.code(),
+                        absl::StrCat(what, ": ", waited.message()));
   }
   int error = 0;
   socklen_t error_len = sizeof(error);
@@ -131,7 +132,8 @@ absl::StatusOr<SocketAddress> Socket::LocalAddress() const {
   if (getsockname(fd_, reinterpret_cast<sockaddr*>(&storage), &len) != 0) {
     return ErrnoError(errno, "getsockname()");
   }
-  return SocketAddress::FromSockaddr(reinterpret_cast<sockaddr*>(&storage), len);
+  return SocketAddress::FromSockaddr(reinterpret_cast<sockaddr*>(&storage),
+                                     len);
 }
 
 absl::StatusOr<SocketAddress> Socket::PeerAddress() const {
@@ -140,7 +142,8 @@ absl::StatusOr<SocketAddress> Socket::PeerAddress() const {
   if (getpeername(fd_, reinterpret_cast<sockaddr*>(&storage), &len) != 0) {
     return ErrnoError(errno, "getpeername()");
   }
-  return SocketAddress::FromSockaddr(reinterpret_cast<sockaddr*>(&storage), len);
+  return SocketAddress::FromSockaddr(reinterpret_cast<sockaddr*>(&storage),
+                                     len);
 }
 
 absl::StatusOr<size_t> Socket::ReadSome(absl::Span<uint8_t> buffer,
@@ -169,10 +172,12 @@ absl::Status Socket::WriteAll(absl::Span<const uint8_t> data,
   return absl::OkStatus();
 }
 
-absl::Status Socket::WriteAll(absl::string_view data, const Deadline& deadline) {
-  return WriteAll(absl::Span<const uint8_t>(
-                      reinterpret_cast<const uint8_t*>(data.data()), data.size()),
-                  deadline);
+absl::Status Socket::WriteAll(absl::string_view data,
+                              const Deadline& deadline) {
+  return WriteAll(
+      absl::Span<const uint8_t>(reinterpret_cast<const uint8_t*>(data.data()),
+                                data.size()),
+      deadline);
 }
 
 void Socket::ShutdownWrite() { ::shutdown(fd_, SHUT_WR); }

@@ -34,19 +34,22 @@ TEST(SocketTest, TransfersBytesBothWays) {
   const Deadline deadline = Deadline::In(absl::Seconds(5));
   ASSERT_THAT(pair.connected.WriteAll("hello", deadline), IsOk());
   uint8_t buffer[16];
-  ASSERT_OK_AND_ASSIGN(size_t n, pair.accepted.ReadSome(absl::MakeSpan(buffer), deadline));
+  ASSERT_OK_AND_ASSIGN(
+      size_t n, pair.accepted.ReadSome(absl::MakeSpan(buffer), deadline));
   EXPECT_EQ(absl::string_view(reinterpret_cast<char*>(buffer), n), "hello");
   pair.accepted.ShutdownWrite();
-  ASSERT_OK_AND_ASSIGN(n, pair.connected.ReadSome(absl::MakeSpan(buffer), deadline));
+  ASSERT_OK_AND_ASSIGN(
+      n, pair.connected.ReadSome(absl::MakeSpan(buffer), deadline));
   EXPECT_EQ(n, 0u) << "half-close reads as EOF";
 }
 
 TEST(SocketTest, ReadTimesOutAtDeadline) {
   ASSERT_OK_AND_ASSIGN(LoopbackPair pair, MakeLoopbackPair());
   uint8_t buffer[4];
-  EXPECT_THAT(pair.accepted.ReadSome(absl::MakeSpan(buffer),
-                                   Deadline::In(absl::Milliseconds(50))),
-              StatusIs(absl::StatusCode::kDeadlineExceeded, HasSubstr("timed out")));
+  EXPECT_THAT(
+      pair.accepted.ReadSome(absl::MakeSpan(buffer),
+                             Deadline::In(absl::Milliseconds(50))),
+      StatusIs(absl::StatusCode::kDeadlineExceeded, HasSubstr("timed out")));
 }
 
 TEST(SocketTest, StopSignalCancelsAWait) {
@@ -56,7 +59,7 @@ TEST(SocketTest, StopSignalCancelsAWait) {
   std::thread notifier([&stop] { stop.Notify(); });
   uint8_t buffer[4];
   EXPECT_THAT(pair.accepted.ReadSome(absl::MakeSpan(buffer),
-                                   Deadline::In(absl::Seconds(30), &stop)),
+                                     Deadline::In(absl::Seconds(30), &stop)),
               StatusIs(absl::StatusCode::kCancelled, HasSubstr("stopping")));
   notifier.join();
   EXPECT_TRUE(stop.notified());
@@ -69,8 +72,10 @@ TEST(SocketTest, ConnectToClosedPortIsUnavailable) {
                          Socket::Listen(SocketAddress(kLoopback, 0), 4));
     ASSERT_OK_AND_ASSIGN(closed, listener.LocalAddress());
   }
-  EXPECT_THAT(Socket::Connect(closed, std::nullopt, Deadline::In(absl::Seconds(5))),
-              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("connect() to 127.0.0.1")));
+  EXPECT_THAT(
+      Socket::Connect(closed, std::nullopt, Deadline::In(absl::Seconds(5))),
+      StatusIs(absl::StatusCode::kUnavailable,
+               HasSubstr("connect() to 127.0.0.1")));
 }
 
 TEST(SocketTest, ConnectFromChosenSourceAddress) {
@@ -78,9 +83,11 @@ TEST(SocketTest, ConnectFromChosenSourceAddress) {
                        Socket::Listen(SocketAddress(kLoopback, 0), 4));
   ASSERT_OK_AND_ASSIGN(SocketAddress bound, listener.LocalAddress());
   const IpAddress source = *IpAddress::Parse("127.0.0.2");
-  ASSERT_OK_AND_ASSIGN(Socket client,
-                       Socket::Connect(bound, source, Deadline::In(absl::Seconds(5))));
-  ASSERT_THAT(Deadline::In(absl::Seconds(5)).Wait(listener.fd(), POLLIN), IsOk());
+  ASSERT_OK_AND_ASSIGN(
+      Socket client,
+      Socket::Connect(bound, source, Deadline::In(absl::Seconds(5))));
+  ASSERT_THAT(Deadline::In(absl::Seconds(5)).Wait(listener.fd(), POLLIN),
+              IsOk());
   SocketAddress peer;
   ASSERT_OK_AND_ASSIGN(Socket server, listener.Accept(&peer));
   EXPECT_EQ(peer.ip(), source);

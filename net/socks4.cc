@@ -17,8 +17,8 @@ struct ScanResult {
 };
 
 ScanResult ScanNulTerminated(absl::Span<const uint8_t> data, std::string* out) {
-  const uint8_t* nul = static_cast<const uint8_t*>(
-      std::memchr(data.data(), 0, data.size()));
+  const uint8_t* nul =
+      static_cast<const uint8_t*>(std::memchr(data.data(), 0, data.size()));
   const size_t text_size = nul ? nul - data.data() : data.size();
   out->append(reinterpret_cast<const char*>(data.data()), text_size);
   return {nul ? text_size + 1 : text_size, nul != nullptr};
@@ -42,6 +42,7 @@ absl::StatusOr<size_t> Socks4RequestParser::Feed(
     used += take;
     // The version is checked as soon as it arrives, before waiting for more.
     if (header_size_ >= 1 && header_[0] != kSocks4Version) {
+      not_socks4_ = true;
       return absl::InvalidArgumentError(
           absl::StrCat("not a SOCKS4 request (version ", header_[0], ")"));
     }
@@ -54,7 +55,8 @@ absl::StatusOr<size_t> Socks4RequestParser::Feed(
           absl::StrCat("unknown SOCKS4 command ", header.command));
     }
     request_.command = static_cast<Socks4Command>(header.command);
-    request_.port = static_cast<uint16_t>((header.port[0] << 8) | header.port[1]);
+    request_.port =
+        static_cast<uint16_t>((header.port[0] << 8) | header.port[1]);
     request_.ip = IpAddress::FromIPv4Bytes(header.ip);
     state_ = State::kUserId;
   }
@@ -74,9 +76,9 @@ absl::StatusOr<size_t> Socks4RequestParser::Feed(
         ScanNulTerminated(data.subspan(used), &request_.host_name);
     used += scan.used;
     if (request_.host_name.size() > kSocks4MaxHostNameLength) {
-      return absl::ResourceExhaustedError(absl::StrCat(
-          "SOCKS4A host name longer than ", kSocks4MaxHostNameLength,
-          " bytes"));
+      return absl::ResourceExhaustedError(
+          absl::StrCat("SOCKS4A host name longer than ",
+                       kSocks4MaxHostNameLength, " bytes"));
     }
     if (!scan.terminated) return used;
     if (request_.host_name.empty()) {

@@ -43,10 +43,10 @@ enum class Socks4Command : uint8_t {
 };
 
 enum class Socks4ReplyCode : uint8_t {
-  kGranted = 0x5A,                // 90
-  kRejected = 0x5B,               // 91: rules, routing, failure, overload
-  kIdentUnreachable = 0x5C,       // 92: identd could not be queried
-  kIdentMismatch = 0x5D,          // 93: identd's user id differs
+  kGranted = 0x5A,           // 90
+  kRejected = 0x5B,          // 91: rules, routing, failure, overload
+  kIdentUnreachable = 0x5C,  // 92: identd could not be queried
+  kIdentMismatch = 0x5D,     // 93: identd's user id differs
 };
 
 // The fixed part of a request, laid out as on the wire.
@@ -90,8 +90,9 @@ class Socks4RequestParser {
   absl::StatusOr<size_t> Feed(absl::Span<const uint8_t> data);
 
   bool done() const { return state_ == State::kDone; }
-  // True once the whole fixed header is in (the command is then known).
-  bool has_header() const { return state_ != State::kHeader; }
+  // True after an error caused by a first byte other than 4: the bytes are
+  // not SOCKS4, so no SOCKS4 reply is due.
+  bool not_socks4() const { return not_socks4_; }
   // Requires done().
   const Socks4Request& request() const { return request_; }
 
@@ -101,6 +102,7 @@ class Socks4RequestParser {
   State state_ = State::kHeader;
   uint8_t header_[sizeof(Socks4Header)] = {};
   size_t header_size_ = 0;
+  bool not_socks4_ = false;
   Socks4Request request_;
 };
 

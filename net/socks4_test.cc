@@ -27,13 +27,13 @@ const uint8_t kConnectRequest[] = {
 
 // SOCKS4A BIND for "ftp.example" port 21, empty USERID.
 const uint8_t kSocks4aBindRequest[] = {
-    0x04,                                                  // VN
-    0x02,                                                  // CD: BIND
-    0x00, 0x15,                                            // DSTPORT 21
-    0x00, 0x00, 0x00, 0x01,                                // DSTIP 0.0.0.1
-    0x00,                                                  // empty USERID
-    'f',  't',  'p',  '.', 'e', 'x', 'a', 'm', 'p', 'l', 'e',  // host name
-    0x00,                                                  // NUL
+    0x04,                                                       // VN
+    0x02,                                                       // CD: BIND
+    0x00, 0x15,                                                 // DSTPORT 21
+    0x00, 0x00, 0x00, 0x01,                                     // DSTIP 0.0.0.1
+    0x00,                                                       // empty USERID
+    'f',  't',  'p',  '.',  'e', 'x', 'a', 'm', 'p', 'l', 'e',  // host name
+    0x00,                                                       // NUL
 };
 
 std::vector<uint8_t> Bytes(absl::Span<const uint8_t> span) {
@@ -41,8 +41,9 @@ std::vector<uint8_t> Bytes(absl::Span<const uint8_t> span) {
 }
 
 // Feeds `pieces` in order; returns the parser and how many bytes went unused.
-absl::StatusOr<size_t> FeedAll(Socks4RequestParser& parser,
-                               const std::vector<std::vector<uint8_t>>& pieces) {
+absl::StatusOr<size_t> FeedAll(
+    Socks4RequestParser& parser,
+    const std::vector<std::vector<uint8_t>>& pieces) {
   size_t unused = 0;
   for (const std::vector<uint8_t>& piece : pieces) {
     absl::StatusOr<size_t> used = parser.Feed(piece);
@@ -95,10 +96,9 @@ TEST(Socks4RequestParserTest, ParsesRequestSplitAtEveryOffset) {
   const std::vector<uint8_t> wire = Bytes(kSocks4aBindRequest);
   for (size_t split = 0; split <= wire.size(); ++split) {
     Socks4RequestParser parser;
-    ASSERT_OK_AND_ASSIGN(
-        size_t unused,
-        FeedAll(parser, {{wire.begin(), wire.begin() + split},
-                         {wire.begin() + split, wire.end()}}));
+    ASSERT_OK_AND_ASSIGN(size_t unused,
+                         FeedAll(parser, {{wire.begin(), wire.begin() + split},
+                                          {wire.begin() + split, wire.end()}}));
     EXPECT_EQ(unused, 0u);
     ASSERT_TRUE(parser.done()) << "split at " << split;
     EXPECT_EQ(parser.request().host_name, "ftp.example");
@@ -121,14 +121,16 @@ TEST(Socks4RequestParserTest, RejectsOtherVersionAtFirstByte) {
   EXPECT_THAT(parser.Feed(socks5_greeting),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("not a SOCKS4 request (version 5)")));
+  EXPECT_TRUE(parser.not_socks4());
 }
 
 TEST(Socks4RequestParserTest, RejectsUnknownCommand) {
   std::vector<uint8_t> wire = Bytes(kConnectRequest);
   wire[1] = 0x03;  // UDP ASSOCIATE exists only in SOCKS5.
   Socks4RequestParser parser;
-  EXPECT_THAT(parser.Feed(wire), StatusIs(absl::StatusCode::kInvalidArgument,
-                                          HasSubstr("unknown SOCKS4 command 3")));
+  EXPECT_THAT(parser.Feed(wire),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("unknown SOCKS4 command 3")));
 }
 
 TEST(Socks4RequestParserTest, AcceptsUserIdOfExactlyTheLimit) {
@@ -166,8 +168,9 @@ TEST(Socks4RequestParserTest, RejectsHostNameLongerThanLimit) {
 TEST(Socks4RequestParserTest, RejectsEmptyHostName) {
   const uint8_t wire[] = {0x04, 0x01, 0x00, 0x50, 0, 0, 0, 1, 'u', 0x00, 0x00};
   Socks4RequestParser parser;
-  EXPECT_THAT(parser.Feed(wire), StatusIs(absl::StatusCode::kInvalidArgument,
-                                          HasSubstr("empty SOCKS4A host name")));
+  EXPECT_THAT(parser.Feed(wire),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("empty SOCKS4A host name")));
 }
 
 TEST(Socks4RequestParserTest, TreatsZeroAddressAsPlainSocks4) {
@@ -184,10 +187,10 @@ TEST(Socks4RequestParserTest, TreatsZeroAddressAsPlainSocks4) {
 TEST(EncodeSocks4ReplyTest, EncodesGrantedWithPortAndAddress) {
   EXPECT_THAT(EncodeSocks4Reply(Socks4ReplyCode::kGranted, 0x1234,
                                 *IpAddress::Parse("127.0.0.3")),
-              ElementsAre(0x00,                    // VN
-                          0x5a,                    // CD 90
-                          0x12, 0x34,              // DSTPORT
-                          0x7f, 0x00, 0x00, 0x03   // DSTIP
+              ElementsAre(0x00,                   // VN
+                          0x5a,                   // CD 90
+                          0x12, 0x34,             // DSTPORT
+                          0x7f, 0x00, 0x00, 0x03  // DSTIP
                           ));
 }
 

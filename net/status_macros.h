@@ -13,19 +13,20 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
-#define RETURN_IF_ERROR(expr)                                   \
-  do {                                                          \
-    if (absl::Status rsockd_status_ = (expr);                   \
-        ABSL_PREDICT_FALSE(!rsockd_status_.ok())) {             \
-      return rsockd_status_;                                    \
-    }                                                           \
+#define RETURN_IF_ERROR(expr)                       \
+  do {                                              \
+    if (absl::Status rsockd_status_ = (expr);       \
+        ABSL_PREDICT_FALSE(!rsockd_status_.ok())) { \
+      return rsockd_status_;                        \
+    }                                               \
   } while (0)
 
 #define RSOCKD_CONCAT_INNER_(a, b) a##b
 #define RSOCKD_CONCAT_(a, b) RSOCKD_CONCAT_INNER_(a, b)
 
-#define ASSIGN_OR_RETURN(lhs, expr) \
-  RSOCKD_ASSIGN_OR_RETURN_IMPL_(RSOCKD_CONCAT_(rsockd_statusor_, __LINE__), lhs, expr)
+#define ASSIGN_OR_RETURN(lhs, expr)                                         \
+  RSOCKD_ASSIGN_OR_RETURN_IMPL_(RSOCKD_CONCAT_(rsockd_statusor_, __LINE__), \
+                                lhs, expr)
 
 #define RSOCKD_ASSIGN_OR_RETURN_IMPL_(statusor, lhs, expr) \
   auto statusor = (expr);                                  \

@@ -37,7 +37,8 @@ absl::StatusOr<Thread> Thread::Start(absl::AnyInvocable<void() &&> body,
 }
 
 Thread::Thread(Thread&& other) noexcept
-    : handle_(other.handle_), joinable_(std::exchange(other.joinable_, false)) {}
+    : handle_(other.handle_),
+      joinable_(std::exchange(other.joinable_, false)) {}
 
 Thread& Thread::operator=(Thread&& other) noexcept {
   if (this != &other) {

@@ -27,10 +27,9 @@ rules::AccessRequest From(const char* client) {
 }
 
 TEST(LoadRuleSetTest, MissingDefaultFileFallsBackToLoopbackOnly) {
-  ASSERT_OK_AND_ASSIGN(
-      std::shared_ptr<const rules::RuleSet> rules,
-      LoadRuleSet({.sockd_conf = TempPath("absent.conf"),
-                   .sockd_conf_explicit = false}));
+  ASSERT_OK_AND_ASSIGN(std::shared_ptr<const rules::RuleSet> rules,
+                       LoadRuleSet({.sockd_conf = TempPath("absent.conf"),
+                                    .sockd_conf_explicit = false}));
   EXPECT_TRUE(rules->CheckAccess(From("127.0.0.1")).permitted);
   EXPECT_TRUE(rules->CheckAccess(From("127.9.9.9")).permitted);
   EXPECT_FALSE(rules->CheckAccess(From("10.0.0.1")).permitted)
@@ -55,7 +54,8 @@ TEST(LoadRuleSetTest, ReadsTheGivenFile) {
 
 TEST(LoadRuleSetTest, ReportsEveryErrorWithPosition) {
   const std::string path = TempPath("broken.conf");
-  std::ofstream(path) << "permit 10.0.0.0 255.0.0.0\nallow ALL\npermit ALL eq nosuchservice\n";
+  std::ofstream(path)
+      << "permit 10.0.0.0 255.0.0.0\nallow ALL\npermit ALL eq nosuchservice\n";
   absl::StatusOr<std::shared_ptr<const rules::RuleSet>> rules =
       LoadRuleSet({.sockd_conf = path, .sockd_conf_explicit = true});
   EXPECT_THAT(rules, StatusIs(absl::StatusCode::kInvalidArgument,

@@ -29,7 +29,8 @@ namespace {
 
 bool ValidateDuration(const char* flag, const std::string& value) {
   absl::Duration duration;
-  if (absl::ParseDuration(value, &duration) && duration > absl::ZeroDuration()) {
+  if (absl::ParseDuration(value, &duration) &&
+      duration > absl::ZeroDuration()) {
     return true;
   }
   std::cerr << "--" << flag << ": \"" << value
@@ -251,7 +252,8 @@ int Main() {
                 << " pool threads=" << pool.threads << " busy=" << pool.busy
                 << " queued=" << pool.queued;
     } else {
-      LOG(INFO) << strsignal(signal) << ": stopping; draining sessions for up to "
+      LOG(INFO) << strsignal(signal)
+                << ": stopping; draining sessions for up to "
                 << FLAGS_drain_timeout;
       break;
     }

@@ -122,9 +122,9 @@ void Server::Dispatch(net::Socket client, const net::SocketAddress& peer) {
   // The refused task still owns the socket; answer on it, then let the task
   // go, which closes it.
   TurnAway(fd);
-  LOG_EVERY_N(WARNING, 100) << "[" << id << "] overloaded -- turned away "
-                            << peer.ToString() << " (" << google::COUNTER
-                            << " so far): all workers busy, queue full";
+  LOG_EVERY_N(WARNING, 100)
+      << "[" << id << "] overloaded -- turned away " << peer.ToString() << " ("
+      << google::COUNTER << " so far): all workers busy, queue full";
 }
 
 void Server::TurnAway(int fd) {

@@ -90,7 +90,7 @@ class Server {
   net::PipePool pipes_;
   SessionServices services_;
   uint64_t next_id_ = 1;  // acceptor thread only
-  bool stopped_ = false;   // Start/Stop thread only
+  bool stopped_ = false;  // Start/Stop thread only
 
   absl::Mutex mu_;
   // Sessions handed to the pool and not yet finished (queued ones included).

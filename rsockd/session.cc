@@ -103,10 +103,10 @@ class Session {
           client_.ReadSome(absl::MakeSpan(buffer), deadline);
       if (!n.ok() || *n == 0) {
         stats_.bad_requests.fetch_add(1, std::memory_order_relaxed);
-        Log(absl::StrCat("dropped -- ", peer_.ToString(), ": ",
-                         n.ok() ? "closed before a whole request"
-                                : absl::StrCat("no whole request: ",
-                                               n.status().message())));
+        Log(absl::StrCat(
+            "dropped -- ", peer_.ToString(), ": ",
+            n.ok() ? "closed before a whole request"
+                   : absl::StrCat("no whole request: ", n.status().message())));
         return false;
       }
       absl::StatusOr<size_t> used = parser_.Feed(absl::MakeSpan(buffer, *n));
@@ -116,10 +116,7 @@ class Session {
                          used.status().message()));
         // Bytes that are not SOCKS4 get no reply (SPEC §3.1); a SOCKS4
         // request we cannot serve gets 91.
-        if (parser_.has_header() ||
-            absl::IsResourceExhausted(used.status())) {
-          Reply(net::Socks4ReplyCode::kRejected);
-        }
+        if (!parser_.not_socks4()) Reply(net::Socks4ReplyCode::kRejected);
         return false;
       }
       if (parser_.done()) {
@@ -211,7 +208,8 @@ class Session {
     uint64_t early = 0;
     if (!early_data_.empty()) {
       absl::Status status = target.WriteAll(
-          early_data_, net::Deadline::In(options_.idle_timeout, services_.stop));
+          early_data_,
+          net::Deadline::In(options_.idle_timeout, services_.stop));
       if (!status.ok()) {
         Log(absl::StrCat("failed -- ", description_,
                          ". Error code: ", status.message()));

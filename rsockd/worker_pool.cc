@@ -32,8 +32,8 @@ bool WorkerPool::TrySubmit(Task* task) {
       threads_.push_back(*std::move(thread));
       ++idle_;
     } else {
-      LOG_EVERY_N(WARNING, 100) << "cannot grow the worker pool: "
-                                << thread.status();
+      LOG_EVERY_N(WARNING, 100)
+          << "cannot grow the worker pool: " << thread.status();
     }
   }
   const int waiting = static_cast<int>(queue_.size()) - idle_;

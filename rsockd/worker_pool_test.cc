@@ -79,7 +79,9 @@ TEST(WorkerPoolTest, ReusesIdleThreads) {
 TEST(WorkerPoolTest, RaisedLimitsTakeEffect) {
   absl::Notification release;
   WorkerPool pool({.max_workers = 1, .max_queue = 0}, kStack);
-  auto blocker = [&] { release.WaitForNotificationWithTimeout(absl::Seconds(30)); };
+  auto blocker = [&] {
+    release.WaitForNotificationWithTimeout(absl::Seconds(30));
+  };
   ASSERT_TRUE(Submit(pool, blocker));
   EXPECT_FALSE(Submit(pool, blocker));
   pool.SetLimits({.max_workers = 2, .max_queue = 0});

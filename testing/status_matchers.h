@@ -51,10 +51,10 @@ MATCHER_P2(StatusIs, code, message_matcher,
 #define RSOCKD_TESTING_CONCAT_(a, b) RSOCKD_TESTING_CONCAT_INNER_(a, b)
 
 // Asserts that `expr` (a StatusOr) is OK and moves its value into `lhs`.
-#define ASSERT_OK_AND_ASSIGN(lhs, expr)                                      \
-  auto RSOCKD_TESTING_CONCAT_(status_or_, __LINE__) = (expr);                \
-  ASSERT_TRUE(RSOCKD_TESTING_CONCAT_(status_or_, __LINE__).ok())             \
-      << RSOCKD_TESTING_CONCAT_(status_or_, __LINE__).status();              \
+#define ASSERT_OK_AND_ASSIGN(lhs, expr)                          \
+  auto RSOCKD_TESTING_CONCAT_(status_or_, __LINE__) = (expr);    \
+  ASSERT_TRUE(RSOCKD_TESTING_CONCAT_(status_or_, __LINE__).ok()) \
+      << RSOCKD_TESTING_CONCAT_(status_or_, __LINE__).status();  \
   lhs = *std::move(RSOCKD_TESTING_CONCAT_(status_or_, __LINE__))
 
 #endif  // RSOCKD_TESTING_STATUS_MATCHERS_H_
