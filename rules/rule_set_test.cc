@@ -1,0 +1,211 @@
+#include "rules/rule_set.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "testing/status_matchers.h"
+
+namespace rsockd::rules {
+namespace {
+
+// SPEC §4.5, the classic test data.
+constexpr char kWorkedExample[] =
+    "deny   *=bonnie,clyde 128.12.6.0 255.255.255.0 : /usr/bin/logger "
+    "'Rejected SOCKS access by %u'\n"
+    "permit *=ylee 128.12.6.4 255.255.255.255 137.12.0.0 255.255.0.0\n"
+    "deny   128.12.0.0 255.255.0.0 eq telnet\n"
+    "permit 128.12.0.0 255.255.0.0\n"
+    "#NO_IDENTD: /usr/bin/logger 'please run identd on %A'\n"
+    "#BAD_ID: /usr/bin/logger '%U pretends to be %u on %A'\n";
+
+net::IpAddress Ip(absl::string_view text) {
+  return *net::IpAddress::Parse(text);
+}
+
+RuleSet MakeRuleSet(absl::string_view text) {
+  absl::StatusOr<SockdConf> conf = ParseSockdConf(text, "t.conf");
+  EXPECT_TRUE(conf.ok()) << conf.status();
+  return RuleSet(conf.ok() ? *std::move(conf) : SockdConf());
+}
+
+AccessRequest Request(absl::string_view user, absl::string_view client,
+                      absl::string_view destination, uint16_t port) {
+  AccessRequest request;
+  request.user = std::string(user);
+  request.client = Ip(client);
+  request.destination = Ip(destination);
+  request.port = port;
+  return request;
+}
+
+// The decisive line number, or 0 when no line matched.
+int DecidingLine(const AccessDecision& decision) {
+  return decision.rule == nullptr ? 0 : decision.rule->line;
+}
+
+class WorkedExampleTest : public ::testing::Test {
+ protected:
+  RuleSet rules_ = MakeRuleSet(kWorkedExample);
+};
+
+TEST_F(WorkedExampleTest, ClydeIsDeniedByLineOne) {
+  const AccessDecision decision =
+      rules_.CheckAccess(Request("clyde", "128.12.6.34", "10.9.8.7", 21));
+  EXPECT_FALSE(decision.permitted);
+  EXPECT_EQ(DecidingLine(decision), 1);
+  EXPECT_EQ(decision.rule->command,
+            "/usr/bin/logger 'Rejected SOCKS access by %u'");
+}
+
+TEST_F(WorkedExampleTest, YleeIsPermittedByLineTwo) {
+  const AccessDecision decision =
+      rules_.CheckAccess(Request("ylee", "128.12.6.4", "137.12.5.5", 23));
+  EXPECT_TRUE(decision.permitted);
+  EXPECT_EQ(DecidingLine(decision), 2);
+}
+
+TEST_F(WorkedExampleTest, JaneToTelnetIsDeniedByLineThree) {
+  const AccessDecision decision =
+      rules_.CheckAccess(Request("jane", "128.12.2.13", "192.0.2.1", 23));
+  EXPECT_FALSE(decision.permitted);
+  EXPECT_EQ(DecidingLine(decision), 3);
+}
+
+TEST_F(WorkedExampleTest, JaneToPort80IsPermittedByLineFour) {
+  const AccessDecision decision =
+      rules_.CheckAccess(Request("jane", "128.12.2.13", "192.0.2.1", 80));
+  EXPECT_TRUE(decision.permitted);
+  EXPECT_EQ(DecidingLine(decision), 4);
+}
+
+TEST_F(WorkedExampleTest, DonMatchesNoLineAndIsDenied) {
+  const AccessDecision decision =
+      rules_.CheckAccess(Request("don", "23.2.6.127", "192.0.2.1", 80));
+  EXPECT_FALSE(decision.permitted);
+  EXPECT_EQ(decision.rule, nullptr);
+}
+
+TEST_F(WorkedExampleTest, YleeElsewhereFallsThroughToLaterLines) {
+  // Line 2 needs destination 137.12/16; telnet elsewhere is line 3.
+  EXPECT_EQ(DecidingLine(rules_.CheckAccess(
+                Request("ylee", "128.12.6.4", "137.13.5.5", 23))),
+            3);
+  // Bonnie's name is case-sensitive: "Bonnie" is not denied by line 1.
+  EXPECT_EQ(DecidingLine(rules_.CheckAccess(
+                Request("Bonnie", "128.12.6.34", "10.0.0.1", 80))),
+            4);
+}
+
+TEST_F(WorkedExampleTest, KeepsTheSpecialLines) {
+  EXPECT_EQ(rules_.access().no_identd_command,
+            "/usr/bin/logger 'please run identd on %A'");
+  EXPECT_EQ(rules_.access().bad_id_command,
+            "/usr/bin/logger '%U pretends to be %u on %A'");
+}
+
+TEST(RuleSetTest, EmptyRuleSetDeniesEverything) {
+  RuleSet rules{SockdConf()};
+  EXPECT_FALSE(
+      rules.CheckAccess(Request("u", "127.0.0.1", "127.0.0.1", 80)).permitted);
+}
+
+TEST(RuleSetTest, EmbeddedDefaultPermitsOnlyLoopbackClients) {
+  const RuleSet rules = MakeRuleSet(kEmbeddedSockdConf);
+  EXPECT_TRUE(rules.CheckAccess(Request("", "127.0.0.1", "198.51.100.1", 443))
+                  .permitted);
+  EXPECT_TRUE(
+      rules.CheckAccess(Request("", "127.8.9.10", "10.0.0.1", 22)).permitted);
+  EXPECT_FALSE(
+      rules.CheckAccess(Request("", "10.0.0.1", "127.0.0.1", 22)).permitted);
+  EXPECT_FALSE(rules.CheckAccess(Request("", "::1", "::1", 22)).permitted);
+}
+
+TEST(RuleSetTest, IPv6RulesMatchIPv6Requests) {
+  const RuleSet rules = MakeRuleSet(
+      "deny ::1 2001:db8::/32\n"
+      "permit ::/0\n");
+  EXPECT_FALSE(
+      rules.CheckAccess(Request("", "::1", "2001:db8::80", 80)).permitted);
+  EXPECT_TRUE(
+      rules.CheckAccess(Request("", "::1", "2001:db9::80", 80)).permitted);
+  EXPECT_EQ(
+      rules.CheckAccess(Request("", "127.0.0.1", "2001:db9::80", 80)).rule,
+      nullptr);
+}
+
+TEST(RuleSetTest, NameIsResolvedOnceAndOnlyWhenAnAddressRuleIsReached) {
+  const RuleSet rules = MakeRuleSet(
+      "deny 10.0.0.0 255.0.0.0 eq 25\n"             // 1: other clients
+      "permit 127.0.0.0/8 ALL eq 22\n"              // 2: needs no address
+      "deny 127.0.0.0/8 192.0.2.0 255.255.255.0\n"  // 3
+      "deny 127.0.0.0/8 198.51.100.0/24\n"          // 4
+      "permit ALL\n");                              // 5
+  int calls = 0;
+  AccessRequest request;
+  request.client = Ip("127.0.0.1");
+  request.destination_name = "www.example";
+  request.resolve_destination = [&calls] {
+    ++calls;
+    return std::vector<net::IpAddress>{Ip("203.0.113.9"), Ip("198.51.100.7")};
+  };
+
+  request.port = 22;
+  EXPECT_EQ(DecidingLine(rules.CheckAccess(request)), 2);
+  EXPECT_EQ(calls, 0) << "only ALL destinations were reached";
+
+  request.port = 80;
+  const AccessDecision decision = rules.CheckAccess(request);
+  EXPECT_EQ(DecidingLine(decision), 4) << "any resolved address may match";
+  EXPECT_FALSE(decision.permitted);
+  EXPECT_EQ(calls, 1) << "lines 3 and 4 share one resolution";
+}
+
+TEST(RuleSetTest, UnresolvableNameMatchesOnlyAll) {
+  const RuleSet rules = MakeRuleSet(
+      "permit ALL 0.0.0.0 0.0.0.0 0.0.0.0\n"
+      "deny ALL ALL eq 80\n");
+  AccessRequest request;
+  request.client = Ip("127.0.0.1");
+  request.destination_name = "nowhere.invalid";
+  request.port = 80;
+  int calls = 0;
+  request.resolve_destination = [&calls] {
+    ++calls;
+    return std::vector<net::IpAddress>{};
+  };
+  EXPECT_EQ(DecidingLine(rules.CheckAccess(request)), 2);
+  EXPECT_EQ(calls, 1);
+
+  // No resolver at all behaves the same.
+  request.resolve_destination = nullptr;
+  EXPECT_EQ(DecidingLine(rules.CheckAccess(request)), 2);
+}
+
+TEST(RuleSetTest, FindsTheRightLineAmongTenThousand) {
+  std::string text;
+  for (int i = 0; i < 10000; ++i) {
+    absl::StrAppend(&text, "deny *=user", i, " 10.", i / 256, ".", i % 256,
+                    ".0 255.255.255.0 ALL eq ", 1000 + i, "\n");
+  }
+  absl::StrAppend(&text, "permit ALL\n");
+  const RuleSet rules = MakeRuleSet(text);
+  ASSERT_EQ(rules.access().rules.size(), 10001u);
+
+  const AccessDecision hit =
+      rules.CheckAccess(Request("user9876", "10.38.148.5", "1.2.3.4", 10876));
+  EXPECT_FALSE(hit.permitted);
+  EXPECT_EQ(DecidingLine(hit), 9877);
+
+  // Right client and user, wrong port: falls through to the last line.
+  const AccessDecision miss =
+      rules.CheckAccess(Request("user9876", "10.38.148.5", "1.2.3.4", 10877));
+  EXPECT_TRUE(miss.permitted);
+  EXPECT_EQ(DecidingLine(miss), 10001);
+}
+
+}  // namespace
+}  // namespace rsockd::rules

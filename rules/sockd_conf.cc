@@ -1,0 +1,232 @@
+#include "rules/sockd_conf.h"
+
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "net/status_macros.h"
+#include "rules/lexer.h"
+#include "rules/read_file.h"
+
+namespace rsockd::rules {
+
+const char kEmbeddedSockdConf[] =
+    "# Embedded default: no sockd.conf was found, so only loopback clients\n"
+    "# are served (rsockd is never an open relay).\n"
+    "permit 127.0.0.0 255.0.0.0\n";
+
+namespace {
+
+constexpr absl::string_view kIdentField = "?=";
+constexpr absl::string_view kUsersField = "*=";
+
+absl::string_view IdentLevelField(IdentLevel level) {
+  switch (level) {
+    case IdentLevel::kOff:
+      return "?=n";
+    case IdentLevel::kLenient:
+      return "?=i";
+    case IdentLevel::kStrict:
+      return "?=I";
+  }
+  return "?=n";
+}
+
+absl::StatusOr<IdentLevel> ParseIdentLevel(const Token& token) {
+  const absl::string_view value = absl::string_view(token.text).substr(2);
+  if (value == "I") return IdentLevel::kStrict;
+  if (value == "i") return IdentLevel::kLenient;
+  if (value == "n" || value.empty()) return IdentLevel::kOff;
+  return TokenError(token,
+                    absl::StrCat("unknown ident level ", Quote(token.text),
+                                 ": expected ?=I (strict), ?=i "
+                                 "(lenient), ?=n or ?= (off)"));
+}
+
+bool IsField(const Token& token) {
+  return absl::StartsWith(token.text, kIdentField) ||
+         absl::StartsWith(token.text, kUsersField);
+}
+
+// The error for a `?=` or `*=` token found after the source spec.
+absl::Status MisplacedField(const Token& token,
+                            const std::optional<Token>& ident_field,
+                            const std::optional<Token>& users_field) {
+  const absl::string_view name = absl::string_view(token.text).substr(0, 2);
+  const std::optional<Token>& first =
+      name == kIdentField ? ident_field : users_field;
+  if (first.has_value()) {
+    return TokenError(token,
+                      absl::StrCat("duplicated field ", Quote(name),
+                                   " (first at column ", first->column, ")"));
+  }
+  return TokenError(token, absl::StrCat("field ", Quote(token.text),
+                                        " must come before the source "
+                                        "address"));
+}
+
+absl::StatusOr<SockdRule> ParseRule(const Line& line) {
+  SockdRule rule;
+  rule.line = line.number;
+  if (line.tokens.empty()) {
+    return TokenError(Token{"", line.number, line.colon_column},
+                      "missing permit or deny before ':'");
+  }
+  TokenCursor cursor(line.tokens);
+
+  const Token& keyword = cursor.Next();
+  if (keyword.text == "permit") {
+    rule.action = SockdRule::Action::kPermit;
+  } else if (keyword.text == "deny") {
+    rule.action = SockdRule::Action::kDeny;
+  } else {
+    return TokenError(keyword,
+                      absl::StrCat("unknown keyword ", Quote(keyword.text),
+                                   ": expected permit or deny"));
+  }
+
+  // `?=` and `*=`, in either order, each at most once.
+  std::optional<Token> ident_field;
+  std::optional<Token> users_field;
+  while (!cursor.AtEnd() && IsField(cursor.Peek())) {
+    const Token& field = cursor.Next();
+    const bool is_ident = absl::StartsWith(field.text, kIdentField);
+    std::optional<Token>& seen = is_ident ? ident_field : users_field;
+    if (seen.has_value()) {
+      return MisplacedField(field, ident_field, users_field);
+    }
+    seen = field;
+    if (is_ident) {
+      ASSIGN_OR_RETURN(rule.ident_level, ParseIdentLevel(field));
+    } else {
+      ASSIGN_OR_RETURN(rule.users,
+                       UserList::Parse(Token{field.text.substr(2), field.line,
+                                             field.column + 2}));
+    }
+  }
+
+  if (cursor.AtEnd()) {
+    return TokenError(cursor.Previous(), "missing source address after " +
+                                             Quote(cursor.Previous().text));
+  }
+  ASSIGN_OR_RETURN(rule.source, AddressSpec::Parse(&cursor));
+
+  if (!cursor.AtEnd() && !PortSpec::IsOperator(cursor.Peek().text)) {
+    if (IsField(cursor.Peek())) {
+      return MisplacedField(cursor.Peek(), ident_field, users_field);
+    }
+    ASSIGN_OR_RETURN(rule.destination, AddressSpec::Parse(&cursor));
+  }
+
+  if (!cursor.AtEnd() && PortSpec::IsOperator(cursor.Peek().text)) {
+    ASSIGN_OR_RETURN(rule.port, PortSpec::Parse(&cursor));
+  }
+
+  if (!cursor.AtEnd()) {
+    const Token& stray = cursor.Peek();
+    if (IsField(stray)) return MisplacedField(stray, ident_field, users_field);
+    if (rule.port.has_value()) {
+      if (PortSpec::IsOperator(stray.text)) {
+        return TokenError(
+            stray, absl::StrCat("duplicated port test ", Quote(stray.text)));
+      }
+      return TokenError(stray, absl::StrCat("unexpected ", Quote(stray.text),
+                                            " after the port test"));
+    }
+    return TokenError(stray,
+                      absl::StrCat("unexpected ", Quote(stray.text),
+                                   " after the destination address: expected "
+                                   "a port test (eq, neq, lt, gt, le, ge), "
+                                   "':' or the end of the line"));
+  }
+
+  if (line.command.has_value()) rule.command = line.command->text;
+  return rule;
+}
+
+}  // namespace
+
+std::string SockdRule::ToString() const {
+  std::string text(action == Action::kPermit ? "permit" : "deny");
+  if (ident_level.has_value()) {
+    absl::StrAppend(&text, " ", IdentLevelField(*ident_level));
+  }
+  if (users.has_value()) absl::StrAppend(&text, " ", users->ToString());
+  absl::StrAppend(&text, " ", source.ToString());
+  if (!destination.is_all()) {
+    // After a one-token source, a token "0.0.0.0" would be read as the
+    // source's ignored mask; write that mask so that a destination starting
+    // with 0.0.0.0 stays a destination.
+    if (source.kind() != AddressSpec::Kind::kMasked &&
+        destination.kind() == AddressSpec::Kind::kMasked &&
+        destination.address().IsUnspecified()) {
+      absl::StrAppend(&text, " 0.0.0.0");
+    }
+    absl::StrAppend(&text, " ", destination.ToString());
+  }
+  if (port.has_value()) absl::StrAppend(&text, " ", port->ToString());
+  if (!command.empty()) absl::StrAppend(&text, " : ", command);
+  return text;
+}
+
+absl::StatusOr<SockdConf> ParseSockdConf(absl::string_view text,
+                                         absl::string_view filename) {
+  SockdConf conf;
+  conf.filename = std::string(filename);
+  bool have_no_identd = false;
+  bool have_bad_id = false;
+  std::vector<std::string> errors;
+  for (absl::StatusOr<Line>& lexed : Lex(text)) {
+    if (!lexed.ok()) {
+      errors.push_back(absl::StrCat(filename, ":", lexed.status().message()));
+      continue;
+    }
+    const Line& line = *lexed;
+    switch (line.kind) {
+      case Line::Kind::kNoIdentd:
+        if (!have_no_identd) conf.no_identd_command = line.command->text;
+        have_no_identd = true;
+        continue;
+      case Line::Kind::kBadId:
+        if (!have_bad_id) conf.bad_id_command = line.command->text;
+        have_bad_id = true;
+        continue;
+      case Line::Kind::kRule:
+        break;
+    }
+    if (line.IsEmpty()) continue;
+    absl::StatusOr<SockdRule> rule = ParseRule(line);
+    if (!rule.ok()) {
+      errors.push_back(absl::StrCat(filename, ":", rule.status().message()));
+      continue;
+    }
+    conf.rules.push_back(*std::move(rule));
+  }
+  if (!errors.empty()) {
+    return absl::InvalidArgumentError(absl::StrJoin(errors, "\n"));
+  }
+  return conf;
+}
+
+absl::StatusOr<SockdConf> LoadSockdConf(const std::string& path) {
+  ASSIGN_OR_RETURN(const std::string text, ReadFile(path, kMaxSockdConfSize));
+  return ParseSockdConf(text, path);
+}
+
+std::string FormatSockdConf(const SockdConf& conf) {
+  std::string text;
+  for (const SockdRule& rule : conf.rules) {
+    absl::StrAppend(&text, rule.ToString(), "\n");
+  }
+  if (!conf.no_identd_command.empty()) {
+    absl::StrAppend(&text, "#NO_IDENTD: ", conf.no_identd_command, "\n");
+  }
+  if (!conf.bad_id_command.empty()) {
+    absl::StrAppend(&text, "#BAD_ID: ", conf.bad_id_command, "\n");
+  }
+  return text;
+}
+
+}  // namespace rsockd::rules
