@@ -10,9 +10,9 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "net/status_macros.h"
-#include "net/thread.h"
 
 namespace rsockd::net {
 namespace {
@@ -190,26 +190,28 @@ class Direction {
 }  // namespace
 
 RelayResult Relay(Socket& client, Socket& target, PipePool& pipes,
-                  const RelayOptions& options) {
+                  ThreadPool& threads, const RelayOptions& options) {
   RelayState state(client, target, options);
   Direction upstream(client, target, "client to destination", pipes, state);
   Direction downstream(target, client, "destination to client", pipes, state);
   RelayResult result;
 
-  absl::StatusOr<Thread> thread = Thread::Start(
-      [&] {
-        result.client_to_target = upstream.Run();
-        if (!result.client_to_target.ok()) state.Abort();
-      },
-      options.thread_stack_size);
-  if (!thread.ok()) {
-    result.client_to_target = thread.status();
-    result.target_to_client = thread.status();
+  absl::Notification upstream_done;
+  ThreadPool::Task task = [&] {
+    result.client_to_target = upstream.Run();
+    if (!result.client_to_target.ok()) state.Abort();
+    upstream_done.Notify();
+  };
+  if (!threads.TrySubmit(&task)) {
+    result.client_to_target = result.target_to_client =
+        absl::ResourceExhaustedError("no relay thread available");
     return result;
   }
   result.target_to_client = downstream.Run();
   if (!result.target_to_client.ok()) state.Abort();
-  thread->Join();
+  // Bounded: the other direction ends at its end of file, or at once after
+  // Abort(), or at the idle timeout or stop.
+  upstream_done.WaitForNotification();
   result.bytes_from_client = upstream.bytes();
   result.bytes_from_target = downstream.bytes();
   return result;

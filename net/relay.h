@@ -2,7 +2,8 @@
 // destination until both directions have ended.
 //
 // Two threads, one per direction: the caller's thread carries
-// destination → client, a new thread carries client → destination. Each copies
+// destination → client, a thread from a `ThreadPool` carries client →
+// destination (pooled, so a session costs no clone(2)). Each copies
 // until end of file on its source, then propagates the half-close with
 // shutdown(SHUT_WR) on its sink, so a client that half-closes still receives
 // the whole answer and no byte is lost either way.
@@ -27,6 +28,7 @@
 #include "net/deadline.h"
 #include "net/pipe_pool.h"
 #include "net/socket.h"
+#include "net/thread_pool.h"
 
 namespace rsockd::net {
 
@@ -35,8 +37,6 @@ struct RelayOptions {
   bool use_splice = true;
   // Fires to end the relay early (server stop); may be null.
   const StopSignal* stop = nullptr;
-  // Stack of the second thread.
-  size_t thread_stack_size = 128 * 1024;
 };
 
 struct RelayResult {
@@ -54,9 +54,10 @@ struct RelayResult {
 };
 
 // Relays until both directions end. Both sockets must be connected and
-// non-blocking; they stay open (the caller closes them).
+// non-blocking; they stay open (the caller closes them). When `threads` has
+// no thread to spare, nothing is relayed and both statuses say so.
 RelayResult Relay(Socket& client, Socket& target, PipePool& pipes,
-                  const RelayOptions& options);
+                  ThreadPool& threads, const RelayOptions& options);
 
 }  // namespace rsockd::net
 

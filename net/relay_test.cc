@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/synchronization/notification.h"
 #include "testing/loopback.h"
 #include "testing/status_matchers.h"
 
@@ -69,6 +70,7 @@ class RelayTest : public ::testing::TestWithParam<bool> {
     return options;
   }
   PipePool pipes_{8};
+  ThreadPool threads_{{.max_workers = 4, .max_queue = 0}, 128 * 1024};
 };
 
 TEST_P(RelayTest, CopiesBothWaysAtOnceIntact) {
@@ -77,7 +79,7 @@ TEST_P(RelayTest, CopiesBothWaysAtOnceIntact) {
   const std::string down = Pattern(6 << 20, 2);
   RelayResult result;
   std::thread relay([&] {
-    result = Relay(s.relay_client, s.relay_target, pipes_, Options());
+    result = Relay(s.relay_client, s.relay_target, pipes_, threads_, Options());
   });
   // Each end writes all, half-closes, and reads to end of file, concurrently.
   absl::StatusOr<std::string> at_target, at_client;
@@ -106,7 +108,7 @@ TEST_P(RelayTest, HalfCloseStillDeliversTheAnswer) {
   Session s = MakeSession();
   RelayResult result;
   std::thread relay([&] {
-    result = Relay(s.relay_client, s.relay_target, pipes_, Options());
+    result = Relay(s.relay_client, s.relay_target, pipes_, threads_, Options());
   });
   ASSERT_THAT(s.client.WriteAll("question", Deadline::In(absl::Seconds(10))),
               IsOk());
@@ -131,7 +133,8 @@ TEST_P(RelayTest, EndsAfterIdleTimeout) {
   RelayOptions options = Options();
   options.idle_timeout = absl::Milliseconds(200);
   const absl::Time start = absl::Now();
-  RelayResult result = Relay(s.relay_client, s.relay_target, pipes_, options);
+  RelayResult result =
+      Relay(s.relay_client, s.relay_target, pipes_, threads_, options);
   EXPECT_GE(absl::Now() - start, absl::Milliseconds(200));
   EXPECT_THAT(result.status(),
               StatusIs(absl::StatusCode::kDeadlineExceeded, HasSubstr("idle")));
@@ -142,8 +145,9 @@ TEST_P(RelayTest, TrafficInOneDirectionKeepsTheOtherAlive) {
   RelayOptions options = Options();
   options.idle_timeout = absl::Milliseconds(300);
   RelayResult result;
-  std::thread relay(
-      [&] { result = Relay(s.relay_client, s.relay_target, pipes_, options); });
+  std::thread relay([&] {
+    result = Relay(s.relay_client, s.relay_target, pipes_, threads_, options);
+  });
   // Ten sends 100 ms apart: 1 s in all, longer than the idle timeout, but the
   // session is never idle for 300 ms. The destination never sends.
   uint8_t buffer[1];
@@ -171,8 +175,9 @@ TEST_P(RelayTest, StopSignalEndsTheRelay) {
   RelayOptions options = Options();
   options.stop = &stop;
   RelayResult result;
-  std::thread relay(
-      [&] { result = Relay(s.relay_client, s.relay_target, pipes_, options); });
+  std::thread relay([&] {
+    result = Relay(s.relay_client, s.relay_target, pipes_, threads_, options);
+  });
   stop.Notify();
   relay.join();
   EXPECT_THAT(result.status(),
@@ -186,7 +191,7 @@ TEST_P(RelayTest, ResetByDestinationEndsBothDirections) {
   Session s = MakeSession();
   RelayResult result;
   std::thread relay([&] {
-    result = Relay(s.relay_client, s.relay_target, pipes_, Options());
+    result = Relay(s.relay_client, s.relay_target, pipes_, threads_, Options());
   });
   s.target.SetAbortiveClose();
   s.target.Close();
@@ -200,6 +205,30 @@ INSTANTIATE_TEST_SUITE_P(SpliceAndCopy, RelayTest, ::testing::Bool(),
                          [](const ::testing::TestParamInfo<bool>& info) {
                            return info.param ? "Splice" : "ReadWrite";
                          });
+
+}  // namespace
+}  // namespace rsockd::net
+
+namespace rsockd::net {
+namespace {
+
+TEST(RelayWithoutThreadsTest, ReportsNoThreadAndRelaysNothing) {
+  absl::StatusOr<LoopbackPair> a = MakeLoopbackPair();
+  absl::StatusOr<LoopbackPair> b = MakeLoopbackPair();
+  ASSERT_TRUE(a.ok() && b.ok());
+  PipePool pipes(1);
+  absl::Notification release;
+  ThreadPool threads({.max_workers = 1, .max_queue = 0}, 64 * 1024);
+  ThreadPool::Task blocker = [&] {
+    release.WaitForNotificationWithTimeout(absl::Seconds(30));
+  };
+  ASSERT_TRUE(threads.TrySubmit(&blocker));
+  RelayResult result =
+      Relay(a->accepted, b->connected, pipes, threads, RelayOptions());
+  EXPECT_THAT(result.status(), StatusIs(absl::StatusCode::kResourceExhausted,
+                                        HasSubstr("no relay thread")));
+  release.Notify();
+}
 
 }  // namespace
 }  // namespace rsockd::net

@@ -247,7 +247,7 @@ int Main() {
     if (signal == SIGHUP) {
       Reload(store);
     } else if (signal == SIGUSR1) {
-      const WorkerPool::Counts pool = (*server)->pool_counts();
+      const net::ThreadPool::Counts pool = (*server)->pool_counts();
       LOG(INFO) << "stats: " << (*server)->stats().ToString()
                 << " pool threads=" << pool.threads << " busy=" << pool.busy
                 << " queued=" << pool.queued;

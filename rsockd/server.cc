@@ -23,10 +23,13 @@ Server::Server(const ServerOptions& options, rules::RuleStore* rules)
       rules_(rules),
       resolver_(net::Resolver::Options{}),
       pipes_(kMaxIdlePipes),
+      relay_threads_({.max_workers = options.pool.max_workers, .max_queue = 0},
+                     options.relay_stack_size),
       pool_(options.pool, options.worker_stack_size) {
   services_.options = options.session;
   services_.resolver = &resolver_;
   services_.pipes = &pipes_;
+  services_.relay_threads = &relay_threads_;
   services_.stats = &stats_;
   services_.stop = &session_stop_;
 }
@@ -101,8 +104,8 @@ void Server::Dispatch(net::Socket client, const net::SocketAddress& peer) {
   const int fd = client.fd();
   // The snapshot is taken now: a reload after this point does not change
   // how this connection is judged.
-  WorkerPool::Task task = [this, id, peer, client = std::move(client),
-                           rules = rules_->Current()]() mutable {
+  net::ThreadPool::Task task = [this, id, peer, client = std::move(client),
+                                rules = rules_->Current()]() mutable {
     stats_.sessions_open.fetch_add(1, std::memory_order_relaxed);
     stats_.sessions_total.fetch_add(1, std::memory_order_relaxed);
     RunSession(id, std::move(client), peer, std::move(rules), services_);

@@ -31,9 +31,9 @@
 #include "net/resolver.h"
 #include "net/socket.h"
 #include "net/thread.h"
+#include "net/thread_pool.h"
 #include "rsockd/session.h"
 #include "rsockd/stats.h"
-#include "rsockd/worker_pool.h"
 #include "rules/rule_store.h"
 
 namespace rsockd {
@@ -41,8 +41,10 @@ namespace rsockd {
 struct ServerOptions {
   std::vector<net::SocketAddress> listen;
   int listen_backlog = 1024;
-  WorkerPool::Limits pool;
+  net::ThreadPool::Limits pool;
   size_t worker_stack_size = 256 * 1024;
+  // The relay direction runs no session logic, so it needs less.
+  size_t relay_stack_size = 128 * 1024;
   SessionOptions session;
 };
 
@@ -64,10 +66,7 @@ class Server {
   void Stop(absl::Duration drain);
 
   const Stats& stats() const { return stats_; }
-  WorkerPool::Counts pool_counts() const { return pool_.counts(); }
-  void SetPoolLimits(const WorkerPool::Limits& limits) {
-    pool_.SetLimits(limits);
-  }
+  net::ThreadPool::Counts pool_counts() const { return pool_.counts(); }
 
  private:
   Server(const ServerOptions& options, rules::RuleStore* rules);
@@ -97,7 +96,9 @@ class Server {
   int64_t live_sessions_ ABSL_GUARDED_BY(mu_) = 0;
 
   // Declared last: destroyed first, so sessions end before what they use.
-  WorkerPool pool_;
+  // At most one relay thread per worker, so the relay pool never refuses.
+  net::ThreadPool relay_threads_;
+  net::ThreadPool pool_;
   net::Thread acceptor_;
 };
 

@@ -1,7 +1,5 @@
 #include "rsockd/session.h"
 
-#include <netdb.h>
-
 #include <optional>
 #include <string>
 #include <utility>
@@ -13,6 +11,7 @@
 #include "absl/time/clock.h"
 #include "glog/logging.h"
 #include "net/relay.h"
+#include "net/service_names.h"
 #include "net/socks4.h"
 
 namespace rsockd {
@@ -29,20 +28,6 @@ std::string Printable(absl::string_view text) {
     if (c < 0x20 || c > 0x7e) c = '?';
   }
   return out;
-}
-
-// The service name of a TCP port, as the classic log shows it ("telnet"),
-// else the number.
-std::string ServiceName(uint16_t port) {
-  servent entry;
-  servent* result = nullptr;
-  char buffer[1024];
-  if (getservbyport_r(htons(port), "tcp", &entry, buffer, sizeof(buffer),
-                      &result) == 0 &&
-      result != nullptr) {
-    return result->s_name;
-  }
-  return absl::StrCat(port);
 }
 
 class Session {
@@ -67,7 +52,7 @@ class Session {
         peer_.ip().ToString(), " to ",
         request.is_socks4a() ? Printable(request.host_name)
                              : request.ip.ToString(),
-        " (", ServiceName(request.port), ")");
+        " (", net::ServiceName(request.port), ")");
     if (!Permitted(request)) return;
     if (request.command == net::Socks4Command::kBind) {
       Log(absl::StrCat("failed -- ", description_,
@@ -222,7 +207,8 @@ class Session {
     relay_options.use_splice = options_.use_splice;
     relay_options.stop = services_.stop;
     const net::RelayResult result =
-        net::Relay(client_, target, *services_.pipes, relay_options);
+        net::Relay(client_, target, *services_.pipes, *services_.relay_threads,
+                   relay_options);
     const uint64_t from_client = early + result.bytes_from_client;
     stats_.bytes_from_clients.fetch_add(from_client, std::memory_order_relaxed);
     stats_.bytes_from_destinations.fetch_add(result.bytes_from_target,

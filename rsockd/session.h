@@ -25,6 +25,7 @@
 #include "net/pipe_pool.h"
 #include "net/resolver.h"
 #include "net/socket.h"
+#include "net/thread_pool.h"
 #include "rsockd/stats.h"
 #include "rules/rule_set.h"
 
@@ -43,6 +44,8 @@ struct SessionServices {
   SessionOptions options;
   net::Resolver* resolver = nullptr;
   net::PipePool* pipes = nullptr;
+  // Carries the client → destination direction of each relay.
+  net::ThreadPool* relay_threads = nullptr;
   Stats* stats = nullptr;
   // Fires when the drain deadline passes; every wait watches it.
   const net::StopSignal* stop = nullptr;

@@ -1,4 +1,4 @@
-#include "rsockd/worker_pool.h"
+#include "net/thread_pool.h"
 
 #include <gtest/gtest.h>
 
@@ -8,22 +8,22 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 
-namespace rsockd {
+namespace rsockd::net {
 namespace {
 
 // Submits a copy of `body`.
 template <typename F>
-bool Submit(WorkerPool& pool, F body) {
-  WorkerPool::Task task = std::move(body);
+bool Submit(ThreadPool& pool, F body) {
+  ThreadPool::Task task = std::move(body);
   return pool.TrySubmit(&task);
 }
 
 constexpr size_t kStack = 64 * 1024;
 
-TEST(WorkerPoolTest, RunsSubmittedTasks) {
+TEST(ThreadPoolTest, RunsSubmittedTasks) {
   std::atomic<int> runs{0};
   {
-    WorkerPool pool({.max_workers = 2, .max_queue = 10}, kStack);
+    ThreadPool pool({.max_workers = 2, .max_queue = 10}, kStack);
     for (int i = 0; i < 10; ++i) {
       ASSERT_TRUE(Submit(pool, [&runs] { runs++; }));
     }
@@ -31,9 +31,9 @@ TEST(WorkerPoolTest, RunsSubmittedTasks) {
   EXPECT_EQ(runs.load(), 10);
 }
 
-TEST(WorkerPoolTest, RefusesWhenWorkersAndQueueAreFull) {
+TEST(ThreadPoolTest, RefusesWhenWorkersAndQueueAreFull) {
   absl::Notification release;
-  WorkerPool pool({.max_workers = 2, .max_queue = 1}, kStack);
+  ThreadPool pool({.max_workers = 2, .max_queue = 1}, kStack);
   std::atomic<int> started{0};
   auto blocker = [&] {
     started++;
@@ -47,10 +47,10 @@ TEST(WorkerPoolTest, RefusesWhenWorkersAndQueueAreFull) {
   release.Notify();
 }
 
-TEST(WorkerPoolTest, ZeroQueueRefusesOnlyWhenAllThreadsAreBusy) {
+TEST(ThreadPoolTest, ZeroQueueRefusesOnlyWhenAllThreadsAreBusy) {
   absl::Notification release;
   absl::Notification first_running;
-  WorkerPool pool({.max_workers = 1, .max_queue = 0}, kStack);
+  ThreadPool pool({.max_workers = 1, .max_queue = 0}, kStack);
   ASSERT_TRUE(Submit(pool, [&] {
     first_running.Notify();
     release.WaitForNotificationWithTimeout(absl::Seconds(30));
@@ -60,8 +60,8 @@ TEST(WorkerPoolTest, ZeroQueueRefusesOnlyWhenAllThreadsAreBusy) {
   release.Notify();
 }
 
-TEST(WorkerPoolTest, ReusesIdleThreads) {
-  WorkerPool pool({.max_workers = 8, .max_queue = 0}, kStack);
+TEST(ThreadPoolTest, ReusesIdleThreads) {
+  ThreadPool pool({.max_workers = 8, .max_queue = 0}, kStack);
   for (int i = 0; i < 20; ++i) {
     absl::Notification done;
     ASSERT_TRUE(Submit(pool, [&done] { done.Notify(); }));
@@ -76,9 +76,9 @@ TEST(WorkerPoolTest, ReusesIdleThreads) {
   EXPECT_LE(pool.counts().threads, 2) << "sequential tasks need one thread";
 }
 
-TEST(WorkerPoolTest, RaisedLimitsTakeEffect) {
+TEST(ThreadPoolTest, RaisedLimitsTakeEffect) {
   absl::Notification release;
-  WorkerPool pool({.max_workers = 1, .max_queue = 0}, kStack);
+  ThreadPool pool({.max_workers = 1, .max_queue = 0}, kStack);
   auto blocker = [&] {
     release.WaitForNotificationWithTimeout(absl::Seconds(30));
   };
@@ -90,20 +90,20 @@ TEST(WorkerPoolTest, RaisedLimitsTakeEffect) {
 }
 
 }  // namespace
-}  // namespace rsockd
+}  // namespace rsockd::net
 
-namespace rsockd {
+namespace rsockd::net {
 namespace {
 
-TEST(WorkerPoolTest, RefusedTaskIsLeftWithTheCaller) {
+TEST(ThreadPoolTest, RefusedTaskIsLeftWithTheCaller) {
   absl::Notification release;
-  WorkerPool pool({.max_workers = 1, .max_queue = 0}, kStack);
-  WorkerPool::Task blocker = [&] {
+  ThreadPool pool({.max_workers = 1, .max_queue = 0}, kStack);
+  ThreadPool::Task blocker = [&] {
     release.WaitForNotificationWithTimeout(absl::Seconds(30));
   };
   ASSERT_TRUE(pool.TrySubmit(&blocker));
   bool ran = false;
-  WorkerPool::Task refused = [&ran] { ran = true; };
+  ThreadPool::Task refused = [&ran] { ran = true; };
   EXPECT_FALSE(pool.TrySubmit(&refused));
   ASSERT_TRUE(refused) << "the refused task must not be moved from";
   std::move(refused)();
@@ -112,4 +112,4 @@ TEST(WorkerPoolTest, RefusedTaskIsLeftWithTheCaller) {
 }
 
 }  // namespace
-}  // namespace rsockd
+}  // namespace rsockd::net

@@ -1,17 +1,21 @@
-// This file defines `WorkerPool`, the bounded pool of threads that run
-// sessions.
+// This file defines `ThreadPool`, a bounded pool of threads for blocking work.
 //
-// A session blocks its thread for its whole life (handshake, ident, connect,
-// relay), so the pool is sized in threads, not cores. Threads are started on
-// demand up to `max_workers`; when every thread is busy, up to `max_queue`
-// tasks wait. Beyond that `TrySubmit` refuses at once: the acceptor must never
-// block, so it answers the client with a SOCKS failure instead.
+// rsockd's work blocks a thread for a long time (a session for its whole
+// life, a relay direction until its end of file), so pools are sized in
+// threads, not cores. Threads are started on demand up to `max_workers` and
+// kept for reuse, which spares a clone(2) and exit per task; when every
+// thread is busy, up to `max_queue` tasks wait. Beyond that `TrySubmit`
+// refuses at once, so a caller such as the acceptor never blocks.
+//
+// The server has two: the session workers (--workers, --queue), and the relay
+// threads that carry each session's second direction (no queue: a relay
+// direction must start at once).
 //
 // Thread-safe. The destructor runs the tasks already queued, then joins every
 // thread.
 
-#ifndef RSOCKD_RSOCKD_WORKER_POOL_H_
-#define RSOCKD_RSOCKD_WORKER_POOL_H_
+#ifndef RSOCKD_NET_THREAD_POOL_H_
+#define RSOCKD_NET_THREAD_POOL_H_
 
 #include <cstddef>
 #include <deque>
@@ -22,9 +26,9 @@
 #include "absl/synchronization/mutex.h"
 #include "net/thread.h"
 
-namespace rsockd {
+namespace rsockd::net {
 
-class WorkerPool {
+class ThreadPool {
  public:
   struct Limits {
     int max_workers = 1;
@@ -37,10 +41,10 @@ class WorkerPool {
   };
   using Task = absl::AnyInvocable<void() &&>;
 
-  WorkerPool(const Limits& limits, size_t stack_size);
-  ~WorkerPool();
-  WorkerPool(const WorkerPool&) = delete;
-  WorkerPool& operator=(const WorkerPool&) = delete;
+  ThreadPool(const Limits& limits, size_t stack_size);
+  ~ThreadPool();
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
 
   // Moves `*task` to a thread or the queue. Never blocks. Returns false when
   // the pool and its queue are full, leaving `*task` untouched so that the
@@ -62,9 +66,9 @@ class WorkerPool {
   int idle_ ABSL_GUARDED_BY(mu_) = 0;
   int busy_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  std::vector<net::Thread> threads_ ABSL_GUARDED_BY(mu_);
+  std::vector<Thread> threads_ ABSL_GUARDED_BY(mu_);
 };
 
-}  // namespace rsockd
+}  // namespace rsockd::net
 
-#endif  // RSOCKD_RSOCKD_WORKER_POOL_H_
+#endif  // RSOCKD_NET_THREAD_POOL_H_

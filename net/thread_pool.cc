@@ -1,16 +1,16 @@
-#include "rsockd/worker_pool.h"
+#include "net/thread_pool.h"
 
 #include <utility>
 
 #include "glog/logging.h"
 
-namespace rsockd {
+namespace rsockd::net {
 
-WorkerPool::WorkerPool(const Limits& limits, size_t stack_size)
+ThreadPool::ThreadPool(const Limits& limits, size_t stack_size)
     : stack_size_(stack_size), limits_(limits) {}
 
-WorkerPool::~WorkerPool() {
-  std::vector<net::Thread> threads;
+ThreadPool::~ThreadPool() {
+  std::vector<Thread> threads;
   {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
@@ -19,15 +19,15 @@ WorkerPool::~WorkerPool() {
   threads.clear();  // joins, outside the lock the workers need
 }
 
-bool WorkerPool::TrySubmit(Task* task) {
+bool ThreadPool::TrySubmit(Task* task) {
   absl::MutexLock lock(&mu_);
   if (stopping_) return false;
   // Tasks already queued will take the idle threads first.
   const int free_threads = idle_ - static_cast<int>(queue_.size());
   if (free_threads <= 0 &&
       static_cast<int>(threads_.size()) < limits_.max_workers) {
-    absl::StatusOr<net::Thread> thread =
-        net::Thread::Start([this] { Work(); }, stack_size_);
+    absl::StatusOr<Thread> thread =
+        Thread::Start([this] { Work(); }, stack_size_);
     if (thread.ok()) {
       threads_.push_back(*std::move(thread));
       ++idle_;
@@ -42,11 +42,11 @@ bool WorkerPool::TrySubmit(Task* task) {
   return true;
 }
 
-void WorkerPool::Work() {
+void ThreadPool::Work() {
   absl::MutexLock lock(&mu_);
   for (;;) {
     mu_.Await(absl::Condition(
-        +[](WorkerPool* pool) ABSL_EXCLUSIVE_LOCKS_REQUIRED(pool->mu_) {
+        +[](ThreadPool* pool) ABSL_EXCLUSIVE_LOCKS_REQUIRED(pool->mu_) {
           return pool->stopping_ || !pool->queue_.empty();
         },
         this));
@@ -63,15 +63,15 @@ void WorkerPool::Work() {
   }
 }
 
-void WorkerPool::SetLimits(const Limits& limits) {
+void ThreadPool::SetLimits(const Limits& limits) {
   absl::MutexLock lock(&mu_);
   limits_ = limits;
 }
 
-WorkerPool::Counts WorkerPool::counts() const {
+ThreadPool::Counts ThreadPool::counts() const {
   absl::MutexLock lock(&mu_);
   return {static_cast<int>(threads_.size()), busy_,
           static_cast<int>(queue_.size())};
 }
 
-}  // namespace rsockd
+}  // namespace rsockd::net
