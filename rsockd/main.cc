@@ -223,15 +223,16 @@ int Main() {
     LOG(ERROR) << "cannot listen: " << server.status();
     return 1;
   }
+  if (!FLAGS_pidfile.empty() &&
+      !WriteFileAtomically(FLAGS_pidfile, absl::StrCat(getpid(), "\n"))) {
+    PLOG(ERROR) << "cannot write --pidfile " << FLAGS_pidfile;
+    return 1;
+  }
+  // Last: tests and scripts take the port file as the sign of readiness.
   if (!FLAGS_port_file.empty() &&
       !WriteFileAtomically(FLAGS_port_file,
                            absl::StrCat((*server)->bound()[0].port(), "\n"))) {
     PLOG(ERROR) << "cannot write --port_file " << FLAGS_port_file;
-    return 1;
-  }
-  if (!FLAGS_pidfile.empty() &&
-      !WriteFileAtomically(FLAGS_pidfile, absl::StrCat(getpid(), "\n"))) {
-    PLOG(ERROR) << "cannot write --pidfile " << FLAGS_pidfile;
     return 1;
   }
   if (absl::Status started = (*server)->Start(); !started.ok()) {

@@ -23,7 +23,11 @@ Server::Server(const ServerOptions& options, rules::RuleStore* rules)
       rules_(rules),
       resolver_(net::Resolver::Options{}),
       pipes_(kMaxIdlePipes),
-      relay_threads_({.max_workers = options.pool.max_workers, .max_queue = 0},
+      // A relay direction must start at once, and it can: there are at most
+      // `max_workers` relays. The queue only absorbs the instant between a
+      // direction signalling its end and its thread being idle again.
+      relay_threads_({.max_workers = options.pool.max_workers,
+                      .max_queue = options.pool.max_workers},
                      options.relay_stack_size),
       pool_(options.pool, options.worker_stack_size) {
   services_.options = options.session;

@@ -96,7 +96,7 @@ class Server {
   int64_t live_sessions_ ABSL_GUARDED_BY(mu_) = 0;
 
   // Declared last: destroyed first, so sessions end before what they use.
-  // At most one relay thread per worker, so the relay pool never refuses.
+  // At most one relay direction per worker (see the constructor).
   net::ThreadPool relay_threads_;
   net::ThreadPool pool_;
   net::Thread acceptor_;

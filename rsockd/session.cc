@@ -21,7 +21,7 @@ namespace {
 // beyond the request are kept and forwarded.
 constexpr size_t kHandshakeBufferSize = 1024;
 
-// Client-supplied text made safe for a log line: printable ASCII only.
+// Text made safe for a one-line log entry: printable ASCII only.
 std::string Printable(absl::string_view text) {
   std::string out(text);
   for (char& c : out) {
@@ -48,11 +48,9 @@ class Session {
     const net::Socks4Request& request = parser_.request();
     description_ = absl::StrCat(
         request.command == net::Socks4Command::kBind ? "Bind" : "Connect",
-        " from ", Printable(request.user_id), "(unknown)@",
-        peer_.ip().ToString(), " to ",
-        request.is_socks4a() ? Printable(request.host_name)
-                             : request.ip.ToString(),
-        " (", net::ServiceName(request.port), ")");
+        " from ", request.user_id, "(unknown)@", peer_.ip().ToString(), " to ",
+        request.is_socks4a() ? request.host_name : request.ip.ToString(), " (",
+        net::ServiceName(request.port), ")");
     if (!Permitted(request)) return;
     if (request.command == net::Socks4Command::kBind) {
       Log(absl::StrCat("failed -- ", description_,
@@ -73,8 +71,11 @@ class Session {
   }
 
  private:
+  // Every request-log line goes through here, and is made printable here:
+  // client bytes reach it in many ways (user ids, host names, the resolver's
+  // error text), and none may start a forged line.
   void Log(absl::string_view line) const {
-    LOG(INFO) << "[" << id_ << "] " << line;
+    LOG(INFO) << "[" << id_ << "] " << Printable(line);
   }
 
   // Reads and parses the request. On failure it has already answered (or
@@ -168,6 +169,13 @@ class Session {
         net::Deadline::In(options_.connect_timeout, services_.stop);
     absl::Status last_error;
     for (const net::IpAddress& address : addresses) {
+      // Linux takes a connect to 0.0.0.0 or :: as one to this host, which
+      // would get around rules that guard loopback services.
+      if (address.IsUnspecified()) {
+        last_error = absl::InvalidArgumentError(absl::StrCat(
+            "unspecified destination address ", address.ToString()));
+        continue;
+      }
       absl::StatusOr<net::Socket> target = net::Socket::Connect(
           net::SocketAddress(address, request.port), std::nullopt, deadline);
       if (target.ok()) return target;
@@ -214,12 +222,11 @@ class Session {
     stats_.bytes_from_destinations.fetch_add(result.bytes_from_target,
                                              std::memory_order_relaxed);
     const net::Socks4Request& request = parser_.request();
-    Log(absl::StrCat("terminated -- ", description_, ". ", from_client,
-                     " bytes from ", Printable(request.user_id), "@",
-                     peer_.ip().ToString(), ", ", result.bytes_from_target,
-                     " bytes from ",
-                     request.is_socks4a() ? Printable(request.host_name)
-                                          : request.ip.ToString()));
+    Log(absl::StrCat(
+        "terminated -- ", description_, ". ", from_client, " bytes from ",
+        request.user_id, "@", peer_.ip().ToString(), ", ",
+        result.bytes_from_target, " bytes from ",
+        request.is_socks4a() ? request.host_name : request.ip.ToString()));
     if (!result.status().ok()) {
       VLOG(1) << "[" << id_ << "] relay ended: " << result.status();
     }

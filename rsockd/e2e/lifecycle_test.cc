@@ -1,0 +1,172 @@
+// End-to-end: the process contract of SPEC §1 and §11 — -ver, the pid
+// file, and a clean exit 0 on SIGTERM (also with a session open).
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "rsockd/e2e/rsockd_test_base.h"
+#include "testing/files.h"
+#include "testing/rsockd_process.h"
+#include "testing/socket_io.h"
+#include "testing/socks4_client.h"
+#include "testing/status_matchers.h"
+#include "testing/subprocess.h"
+#include "testing/tcp_servers.h"
+
+namespace rsockd::e2e {
+namespace {
+
+using ::rsockd::testing::ConnectTcp;
+using ::rsockd::testing::EchoServer;
+using ::rsockd::testing::ExitStatus;
+using ::rsockd::testing::IsOk;
+using ::rsockd::testing::kSocks4Granted;
+using ::rsockd::testing::kSocks4Rejected;
+using ::rsockd::testing::MakeTempDir;
+using ::rsockd::testing::ReadFileToString;
+using ::rsockd::testing::ReadUntilClosed;
+using ::rsockd::testing::RsockdProcess;
+using ::rsockd::testing::RunCommand;
+using ::rsockd::testing::Socks4Connect;
+using ::rsockd::testing::Socks4ConnectRequest;
+using ::rsockd::testing::Socks4Handshake;
+using ::rsockd::testing::Socks4Session;
+using ::rsockd::testing::SubprocessResult;
+using ::rsockd::testing::WriteStringToFile;
+using ::testing::HasSubstr;
+
+TEST(VersionTest, VerPrintsTheVersionAndExitsZero) {
+  ASSERT_OK_AND_ASSIGN(std::string binary, RsockdProcess::BinaryPath());
+  for (const char* flag : {"-ver", "--ver"}) {
+    SCOPED_TRACE(flag);
+    ASSERT_OK_AND_ASSIGN(SubprocessResult result,
+                         RunCommand({.argv = {binary, flag}}, kCommandTimeout));
+    EXPECT_TRUE(result.status.success())
+        << result.status.ToString() << ": " << result.stderr_text;
+    const std::string output = result.stdout_text + result.stderr_text;
+    EXPECT_THAT(output, HasSubstr("rsockd"));
+    EXPECT_THAT(output, HasSubstr("SOCKS4"));
+  }
+}
+
+class LifecycleTest : public RsockdTest {};
+
+TEST_F(LifecycleTest, SigtermExitsZero) {
+  ASSERT_NO_FATAL_FAILURE(StartRsockd());
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<EchoServer> echo, EchoServer::Start());
+  {
+    ASSERT_OK_AND_ASSIGN(
+        net::Socket tunnel,
+        Socks4Connect(proxy(), Socks4ConnectRequest(echo->address(), "before"),
+                      kStepTimeout));
+    EXPECT_TRUE(EchoRoundTrip(tunnel, "serving"));
+  }
+  ASSERT_OK_AND_ASSIGN(ExitStatus status, rsockd().Stop(absl::Seconds(60)));
+  EXPECT_TRUE(status.success()) << status.ToString();
+  // Nothing listens any more.
+  EXPECT_FALSE(ConnectTcp(proxy(), kStepTimeout).ok());
+}
+
+TEST_F(LifecycleTest, SigtermWithAnOpenSessionExitsZeroAfterTheDrain) {
+  ASSERT_NO_FATAL_FAILURE(StartRsockd({.extra_flags = {"--drain_timeout=1s"}}));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<EchoServer> echo, EchoServer::Start());
+  ASSERT_OK_AND_ASSIGN(
+      net::Socket tunnel,
+      Socks4Connect(proxy(), Socks4ConnectRequest(echo->address(), "draining"),
+                    kStepTimeout));
+  // The session is live (and stays open: no half-close).
+  const net::Deadline deadline = net::Deadline::In(kStepTimeout);
+  ASSERT_THAT(tunnel.WriteAll("ping", deadline), IsOk());
+  ASSERT_OK_AND_ASSIGN(std::string pong,
+                       rsockd::testing::ReadExactly(tunnel, 4, deadline));
+  EXPECT_EQ(pong, "ping");
+  const absl::Time start = absl::Now();
+  ASSERT_OK_AND_ASSIGN(ExitStatus status, rsockd().Stop(absl::Seconds(60)));
+  EXPECT_TRUE(status.success()) << status.ToString();
+  EXPECT_LT(absl::Now() - start, absl::Seconds(30))
+      << "the 1 s drain deadline was not kept";
+  // The session was ended, not abandoned half-open.
+  EXPECT_THAT(ReadUntilClosed(tunnel, net::Deadline::In(kStepTimeout)), IsOk());
+}
+
+TEST_F(LifecycleTest, PidfileHoldsThePid) {
+  ASSERT_OK_AND_ASSIGN(std::string dir, MakeTempDir("pidfile-"));
+  const std::string pidfile = absl::StrCat(dir, "/rsockd.pid");
+  ASSERT_NO_FATAL_FAILURE(
+      StartRsockd({.extra_flags = {absl::StrCat("--pidfile=", pidfile)}}));
+  // rsockd may write the pid file just after the port file: poll for it.
+  absl::StatusOr<std::string> contents = ReadFileToString(pidfile);
+  const absl::Time deadline = absl::Now() + kLogTimeout;
+  while (!(contents.ok() && absl::EndsWith(*contents, "\n")) &&
+         absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(10));  // Poll interval.
+    contents = ReadFileToString(pidfile);
+  }
+  ASSERT_THAT(contents, IsOk());
+  int pid = 0;
+  ASSERT_TRUE(absl::SimpleAtoi(absl::StripAsciiWhitespace(*contents), &pid))
+      << *contents;
+  EXPECT_EQ(pid, rsockd().pid());
+}
+
+TEST_F(LifecycleTest, SighupReloadsRulesAndKeepsThemWhenTheNewFileIsBroken) {
+  ASSERT_NO_FATAL_FAILURE(StartRsockd());
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<EchoServer> echo, EchoServer::Start());
+  const std::string request = Socks4ConnectRequest(echo->address(), "reload");
+  const net::IpAddress other_client = *net::IpAddress::Parse("127.0.0.2");
+  // The reply code 127.0.0.1 (or `from`) gets for the same request now; -1
+  // (and a failure) when there is no reply.
+  const auto verdict = [&](std::optional<net::IpAddress> from =
+                               std::nullopt) -> int {
+    absl::StatusOr<Socks4Session> session =
+        Socks4Handshake(proxy(), request, kStepTimeout, from);
+    if (!session.ok()) {
+      ADD_FAILURE() << session.status();
+      return -1;
+    }
+    return session->reply.code;
+  };
+  EXPECT_EQ(verdict(), kSocks4Granted);
+
+  // New rules turn 127.0.0.1 away. SIGHUP is asynchronous: poll (bounded)
+  // until the verdict changes.
+  ASSERT_THAT(WriteStringToFile(rsockd().sockd_conf_path(),
+                                "deny 127.0.0.1 255.255.255.255\n"
+                                "permit 127.0.0.0 255.0.0.0\n"),
+              IsOk());
+  ASSERT_EQ(kill(rsockd().pid(), SIGHUP), 0);
+  const absl::Time deadline = absl::Now() + kLogTimeout;
+  int code = verdict();
+  while (code == kSocks4Granted && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(50));  // Poll interval.
+    code = verdict();
+  }
+  ASSERT_EQ(code, kSocks4Rejected);
+  EXPECT_EQ(verdict(other_client), kSocks4Granted);
+
+  // A broken file is reported as file:line:col and never installed: had
+  // its good first line been taken, 127.0.0.1 would be let in again.
+  const size_t mark = rsockd().StderrSize();
+  ASSERT_THAT(WriteStringToFile(rsockd().sockd_conf_path(),
+                                "permit 127.0.0.0 255.0.0.0\n"
+                                "allow 127.0.0.0 255.0.0.0\n"),
+              IsOk());
+  ASSERT_EQ(kill(rsockd().pid(), SIGHUP), 0);
+  EXPECT_THAT(rsockd().WaitForLogLine("sockd.conf:2:", kLogTimeout, mark),
+              IsOk());
+  EXPECT_EQ(verdict(), kSocks4Rejected);
+  EXPECT_EQ(verdict(other_client), kSocks4Granted);
+}
+
+}  // namespace
+}  // namespace rsockd::e2e

@@ -1,0 +1,186 @@
+// End-to-end: the relay moves every byte in both directions and keeps the
+// half-close semantics (SPEC §2).
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <regex>
+#include <string>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "net/deadline.h"
+#include "rsockd/e2e/rsockd_test_base.h"
+#include "testing/sha256.h"
+#include "testing/socket_io.h"
+#include "testing/socks4_client.h"
+#include "testing/status_matchers.h"
+#include "testing/tcp_servers.h"
+
+namespace rsockd::e2e {
+namespace {
+
+using ::rsockd::testing::EchoServer;
+using ::rsockd::testing::IsOk;
+using ::rsockd::testing::PseudoRandomBytes;
+using ::rsockd::testing::ReadToCloseResult;
+using ::rsockd::testing::ReadUntilClosed;
+using ::rsockd::testing::Sha256;
+using ::rsockd::testing::SinkServer;
+using ::rsockd::testing::Socks4Connect;
+using ::rsockd::testing::Socks4ConnectRequest;
+
+// Big transfers get more time than one ordinary step.
+constexpr absl::Duration kTransferTimeout = absl::Seconds(120);
+
+// The two byte counts of a "terminated --" line: "N bytes from <client>,
+// M bytes from <destination>".
+::testing::AssertionResult HasByteCounts(const std::string& line,
+                                         uint64_t from_client,
+                                         uint64_t from_destination) {
+  static const std::regex kCounts(
+      R"((\d+) bytes from [^,]*, (\d+) bytes from )");
+  std::smatch match;
+  if (!std::regex_search(line, match, kCounts)) {
+    return ::testing::AssertionFailure() << "no byte counts in: " << line;
+  }
+  if (match[1] != std::to_string(from_client) ||
+      match[2] != std::to_string(from_destination)) {
+    return ::testing::AssertionFailure()
+           << "counts " << match[1] << "/" << match[2] << ", want "
+           << from_client << "/" << from_destination << " in: " << line;
+  }
+  return ::testing::AssertionSuccess();
+}
+
+class RelayTest : public RsockdTest {};
+
+TEST_F(RelayTest, TenMebibytesBothWaysAtOnceArriveIntact) {
+  ASSERT_NO_FATAL_FAILURE(StartRsockd());
+  const std::string upload = PseudoRandomBytes(10 << 20, 31);
+  // One KiB longer than the upload, so the log's two counts cannot be
+  // confused.
+  const std::string download = PseudoRandomBytes((10 << 20) + 1024, 32);
+  ASSERT_OK_AND_ASSIGN(
+      std::unique_ptr<SinkServer> sink,
+      SinkServer::Start(download, SinkServer::ReplyWhen::kConcurrently));
+  ASSERT_OK_AND_ASSIGN(
+      net::Socket tunnel,
+      Socks4Connect(proxy(), Socks4ConnectRequest(sink->address(), "both-ways"),
+                    kStepTimeout));
+
+  const net::Deadline deadline = net::Deadline::In(kTransferTimeout);
+  absl::Status uploaded;
+  std::thread writer([&] {
+    uploaded = tunnel.WriteAll(upload, deadline);
+    tunnel.ShutdownWrite();
+  });
+  absl::StatusOr<ReadToCloseResult> received =
+      ReadUntilClosed(tunnel, deadline, download.size() + 1);
+  writer.join();
+
+  ASSERT_THAT(uploaded, IsOk());
+  ASSERT_THAT(received, IsOk());
+  EXPECT_FALSE(received->reset);
+  EXPECT_EQ(received->data.size(), download.size());
+  EXPECT_EQ(Sha256::Of(received->data), Sha256::Of(download));
+
+  ASSERT_OK_AND_ASSIGN(SinkServer::Stream stream,
+                       sink->WaitForStream(kTransferTimeout));
+  EXPECT_EQ(stream.bytes_received, upload.size());
+  EXPECT_EQ(stream.sha256_received, Sha256::Of(upload));
+  EXPECT_THAT(stream.read_status, IsOk())
+      << "the destination saw an orderly EOF";
+  EXPECT_THAT(stream.reply_status, IsOk());
+
+  ASSERT_OK_AND_ASSIGN(std::string line,
+                       rsockd().WaitForLogLineWithAll(
+                           {"terminated --", "both-ways"}, kLogTimeout));
+  EXPECT_TRUE(HasByteCounts(line, upload.size(), download.size()));
+}
+
+TEST_F(RelayTest, HalfClosedClientStillGetsTheWholeAnswer) {
+  ASSERT_NO_FATAL_FAILURE(StartRsockd());
+  const std::string request = PseudoRandomBytes(100 * 1024, 33);
+  const std::string answer = PseudoRandomBytes(1 << 20, 34);
+  // The destination answers only after it has seen the client's EOF.
+  ASSERT_OK_AND_ASSIGN(
+      std::unique_ptr<SinkServer> sink,
+      SinkServer::Start(answer, SinkServer::ReplyWhen::kAfterEof));
+  ASSERT_OK_AND_ASSIGN(
+      net::Socket tunnel,
+      Socks4Connect(proxy(),
+                    Socks4ConnectRequest(sink->address(), "half-close"),
+                    kStepTimeout));
+  const net::Deadline deadline = net::Deadline::In(kTransferTimeout);
+  ASSERT_THAT(tunnel.WriteAll(request, deadline), IsOk());
+  tunnel.ShutdownWrite();
+
+  ASSERT_OK_AND_ASSIGN(ReadToCloseResult received,
+                       ReadUntilClosed(tunnel, deadline, answer.size() + 1));
+  EXPECT_FALSE(received.reset);
+  EXPECT_EQ(received.data.size(), answer.size());
+  EXPECT_EQ(Sha256::Of(received.data), Sha256::Of(answer));
+
+  ASSERT_OK_AND_ASSIGN(SinkServer::Stream stream,
+                       sink->WaitForStream(kTransferTimeout));
+  EXPECT_EQ(stream.bytes_received, request.size());
+  EXPECT_EQ(stream.sha256_received, Sha256::Of(request));
+  EXPECT_THAT(stream.read_status, IsOk());
+  EXPECT_THAT(stream.reply_status, IsOk());
+
+  ASSERT_OK_AND_ASSIGN(std::string line,
+                       rsockd().WaitForLogLineWithAll(
+                           {"terminated --", "half-close"}, kLogTimeout));
+  EXPECT_TRUE(HasByteCounts(line, request.size(), answer.size()));
+}
+
+TEST_F(RelayTest, DataSentWithTheRequestIsForwarded) {
+  // A client may pipeline its first bytes right behind the request.
+  ASSERT_NO_FATAL_FAILURE(StartRsockd());
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<EchoServer> echo, EchoServer::Start());
+  ASSERT_OK_AND_ASSIGN(net::Socket proxy_connection,
+                       rsockd::testing::ConnectTcp(proxy(), kStepTimeout));
+  const net::Deadline deadline = net::Deadline::In(kStepTimeout);
+  ASSERT_THAT(
+      proxy_connection.WriteAll(
+          Socks4ConnectRequest(echo->address(), "pipelined") + "early bytes",
+          deadline),
+      IsOk());
+  ASSERT_OK_AND_ASSIGN(
+      rsockd::testing::Socks4Reply reply,
+      rsockd::testing::ReadSocks4Reply(proxy_connection, deadline));
+  EXPECT_EQ(reply.code, rsockd::testing::kSocks4Granted);
+  ASSERT_OK_AND_ASSIGN(std::string echoed, rsockd::testing::ReadExactly(
+                                               proxy_connection, 11, deadline));
+  EXPECT_EQ(echoed, "early bytes");
+}
+
+TEST_F(RelayTest, ConcurrentSessionsStayApart) {
+  ASSERT_NO_FATAL_FAILURE(StartRsockd());
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<EchoServer> echo, EchoServer::Start());
+  constexpr int kSessions = 8;
+  std::vector<std::thread> clients;
+  std::vector<::testing::AssertionResult> results(
+      kSessions, ::testing::AssertionFailure() << "not run");
+  for (int i = 0; i < kSessions; ++i) {
+    clients.emplace_back([&, i] {
+      absl::StatusOr<net::Socket> tunnel = Socks4Connect(
+          proxy(), Socks4ConnectRequest(echo->address(), absl::StrCat("c", i)),
+          kStepTimeout);
+      if (!tunnel.ok()) {
+        results[i] = ::testing::AssertionFailure() << tunnel.status();
+        return;
+      }
+      results[i] =
+          EchoRoundTrip(*tunnel, PseudoRandomBytes(512 * 1024, 100 + i));
+    });
+  }
+  for (std::thread& client : clients) client.join();
+  for (int i = 0; i < kSessions; ++i)
+    EXPECT_TRUE(results[i]) << "session " << i;
+}
+
+}  // namespace
+}  // namespace rsockd::e2e

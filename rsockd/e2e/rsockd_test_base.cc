@@ -1,0 +1,84 @@
+#include "rsockd/e2e/rsockd_test_base.h"
+
+#include <iostream>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "net/deadline.h"
+#include "testing/sha256.h"
+#include "testing/socket_io.h"
+
+namespace rsockd::e2e {
+
+using ::rsockd::testing::ExitStatus;
+using ::rsockd::testing::ReadToCloseResult;
+using ::rsockd::testing::ReadUntilClosed;
+using ::rsockd::testing::RsockdOptions;
+using ::rsockd::testing::RsockdProcess;
+using ::rsockd::testing::Sha256;
+
+void RsockdTest::StartRsockd(const RsockdOptions& options) {
+  absl::StatusOr<std::unique_ptr<RsockdProcess>> started =
+      RsockdProcess::Start(options);
+  ASSERT_TRUE(started.ok()) << started.status();
+  rsockd_ = *std::move(started);
+}
+
+std::string RsockdTest::LogTail() const {
+  if (rsockd_ == nullptr) return "(rsockd not started)";
+  constexpr size_t kTail = 8192;
+  const std::string log = rsockd_->Stderr();
+  return log.size() <= kTail
+             ? log
+             : absl::StrCat("...", log.substr(log.size() - kTail));
+}
+
+void RsockdTest::TearDown() {
+  if (rsockd_ == nullptr) return;
+  absl::StatusOr<ExitStatus> status = rsockd_->Stop(absl::Seconds(60));
+  EXPECT_TRUE(status.ok()) << "rsockd did not stop on SIGTERM: "
+                           << status.status();
+  if (status.ok()) {
+    EXPECT_TRUE(status->success())
+        << "rsockd ended with " << status->ToString() << "; log:\n"
+        << LogTail();
+  }
+  if (HasFailure()) {
+    std::cerr << "---- rsockd log (tail) ----\n"
+              << LogTail() << "---- end of rsockd log ----\n";
+  }
+}
+
+::testing::AssertionResult EchoRoundTrip(net::Socket& tunnel,
+                                         absl::string_view data) {
+  const net::Deadline deadline = net::Deadline::In(kStepTimeout);
+  absl::Status written;
+  std::thread writer([&] {
+    written = tunnel.WriteAll(data, deadline);
+    tunnel.ShutdownWrite();
+  });
+  absl::StatusOr<ReadToCloseResult> echoed =
+      ReadUntilClosed(tunnel, deadline, data.size() + 1);
+  writer.join();
+  if (!written.ok()) {
+    return ::testing::AssertionFailure() << "writing: " << written;
+  }
+  if (!echoed.ok()) {
+    return ::testing::AssertionFailure()
+           << "reading the echo: " << echoed.status();
+  }
+  if (echoed->reset) {
+    return ::testing::AssertionFailure()
+           << "connection reset after " << echoed->data.size() << " of "
+           << data.size() << " bytes";
+  }
+  if (echoed->data != data) {
+    return ::testing::AssertionFailure()
+           << "echo differs: got " << echoed->data.size() << " bytes (sha256 "
+           << Sha256::Of(echoed->data) << "), sent " << data.size()
+           << " (sha256 " << Sha256::Of(data) << ")";
+  }
+  return ::testing::AssertionSuccess();
+}
+
+}  // namespace rsockd::e2e

@@ -1,0 +1,61 @@
+// This file defines `RsockdTest`, the fixture of the end-to-end tests: it
+// starts the real rsockd binary (see testing/rsockd_process.h) and, at the
+// end of every test, stops it with SIGTERM and expects exit code 0 — so a
+// server that crashed or hung during a test fails that test. When a test
+// fails, the tail of the server's log is printed.
+//
+// Bounds: every wait here and in the tests is bounded; the bounds are
+// generous because CI runs these on a loaded 2-core machine, and a passing
+// run never waits them out.
+
+#ifndef RSOCKD_RSOCKD_E2E_RSOCKD_TEST_BASE_H_
+#define RSOCKD_RSOCKD_E2E_RSOCKD_TEST_BASE_H_
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "net/address.h"
+#include "net/socket.h"
+#include "testing/rsockd_process.h"
+
+namespace rsockd::e2e {
+
+// Any single network step (connect, handshake, a transfer of a few MiB).
+inline constexpr absl::Duration kStepTimeout = absl::Seconds(30);
+// A whole external client run (curl, socat, python3).
+inline constexpr absl::Duration kCommandTimeout = absl::Seconds(60);
+// Waiting for a log line about something that has already happened.
+inline constexpr absl::Duration kLogTimeout = absl::Seconds(20);
+
+class RsockdTest : public ::testing::Test {
+ protected:
+  // Starts rsockd; a failure to start fails the test (use with
+  // ASSERT_NO_FATAL_FAILURE).
+  void StartRsockd(const rsockd::testing::RsockdOptions& options = {});
+
+  // Stops the server and checks that it exited 0.
+  void TearDown() override;
+
+  rsockd::testing::RsockdProcess& rsockd() { return *rsockd_; }
+  net::SocketAddress proxy() const { return rsockd_->address(); }
+
+  // The last few KiB of the server's log, for failure messages.
+  std::string LogTail() const;
+
+ private:
+  std::unique_ptr<rsockd::testing::RsockdProcess> rsockd_;
+};
+
+// Sends `data` through `tunnel` (an open CONNECT to an echo server) while
+// reading the echo, then half-closes and expects exactly `data` back
+// followed by EOF.
+::testing::AssertionResult EchoRoundTrip(net::Socket& tunnel,
+                                         absl::string_view data);
+
+}  // namespace rsockd::e2e
+
+#endif  // RSOCKD_RSOCKD_E2E_RSOCKD_TEST_BASE_H_

@@ -1,0 +1,90 @@
+#include "testing/files.h"
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+#include <system_error>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+
+namespace rsockd::testing {
+
+absl::StatusOr<std::string> MakeTempDir(absl::string_view prefix) {
+  const char* root = getenv("TEST_TMPDIR");
+  if (root == nullptr || *root == '\0') root = "/tmp";
+  std::string pattern = absl::StrCat(root, "/", prefix, "XXXXXX");
+  std::vector<char> buffer(pattern.begin(), pattern.end());
+  buffer.push_back('\0');
+  if (mkdtemp(buffer.data()) == nullptr) {
+    return absl::ErrnoToStatus(errno, absl::StrCat("mkdtemp(", pattern, ")"));
+  }
+  std::error_code error;
+  std::filesystem::path absolute =
+      std::filesystem::absolute(buffer.data(), error);
+  if (error) {
+    return absl::InternalError(
+        absl::StrCat("absolute(", buffer.data(), "): ", error.message()));
+  }
+  return absolute.string();
+}
+
+absl::Status RemoveTree(absl::string_view path) {
+  std::error_code error;
+  std::filesystem::remove_all(std::string(path), error);
+  if (error) {
+    return absl::InternalError(
+        absl::StrCat("remove_all(", path, "): ", error.message()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status WriteStringToFile(absl::string_view path,
+                               absl::string_view contents) {
+  const std::string name(path);
+  const int fd =
+      open(name.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return absl::ErrnoToStatus(errno, absl::StrCat("open(", path, ")"));
+  while (!contents.empty()) {
+    const ssize_t n = write(fd, contents.data(), contents.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int error = errno;
+      close(fd);
+      return absl::ErrnoToStatus(error, absl::StrCat("write(", path, ")"));
+    }
+    contents.remove_prefix(n);
+  }
+  if (close(fd) != 0) {
+    return absl::ErrnoToStatus(errno, absl::StrCat("close(", path, ")"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> ReadFileToString(absl::string_view path) {
+  const std::string name(path);
+  const int fd = open(name.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return absl::ErrnoToStatus(errno, absl::StrCat("open(", path, ")"));
+  std::string contents;
+  char buffer[64 * 1024];
+  for (;;) {
+    const ssize_t n = read(fd, buffer, sizeof(buffer));
+    if (n == 0) break;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int error = errno;
+      close(fd);
+      return absl::ErrnoToStatus(error, absl::StrCat("read(", path, ")"));
+    }
+    contents.append(buffer, n);
+  }
+  close(fd);
+  return contents;
+}
+
+}  // namespace rsockd::testing

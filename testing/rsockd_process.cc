@@ -1,0 +1,161 @@
+#include "testing/rsockd_process.h"
+
+#include <dirent.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "testing/files.h"
+#include "testing/socket_io.h"
+
+namespace rsockd::testing {
+namespace {
+
+constexpr absl::Duration kPollInterval = absl::Milliseconds(10);
+
+std::string Env(const char* name) {
+  const char* value = getenv(name);
+  return value == nullptr ? "" : value;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> RsockdProcess::BinaryPath() {
+  std::string path = Env("RSOCKD_BINARY");
+  if (path.empty()) {
+    const std::string workspace =
+        Env("TEST_WORKSPACE").empty() ? "rsockd" : Env("TEST_WORKSPACE");
+    path = absl::StrCat(Env("TEST_SRCDIR"), "/", workspace, "/rsockd/rsockd");
+  }
+  if (access(path.c_str(), X_OK) != 0) {
+    return absl::NotFoundError(
+        absl::StrCat("no rsockd binary at ", path,
+                     " (add data = [\"//rsockd:rsockd\"] to the test, or set "
+                     "$RSOCKD_BINARY)"));
+  }
+  return path;
+}
+
+absl::StatusOr<std::unique_ptr<RsockdProcess>> RsockdProcess::Start(
+    const RsockdOptions& options) {
+  std::string binary;
+  if (options.binary_path.has_value()) {
+    binary = *options.binary_path;
+  } else {
+    absl::StatusOr<std::string> found = BinaryPath();
+    if (!found.ok()) return found.status();
+    binary = *std::move(found);
+  }
+  absl::StatusOr<std::string> dir = MakeTempDir("rsockd-");
+  if (!dir.ok()) return dir.status();
+  const std::string conf_path = absl::StrCat(*dir, "/sockd.conf");
+  const std::string port_path = absl::StrCat(*dir, "/port");
+  if (absl::Status written = WriteStringToFile(conf_path, options.sockd_conf);
+      !written.ok()) {
+    return written;
+  }
+
+  SubprocessOptions spawn;
+  spawn.argv = {binary,
+                "--port=0",
+                absl::StrCat("--port_file=", port_path),
+                "--listen=127.0.0.1",
+                "--logtostderr",
+                absl::StrCat("--sockd_conf=", conf_path)};
+  spawn.argv.insert(spawn.argv.end(), options.extra_flags.begin(),
+                    options.extra_flags.end());
+  absl::StatusOr<std::unique_ptr<Subprocess>> process =
+      Subprocess::Start(spawn);
+  if (!process.ok()) return process.status();
+
+  // Poll for the port file: rsockd writes it once, after binding. Only a
+  // complete line counts, so a half-written file is never misread.
+  const absl::Time deadline = absl::Now() + options.startup_timeout;
+  for (;;) {
+    absl::StatusOr<std::string> contents = ReadFileToString(port_path);
+    if (contents.ok() && !contents->empty() && contents->back() == '\n') {
+      uint32_t port = 0;
+      if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(*contents), &port) ||
+          port == 0 || port > 65535) {
+        return absl::InternalError(
+            absl::StrCat("rsockd wrote a bad port file: \"", *contents,
+                         "\"; stderr:\n", (*process)->ReadStderr()));
+      }
+      return std::unique_ptr<RsockdProcess>(new RsockdProcess(
+          *std::move(dir), *std::move(process), static_cast<uint16_t>(port)));
+    }
+    if (!(*process)->Running()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat((*process)->command_line(), " exited (",
+                       (*process)->exit_status()->ToString(),
+                       ") before writing its port file; stderr:\n",
+                       (*process)->ReadStderr()));
+    }
+    if (absl::Now() >= deadline) {
+      return absl::DeadlineExceededError(absl::StrCat(
+          (*process)->command_line(), " wrote no port file within ",
+          absl::FormatDuration(options.startup_timeout), "; stderr:\n",
+          (*process)->ReadStderr()));
+    }
+    absl::SleepFor(kPollInterval);
+  }
+}
+
+RsockdProcess::~RsockdProcess() {
+  process_.reset();  // Kills and reaps first; then the files can go.
+  (void)RemoveTree(dir_);
+}
+
+net::SocketAddress RsockdProcess::address() const {
+  return LoopbackAddress(port_);
+}
+
+absl::StatusOr<ExitStatus> RsockdProcess::Stop(absl::Duration timeout) {
+  if (process_->Running()) {
+    if (absl::Status sent = process_->Signal(SIGTERM); !sent.ok()) {
+      // It may have exited between the two calls; Wait tells.
+      if (process_->Running()) return sent;
+    }
+  }
+  return process_->Wait(timeout);
+}
+
+absl::StatusOr<int> RsockdProcess::OpenFdCount() const {
+  const std::string path = absl::StrCat("/proc/", pid(), "/fd");
+  DIR* dir = opendir(path.c_str());
+  if (dir == nullptr) {
+    return absl::ErrnoToStatus(errno, absl::StrCat("opendir(", path, ")"));
+  }
+  int count = 0;
+  while (const dirent* entry = readdir(dir)) {
+    if (entry->d_name[0] != '.') ++count;
+  }
+  closedir(dir);
+  return count;
+}
+
+std::string RsockdProcess::DescribeOpenFds() const {
+  const std::string path = absl::StrCat("/proc/", pid(), "/fd");
+  DIR* dir = opendir(path.c_str());
+  if (dir == nullptr) return absl::StrCat("(cannot list ", path, ")");
+  std::string description;
+  while (const dirent* entry = readdir(dir)) {
+    if (entry->d_name[0] == '.') continue;
+    char target[512];
+    const std::string link = absl::StrCat(path, "/", entry->d_name);
+    const ssize_t n = readlink(link.c_str(), target, sizeof(target) - 1);
+    absl::StrAppend(&description, entry->d_name, " -> ",
+                    n < 0 ? "?" : absl::string_view(target, n), "\n");
+  }
+  closedir(dir);
+  return description;
+}
+
+}  // namespace rsockd::testing

@@ -1,0 +1,61 @@
+// This file defines blocking, deadline-bounded socket operations that tests
+// need on top of `net::Socket`: connecting from a chosen local address,
+// reading an exact count, and reading until the peer closes (counting a
+// reset as a close, which is what a client sees when a server closes with
+// unread input).
+
+#ifndef RSOCKD_TESTING_SOCKET_IO_H_
+#define RSOCKD_TESTING_SOCKET_IO_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "net/address.h"
+#include "net/deadline.h"
+#include "net/socket.h"
+
+namespace rsockd::testing {
+
+// 127.0.0.1.
+net::IpAddress Loopback();
+// 127.0.0.1:`port`.
+net::SocketAddress LoopbackAddress(uint16_t port);
+
+// Connects to `to`, from the local IP `from` when given (any 127.x.y.z can
+// be bound), within `timeout`.
+absl::StatusOr<net::Socket> ConnectTcp(
+    const net::SocketAddress& to, absl::Duration timeout,
+    const std::optional<net::IpAddress>& from = std::nullopt);
+
+// A socket bound to 127.0.0.1:0 that never listens. While it is open, its
+// port is a "closed port" that nobody else can take: connections to it are
+// refused. Read the port with `LocalAddress()`.
+absl::StatusOr<net::Socket> ReserveClosedPort();
+
+// Reads exactly `size` bytes. OutOfRange (with the bytes seen) when the peer
+// closes first; DeadlineExceeded on timeout.
+absl::StatusOr<std::string> ReadExactly(net::Socket& socket, size_t size,
+                                        const net::Deadline& deadline);
+
+// What a reader saw until the peer went away.
+struct ReadToCloseResult {
+  std::string data;
+  // True when the connection ended with a reset (ECONNRESET) rather than an
+  // orderly EOF.
+  bool reset = false;
+};
+
+// Reads until EOF or reset. DeadlineExceeded (with the byte count) on
+// timeout; ResourceExhausted when more than `max_bytes` arrive.
+absl::StatusOr<ReadToCloseResult> ReadUntilClosed(net::Socket& socket,
+                                                  const net::Deadline& deadline,
+                                                  size_t max_bytes = 64 << 20);
+
+}  // namespace rsockd::testing
+
+#endif  // RSOCKD_TESTING_SOCKET_IO_H_

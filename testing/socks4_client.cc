@@ -1,0 +1,88 @@
+#include "testing/socks4_client.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "testing/socket_io.h"
+
+namespace rsockd::testing {
+
+std::string Socks4Request(uint8_t version, uint8_t command, uint16_t port,
+                          const std::array<uint8_t, 4>& ip,
+                          absl::string_view user_id) {
+  std::string request;
+  request += char(version);
+  request += char(command);
+  request += char(port >> 8);
+  request += char(port & 0xff);
+  for (uint8_t byte : ip) request += char(byte);
+  request.append(user_id.data(), user_id.size());
+  request += '\0';
+  return request;
+}
+
+std::string Socks4ConnectRequest(const net::SocketAddress& destination,
+                                 absl::string_view user_id) {
+  std::array<uint8_t, 4> ip;
+  for (int i = 0; i < 4; ++i) ip[i] = destination.ip().bytes()[i];
+  return Socks4Request(kSocks4Version, kSocks4CommandConnect,
+                       destination.port(), ip, user_id);
+}
+
+std::string Socks4aConnectRequest(absl::string_view host, uint16_t port,
+                                  absl::string_view user_id) {
+  std::string request = Socks4Request(kSocks4Version, kSocks4CommandConnect,
+                                      port, {0, 0, 0, 1}, user_id);
+  request.append(host.data(), host.size());
+  request += '\0';
+  return request;
+}
+
+absl::StatusOr<Socks4Reply> ReadSocks4Reply(net::Socket& socket,
+                                            const net::Deadline& deadline) {
+  absl::StatusOr<std::string> bytes =
+      ReadExactly(socket, kSocks4ReplySize, deadline);
+  if (!bytes.ok()) {
+    return absl::Status(
+        bytes.status().code(),
+        absl::StrCat("reading the SOCKS4 reply: ", bytes.status().message()));
+  }
+  const auto byte = [&](int i) { return static_cast<uint8_t>((*bytes)[i]); };
+  Socks4Reply reply;
+  reply.version = byte(0);
+  reply.code = byte(1);
+  reply.port = static_cast<uint16_t>(byte(2) << 8 | byte(3));
+  for (int i = 0; i < 4; ++i) reply.ip[i] = byte(4 + i);
+  return reply;
+}
+
+absl::StatusOr<Socks4Session> Socks4Handshake(
+    const net::SocketAddress& proxy, absl::string_view request,
+    absl::Duration timeout, const std::optional<net::IpAddress>& from) {
+  const net::Deadline deadline = net::Deadline::In(timeout);
+  absl::StatusOr<net::Socket> socket = ConnectTcp(proxy, timeout, from);
+  if (!socket.ok()) return socket.status();
+  if (absl::Status sent = socket->WriteAll(request, deadline); !sent.ok()) {
+    return sent;
+  }
+  absl::StatusOr<Socks4Reply> reply = ReadSocks4Reply(*socket, deadline);
+  if (!reply.ok()) return reply.status();
+  return Socks4Session{*std::move(socket), *reply};
+}
+
+absl::StatusOr<net::Socket> Socks4Connect(const net::SocketAddress& proxy,
+                                          absl::string_view request,
+                                          absl::Duration timeout) {
+  absl::StatusOr<Socks4Session> session =
+      Socks4Handshake(proxy, request, timeout);
+  if (!session.ok()) return session.status();
+  if (session->reply.version != kSocks4ReplyVersion ||
+      session->reply.code != kSocks4Granted) {
+    return absl::UnavailableError(
+        absl::StrCat("proxy replied VN=", session->reply.version,
+                     " CD=", session->reply.code, " (want VN=0 CD=90)"));
+  }
+  return std::move(session->socket);
+}
+
+}  // namespace rsockd::testing
