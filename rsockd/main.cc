@@ -24,6 +24,7 @@
 #include "rsockd/config.h"
 #include "rsockd/server.h"
 #include "rules/rule_store.h"
+#include "rules/sockd_conf.h"
 
 namespace {
 
@@ -72,6 +73,8 @@ bool ValidateListen(const char* flag, const std::string& value) {
 
 }  // namespace
 
+DECLARE_string(flagfile);  // gflags' own
+
 DEFINE_bool(ver, false, "Print the version and build options, then exit.");
 DEFINE_int32(port, 1080, "TCP port to listen on; 0 picks a free port.");
 DEFINE_validator(port, &ValidatePort);
@@ -111,6 +114,9 @@ DEFINE_validator(drain_timeout, &ValidateDuration);
 DEFINE_string(pidfile, "", "Write the process id here.");
 DEFINE_bool(splice, true,
             "Relay with zero-copy splice(2); false uses read/write.");
+DEFINE_bool(check_config, false,
+            "Parse the configuration, print it normalized and exit 0, or "
+            "print every error as file:line:col: message and exit 1.");
 
 namespace rsockd {
 namespace {
@@ -163,25 +169,131 @@ ConfigPaths Paths() {
               !gflags::GetCommandLineFlagInfoOrDie("sockd_conf").is_default};
 }
 
+// The settings SIGHUP may change (docs/operations.md lists them): everything
+// a connection reads when it is accepted, the pool limits, and logging.
+// Other flags need a restart.
+constexpr const char* kTunableFlags[] = {
+    "handshake_timeout",
+    "resolve_timeout",
+    "connect_timeout",
+    "idle_timeout",
+    "drain_timeout",
+    "workers",
+    "queue",
+    "splice",
+    "sockd_conf",
+    "v",
+    "vmodule",
+    "minloglevel",
+};
+
+bool IsTunable(const std::string& name) {
+  for (const char* tunable : kTunableFlags) {
+    if (name == tunable) return true;
+  }
+  return false;
+}
+
+struct Tunables {
+  SessionOptions session;
+  net::ThreadPool::Limits pool;
+};
+
+Tunables TunablesFromFlags(rlim_t file_limit) {
+  Tunables tunables;
+  tunables.pool.max_workers =
+      FLAGS_workers > 0 ? FLAGS_workers : DefaultWorkers(file_limit);
+  tunables.pool.max_queue = FLAGS_queue;
+  tunables.session.handshake_timeout = DurationFlag(FLAGS_handshake_timeout);
+  tunables.session.resolve_timeout = DurationFlag(FLAGS_resolve_timeout);
+  tunables.session.connect_timeout = DurationFlag(FLAGS_connect_timeout);
+  tunables.session.idle_timeout = DurationFlag(FLAGS_idle_timeout);
+  tunables.session.use_splice = FLAGS_splice;
+  return tunables;
+}
+
 void LogErrors(const absl::Status& status) {
   for (absl::string_view line : absl::StrSplit(status.message(), '\n')) {
     LOG(ERROR) << line;
   }
 }
 
-void Reload(rules::RuleStore& store) {
+// Every flag's current value, to undo a reload that fails.
+class FlagSnapshot {
+ public:
+  FlagSnapshot() { gflags::GetAllFlags(&flags_); }
+
+  // Puts back every flag whose value differs from the snapshot, or only
+  // those that are not tunable; returns the names it put back.
+  std::vector<std::string> Restore(bool only_untunable) const {
+    std::vector<std::string> restored;
+    for (const gflags::CommandLineFlagInfo& flag : flags_) {
+      if (only_untunable && IsTunable(flag.name)) continue;
+      std::string now;
+      if (gflags::GetCommandLineOption(flag.name.c_str(), &now) &&
+          now != flag.current_value) {
+        gflags::SetCommandLineOption(flag.name.c_str(),
+                                     flag.current_value.c_str());
+        restored.push_back(flag.name);
+      }
+    }
+    return restored;
+  }
+
+ private:
+  std::vector<gflags::CommandLineFlagInfo> flags_;
+};
+
+// SIGHUP: the flagfile's tunable flags and the config files, as one change:
+// either all of it is applied, or none of it and the errors are logged.
+void Reload(const char* argv0, rlim_t file_limit, rules::RuleStore& store,
+            Server& server) {
+  const FlagSnapshot before;
+  if (!FLAGS_flagfile.empty()) {
+    // gflags prints the reasons for a failure to stderr itself.
+    if (!gflags::ReadFromFlagsFile(FLAGS_flagfile, argv0,
+                                   /*errors_are_fatal=*/false)) {
+      before.Restore(/*only_untunable=*/false);
+      LOG(ERROR) << "SIGHUP: " << FLAGS_flagfile
+                 << " has errors; keeping the configuration in use";
+      return;
+    }
+    for (const std::string& name : before.Restore(/*only_untunable=*/true)) {
+      LOG(WARNING) << "SIGHUP: --" << name
+                   << " changed in the flagfile but needs a restart; ignored";
+    }
+  }
   absl::StatusOr<std::shared_ptr<const rules::RuleSet>> rules =
       LoadRuleSet(Paths());
   if (!rules.ok()) {
     LogErrors(rules.status());
-    LOG(ERROR) << "SIGHUP: configuration has errors; keeping the rules in use";
+    before.Restore(/*only_untunable=*/false);
+    LOG(ERROR) << "SIGHUP: configuration has errors; keeping the "
+                  "configuration in use";
     return;
   }
   store.Install(*std::move(rules));
-  LOG(INFO) << "SIGHUP: rules reloaded";
+  const Tunables tunables = TunablesFromFlags(file_limit);
+  server.Reconfigure(tunables.session, tunables.pool);
+  LOG(INFO) << "SIGHUP: configuration reloaded; workers "
+            << tunables.pool.max_workers << ", queue "
+            << tunables.pool.max_queue;
 }
 
-int Main() {
+// --check_config: the normalized configuration on stdout, or every error.
+int CheckConfig() {
+  absl::StatusOr<std::shared_ptr<const rules::RuleSet>> rules =
+      LoadRuleSet(Paths());
+  if (!rules.ok()) {
+    std::cerr << rules.status().message() << "\n";
+    return 1;
+  }
+  std::cout << "# " << (*rules)->access().filename << "\n"
+            << rules::FormatSockdConf((*rules)->access());
+  return 0;
+}
+
+int Main(const char* argv0) {
   // Before any thread exists, so every thread inherits the mask and only
   // sigwait below ever sees these signals.
   sigset_t signals;
@@ -203,19 +315,14 @@ int Main() {
   }
   rules::RuleStore store(*std::move(rules));
 
+  const Tunables tunables = TunablesFromFlags(file_limit);
   ServerOptions options;
   for (const std::string& item : ListenItems(FLAGS_listen)) {
     options.listen.emplace_back(*net::IpAddress::Parse(item),
                                 static_cast<uint16_t>(FLAGS_port));
   }
-  options.pool.max_workers =
-      FLAGS_workers > 0 ? FLAGS_workers : DefaultWorkers(file_limit);
-  options.pool.max_queue = FLAGS_queue;
-  options.session.handshake_timeout = DurationFlag(FLAGS_handshake_timeout);
-  options.session.resolve_timeout = DurationFlag(FLAGS_resolve_timeout);
-  options.session.connect_timeout = DurationFlag(FLAGS_connect_timeout);
-  options.session.idle_timeout = DurationFlag(FLAGS_idle_timeout);
-  options.session.use_splice = FLAGS_splice;
+  options.pool = tunables.pool;
+  options.session = tunables.session;
 
   absl::StatusOr<std::unique_ptr<Server>> server =
       Server::Create(options, &store);
@@ -246,7 +353,7 @@ int Main() {
     int signal = 0;
     if (sigwait(&signals, &signal) != 0) continue;
     if (signal == SIGHUP) {
-      Reload(store);
+      Reload(argv0, file_limit, store, **server);
     } else if (signal == SIGUSR1) {
       const net::ThreadPool::Counts pool = (*server)->pool_counts();
       LOG(INFO) << "stats: " << (*server)->stats().ToString()
@@ -293,5 +400,6 @@ int main(int argc, char** argv) {
     return 0;
   }
   google::InitGoogleLogging(argv[0]);
-  return rsockd::Main();
+  if (FLAGS_check_config) return rsockd::CheckConfig();
+  return rsockd::Main(argv[0]);
 }

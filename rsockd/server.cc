@@ -16,6 +16,15 @@ namespace {
 // Idle pipes kept for the relays; beyond this, pipes are closed on return.
 constexpr size_t kMaxIdlePipes = 256;
 
+// The relay pool for a session pool. A relay direction must start at once,
+// and it can: there are at most `max_workers` relays. The queue only absorbs
+// the instant between a direction signalling its end and its thread being
+// idle again.
+net::ThreadPool::Limits RelayLimits(const net::ThreadPool::Limits& sessions) {
+  return {.max_workers = sessions.max_workers,
+          .max_queue = sessions.max_workers};
+}
+
 }  // namespace
 
 Server::Server(const ServerOptions& options, rules::RuleStore* rules)
@@ -23,14 +32,9 @@ Server::Server(const ServerOptions& options, rules::RuleStore* rules)
       rules_(rules),
       resolver_(net::Resolver::Options{}),
       pipes_(kMaxIdlePipes),
-      // A relay direction must start at once, and it can: there are at most
-      // `max_workers` relays. The queue only absorbs the instant between a
-      // direction signalling its end and its thread being idle again.
-      relay_threads_({.max_workers = options.pool.max_workers,
-                      .max_queue = options.pool.max_workers},
-                     options.relay_stack_size),
+      relay_threads_(RelayLimits(options.pool), options.relay_stack_size),
       pool_(options.pool, options.worker_stack_size) {
-  services_.options = options.session;
+  session_options_ = options.session;
   services_.resolver = &resolver_;
   services_.pipes = &pipes_;
   services_.relay_threads = &relay_threads_;
@@ -107,20 +111,24 @@ void Server::Dispatch(net::Socket client, const net::SocketAddress& peer) {
   const uint64_t id = next_id_++;
   const int fd = client.fd();
   // The snapshot is taken now: a reload after this point does not change
-  // how this connection is judged.
+  // how this connection is judged or timed.
+  SessionOptions session_options;
+  {
+    absl::MutexLock lock(&mu_);
+    ++live_sessions_;
+    session_options = session_options_;
+  }
   net::ThreadPool::Task task = [this, id, peer, client = std::move(client),
-                                rules = rules_->Current()]() mutable {
+                                rules = rules_->Current(),
+                                session_options]() mutable {
     stats_.sessions_open.fetch_add(1, std::memory_order_relaxed);
     stats_.sessions_total.fetch_add(1, std::memory_order_relaxed);
-    RunSession(id, std::move(client), peer, std::move(rules), services_);
+    RunSession(id, std::move(client), peer, std::move(rules), session_options,
+               services_);
     stats_.sessions_open.fetch_sub(1, std::memory_order_relaxed);
     absl::MutexLock lock(&mu_);
     --live_sessions_;
   };
-  {
-    absl::MutexLock lock(&mu_);
-    ++live_sessions_;
-  }
   if (pool_.TrySubmit(&task)) return;
   {
     absl::MutexLock lock(&mu_);
@@ -147,6 +155,16 @@ void Server::TurnAway(int fd) {
   char discard[1024];
   while (recv(fd, discard, sizeof(discard), MSG_DONTWAIT) > 0) {
   }
+}
+
+void Server::Reconfigure(const SessionOptions& session,
+                         const net::ThreadPool::Limits& pool) {
+  {
+    absl::MutexLock lock(&mu_);
+    session_options_ = session;
+  }
+  relay_threads_.SetLimits(RelayLimits(pool));
+  pool_.SetLimits(pool);
 }
 
 void Server::Stop(absl::Duration drain) {

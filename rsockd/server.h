@@ -65,6 +65,11 @@ class Server {
   // Stops accepting, lets sessions drain up to `drain`, then ends the rest.
   void Stop(absl::Duration drain);
 
+  // Applies tunable settings (SIGHUP): connections accepted from now on get
+  // `session`; the pools take the new limits (threads already started stay).
+  void Reconfigure(const SessionOptions& session,
+                   const net::ThreadPool::Limits& pool);
+
   const Stats& stats() const { return stats_; }
   net::ThreadPool::Counts pool_counts() const { return pool_.counts(); }
 
@@ -94,6 +99,8 @@ class Server {
   absl::Mutex mu_;
   // Sessions handed to the pool and not yet finished (queued ones included).
   int64_t live_sessions_ ABSL_GUARDED_BY(mu_) = 0;
+  // Copied into each session at accept time.
+  SessionOptions session_options_ ABSL_GUARDED_BY(mu_);
 
   // Declared last: destroyed first, so sessions end before what they use.
   // At most one relay direction per worker (see the constructor).

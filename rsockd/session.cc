@@ -34,13 +34,13 @@ class Session {
  public:
   Session(uint64_t id, net::Socket client, const net::SocketAddress& peer,
           std::shared_ptr<const rules::RuleSet> rules,
-          const SessionServices& services)
+          const SessionOptions& options, const SessionServices& services)
       : id_(id),
         client_(std::move(client)),
         peer_(peer),
         rules_(std::move(rules)),
         services_(services),
-        options_(services.options),
+        options_(options),
         stats_(*services.stats) {}
 
   void Run() {
@@ -249,8 +249,10 @@ class Session {
 
 void RunSession(uint64_t id, net::Socket client, const net::SocketAddress& peer,
                 std::shared_ptr<const rules::RuleSet> rules,
+                const SessionOptions& options,
                 const SessionServices& services) {
-  Session(id, std::move(client), peer, std::move(rules), services).Run();
+  Session(id, std::move(client), peer, std::move(rules), options, services)
+      .Run();
 }
 
 }  // namespace rsockd

@@ -41,7 +41,6 @@ struct SessionOptions {
 
 // What sessions share; owned by the server, outliving every session.
 struct SessionServices {
-  SessionOptions options;
   net::Resolver* resolver = nullptr;
   net::PipePool* pipes = nullptr;
   // Carries the client → destination direction of each relay.
@@ -51,11 +50,12 @@ struct SessionServices {
   const net::StopSignal* stop = nullptr;
 };
 
-// Serves one connection to the end. `rules` is the snapshot taken at accept
-// time; the session uses it for its whole life.
+// Serves one connection to the end. `rules` and `options` are the snapshot
+// taken at accept time; the session uses them for its whole life, so a
+// reload never changes a session halfway.
 void RunSession(uint64_t id, net::Socket client, const net::SocketAddress& peer,
                 std::shared_ptr<const rules::RuleSet> rules,
-                const SessionServices& services);
+                const SessionOptions& options, const SessionServices& services);
 
 }  // namespace rsockd
 

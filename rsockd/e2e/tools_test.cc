@@ -1,0 +1,170 @@
+// `rsockd --check_config` and `test_sockd_conf` (SPEC §1, §9), run as
+// binaries on the worked example of SPEC §4.5 and on broken files.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "testing/files.h"
+#include "testing/rsockd_process.h"
+#include "testing/status_matchers.h"
+#include "testing/subprocess.h"
+
+namespace rsockd::e2e {
+namespace {
+
+using ::rsockd::testing::IsOk;
+using ::rsockd::testing::RunCommand;
+using ::rsockd::testing::SubprocessResult;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr absl::Duration kRunTimeout = absl::Seconds(60);
+
+// SPEC §4.5, with the hook kept.
+constexpr char kWorkedExample[] =
+    "deny   *=bonnie,clyde 128.12.6.0 255.255.255.0 : /usr/bin/logger "
+    "'Rejected SOCKS access by %u'\n"
+    "permit *=ylee 128.12.6.4 255.255.255.255 137.12.0.0 255.255.0.0\n"
+    "deny   128.12.0.0 255.255.0.0 eq telnet\n"
+    "permit 128.12.0.0 255.255.0.0\n"
+    "#NO_IDENTD: /usr/bin/logger 'please run identd on %A'\n"
+    "#BAD_ID: /usr/bin/logger '%U pretends to be %u on %A'\n";
+
+std::string Runfile(absl::string_view path) {
+  return absl::StrCat(std::getenv("TEST_SRCDIR"), "/",
+                      std::getenv("TEST_WORKSPACE"), "/", path);
+}
+
+class ToolsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<std::string> dir = rsockd::testing::MakeTempDir("tools");
+    ASSERT_THAT(dir, IsOk());
+    dir_ = *dir;
+  }
+
+  std::string WriteConf(absl::string_view name, absl::string_view text) {
+    const std::string path = absl::StrCat(dir_, "/", name);
+    EXPECT_THAT(rsockd::testing::WriteStringToFile(path, text), IsOk());
+    return path;
+  }
+
+  SubprocessResult Run(std::vector<std::string> argv) {
+    absl::StatusOr<SubprocessResult> result =
+        RunCommand({.argv = std::move(argv)}, kRunTimeout);
+    EXPECT_THAT(result, IsOk());
+    return result.ok() ? *result : SubprocessResult{};
+  }
+
+  SubprocessResult TestSockdConf(const std::string& conf,
+                                 std::vector<std::string> args) {
+    std::vector<std::string> argv = {Runfile("rsockd/test_sockd_conf"), "-C",
+                                     conf};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return Run(argv);
+  }
+
+  std::string dir_;
+};
+
+TEST_F(ToolsTest, TestSockdConfWalksTheWorkedExample) {
+  const std::string conf = WriteConf("sockd.conf", kWorkedExample);
+  struct Case {
+    std::vector<std::string> args;
+    int exit_code;  // 1 permitted, 0 denied
+    std::string line;
+  };
+  const Case cases[] = {
+      {{"clyde", "128.12.6.34", "10.9.9.9", "ftp"}, 0, "line 1: deny"},
+      {{"ylee", "128.12.6.4", "137.12.5.5", "telnet"}, 1, "line 2: permit"},
+      {{"jane", "128.12.2.13", "10.9.9.9", "telnet"}, 0, "line 3: deny"},
+      {{"jane", "128.12.2.13", "10.9.9.9", "80"}, 1, "line 4: permit"},
+      {{"don", "23.2.6.127", "10.9.9.9", "80"}, 0, "no line matches"},
+  };
+  for (const Case& c : cases) {
+    const SubprocessResult result = TestSockdConf(conf, c.args);
+    EXPECT_EQ(result.status.exit_code, c.exit_code) << c.args[0] << "\n"
+                                                    << result.stdout_text;
+    EXPECT_THAT(result.stdout_text, HasSubstr(c.line)) << c.args[0];
+  }
+  // The hook of line 1 is shown, not run.
+  const SubprocessResult clyde =
+      TestSockdConf(conf, {"clyde", "128.12.6.34", "10.9.9.9", "ftp"});
+  EXPECT_THAT(clyde.stdout_text,
+              HasSubstr("hook: /usr/bin/logger 'Rejected SOCKS access by %u' "
+                        "(not run; -x runs it)"));
+}
+
+TEST_F(ToolsTest, TestSockdConfShowsTheIdentLevel) {
+  const std::string conf =
+      WriteConf("ident.conf", "permit ?=I 127.0.0.1/32\npermit 127.0.0.0/8\n");
+  EXPECT_THAT(
+      TestSockdConf(conf, {"u", "127.0.0.1", "10.1.1.1", "80"}).stdout_text,
+      HasSubstr("permitted; ident strict"));
+  EXPECT_THAT(TestSockdConf(conf, {"-i", "u", "127.0.0.2", "10.1.1.1", "80"})
+                  .stdout_text,
+              HasSubstr("permitted; ident lenient"));
+  EXPECT_THAT(
+      TestSockdConf(conf, {"u", "127.0.0.2", "10.1.1.1", "80"}).stdout_text,
+      HasSubstr("permitted; ident off"));
+}
+
+TEST_F(ToolsTest, TestSockdConfUsageAndConfigErrorsExitTwo) {
+  const std::string good = WriteConf("good.conf", "permit ALL\n");
+  EXPECT_EQ(TestSockdConf(good, {"only", "three", "args"}).status.exit_code, 2);
+  EXPECT_EQ(TestSockdConf(good, {"u", "1.2.3.4", "5.6.7.8", "nosuchservice"})
+                .status.exit_code,
+            2);
+  const std::string bad = WriteConf("bad.conf", "permit ALL\nallow ALL\n");
+  const SubprocessResult result =
+      TestSockdConf(bad, {"u", "1.2.3.4", "5.6.7.8", "80"});
+  EXPECT_EQ(result.status.exit_code, 2);
+  EXPECT_THAT(result.stderr_text, HasSubstr("bad.conf:2:1: unknown keyword"));
+}
+
+TEST_F(ToolsTest, CheckConfigPrintsTheNormalizedRules) {
+  const std::string conf = WriteConf("sockd.conf", kWorkedExample);
+  ASSERT_OK_AND_ASSIGN(std::string rsockd,
+                       rsockd::testing::RsockdProcess::BinaryPath());
+  const SubprocessResult result =
+      Run({rsockd, "--check_config", "--sockd_conf=" + conf});
+  EXPECT_EQ(result.status.exit_code, 0) << result.stderr_text;
+  EXPECT_THAT(result.stdout_text,
+              HasSubstr("deny 128.12.0.0 255.255.0.0 eq 23\n"));
+  EXPECT_THAT(
+      result.stdout_text,
+      HasSubstr("#BAD_ID: /usr/bin/logger '%U pretends to be %u on %A'"));
+  // The dump is itself a valid configuration.
+  const std::string dumped = WriteConf("dumped.conf", result.stdout_text);
+  EXPECT_EQ(Run({rsockd, "--check_config", "--sockd_conf=" + dumped})
+                .status.exit_code,
+            0);
+}
+
+TEST_F(ToolsTest, CheckConfigReportsEveryErrorAndExitsOne) {
+  const std::string conf = WriteConf(
+      "broken.conf", "permit ALL eq nosuch\npermit ALL\nbogus 1.2.3.4\n");
+  ASSERT_OK_AND_ASSIGN(std::string rsockd,
+                       rsockd::testing::RsockdProcess::BinaryPath());
+  const SubprocessResult result =
+      Run({rsockd, "--check_config", "--sockd_conf=" + conf});
+  EXPECT_EQ(result.status.exit_code, 1);
+  EXPECT_THAT(result.stderr_text,
+              HasSubstr("broken.conf:1:15: unknown service"));
+  EXPECT_THAT(result.stderr_text,
+              HasSubstr("broken.conf:3:1: unknown keyword"));
+  EXPECT_THAT(result.stdout_text, Not(HasSubstr("permit")));
+  // A path given explicitly must exist.
+  EXPECT_EQ(
+      Run({rsockd, "--check_config", "--sockd_conf=" + dir_ + "/absent.conf"})
+          .status.exit_code,
+      1);
+}
+
+}  // namespace
+}  // namespace rsockd::e2e

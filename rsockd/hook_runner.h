@@ -1,0 +1,137 @@
+// This file defines `HookRunner`, which runs hook command lines (SPEC §6)
+// asynchronously on a bounded executor, so that a request never waits on a
+// hook.
+//
+// Each job is `/bin/sh -c <command line>`, started with posix_spawn(3) in a
+// process group of its own, with stdin, stdout and stderr on /dev/null, no
+// other descriptors, an empty signal mask, default signal dispositions, and
+// an environment of PATH=/usr/local/bin:/usr/bin:/bin plus the entries the
+// caller gives (see `HookEnvironment` in rsockd/hook_command.h). The runner
+// takes command lines as they are: expanding and filtering `%` sequences is
+// the caller's job (`ExpandHookCommand`).
+//
+// Bounds:
+//   - at most `max_running` hooks run at once, one per executor thread;
+//   - at most `max_pending` more wait for a thread; beyond that `Submit`
+//     drops the job, counts it and logs a rate-limited warning;
+//   - a hook still running `timeout` after it started is killed with its
+//     whole process group (SIGKILL), reaped, counted and logged.
+// The runner reaps every hook it starts and holds no descriptor once a hook
+// has been reaped. A hook that puts work in the background and exits (the
+// classic `... | mail root &`) is finished as far as the runner is
+// concerned: what it left behind is no longer timed, and init reaps it.
+//
+// Example:
+//
+//   HookRunner hooks({.max_running = 4, .max_pending = 64,
+//                     .timeout = absl::Seconds(30)});
+//   hooks.Submit(ExpandHookCommand(rule.hook, context),
+//                HookEnvironment(context));
+//
+// Thread-safe. The destructor stops taking jobs, discards the pending ones,
+// kills (SIGKILL) the process groups of the running ones, reaps them and
+// joins every thread; it returns promptly whatever the hooks do. The process
+// must not ignore SIGCHLD (its children would not be reapable).
+
+#ifndef RSOCKD_RSOCKD_HOOK_RUNNER_H_
+#define RSOCKD_RSOCKD_HOOK_RUNNER_H_
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "net/deadline.h"
+#include "net/thread.h"
+
+namespace rsockd {
+
+class HookRunner {
+ public:
+  struct Options {
+    // Hooks running at once (executor threads). Values below 1 count as 1.
+    int max_running = 4;
+    // Hooks waiting for a thread before `Submit` drops. Below 0 counts as 0.
+    int max_pending = 64;
+    // From a hook's start until its process group is killed.
+    absl::Duration timeout = absl::Seconds(30);
+  };
+
+  // A snapshot. `started` = `finished` + `timed_out` + `running` (minus any
+  // hook killed by the destructor, which counts as neither).
+  struct Counts {
+    uint64_t started = 0;          // spawned
+    uint64_t finished = 0;         // ended by themselves, whatever the status
+    uint64_t timed_out = 0;        // killed at their timeout
+    uint64_t dropped = 0;          // refused by Submit: too many pending
+    uint64_t failed_to_start = 0;  // posix_spawn failed
+    int running = 0;               // taken by a thread (spawning or running)
+    int pending = 0;               // waiting for a thread
+  };
+
+  explicit HookRunner(const Options& options);
+  // Stops taking jobs, discards pending ones, kills and reaps running ones
+  // (their whole process groups), joins the threads. Bounded.
+  ~HookRunner();
+  HookRunner(const HookRunner&) = delete;
+  HookRunner& operator=(const HookRunner&) = delete;
+
+  // Queues `/bin/sh -c command_line` with `environment` ("NAME=value"
+  // entries, added to the base environment; a PATH entry replaces the base
+  // one). Never blocks on a hook: it only takes a mutex and may start an
+  // executor thread. Returns false, counts a drop and logs a rate-limited
+  // warning ("hook dropped: N pending") when `max_pending` jobs are already
+  // waiting for a thread; also returns false once the destructor has begun.
+  bool Submit(std::string command_line, std::vector<std::string> environment);
+
+  // For reload: the new limits apply from now on (a lower `max_running`
+  // starts no new hook until fewer run), the new timeout to hooks started
+  // from now on. Running hooks keep the timeout they started with.
+  void SetOptions(const Options& options);
+
+  Counts counts() const;
+
+ private:
+  struct Job {
+    std::string command_line;
+    std::vector<std::string> environment;
+  };
+  // How a hook's wait ended.
+  enum class Outcome { kFinished, kTimedOut, kStopped, kFailedToStart };
+
+  // How many more hooks may start now under `max_running`.
+  int FreeSlotsLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Starts executor threads until every job that may start now has an idle
+  // thread to take it (or `max_running` threads exist).
+  void GrowLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // An executor thread's loop.
+  void Work();
+  // Spawns, waits for and reaps one hook; logs what happened.
+  Outcome Run(const Job& job, absl::Duration timeout);
+
+  // Fired by the destructor; every hook wait watches it.
+  net::StopSignal stop_;
+
+  mutable absl::Mutex mu_;
+  Options options_ ABSL_GUARDED_BY(mu_);
+  std::deque<Job> queue_ ABSL_GUARDED_BY(mu_);
+  std::vector<net::Thread> threads_ ABSL_GUARDED_BY(mu_);
+  // Threads waiting for a job.
+  int idle_ ABSL_GUARDED_BY(mu_) = 0;
+  int running_ ABSL_GUARDED_BY(mu_) = 0;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  uint64_t started_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t finished_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t timed_out_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t dropped_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t failed_to_start_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace rsockd
+
+#endif  // RSOCKD_RSOCKD_HOOK_RUNNER_H_

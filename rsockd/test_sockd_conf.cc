@@ -1,0 +1,155 @@
+// test_sockd_conf: shows which line of sockd.conf decides a made-up request,
+// with the same parser and matcher as the server (SPEC §9).
+//
+//   test_sockd_conf [-i] [-I] [-B] [-x] [-C conf] user src_addr dst_addr
+//                   {service|port}
+//
+// Exit status (classic): 1 permitted, 0 denied, 2 usage or configuration
+// error. Hooks are described, and run only with -x.
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "net/address.h"
+#include "net/resolver.h"
+#include "net/service_names.h"
+#include "rules/port_spec.h"
+#include "rules/rule_set.h"
+#include "rules/sockd_conf.h"
+
+namespace rsockd {
+namespace {
+
+constexpr char kUsage[] =
+    "usage: test_sockd_conf [-i] [-I] [-B] [-x] [-C conf] user src_addr "
+    "dst_addr {service|port}\n"
+    "  -i, -I   global ident level lenient / strict (a line's ?= overrides)\n"
+    "  -B       a BIND request instead of CONNECT\n"
+    "  -x       also run the deciding line's hook command\n"
+    "  -C conf  the access rules (default /etc/sockd.conf)\n"
+    "exit status: 1 permitted, 0 denied, 2 usage or configuration error\n";
+
+constexpr absl::Duration kLookupTimeout = absl::Seconds(10);
+
+int Usage(absl::string_view problem) {
+  if (!problem.empty()) std::cerr << "test_sockd_conf: " << problem << "\n";
+  std::cerr << kUsage;
+  return 2;
+}
+
+absl::string_view IdentLevelName(rules::IdentLevel level) {
+  switch (level) {
+    case rules::IdentLevel::kOff:
+      return "off";
+    case rules::IdentLevel::kLenient:
+      return "lenient";
+    case rules::IdentLevel::kStrict:
+      return "strict";
+  }
+  return "off";
+}
+
+int Main(int argc, char** argv) {
+  rules::IdentLevel global_ident = rules::IdentLevel::kOff;
+  bool bind = false;
+  bool run_hook = false;
+  std::string conf_path = "/etc/sockd.conf";
+  int option;
+  while ((option = getopt(argc, argv, "iIBxC:")) != -1) {
+    switch (option) {
+      case 'i':
+        global_ident = rules::IdentLevel::kLenient;
+        break;
+      case 'I':
+        global_ident = rules::IdentLevel::kStrict;
+        break;
+      case 'B':
+        bind = true;
+        break;
+      case 'x':
+        run_hook = true;
+        break;
+      case 'C':
+        conf_path = optarg;
+        break;
+      default:
+        return Usage("");
+    }
+  }
+  if (argc - optind != 4) return Usage("expected user src_addr dst_addr port");
+  const std::string user = argv[optind];
+  const std::string source = argv[optind + 1];
+  const std::string destination = argv[optind + 2];
+  const std::string service = argv[optind + 3];
+
+  absl::StatusOr<uint16_t> port =
+      rules::PortSpec::ResolvePort(rules::Token{service, 0, 0});
+  if (!port.ok()) return Usage(absl::StrCat("bad port or service: ", service));
+
+  net::Resolver resolver({.threads = 1, .max_pending = 4});
+  rules::AccessRequest request;
+  request.command = bind ? rules::Command::kBind : rules::Command::kConnect;
+  request.user = user;
+  request.port = *port;
+  absl::StatusOr<std::vector<net::IpAddress>> client =
+      resolver.Resolve(source, absl::Now() + kLookupTimeout);
+  if (!client.ok()) return Usage(client.status().message());
+  request.client = client->front();
+  if (std::optional<net::IpAddress> ip = net::IpAddress::Parse(destination)) {
+    request.destination = *ip;
+  } else {
+    // A name is judged as the SOCKS4A request for it would be.
+    request.destination_name = destination;
+    request.resolve_destination = [&resolver, &destination] {
+      absl::StatusOr<std::vector<net::IpAddress>> addresses =
+          resolver.Resolve(destination, absl::Now() + kLookupTimeout);
+      return addresses.ok() ? *addresses : std::vector<net::IpAddress>();
+    };
+  }
+
+  absl::StatusOr<rules::SockdConf> conf = rules::LoadSockdConf(conf_path);
+  if (!conf.ok()) {
+    std::cerr << conf.status().message() << "\n";
+    return 2;
+  }
+  const rules::RuleSet rules(*std::move(conf));
+  const rules::AccessDecision decision = rules.CheckAccess(request);
+
+  std::cout << (bind ? "BIND" : "CONNECT") << " from " << user << "@"
+            << request.client.ToString() << " to " << destination << " ("
+            << net::ServiceName(*port) << "/" << *port << ")\n";
+  if (decision.rule == nullptr) {
+    std::cout << "no line matches: denied\n";
+    return 0;
+  }
+  const rules::SockdRule& rule = *decision.rule;
+  std::cout << "line " << rule.line << ": " << rule.ToString() << "\n";
+  if (decision.permitted) {
+    const rules::IdentLevel level = rule.ident_level.value_or(global_ident);
+    std::cout << "permitted; ident " << IdentLevelName(level)
+              << (level == rules::IdentLevel::kOff
+                      ? ""
+                      : " (identd would be asked; a different user id gets "
+                        "93)")
+              << "\n";
+  } else {
+    std::cout << "denied\n";
+  }
+  if (!rule.command.empty()) {
+    std::cout << "hook: " << rule.command
+              << (run_hook ? "" : " (not run; -x runs it)") << "\n";
+  }
+  return decision.permitted ? 1 : 0;
+}
+
+}  // namespace
+}  // namespace rsockd
+
+int main(int argc, char** argv) { return rsockd::Main(argc, argv); }
