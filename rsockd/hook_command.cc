@@ -102,9 +102,9 @@ std::vector<std::string> HookEnvironment(const HookContext& context) {
   std::vector<std::string> environment;
   environment.reserve(std::size(kEnvironment));
   for (const EnvironmentVariable& variable : kEnvironment) {
-    environment.push_back(absl::StrCat(
-        variable.name, "=",
-        FilterHookValue(*RawValue(variable.letter, context))));
+    environment.push_back(
+        absl::StrCat(variable.name, "=",
+                     FilterHookValue(*RawValue(variable.letter, context))));
   }
   return environment;
 }

@@ -4,13 +4,12 @@
 //
 // A hook such as
 //
-//   deny *=bonnie,clyde 128.12.6.0 255.255.255.0 : \
-//       /usr/bin/logger 'Rejected SOCKS access by %u'
+//   deny *=bonnie,clyde 128.12.6.0 255.255.255.0 : /usr/bin/logger 'by %u'
 //
 // is run by `/bin/sh -c` after `%` substitution. The values substituted come
 // from the client (its USERID), its identd and DNS, so every one of them is
-// filtered first: what is left cannot end a quoted string, start a command,
-// expand anything or look like an option.
+// filtered first: what is left cannot close a quoted string, start a command
+// or an expansion, or pose as an option.
 //
 // All functions are pure (apart from reading the process id) and
 // thread-safe.
@@ -49,7 +48,9 @@ struct HookContext {
 // Returns `value` with every byte other than an ASCII letter, an ASCII digit
 // or one of `! @ % - _ = + \ : , . /` replaced by '_', and a leading '-'
 // replaced by '_' (so that a value cannot become an option). Bytes are
-// filtered one by one: a two-byte UTF-8 character becomes "__".
+// filtered one by one: a two-byte UTF-8 character becomes "__". Hooks should
+// quote with single quotes: inside double quotes a value ending in the
+// allowed '\' escapes the closing quote.
 //
 //   FilterHookValue("x;touch /tmp/p")  == "x_touch_/tmp/p"
 //   FilterHookValue("$(id)")           == "__id_"

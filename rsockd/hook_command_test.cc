@@ -98,8 +98,7 @@ TEST(FilterHookValueTest, EveryByteOutsideTheSetBecomesUnderscore) {
     // Not first, so that the leading-dash rule does not apply.
     const std::string filtered = FilterHookValue(std::string("a") + c);
     const bool keep = allowed.find(c) != std::string::npos;
-    EXPECT_EQ(filtered, std::string("a") + (keep ? c : '_'))
-        << "byte " << byte;
+    EXPECT_EQ(filtered, std::string("a") + (keep ? c : '_')) << "byte " << byte;
   }
 }
 
@@ -111,16 +110,15 @@ TEST(ExpandHookCommandTest, ExpandsEverySequence) {
 
 TEST(ExpandHookCommandTest, ExpandsTheClassicExamples) {
   const HookContext context = ClydeContext();
-  EXPECT_EQ(ExpandHookCommand(
-                "/usr/bin/logger 'Rejected SOCKS access by %u'", context),
-            "/usr/bin/logger 'Rejected SOCKS access by clyde'");
-  EXPECT_EQ(ExpandHookCommand("/usr/bin/logger 'please run identd on %A'",
+  EXPECT_EQ(ExpandHookCommand("/usr/bin/logger 'Rejected SOCKS access by %u'",
                               context),
-            "/usr/bin/logger 'please run identd on client.example'");
+            "/usr/bin/logger 'Rejected SOCKS access by clyde'");
   EXPECT_EQ(
-      ExpandHookCommand("/usr/bin/logger '%U pretends to be %u on %A'",
-                        context),
-      "/usr/bin/logger 'unknown pretends to be clyde on client.example'");
+      ExpandHookCommand("/usr/bin/logger 'please run identd on %A'", context),
+      "/usr/bin/logger 'please run identd on client.example'");
+  EXPECT_EQ(ExpandHookCommand("/usr/bin/logger '%U pretends to be %u on %A'",
+                              context),
+            "/usr/bin/logger 'unknown pretends to be clyde on client.example'");
 }
 
 TEST(ExpandHookCommandTest, ExpandsBindCommandAndNumericFallbacks) {
@@ -192,27 +190,24 @@ TEST(ExpandHookCommandTest, FiltersEveryField) {
 }
 
 TEST(HookEnvironmentTest, ExportsEveryValueInOrder) {
-  EXPECT_THAT(HookEnvironment(ClydeContext()),
-              ElementsAre("SOCKS_CLIENT_HOST=client.example",
-                          "SOCKS_CLIENT_ADDR=128.12.6.34",
-                          "SOCKS_COMMAND=connect",
-                          absl::StrCat("SOCKS_PID=", Pid()),
-                          "SOCKS_SERVICE=ftp", "SOCKS_PORT=21",
-                          "SOCKS_IDENT_USER=unknown", "SOCKS_USER=clyde",
-                          "SOCKS_DEST_HOST=dst.example",
-                          "SOCKS_DEST_ADDR=137.12.5.5"));
+  EXPECT_THAT(
+      HookEnvironment(ClydeContext()),
+      ElementsAre("SOCKS_CLIENT_HOST=client.example",
+                  "SOCKS_CLIENT_ADDR=128.12.6.34", "SOCKS_COMMAND=connect",
+                  absl::StrCat("SOCKS_PID=", Pid()), "SOCKS_SERVICE=ftp",
+                  "SOCKS_PORT=21", "SOCKS_IDENT_USER=unknown",
+                  "SOCKS_USER=clyde", "SOCKS_DEST_HOST=dst.example",
+                  "SOCKS_DEST_ADDR=137.12.5.5"));
 }
 
 TEST(HookEnvironmentTest, FiltersEveryValue) {
-  EXPECT_THAT(HookEnvironment(ContextWithEveryField("-$(id)\n")),
-              ElementsAre("SOCKS_CLIENT_HOST=___id__",
-                          "SOCKS_CLIENT_ADDR=___id__",
-                          "SOCKS_COMMAND=___id__",
-                          absl::StrCat("SOCKS_PID=", Pid()),
-                          "SOCKS_SERVICE=___id__", "SOCKS_PORT=1080",
-                          "SOCKS_IDENT_USER=___id__", "SOCKS_USER=___id__",
-                          "SOCKS_DEST_HOST=___id__",
-                          "SOCKS_DEST_ADDR=___id__"));
+  EXPECT_THAT(
+      HookEnvironment(ContextWithEveryField("-$(id)\n")),
+      ElementsAre("SOCKS_CLIENT_HOST=___id__", "SOCKS_CLIENT_ADDR=___id__",
+                  "SOCKS_COMMAND=___id__", absl::StrCat("SOCKS_PID=", Pid()),
+                  "SOCKS_SERVICE=___id__", "SOCKS_PORT=1080",
+                  "SOCKS_IDENT_USER=___id__", "SOCKS_USER=___id__",
+                  "SOCKS_DEST_HOST=___id__", "SOCKS_DEST_ADDR=___id__"));
 }
 
 }  // namespace

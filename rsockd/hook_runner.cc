@@ -83,18 +83,18 @@ absl::StatusOr<pid_t> Spawn(const std::string& command_line,
   // A group of its own (pgid = the hook's pid), so that a timeout can kill
   // whatever the shell started too.
   keep(posix_spawnattr_setpgroup(setup.attributes(), 0));
-  keep(posix_spawnattr_setflags(
-      setup.attributes(),
-      POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF));
+  keep(posix_spawnattr_setflags(setup.attributes(), POSIX_SPAWN_SETPGROUP |
+                                                        POSIX_SPAWN_SETSIGMASK |
+                                                        POSIX_SPAWN_SETSIGDEF));
   if (error != 0) return absl::ErrnoToStatus(error, "posix_spawn setup");
 
   char* argv[] = {const_cast<char*>(kShell), const_cast<char*>("-c"),
                   const_cast<char*>(command_line.c_str()), nullptr};
   std::vector<char*> envp;
   envp.reserve(environment.size() + 2);
-  const bool has_path =
-      std::any_of(environment.begin(), environment.end(),
-                  [](const std::string& e) { return absl::StartsWith(e, "PATH="); });
+  const bool has_path = std::any_of(
+      environment.begin(), environment.end(),
+      [](const std::string& e) { return absl::StartsWith(e, "PATH="); });
   if (!has_path) envp.push_back(const_cast<char*>(kBasePath));
   for (const std::string& entry : environment) {
     envp.push_back(const_cast<char*>(entry.c_str()));
@@ -225,8 +225,8 @@ void HookRunner::Work() {
   for (;;) {
     mu_.Await(absl::Condition(
         +[](HookRunner* runner) ABSL_EXCLUSIVE_LOCKS_REQUIRED(runner->mu_) {
-          return runner->stopping_ || (!runner->queue_.empty() &&
-                                       runner->FreeSlotsLocked() > 0);
+          return runner->stopping_ ||
+                 (!runner->queue_.empty() && runner->FreeSlotsLocked() > 0);
         },
         this));
     if (stopping_) return;
@@ -260,8 +260,7 @@ HookRunner::Outcome HookRunner::Run(const Job& job, absl::Duration timeout) {
   absl::StatusOr<pid_t> spawned = Spawn(job.command_line, job.environment);
   if (!spawned.ok()) {
     LOG_EVERY_T(WARNING, kWarningPeriodSeconds)
-        << "hook not started: " << spawned.status() << ": "
-        << job.command_line;
+        << "hook not started: " << spawned.status() << ": " << job.command_line;
     return Outcome::kFailedToStart;
   }
   const pid_t pid = *spawned;
@@ -290,9 +289,9 @@ HookRunner::Outcome HookRunner::Run(const Job& job, absl::Duration timeout) {
         break;
       }
       // Watches only the stop signal (poll(2) skips a negative fd).
-      waited = net::Deadline(std::min(deadline.when(),
-                                      absl::Now() + kReapPollInterval),
-                             &stop_)
+      waited = net::Deadline(
+                   std::min(deadline.when(), absl::Now() + kReapPollInterval),
+                   &stop_)
                    .Wait(-1, POLLIN);
       if (absl::IsCancelled(waited) || deadline.Expired()) break;
     }
@@ -318,8 +317,8 @@ HookRunner::Outcome HookRunner::Run(const Job& job, absl::Duration timeout) {
   kill(pid, SIGKILL);
   Reap(pid, 0, &status);
   if (absl::IsCancelled(waited)) {
-    LOG(INFO) << "hook pid " << pid << " killed at shutdown: "
-              << job.command_line;
+    LOG(INFO) << "hook pid " << pid
+              << " killed at shutdown: " << job.command_line;
     return Outcome::kStopped;
   }
   LOG(WARNING) << "hook timed out after " << absl::FormatDuration(timeout)

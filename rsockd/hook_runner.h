@@ -19,7 +19,8 @@
 // The runner reaps every hook it starts and holds no descriptor once a hook
 // has been reaped. A hook that puts work in the background and exits (the
 // classic `... | mail root &`) is finished as far as the runner is
-// concerned: what it left behind is no longer timed, and init reaps it.
+// concerned: what it left behind is no longer timed, and init (or the
+// nearest subreaper) reaps it.
 //
 // Example:
 //
@@ -35,8 +36,6 @@
 
 #ifndef RSOCKD_RSOCKD_HOOK_RUNNER_H_
 #define RSOCKD_RSOCKD_HOOK_RUNNER_H_
-
-#include <sys/types.h>
 
 #include <cstdint>
 #include <deque>
@@ -62,8 +61,9 @@ class HookRunner {
     absl::Duration timeout = absl::Seconds(30);
   };
 
-  // A snapshot. `started` = `finished` + `timed_out` + `running` (minus any
-  // hook killed by the destructor, which counts as neither).
+  // A snapshot. Each job a thread takes ends as exactly one of `finished`,
+  // `timed_out` or `failed_to_start`, except hooks the destructor kills,
+  // which count as none.
   struct Counts {
     uint64_t started = 0;          // spawned
     uint64_t finished = 0;         // ended by themselves, whatever the status

@@ -111,6 +111,10 @@ DEFINE_validator(idle_timeout, &ValidateDuration);
 DEFINE_string(drain_timeout, "30s",
               "On SIGTERM/SIGINT, how long open sessions may go on.");
 DEFINE_validator(drain_timeout, &ValidateDuration);
+DEFINE_string(hook_timeout, "30s",
+              "A hook command still running after this long is killed with "
+              "its process group.");
+DEFINE_validator(hook_timeout, &ValidateDuration);
 DEFINE_string(pidfile, "", "Write the process id here.");
 DEFINE_bool(splice, true,
             "Relay with zero-copy splice(2); false uses read/write.");
@@ -197,6 +201,7 @@ bool IsTunable(const std::string& name) {
 struct Tunables {
   SessionOptions session;
   net::ThreadPool::Limits pool;
+  HookRunner::Options hooks;
 };
 
 Tunables TunablesFromFlags(rlim_t file_limit) {
@@ -209,6 +214,7 @@ Tunables TunablesFromFlags(rlim_t file_limit) {
   tunables.session.connect_timeout = DurationFlag(FLAGS_connect_timeout);
   tunables.session.idle_timeout = DurationFlag(FLAGS_idle_timeout);
   tunables.session.use_splice = FLAGS_splice;
+  tunables.hooks.timeout = DurationFlag(FLAGS_hook_timeout);
   return tunables;
 }
 
@@ -274,7 +280,7 @@ void Reload(const char* argv0, rlim_t file_limit, rules::RuleStore& store,
   }
   store.Install(*std::move(rules));
   const Tunables tunables = TunablesFromFlags(file_limit);
-  server.Reconfigure(tunables.session, tunables.pool);
+  server.Reconfigure(tunables.session, tunables.pool, tunables.hooks);
   LOG(INFO) << "SIGHUP: configuration reloaded; workers "
             << tunables.pool.max_workers << ", queue "
             << tunables.pool.max_queue;
@@ -323,6 +329,7 @@ int Main(const char* argv0) {
   }
   options.pool = tunables.pool;
   options.session = tunables.session;
+  options.hooks = tunables.hooks;
 
   absl::StatusOr<std::unique_ptr<Server>> server =
       Server::Create(options, &store);

@@ -32,12 +32,14 @@ Server::Server(const ServerOptions& options, rules::RuleStore* rules)
       rules_(rules),
       resolver_(net::Resolver::Options{}),
       pipes_(kMaxIdlePipes),
+      hooks_(options.hooks),
       relay_threads_(RelayLimits(options.pool), options.relay_stack_size),
       pool_(options.pool, options.worker_stack_size) {
   session_options_ = options.session;
   services_.resolver = &resolver_;
   services_.pipes = &pipes_;
   services_.relay_threads = &relay_threads_;
+  services_.hooks = &hooks_;
   services_.stats = &stats_;
   services_.stop = &session_stop_;
 }
@@ -158,7 +160,9 @@ void Server::TurnAway(int fd) {
 }
 
 void Server::Reconfigure(const SessionOptions& session,
-                         const net::ThreadPool::Limits& pool) {
+                         const net::ThreadPool::Limits& pool,
+                         const HookRunner::Options& hooks) {
+  hooks_.SetOptions(hooks);
   {
     absl::MutexLock lock(&mu_);
     session_options_ = session;

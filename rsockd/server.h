@@ -32,6 +32,7 @@
 #include "net/socket.h"
 #include "net/thread.h"
 #include "net/thread_pool.h"
+#include "rsockd/hook_runner.h"
 #include "rsockd/session.h"
 #include "rsockd/stats.h"
 #include "rules/rule_store.h"
@@ -39,6 +40,7 @@
 namespace rsockd {
 
 struct ServerOptions {
+  HookRunner::Options hooks;
   std::vector<net::SocketAddress> listen;
   int listen_backlog = 1024;
   net::ThreadPool::Limits pool;
@@ -68,7 +70,8 @@ class Server {
   // Applies tunable settings (SIGHUP): connections accepted from now on get
   // `session`; the pools take the new limits (threads already started stay).
   void Reconfigure(const SessionOptions& session,
-                   const net::ThreadPool::Limits& pool);
+                   const net::ThreadPool::Limits& pool,
+                   const HookRunner::Options& hooks);
 
   const Stats& stats() const { return stats_; }
   net::ThreadPool::Counts pool_counts() const { return pool_.counts(); }
@@ -92,6 +95,7 @@ class Server {
   net::StopSignal session_stop_;
   net::Resolver resolver_;
   net::PipePool pipes_;
+  HookRunner hooks_;
   SessionServices services_;
   uint64_t next_id_ = 1;  // acceptor thread only
   bool stopped_ = false;  // Start/Stop thread only

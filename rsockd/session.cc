@@ -13,6 +13,7 @@
 #include "net/relay.h"
 #include "net/service_names.h"
 #include "net/socks4.h"
+#include "rsockd/hook_command.h"
 
 namespace rsockd {
 namespace {
@@ -131,6 +132,7 @@ class Session {
       access.destination = request.ip;
     }
     const rules::AccessDecision decision = rules_->CheckAccess(access);
+    if (decision.rule != nullptr) RunHook(decision.rule->command);
     if (decision.permitted) return true;
     Log(absl::StrCat(
         "refused -- ", description_, " [",
@@ -140,6 +142,31 @@ class Session {
         "]"));
     Reply(net::Socks4ReplyCode::kRejected);
     return false;
+  }
+
+  // Starts a line's hook with the request's values (filtered, SPEC §6).
+  // Host names are the ones the request carries; %A and %Z fall back to the
+  // addresses.
+  void RunHook(const std::string& command) {
+    if (command.empty()) return;
+    const net::Socks4Request& request = parser_.request();
+    HookContext context;
+    context.client_ip = peer_.ip().ToString();
+    context.client_host = context.client_ip;
+    context.command =
+        request.command == net::Socks4Command::kBind ? "bind" : "connect";
+    context.service = net::ServiceName(request.port);
+    context.port = request.port;
+    context.ident_user = "unknown";
+    context.claimed_user = request.user_id;
+    context.destination_ip = request.ip.ToString();
+    if (request.is_socks4a() && resolved_.has_value() && resolved_->ok()) {
+      context.destination_ip = (*resolved_)->front().ToString();
+    }
+    context.destination_host =
+        request.is_socks4a() ? request.host_name : context.destination_ip;
+    services_.hooks->Submit(ExpandHookCommand(command, context),
+                            HookEnvironment(context));
   }
 
   // Resolves a SOCKS4A name once per session; the rules and the connect

@@ -26,6 +26,7 @@
 #include "net/resolver.h"
 #include "net/socket.h"
 #include "net/thread_pool.h"
+#include "rsockd/hook_runner.h"
 #include "rsockd/stats.h"
 #include "rules/rule_set.h"
 
@@ -45,6 +46,9 @@ struct SessionServices {
   net::PipePool* pipes = nullptr;
   // Carries the client → destination direction of each relay.
   net::ThreadPool* relay_threads = nullptr;
+  // Runs the matched line's hook command (SPEC §6), never making the
+  // request wait.
+  HookRunner* hooks = nullptr;
   Stats* stats = nullptr;
   // Fires when the drain deadline passes; every wait watches it.
   const net::StopSignal* stop = nullptr;

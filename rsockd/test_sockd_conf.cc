@@ -20,6 +20,8 @@
 #include "net/address.h"
 #include "net/resolver.h"
 #include "net/service_names.h"
+#include "rsockd/hook_command.h"
+#include "rsockd/hook_runner.h"
 #include "rules/port_spec.h"
 #include "rules/rule_set.h"
 #include "rules/sockd_conf.h"
@@ -37,6 +39,7 @@ constexpr char kUsage[] =
     "exit status: 1 permitted, 0 denied, 2 usage or configuration error\n";
 
 constexpr absl::Duration kLookupTimeout = absl::Seconds(10);
+constexpr absl::Duration kHookTimeout = absl::Seconds(30);
 
 int Usage(absl::string_view problem) {
   if (!problem.empty()) std::cerr << "test_sockd_conf: " << problem << "\n";
@@ -54,6 +57,41 @@ absl::string_view IdentLevelName(rules::IdentLevel level) {
       return "strict";
   }
   return "off";
+}
+
+// Runs the hook as the server would (same expansion, filtering, executor
+// and timeout), and waits for it.
+void RunHook(const std::string& command, const rules::AccessRequest& request,
+             const std::string& source, const std::string& destination) {
+  HookContext context;
+  context.client_host = source;
+  context.client_ip = request.client.ToString();
+  context.command =
+      request.command == rules::Command::kBind ? "bind" : "connect";
+  context.service = net::ServiceName(request.port);
+  context.port = request.port;
+  context.ident_user = "unknown";
+  context.claimed_user = request.user;
+  context.destination_host = destination;
+  context.destination_ip =
+      request.destination ? request.destination->ToString() : destination;
+  const std::string line = ExpandHookCommand(command, context);
+  std::cout << "running: " << line << "\n" << std::flush;
+  HookRunner hooks(
+      {.max_running = 1, .max_pending = 0, .timeout = kHookTimeout});
+  hooks.Submit(line, HookEnvironment(context));
+  // The runner's destructor would kill the hook: wait for its end first
+  // (bounded: the runner kills it at the hook timeout).
+  const absl::Time deadline = absl::Now() + kHookTimeout + absl::Seconds(5);
+  for (;;) {
+    const HookRunner::Counts counts = hooks.counts();
+    if (counts.finished + counts.timed_out + counts.failed_to_start > 0) {
+      if (counts.timed_out > 0) std::cout << "hook timed out; killed\n";
+      return;
+    }
+    if (absl::Now() > deadline) return;
+    absl::SleepFor(absl::Milliseconds(10));
+  }
 }
 
 int Main(int argc, char** argv) {
@@ -145,6 +183,7 @@ int Main(int argc, char** argv) {
   if (!rule.command.empty()) {
     std::cout << "hook: " << rule.command
               << (run_hook ? "" : " (not run; -x runs it)") << "\n";
+    if (run_hook) RunHook(rule.command, request, source, destination);
   }
   return decision.permitted ? 1 : 0;
 }

@@ -100,6 +100,21 @@ TEST_F(ToolsTest, TestSockdConfWalksTheWorkedExample) {
                         "(not run; -x runs it)"));
 }
 
+TEST_F(ToolsTest, TestSockdConfRunsTheHookOnlyWithX) {
+  const std::string marker = dir_ + "/hook-ran";
+  const std::string conf = WriteConf(
+      "hook.conf", absl::StrCat("deny ALL : echo %u %c %s > ", marker, "\n"));
+  TestSockdConf(conf, {"mallory", "10.1.1.1", "10.2.2.2", "80"});
+  EXPECT_FALSE(rsockd::testing::ReadFileToString(marker).ok())
+      << "the hook ran without -x";
+  const SubprocessResult result =
+      TestSockdConf(conf, {"-x", "x;touch", "10.1.1.1", "10.2.2.2", "80"});
+  EXPECT_EQ(result.status.exit_code, 0);
+  ASSERT_OK_AND_ASSIGN(std::string ran,
+                       rsockd::testing::ReadFileToString(marker));
+  EXPECT_EQ(ran, "x_touch connect 80\n");
+}
+
 TEST_F(ToolsTest, TestSockdConfShowsTheIdentLevel) {
   const std::string conf =
       WriteConf("ident.conf", "permit ?=I 127.0.0.1/32\npermit 127.0.0.0/8\n");

@@ -1,0 +1,136 @@
+// Hook commands run by the server (SPEC §6, §4.5): substitutions, filtering
+// of client-controlled values, and never making a request wait.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <memory>
+#include <string>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "rsockd/e2e/rsockd_test_base.h"
+#include "testing/files.h"
+#include "testing/socks4_client.h"
+#include "testing/status_matchers.h"
+#include "testing/tcp_servers.h"
+
+namespace rsockd::e2e {
+namespace {
+
+using ::rsockd::testing::EchoServer;
+using ::rsockd::testing::IsOk;
+using ::rsockd::testing::kSocks4Granted;
+using ::rsockd::testing::kSocks4Rejected;
+using ::rsockd::testing::MakeTempDir;
+using ::rsockd::testing::ReadFileToString;
+using ::rsockd::testing::Socks4ConnectRequest;
+using ::rsockd::testing::Socks4Handshake;
+using ::rsockd::testing::Socks4Session;
+
+// Waits (bounded) for a hook to have written `path`; returns its content.
+absl::StatusOr<std::string> WaitForFile(const std::string& path) {
+  const absl::Time deadline = absl::Now() + kLogTimeout;
+  for (;;) {
+    absl::StatusOr<std::string> content = ReadFileToString(path);
+    // A hook's `echo ... > file` creates the file before writing: wait for
+    // the line to be complete.
+    if (content.ok() && absl::EndsWith(*content, "\n")) return content;
+    if (absl::Now() > deadline) {
+      return absl::DeadlineExceededError(
+          absl::StrCat("no hook output in ", path));
+    }
+    absl::SleepFor(absl::Milliseconds(20));  // Poll interval.
+  }
+}
+
+class HooksTest : public RsockdTest {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<std::string> dir = MakeTempDir("hooks");
+    ASSERT_THAT(dir, IsOk());
+    dir_ = *dir;
+    absl::StatusOr<std::unique_ptr<EchoServer>> echo = EchoServer::Start();
+    ASSERT_THAT(echo, IsOk());
+    echo_ = *std::move(echo);
+  }
+
+  int Request(absl::string_view user, const char* from) {
+    absl::StatusOr<Socks4Session> session =
+        Socks4Handshake(proxy(), Socks4ConnectRequest(echo_->address(), user),
+                        kStepTimeout, net::IpAddress::Parse(from));
+    return session.ok() ? session->reply.code : -1;
+  }
+
+  std::string dir_;
+  std::unique_ptr<EchoServer> echo_;
+};
+
+// SPEC §4.5 on loopback: 128.12 becomes 127.12, and the logger hooks write
+// files instead.
+TEST_F(HooksTest, WorkedExampleRunsTheHookOfTheDecidingLine) {
+  const std::string rejected = dir_ + "/rejected";
+  ASSERT_NO_FATAL_FAILURE(StartRsockd(
+      {.sockd_conf = absl::StrCat(
+           "deny   *=bonnie,clyde 127.12.6.0 255.255.255.0 : echo 'Rejected "
+           "SOCKS access by %u' from %a %c %S > ",
+           rejected,
+           "\n"
+           "permit *=ylee 127.12.6.4 255.255.255.255 127.0.0.0 255.0.0.0\n"
+           "deny   127.12.0.0 255.255.0.0 eq telnet\n"
+           "permit 127.12.0.0 255.255.0.0\n"
+           "#NO_IDENTD: /usr/bin/logger 'please run identd on %A'\n"
+           "#BAD_ID: /usr/bin/logger '%U pretends to be %u on %A'\n")}));
+  EXPECT_EQ(Request("clyde", "127.12.6.34"), kSocks4Rejected);
+  ASSERT_OK_AND_ASSIGN(std::string line, WaitForFile(rejected));
+  EXPECT_EQ(line,
+            absl::StrCat("Rejected SOCKS access by clyde from 127.12.6.34 "
+                         "connect ",
+                         echo_->port(), "\n"));
+  EXPECT_EQ(Request("ylee", "127.12.6.4"), kSocks4Granted);
+  EXPECT_EQ(Request("jane", "127.12.2.13"), kSocks4Granted);
+  EXPECT_EQ(Request("don", "127.23.6.127"), kSocks4Rejected);
+}
+
+TEST_F(HooksTest, SleepingHookDoesNotDelayTheReply) {
+  ASSERT_NO_FATAL_FAILURE(
+      StartRsockd({.sockd_conf = "permit 127.0.0.0 255.0.0.0 : sleep 30\n",
+                   .extra_flags = {"--hook_timeout=60s"}}));
+  const absl::Time start = absl::Now();
+  EXPECT_EQ(Request("u", "127.0.0.1"), kSocks4Granted);
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+}
+
+TEST_F(HooksTest, HookIsKilledAtItsTimeout) {
+  const std::string pid_file = dir_ + "/pid";
+  ASSERT_NO_FATAL_FAILURE(StartRsockd(
+      {.sockd_conf = absl::StrCat("permit 127.0.0.0 255.0.0.0 : echo $$ > ",
+                                  pid_file, "; exec sleep 60\n"),
+       .extra_flags = {"--hook_timeout=500ms"}}));
+  EXPECT_EQ(Request("u", "127.0.0.1"), kSocks4Granted);
+  ASSERT_OK_AND_ASSIGN(std::string pid_text, WaitForFile(pid_file));
+  const pid_t pid = std::stoi(pid_text);
+  ASSERT_THAT(rsockd().WaitForLogLine("timed out", kLogTimeout), IsOk());
+  EXPECT_EQ(kill(pid, 0), -1) << "the hook outlived its timeout";
+}
+
+TEST_F(HooksTest, HostileUserIdsExecuteNothing) {
+  const std::string marker = dir_ + "/pwned";
+  const std::string out = dir_ + "/out";
+  ASSERT_NO_FATAL_FAILURE(
+      StartRsockd({.sockd_conf = absl::StrCat(
+                       "deny ALL : echo \"%u\" '%u' %u > ", out, "\n")}));
+  // Within the 255-byte USERID limit, or the request is refused before any
+  // rule (and hook) is reached.
+  const std::string hostile = absl::StrCat("x;touch ", marker, ";`id`$(id)\"'");
+  ASSERT_LE(hostile.size(), 255u);
+  EXPECT_EQ(Request(hostile, "127.0.0.1"), kSocks4Rejected);
+  ASSERT_OK_AND_ASSIGN(std::string line, WaitForFile(out));
+  EXPECT_THAT(line, ::testing::StartsWith("x_touch_"));
+  EXPECT_FALSE(ReadFileToString(marker).ok()) << "a user id ran a command";
+}
+
+}  // namespace
+}  // namespace rsockd::e2e
