@@ -179,6 +179,13 @@ void HookRunner::GrowLocked() {
 
 bool HookRunner::Submit(std::string command_line,
                         std::vector<std::string> environment) {
+  return SubmitPrepared([command = Command{std::move(command_line),
+                                           std::move(environment)}]() mutable {
+    return std::move(command);
+  });
+}
+
+bool HookRunner::SubmitPrepared(absl::AnyInvocable<Command() &&> prepare) {
   int pending;
   uint64_t dropped;
   {
@@ -188,7 +195,7 @@ bool HookRunner::Submit(std::string command_line,
     // have taken theirs.
     const int waiting = static_cast<int>(queue_.size()) - FreeSlotsLocked();
     if (waiting < std::max(0, options_.max_pending)) {
-      queue_.push_back(Job{std::move(command_line), std::move(environment)});
+      queue_.push_back(Job{std::move(prepare)});
       GrowLocked();
       return true;
     }
@@ -236,7 +243,7 @@ void HookRunner::Work() {
     ++running_;
     const absl::Duration timeout = options_.timeout;
     mu_.Unlock();
-    const Outcome outcome = Run(job, timeout);
+    const Outcome outcome = Run(std::move(job), timeout);
     mu_.Lock();
     --running_;
     ++idle_;
@@ -256,11 +263,12 @@ void HookRunner::Work() {
   }
 }
 
-HookRunner::Outcome HookRunner::Run(const Job& job, absl::Duration timeout) {
-  absl::StatusOr<pid_t> spawned = Spawn(job.command_line, job.environment);
+HookRunner::Outcome HookRunner::Run(Job job, absl::Duration timeout) {
+  const Command command = std::move(job.prepare)();
+  absl::StatusOr<pid_t> spawned = Spawn(command.line, command.environment);
   if (!spawned.ok()) {
     LOG_EVERY_T(WARNING, kWarningPeriodSeconds)
-        << "hook not started: " << spawned.status() << ": " << job.command_line;
+        << "hook not started: " << spawned.status() << ": " << command.line;
     return Outcome::kFailedToStart;
   }
   const pid_t pid = *spawned;
@@ -268,7 +276,7 @@ HookRunner::Outcome HookRunner::Run(const Job& job, absl::Duration timeout) {
     absl::MutexLock lock(&mu_);
     ++started_;
   }
-  VLOG(1) << "hook started, pid " << pid << ": " << job.command_line;
+  VLOG(1) << "hook started, pid " << pid << ": " << command.line;
 
   // The pid stays ours until it is reaped below, so neither the pidfd nor
   // kill(-pid) can reach an unrelated process. Through syscall(2): glibc
@@ -304,7 +312,7 @@ HookRunner::Outcome HookRunner::Run(const Job& job, absl::Duration timeout) {
     if (!ran) {
       LOG_EVERY_T(WARNING, kWarningPeriodSeconds)
           << "hook could not run its command (" << DescribeStatus(status)
-          << "): " << job.command_line;
+          << "): " << command.line;
     }
     VLOG(1) << "hook pid " << pid << " ended: " << DescribeStatus(status);
     return Outcome::kFinished;
@@ -317,13 +325,11 @@ HookRunner::Outcome HookRunner::Run(const Job& job, absl::Duration timeout) {
   kill(pid, SIGKILL);
   Reap(pid, 0, &status);
   if (absl::IsCancelled(waited)) {
-    LOG(INFO) << "hook pid " << pid
-              << " killed at shutdown: " << job.command_line;
+    LOG(INFO) << "hook pid " << pid << " killed at shutdown: " << command.line;
     return Outcome::kStopped;
   }
   LOG(WARNING) << "hook timed out after " << absl::FormatDuration(timeout)
-               << "; killed its process group " << pid << ": "
-               << job.command_line;
+               << "; killed its process group " << pid << ": " << command.line;
   return Outcome::kTimedOut;
 }
 

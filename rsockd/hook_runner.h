@@ -43,6 +43,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/functional/any_invocable.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "net/deadline.h"
@@ -89,6 +90,16 @@ class HookRunner {
   // waiting for a thread; also returns false once the destructor has begun.
   bool Submit(std::string command_line, std::vector<std::string> environment);
 
+  // A command line and its environment entries, as Submit takes them.
+  struct Command {
+    std::string line;
+    std::vector<std::string> environment;
+  };
+  // Like Submit, but the command is made by `prepare` on the executor
+  // thread, just before the hook starts: work it needs (a host name lookup
+  // for %A) then never delays the caller. Counts as one job from now on.
+  bool SubmitPrepared(absl::AnyInvocable<Command() &&> prepare);
+
   // For reload: the new limits apply from now on (a lower `max_running`
   // starts no new hook until fewer run), the new timeout to hooks started
   // from now on. Running hooks keep the timeout they started with.
@@ -98,8 +109,7 @@ class HookRunner {
 
  private:
   struct Job {
-    std::string command_line;
-    std::vector<std::string> environment;
+    absl::AnyInvocable<Command() &&> prepare;
   };
   // How a hook's wait ended.
   enum class Outcome { kFinished, kTimedOut, kStopped, kFailedToStart };
@@ -112,7 +122,7 @@ class HookRunner {
   // An executor thread's loop.
   void Work();
   // Spawns, waits for and reaps one hook; logs what happened.
-  Outcome Run(const Job& job, absl::Duration timeout);
+  Outcome Run(Job job, absl::Duration timeout);
 
   // Fired by the destructor; every hook wait watches it.
   net::StopSignal stop_;

@@ -8,10 +8,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <functional>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -19,6 +21,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "rsockd/hook_command.h"
@@ -171,6 +174,29 @@ TEST_F(HookRunnerTest, RunsExpandedCommandWithEnvironment) {
   }
   // The pidfd and everything else the runner opened are closed again.
   EXPECT_EQ(CountOpenDescriptors(), descriptors_before);
+}
+
+TEST_F(HookRunnerTest, PreparedCommandIsMadeOnTheExecutorNotTheCaller) {
+  HookRunner runner({});
+  absl::Notification release;
+  std::atomic<bool> prepared_on_caller{true};
+  const std::thread::id caller = std::this_thread::get_id();
+  const std::string out = Path("prepared");
+  const absl::Time start = absl::Now();
+  // The preparation blocks (as a slow name lookup would); Submit must not.
+  ASSERT_TRUE(runner.SubmitPrepared([&]() -> HookRunner::Command {
+    prepared_on_caller = std::this_thread::get_id() == caller;
+    release.WaitForNotificationWithTimeout(absl::Seconds(30));
+    return {"echo \"$SOCKS_USER\" > " + out, {"SOCKS_USER=late"}};
+  }));
+  EXPECT_LT(absl::Now() - start, absl::Milliseconds(500));
+  release.Notify();
+  ASSERT_TRUE(
+      WaitFor([&] { return runner.counts().finished == 1; }, "finished"));
+  EXPECT_FALSE(prepared_on_caller.load());
+  absl::StatusOr<std::string> text = testing::ReadFileToString(out);
+  ASSERT_THAT(text, IsOk());
+  EXPECT_EQ(*text, "late\n");
 }
 
 TEST_F(HookRunnerTest, HookGetsMinimalEnvironmentDevNullAndNoDescriptors) {

@@ -7,6 +7,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "glog/logging.h"
@@ -14,6 +15,7 @@
 #include "net/service_names.h"
 #include "net/socks4.h"
 #include "rsockd/hook_command.h"
+#include "rules/name_lookups.h"
 
 namespace rsockd {
 namespace {
@@ -131,6 +133,8 @@ class Session {
     } else {
       access.destination = request.ip;
     }
+    rules::SetNameLookups(services_.resolver, options_.resolve_timeout,
+                          &access);
     const rules::AccessDecision decision = rules_->CheckAccess(access);
     if (decision.rule != nullptr) RunHook(decision.rule->command);
     if (decision.permitted) return true;
@@ -145,28 +149,51 @@ class Session {
   }
 
   // Starts a line's hook with the request's values (filtered, SPEC §6).
-  // Host names are the ones the request carries; %A and %Z fall back to the
-  // addresses.
+  // The host names for %A and %Z (forward-confirmed reverse names, else the
+  // addresses) are looked up on the hook's executor thread, and only when
+  // the command asks for them, so the request never waits on them.
   void RunHook(const std::string& command) {
     if (command.empty()) return;
     const net::Socks4Request& request = parser_.request();
     HookContext context;
     context.client_ip = peer_.ip().ToString();
-    context.client_host = context.client_ip;
     context.command =
         request.command == net::Socks4Command::kBind ? "bind" : "connect";
     context.service = net::ServiceName(request.port);
     context.port = request.port;
     context.ident_user = "unknown";
     context.claimed_user = request.user_id;
-    context.destination_ip = request.ip.ToString();
-    if (request.is_socks4a() && resolved_.has_value() && resolved_->ok()) {
-      context.destination_ip = (*resolved_)->front().ToString();
+    std::optional<net::IpAddress> destination = request.ip;
+    if (request.is_socks4a()) {
+      destination.reset();
+      if (resolved_.has_value() && resolved_->ok()) {
+        destination = (*resolved_)->front();
+      }
+      context.destination_host = request.host_name;
     }
-    context.destination_host =
-        request.is_socks4a() ? request.host_name : context.destination_ip;
-    services_.hooks->Submit(ExpandHookCommand(command, context),
-                            HookEnvironment(context));
+    context.destination_ip =
+        destination ? destination->ToString() : request.ip.ToString();
+    services_.hooks->SubmitPrepared(
+        [command, context, client = peer_.ip(), destination,
+         resolver = services_.resolver,
+         timeout = options_.resolve_timeout]() mutable {
+          const auto name_of = [&](const net::IpAddress& ip) {
+            absl::StatusOr<std::string> name =
+                resolver->ReverseName(ip, absl::Now() + timeout);
+            return name.ok() ? *name : ip.ToString();
+          };
+          context.client_host = absl::StrContains(command, "%A")
+                                    ? name_of(client)
+                                    : context.client_ip;
+          if (context.destination_host.empty()) {
+            context.destination_host =
+                destination && absl::StrContains(command, "%Z")
+                    ? name_of(*destination)
+                    : context.destination_ip;
+          }
+          return HookRunner::Command{ExpandHookCommand(command, context),
+                                     HookEnvironment(context)};
+        });
   }
 
   // Resolves a SOCKS4A name once per session; the rules and the connect

@@ -22,6 +22,7 @@
 #include "net/service_names.h"
 #include "rsockd/hook_command.h"
 #include "rsockd/hook_runner.h"
+#include "rules/name_lookups.h"
 #include "rules/port_spec.h"
 #include "rules/rule_set.h"
 #include "rules/sockd_conf.h"
@@ -151,6 +152,8 @@ int Main(int argc, char** argv) {
       return addresses.ok() ? *addresses : std::vector<net::IpAddress>();
     };
   }
+
+  rules::SetNameLookups(&resolver, kLookupTimeout, &request);
 
   absl::StatusOr<rules::SockdConf> conf = rules::LoadSockdConf(conf_path);
   if (!conf.ok()) {

@@ -1,9 +1,13 @@
 #include "rules/address_spec.h"
 
 #include <optional>
+#include <vector>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "glog/logging.h"
 
 namespace rsockd::rules {
@@ -13,11 +17,101 @@ constexpr absl::string_view kAll = "ALL";
 // After a one-token spec, this token is read as its (ignored) mask.
 constexpr absl::string_view kIgnoredMask = "0.0.0.0";
 
+// RFC 1123 limits: the whole name and each label, in bytes.
+constexpr size_t kMaxNameLength = 253;
+constexpr size_t kMaxLabelLength = 63;
+
+// Words that are valid host names but surely a mistake where an address is
+// expected: `deny all` or `deny eq telnet` would be a `deny` that never
+// matches. Compared ignoring case.
+constexpr absl::string_view kReservedWords[] = {
+    "all", "permit", "deny", "eq", "neq", "lt", "gt", "le", "ge",
+};
+
 absl::Status InvalidAddress(const Token& token) {
-  return TokenError(
-      token,
-      absl::StrCat("invalid address ", Quote(token.text),
-                   ": expected ALL, a dotted quad with mask, or a CIDR"));
+  return TokenError(token, absl::StrCat("invalid address ", Quote(token.text),
+                                        ": expected ALL, a dotted quad with "
+                                        "mask, a CIDR, a host name or a "
+                                        ".zone"));
+}
+
+bool HasLetter(absl::string_view text) {
+  for (char c : text) {
+    if (absl::ascii_isalpha(static_cast<unsigned char>(c))) return true;
+  }
+  return false;
+}
+
+// Checks `domain` (the host name, or the zone after its leading dot) against
+// RFC 1123; errors are located at `token`.
+absl::Status CheckName(const Token& token, absl::string_view domain,
+                       bool is_zone) {
+  auto error = [&token, is_zone](absl::string_view why) {
+    return TokenError(
+        token, absl::StrCat(is_zone ? "invalid zone " : "invalid host name ",
+                            Quote(token.text), ": ", why));
+  };
+  if (domain.empty()) return error("the domain after the dot is missing");
+  if (domain.size() > kMaxNameLength) {
+    return error(absl::StrCat("longer than ", kMaxNameLength, " characters"));
+  }
+  for (char c : domain) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-' &&
+        c != '.') {
+      return error(absl::StrCat("character ", Quote(absl::string_view(&c, 1)),
+                                " is not a letter, digit, hyphen or dot"));
+    }
+  }
+  const std::vector<absl::string_view> labels = absl::StrSplit(domain, '.');
+  for (size_t i = 0; i < labels.size(); ++i) {
+    const absl::string_view label = labels[i];
+    if (label.empty()) {
+      return error(i + 1 == labels.size() ? "it ends with a dot"
+                                          : "empty label");
+    }
+    if (label.size() > kMaxLabelLength) {
+      return error(absl::StrCat("label ", Quote(label), " is longer than ",
+                                kMaxLabelLength, " characters"));
+    }
+    if (label.front() == '-' || label.back() == '-') {
+      return error(absl::StrCat("label ", Quote(label),
+                                " starts or ends with a hyphen"));
+    }
+  }
+  bool last_all_digits = true;
+  for (char c : labels.back()) {
+    if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) {
+      last_all_digits = false;
+    }
+  }
+  if (last_all_digits) return error("the last label is all digits");
+  return absl::OkStatus();
+}
+
+// A host name or zone token (anything else that is not an address).
+absl::StatusOr<AddressSpec> ParseName(const Token& token) {
+  const absl::string_view text = token.text;
+  // Without a letter it was meant as an address (`128.12.0.256`, `10.1`);
+  // with a colon, as an IPv6 address.
+  if (!HasLetter(text) || absl::StrContains(text, ':')) {
+    return InvalidAddress(token);
+  }
+  for (absl::string_view word : kReservedWords) {
+    if (!absl::EqualsIgnoreCase(text, word)) continue;
+    if (word == "all") {
+      return TokenError(token, absl::StrCat("invalid address ", Quote(text),
+                                            ": write ALL, in capitals, for "
+                                            "any address"));
+    }
+    return TokenError(token, absl::StrCat("invalid address ", Quote(text),
+                                          ": a keyword is not a host name"));
+  }
+  const bool is_zone = text.front() == '.';
+  const absl::string_view domain = is_zone ? text.substr(1) : text;
+  if (absl::Status status = CheckName(token, domain, is_zone); !status.ok()) {
+    return status;
+  }
+  return is_zone ? AddressSpec::Zone(domain) : AddressSpec::Host(domain);
 }
 
 void SkipIgnoredMask(TokenCursor* cursor) {
@@ -57,6 +151,22 @@ AddressSpec AddressSpec::Prefix(const net::IpAddress& address,
   return spec;
 }
 
+AddressSpec AddressSpec::Host(absl::string_view name) {
+  DCHECK(!name.empty());
+  AddressSpec spec;
+  spec.kind_ = Kind::kHost;
+  spec.name_ = absl::AsciiStrToLower(name);
+  return spec;
+}
+
+AddressSpec AddressSpec::Zone(absl::string_view domain) {
+  DCHECK(!domain.empty() && domain.front() != '.');
+  AddressSpec spec;
+  spec.kind_ = Kind::kZone;
+  spec.name_ = absl::AsciiStrToLower(domain);
+  return spec;
+}
+
 absl::StatusOr<AddressSpec> AddressSpec::Parse(TokenCursor* cursor) {
   const Token& token = cursor->Next();
   const absl::string_view text = token.text;
@@ -83,7 +193,11 @@ absl::StatusOr<AddressSpec> AddressSpec::Parse(TokenCursor* cursor) {
   }
 
   const std::optional<net::IpAddress> address = net::IpAddress::Parse(text);
-  if (!address.has_value()) return InvalidAddress(token);
+  if (!address.has_value()) {
+    absl::StatusOr<AddressSpec> name = ParseName(token);
+    if (name.ok()) SkipIgnoredMask(cursor);
+    return name;
+  }
   if (!address->is_ipv4()) {
     // There is no mask form for IPv6: a bare literal is a single host.
     SkipIgnoredMask(cursor);
@@ -136,6 +250,31 @@ bool AddressSpec::Matches(const net::IpAddress& ip) const {
               mask_.ipv4_host_order()) == 0;
     case Kind::kPrefix:
       return address_.MatchesPrefix(ip, prefix_length_);
+    case Kind::kHost:
+    case Kind::kZone:
+      return false;
+  }
+  return false;
+}
+
+bool AddressSpec::MatchesName(absl::string_view name) const {
+  if (absl::EndsWith(name, ".")) name.remove_suffix(1);
+  if (name.empty()) return false;
+  switch (kind_) {
+    case Kind::kHost:
+      return absl::EqualsIgnoreCase(name, name_);
+    case Kind::kZone:
+      if (name.size() == name_.size())
+        return absl::EqualsIgnoreCase(name, name_);
+      // Below the zone: "<something>." then the domain.
+      return name.size() > name_.size() + 1 &&
+             name[name.size() - name_.size() - 1] == '.' &&
+             absl::EqualsIgnoreCase(name.substr(name.size() - name_.size()),
+                                    name_);
+    case Kind::kAll:
+    case Kind::kMasked:
+    case Kind::kPrefix:
+      return false;
   }
   return false;
 }
@@ -148,6 +287,10 @@ std::string AddressSpec::ToString() const {
       return absl::StrCat(address_.ToString(), " ", mask_.ToString());
     case Kind::kPrefix:
       return absl::StrCat(address_.ToString(), "/", prefix_length_);
+    case Kind::kHost:
+      return name_;
+    case Kind::kZone:
+      return absl::StrCat(".", name_);
   }
   return std::string(kAll);
 }

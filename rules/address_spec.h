@@ -10,18 +10,31 @@
 //   128.12.0.0/16                IPv4 CIDR (ext)
 //   2001:db8::/32                IPv6 CIDR (ext); a bare IPv6 literal such as
 //                                `::1` means a /128
+//   www.example.org              host name (orig 4.3): that name, compared
+//                                case-insensitively
+//   .example.org                 zone (orig 4.3): example.org itself and every
+//                                name below it (a.b.example.org), but not
+//                                badexample.org
 //
 // A one-token form may be followed by the token `0.0.0.0`, taken as its
-// (ignored) mask, for classic files: `ALL 0.0.0.0`. A dotted quad on its own
-// is an error (its mask is missing), so `permit ALL 0.0.0.0 0.0.0.0` is
-// rejected rather than read as two specs.
+// (ignored) mask, for classic files: `ALL 0.0.0.0`, `.lab.example 0.0.0.0`.
+// A dotted quad on its own is an error (its mask is missing), so
+// `permit ALL 0.0.0.0 0.0.0.0` is rejected rather than read as two specs.
 //
-// Host names and `.zone` patterns (SPEC §4.3, orig 4.3) are not accepted yet;
-// they are reported as invalid addresses.
+// Host names and zones are checked strictly (RFC 1123): labels of letters,
+// digits and hyphens (not first or last), 1..63 bytes each, separated by
+// dots, 253 bytes at most, no trailing dot, and the last label not all
+// digits (so `128.12.0.256` is a bad address, not a name). The keywords `all`
+// (in any case but `ALL`), `permit`, `deny` and the port operators are not
+// accepted as host names: `deny all` or `deny eq telnet` would otherwise be a
+// `deny` that never matches. Names are kept in lower case.
 //
 // An IPv4 spec never matches an IPv6 address and vice versa; only `ALL`
-// matches both. The address is kept as written (host bits outside the mask
-// included), so `ToString()` gives back what the operator wrote, normalized.
+// matches both. A name or zone never matches an address: the caller looks up
+// a name (SOCKS4A name or forward-confirmed reverse name, see rule_set.h) and
+// asks `MatchesName()`. The address is kept as written (host bits outside the
+// mask included), so `ToString()` gives back what the operator wrote,
+// normalized.
 //
 // AddressSpec is a small regular value: copyable, comparable, thread-safe to
 // share once built.
@@ -44,6 +57,8 @@ class AddressSpec {
     kAll,     // ALL
     kMasked,  // IPv4 address and mask
     kPrefix,  // IPv4 or IPv6 address and prefix length
+    kHost,    // host name
+    kZone,    // .zone: the domain and everything below it
   };
 
   // ALL.
@@ -55,6 +70,10 @@ class AddressSpec {
                             const net::IpAddress& mask);
   // Requires 0 <= prefix_length <= 32 (IPv4) or 128 (IPv6).
   static AddressSpec Prefix(const net::IpAddress& address, int prefix_length);
+  // Require a name that `Parse` accepts (for Zone: without the leading dot);
+  // it is stored in lower case.
+  static AddressSpec Host(absl::string_view name);
+  static AddressSpec Zone(absl::string_view domain);
 
   // Parse()
   //
@@ -70,20 +89,34 @@ class AddressSpec {
 
   Kind kind() const { return kind_; }
   bool is_all() const { return kind_ == Kind::kAll; }
+  // True for a host name or a zone: matching needs a name, not an address.
+  bool is_name() const { return kind_ == Kind::kHost || kind_ == Kind::kZone; }
   // The address and mask / prefix length; meaningful for kMasked / kPrefix.
   const net::IpAddress& address() const { return address_; }
   const net::IpAddress& mask() const { return mask_; }
   int prefix_length() const { return prefix_length_; }
+  // The host name, or the zone's domain without the leading dot, in lower
+  // case; empty for the address kinds.
+  const std::string& name() const { return name_; }
 
   // Matches()
   //
-  // Whether `ip` falls within this spec.
+  // Whether `ip` falls within this spec. Always false for a name or zone.
   bool Matches(const net::IpAddress& ip) const;
+
+  // MatchesName()
+  //
+  // Whether the host name `name` is matched by this name or zone spec,
+  // ignoring case and one trailing dot: `.example.org` matches
+  // "example.org" and "A.b.Example.org.", not "badexample.org". Always
+  // false for the address kinds, and for an empty `name`.
+  bool MatchesName(absl::string_view name) const;
 
   // ToString()
   //
   // Normalized text that `ParseText` turns back into an equal spec:
-  // "ALL", "128.12.0.0 255.255.0.0", "10.0.0.0/8", "2001:db8::/32".
+  // "ALL", "128.12.0.0 255.255.0.0", "10.0.0.0/8", "2001:db8::/32",
+  // "www.example.org", ".example.org".
   std::string ToString() const;
 
   friend bool operator==(const AddressSpec&, const AddressSpec&) = default;
@@ -93,6 +126,7 @@ class AddressSpec {
   net::IpAddress address_;
   net::IpAddress mask_;
   int prefix_length_ = 0;
+  std::string name_;
 };
 
 }  // namespace rsockd::rules

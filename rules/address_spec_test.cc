@@ -5,8 +5,10 @@
 
 #include <ostream>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "testing/status_matchers.h"
 
 namespace rsockd::rules {
@@ -113,20 +115,183 @@ TEST(AddressSpecTest, FamiliesNeverCrossExceptAll) {
   EXPECT_TRUE(ParseOk("ALL").Matches(Ip("::1")));
 }
 
-TEST(AddressSpecTest, RejectsHostNamesAndZonesForNow) {
-  EXPECT_THAT(AddressSpec::ParseText("foo.example"),
+TEST(AddressSpecTest, ParsesHostNames) {
+  const AddressSpec spec = ParseOk("WWW.Example.ORG");
+  EXPECT_EQ(spec.kind(), AddressSpec::Kind::kHost);
+  EXPECT_TRUE(spec.is_name());
+  EXPECT_FALSE(spec.is_all());
+  EXPECT_EQ(spec.name(), "www.example.org");
+  EXPECT_EQ(spec.ToString(), "www.example.org");
+  EXPECT_EQ(spec, AddressSpec::Host("www.example.org"));
+  EXPECT_EQ(ParseOk("www.example.org 0.0.0.0"), spec);
+  EXPECT_EQ(ParseOk("localhost"), AddressSpec::Host("localhost"));
+  EXPECT_EQ(ParseOk("host-1.a2.example").name(), "host-1.a2.example");
+  // Digits are fine anywhere but in the whole last label.
+  EXPECT_EQ(ParseOk("10.0.0.x").kind(), AddressSpec::Kind::kHost);
+  EXPECT_EQ(ParseOk("3com.example").name(), "3com.example");
+}
+
+TEST(AddressSpecTest, ParsesZones) {
+  const AddressSpec spec = ParseOk(".Lab.Example");
+  EXPECT_EQ(spec.kind(), AddressSpec::Kind::kZone);
+  EXPECT_TRUE(spec.is_name());
+  EXPECT_EQ(spec.name(), "lab.example");
+  EXPECT_EQ(spec.ToString(), ".lab.example");
+  EXPECT_EQ(spec, AddressSpec::Zone("lab.example"));
+  EXPECT_EQ(ParseOk(".lab.example 0.0.0.0"), spec);
+  EXPECT_EQ(ParseOk(".org"), AddressSpec::Zone("org"));
+  EXPECT_NE(AddressSpec::Zone("example.org"), AddressSpec::Host("example.org"));
+}
+
+TEST(AddressSpecTest, ParseConsumesTheIgnoredMaskAfterANameOnly) {
+  absl::StatusOr<Line> line =
+      LexLine(".lab.example 0.0.0.0 host.example 0.0.0.0 0.0.0.0 eq 23", 1);
+  ASSERT_THAT(line, IsOk());
+  TokenCursor cursor(line->tokens);
+  ASSERT_OK_AND_ASSIGN(AddressSpec source, AddressSpec::Parse(&cursor));
+  EXPECT_EQ(source, AddressSpec::Zone("lab.example"));
+  EXPECT_EQ(cursor.position(), 2u);
+  ASSERT_OK_AND_ASSIGN(AddressSpec destination, AddressSpec::Parse(&cursor));
+  EXPECT_EQ(destination, AddressSpec::Host("host.example"));
+  EXPECT_EQ(cursor.position(), 4u) << "one 0.0.0.0 is the ignored mask";
+}
+
+TEST(AddressSpecTest, AcceptsNamesUpToTheLengthLimits) {
+  const std::string label63(63, 'a');
+  EXPECT_EQ(ParseOk(label63 + ".example").name(), label63 + ".example");
+  // Three labels of 63 and one of 61, with 3 dots: 253 bytes.
+  const std::string name253 = absl::StrCat(label63, ".", label63, ".", label63,
+                                           ".", std::string(61, 'b'));
+  ASSERT_EQ(name253.size(), 253u);
+  EXPECT_EQ(ParseOk(name253).name(), name253);
+  EXPECT_EQ(ParseOk("." + name253).name(), name253);
+}
+
+TEST(AddressSpecTest, RejectsBadHostNames) {
+  const std::string label64(64, 'a');
+  const std::string name254 =
+      absl::StrCat(std::string(63, 'a'), ".", std::string(63, 'a'), ".",
+                   std::string(63, 'a'), ".", std::string(62, 'b'));
+  ASSERT_EQ(name254.size(), 254u);
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"a_b.example",
+       "1:1: invalid host name \"a_b.example\": character \"_\" is not a "
+       "letter, digit, hyphen or dot"},
+      {"  www.example.",
+       "1:3: invalid host name \"www.example.\": it ends with a dot"},
+      {"a..example", "1:1: invalid host name \"a..example\": empty label"},
+      {"-a.example",
+       "1:1: invalid host name \"-a.example\": label \"-a\" starts or ends "
+       "with a hyphen"},
+      {"a.example-",
+       "1:1: invalid host name \"a.example-\": label \"example-\" starts or "
+       "ends with a hyphen"},
+      {label64 + ".example", absl::StrCat("1:1: invalid host name \"", label64,
+                                          ".example\": label \"", label64,
+                                          "\" is longer than 63 characters")},
+      {name254, absl::StrCat("1:1: invalid host name \"", name254,
+                             "\": longer than 253 characters")},
+      {"www.example.123",
+       "1:1: invalid host name \"www.example.123\": the last label is all "
+       "digits"},
+      {"caf\xc3\xa9.example",
+       "1:1: invalid host name \"caf\\xc3\\xa9.example\": character "
+       "\"\\xc3\" is not a letter, digit, hyphen or dot"},
+  };
+  for (const auto& [text, message] : cases) {
+    EXPECT_THAT(AddressSpec::ParseText(text),
+                StatusIs(absl::StatusCode::kInvalidArgument, message))
+        << text;
+  }
+}
+
+TEST(AddressSpecTest, RejectsBadZones) {
+  EXPECT_THAT(AddressSpec::ParseText("."),
               StatusIs(absl::StatusCode::kInvalidArgument,
-                       "1:1: invalid address \"foo.example\": expected ALL, a "
-                       "dotted quad with mask, or a CIDR"));
-  EXPECT_THAT(AddressSpec::ParseText("  .lab.example 0.0.0.0"),
+                       "1:1: invalid address \".\": expected ALL, a dotted "
+                       "quad with mask, a CIDR, a host name or a .zone"));
+  EXPECT_THAT(AddressSpec::ParseText("..example.org"),
               StatusIs(absl::StatusCode::kInvalidArgument,
-                       "1:3: invalid address \".lab.example\": expected ALL, "
-                       "a dotted quad with mask, or a CIDR"));
-  // ALL is a keyword only in capitals; "all" could be a host name later.
-  EXPECT_THAT(AddressSpec::ParseText("all"),
+                       "1:1: invalid zone \"..example.org\": empty label"));
+  EXPECT_THAT(AddressSpec::ParseText(".example.org."),
               StatusIs(absl::StatusCode::kInvalidArgument,
-                       "1:1: invalid address \"all\": expected ALL, a dotted "
-                       "quad with mask, or a CIDR"));
+                       "1:1: invalid zone \".example.org.\": it ends with a "
+                       "dot"));
+  EXPECT_THAT(AddressSpec::ParseText(".lab_1.example"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "1:1: invalid zone \".lab_1.example\": character "
+                       "\"_\" is not a letter, digit, hyphen or dot"));
+  EXPECT_THAT(AddressSpec::ParseText(".a.12"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "1:1: invalid zone \".a.12\": the last label is all "
+                       "digits"));
+}
+
+TEST(AddressSpecTest, RejectsKeywordsAsHostNames) {
+  // `deny all` or `deny eq telnet` would be a deny that never matches.
+  for (const char* text : {"all", "All", "aLL"}) {
+    EXPECT_THAT(AddressSpec::ParseText(text),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         absl::StrCat("1:1: invalid address \"", text,
+                                      "\": write ALL, in capitals, for any "
+                                      "address")));
+  }
+  for (const char* text :
+       {"eq", "neq", "lt", "gt", "le", "GE", "permit", "Deny"}) {
+    EXPECT_THAT(AddressSpec::ParseText(text),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         absl::StrCat("1:1: invalid address \"", text,
+                                      "\": a keyword is not a host name")));
+  }
+  // As part of a longer name they are ordinary labels.
+  EXPECT_THAT(AddressSpec::ParseText("all.example"), IsOk());
+  EXPECT_THAT(AddressSpec::ParseText(".eq"), IsOk());
+}
+
+TEST(AddressSpecTest, RejectsWhatIsNeitherAddressNorName) {
+  // Without a letter it was meant as an address.
+  for (const char* text :
+       {"128.12.0.256", "10.1", "10.0.0.0.0", "1-2", "*", "-", "."}) {
+    EXPECT_THAT(AddressSpec::ParseText(text),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         absl::StrCat("1:1: invalid address \"", text,
+                                      "\": expected ALL, a dotted quad with "
+                                      "mask, a CIDR, a host name or a .zone")))
+        << text;
+  }
+}
+
+TEST(AddressSpecTest, HostMatchesItsNameIgnoringCase) {
+  const AddressSpec spec = ParseOk("www.example.org");
+  EXPECT_TRUE(spec.MatchesName("www.example.org"));
+  EXPECT_TRUE(spec.MatchesName("WWW.Example.ORG"));
+  EXPECT_TRUE(spec.MatchesName("www.example.org."));
+  EXPECT_FALSE(spec.MatchesName("a.www.example.org"));
+  EXPECT_FALSE(spec.MatchesName("www.example.org.evil"));
+  EXPECT_FALSE(spec.MatchesName("example.org"));
+  EXPECT_FALSE(spec.MatchesName(""));
+  EXPECT_FALSE(spec.MatchesName("."));
+}
+
+TEST(AddressSpecTest, ZoneMatchesItselfAndEverythingBelow) {
+  const AddressSpec spec = ParseOk(".example.org");
+  EXPECT_TRUE(spec.MatchesName("example.org"));
+  EXPECT_TRUE(spec.MatchesName("www.example.org"));
+  EXPECT_TRUE(spec.MatchesName("a.b.example.org"));
+  EXPECT_TRUE(spec.MatchesName("A.B.EXAMPLE.Org."));
+  EXPECT_FALSE(spec.MatchesName("badexample.org"));
+  EXPECT_FALSE(spec.MatchesName("example.org.evil"));
+  EXPECT_FALSE(spec.MatchesName("org"));
+  EXPECT_FALSE(spec.MatchesName(".example.org.x"));
+  EXPECT_FALSE(spec.MatchesName(""));
+}
+
+TEST(AddressSpecTest, NamesAndAddressesNeverMatchEachOther) {
+  EXPECT_FALSE(ParseOk("localhost").Matches(Ip("127.0.0.1")));
+  EXPECT_FALSE(ParseOk(".example.org").Matches(Ip("::1")));
+  EXPECT_FALSE(ParseOk("ALL").MatchesName("localhost"))
+      << "callers test ALL without a name";
+  EXPECT_FALSE(ParseOk("127.0.0.0/8").MatchesName("127.0.0.1"));
 }
 
 TEST(AddressSpecTest, RejectsMissingOrBadMask) {
@@ -145,7 +310,8 @@ TEST(AddressSpecTest, RejectsMissingOrBadMask) {
   EXPECT_THAT(AddressSpec::ParseText("128.12.0.256 255.255.0.0"),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "1:1: invalid address \"128.12.0.256\": expected ALL, "
-                       "a dotted quad with mask, or a CIDR"));
+                       "a dotted quad with mask, a CIDR, a host name or a "
+                       ".zone"));
 }
 
 TEST(AddressSpecTest, RejectsBadPrefixLengths) {
@@ -184,6 +350,10 @@ TEST(AddressSpecTest, ToStringParsesBackToTheSameSpec) {
       AddressSpec::Prefix(Ip("10.9.0.0"), 16),
       AddressSpec::Prefix(Ip("fe80::"), 10),
       AddressSpec::Prefix(Ip("::1"), 128),
+      AddressSpec::Host("www.example.org"),
+      AddressSpec::Host("localhost"),
+      AddressSpec::Zone("example.org"),
+      AddressSpec::Zone(std::string(63, 'z')),
   };
   for (const AddressSpec& spec : specs) {
     EXPECT_EQ(ParseOk(spec.ToString()), spec) << spec.ToString();

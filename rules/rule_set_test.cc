@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -205,6 +206,174 @@ TEST(RuleSetTest, FindsTheRightLineAmongTenThousand) {
       rules.CheckAccess(Request("user9876", "10.38.148.5", "1.2.3.4", 10877));
   EXPECT_TRUE(miss.permitted);
   EXPECT_EQ(DecidingLine(miss), 10001);
+}
+
+// Names and zones (SPEC §3.3, §4.3), with scripted lookups that count their
+// calls.
+class NameRulesTest : public ::testing::Test {
+ protected:
+  // A request from `client` whose lookups answer `client_name` and
+  // `destination_reverse_name` (nullopt: no name) and count their calls.
+  AccessRequest Request(absl::string_view client,
+                        std::optional<std::string> client_name,
+                        std::optional<std::string> reverse_name) {
+    AccessRequest request;
+    request.client = Ip(client);
+    request.port = 80;
+    request.client_name = [this, client_name] {
+      ++client_name_calls_;
+      return client_name;
+    };
+    request.destination_reverse_name = [this, reverse_name] {
+      ++reverse_name_calls_;
+      return reverse_name;
+    };
+    request.resolve_destination = [this] {
+      ++resolve_calls_;
+      return std::vector<net::IpAddress>{Ip("192.0.2.80")};
+    };
+    return request;
+  }
+
+  int client_name_calls_ = 0;
+  int reverse_name_calls_ = 0;
+  int resolve_calls_ = 0;
+};
+
+TEST_F(NameRulesTest, DestinationZoneMatchesTheSocks4aNameItself) {
+  const RuleSet rules = MakeRuleSet(
+      "permit ALL .example.org\n"
+      "deny ALL\n");
+  for (const char* name : {"example.org", "www.example.org", "a.b.example.org",
+                           "WWW.EXAMPLE.ORG", "www.example.org."}) {
+    AccessRequest request = Request("10.0.0.1", std::nullopt, "x.example.org");
+    request.destination_name = name;
+    EXPECT_EQ(DecidingLine(rules.CheckAccess(request)), 1) << name;
+  }
+  for (const char* name : {"badexample.org", "example.org.evil", "org"}) {
+    AccessRequest request = Request("10.0.0.1", std::nullopt, "x.example.org");
+    request.destination_name = name;
+    EXPECT_EQ(DecidingLine(rules.CheckAccess(request)), 2) << name;
+  }
+  EXPECT_EQ(reverse_name_calls_, 0) << "the SOCKS4A name is matched itself";
+  EXPECT_EQ(resolve_calls_, 0) << "name rules need no addresses";
+  EXPECT_EQ(client_name_calls_, 0);
+}
+
+TEST_F(NameRulesTest, DestinationNameWithoutSocks4aUsesTheReverseNameOnce) {
+  const RuleSet rules = MakeRuleSet(
+      "deny ALL www.example.org\n"     // 1
+      "deny ALL .example.net\n"        // 2
+      "permit ALL Host.Example.COM\n"  // 3: case-insensitive
+      "deny ALL\n");                   // 4
+  AccessRequest request =
+      Request("10.0.0.1", std::nullopt, "host.example.com.");
+  request.destination = Ip("192.0.2.1");
+  const AccessDecision decision = rules.CheckAccess(request);
+  EXPECT_EQ(DecidingLine(decision), 3);
+  EXPECT_TRUE(decision.permitted);
+  EXPECT_EQ(reverse_name_calls_, 1) << "three name lines, one lookup";
+  EXPECT_EQ(client_name_calls_, 0);
+  EXPECT_EQ(resolve_calls_, 0);
+}
+
+TEST_F(NameRulesTest, SourceNameUsesTheClientsNameOnce) {
+  const RuleSet rules = MakeRuleSet(
+      "deny .evil.example\n"                // 1
+      "permit *=ylee gw.lab.example ALL\n"  // 2
+      "permit .Lab.Example 192.0.2.0/24\n"  // 3
+      "deny ALL\n");                        // 4
+  AccessRequest request = Request("10.0.0.1", "pc7.lab.example", std::nullopt);
+  request.user = "jane";
+  request.destination = Ip("192.0.2.1");
+  EXPECT_EQ(DecidingLine(rules.CheckAccess(request)), 3);
+  EXPECT_EQ(client_name_calls_, 1) << "lines 1 and 3 share one lookup";
+  EXPECT_EQ(reverse_name_calls_, 0);
+
+  request.destination = Ip("198.51.100.1");  // line 3's destination misses
+  EXPECT_EQ(DecidingLine(rules.CheckAccess(request)), 4);
+  EXPECT_EQ(client_name_calls_, 2) << "one more check, one more lookup";
+}
+
+TEST_F(NameRulesTest, NoLookupUnlessANameLineIsReached) {
+  const RuleSet rules = MakeRuleSet(
+      "deny *=mallory .example.org\n"  // 1: other user
+      "deny ALL .example.org eq 25\n"  // 2: other port
+      "permit 10.0.0.0/8\n"            // 3: decides first
+      "deny .example.org ALL\n"        // 4: never reached
+      "deny ALL .example.org\n");      // 5
+  AccessRequest request = Request("10.0.0.1", "a.example.org", "b.example.org");
+  request.user = "jane";
+  request.destination = Ip("192.0.2.1");
+  EXPECT_EQ(DecidingLine(rules.CheckAccess(request)), 3);
+  EXPECT_EQ(client_name_calls_, 0);
+  EXPECT_EQ(reverse_name_calls_, 0);
+
+  // From elsewhere, lines 4 and 5 are reached: each lookup once.
+  request.client = Ip("172.16.0.1");
+  EXPECT_EQ(DecidingLine(rules.CheckAccess(request)), 4);
+  EXPECT_EQ(client_name_calls_, 1);
+  EXPECT_EQ(reverse_name_calls_, 0) << "line 4 has an ALL destination";
+}
+
+TEST_F(NameRulesTest, EachLookupRunsAtMostOncePerCheck) {
+  std::string text;
+  for (int i = 0; i < 50; ++i) {
+    absl::StrAppend(&text, "deny .zone", i, ".example\n");
+    absl::StrAppend(&text, "deny ALL .zone", i, ".example\n");
+  }
+  absl::StrAppend(&text, "permit ALL\n");
+  const RuleSet rules = MakeRuleSet(text);
+  AccessRequest request = Request("10.0.0.1", "a.example", "b.example");
+  request.destination = Ip("192.0.2.1");
+  EXPECT_EQ(DecidingLine(rules.CheckAccess(request)), 101);
+  EXPECT_EQ(client_name_calls_, 1);
+  EXPECT_EQ(reverse_name_calls_, 1);
+}
+
+TEST_F(NameRulesTest, NoNameMatchesNoNameRule) {
+  const RuleSet rules = MakeRuleSet(
+      "permit .example.org\n"
+      "permit ALL .example.org\n"
+      "deny ALL\n");
+  AccessRequest request = Request("10.0.0.1", std::nullopt, std::nullopt);
+  request.destination = Ip("192.0.2.1");
+  EXPECT_EQ(DecidingLine(rules.CheckAccess(request)), 3);
+  EXPECT_EQ(client_name_calls_, 1);
+  EXPECT_EQ(reverse_name_calls_, 1);
+
+  // Lookups left empty behave the same.
+  AccessRequest bare;
+  bare.client = Ip("10.0.0.1");
+  bare.destination = Ip("192.0.2.1");
+  EXPECT_EQ(DecidingLine(rules.CheckAccess(bare)), 3);
+}
+
+TEST_F(NameRulesTest, Socks4aNameStillMatchesAddressRulesByResolving) {
+  const RuleSet rules = MakeRuleSet(
+      "deny ALL 192.0.2.0/24\n"      // 1: the name resolves in here
+      "permit ALL .example.org\n");  // 2
+  AccessRequest request = Request("10.0.0.1", std::nullopt, std::nullopt);
+  request.destination_name = "www.example.org";
+  EXPECT_EQ(DecidingLine(rules.CheckAccess(request)), 1);
+  EXPECT_EQ(resolve_calls_, 1);
+
+  // A name that does not resolve here can still match name rules.
+  request.resolve_destination = [] { return std::vector<net::IpAddress>{}; };
+  EXPECT_EQ(DecidingLine(rules.CheckAccess(request)), 2);
+  EXPECT_EQ(reverse_name_calls_, 0);
+}
+
+TEST_F(NameRulesTest, Socks4aIpLiteralIsMatchedByItsReverseName) {
+  // Otherwise `deny ALL .example.org` could be dodged by sending the
+  // address as a SOCKS4A "name".
+  const RuleSet rules = MakeRuleSet(
+      "deny ALL .example.org\n"
+      "permit ALL\n");
+  AccessRequest request = Request("10.0.0.1", std::nullopt, "www.example.org");
+  request.destination_name = "192.0.2.80";
+  EXPECT_EQ(DecidingLine(rules.CheckAccess(request)), 1);
+  EXPECT_EQ(reverse_name_calls_, 1);
 }
 
 }  // namespace

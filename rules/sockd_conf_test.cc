@@ -232,12 +232,12 @@ TEST(SockdConfTest, RejectsMissingSource) {
 }
 
 TEST(SockdConfTest, RejectsBadAddressesAndMasks) {
-  EXPECT_EQ(ParseError("permit\tfoo.example"),
-            "t.conf:1:8: invalid address \"foo.example\": expected ALL, a "
-            "dotted quad with mask, or a CIDR");
-  EXPECT_EQ(ParseError("permit ALL .zone.example"),
-            "t.conf:1:12: invalid address \".zone.example\": expected ALL, a "
-            "dotted quad with mask, or a CIDR");
+  EXPECT_EQ(ParseError("permit\t128.12.0.256 255.255.0.0"),
+            "t.conf:1:8: invalid address \"128.12.0.256\": expected ALL, a "
+            "dotted quad with mask, a CIDR, a host name or a .zone");
+  EXPECT_EQ(ParseError("permit ALL *"),
+            "t.conf:1:12: invalid address \"*\": expected ALL, a dotted quad "
+            "with mask, a CIDR, a host name or a .zone");
   EXPECT_EQ(ParseError("permit 10.0.0.0 255.0.0"),
             "t.conf:1:17: invalid mask \"255.0.0\": expected a dotted quad "
             "such as 255.255.255.0");
@@ -247,6 +247,53 @@ TEST(SockdConfTest, RejectsBadAddressesAndMasks) {
   EXPECT_EQ(ParseError("permit 10.0.0.0/40"),
             "t.conf:1:8: invalid prefix length in \"10.0.0.0/40\": expected "
             "0..32");
+}
+
+TEST(SockdConfTest, RejectsBadNamesAndZones) {
+  EXPECT_EQ(ParseError("permit\tfoo_bar.example"),
+            "t.conf:1:8: invalid host name \"foo_bar.example\": character "
+            "\"_\" is not a letter, digit, hyphen or dot");
+  EXPECT_EQ(ParseError("# zones\npermit ALL  .zone..example eq 80"),
+            "t.conf:2:13: invalid zone \".zone..example\": empty label");
+  EXPECT_EQ(ParseError("deny .lab.example 0.0.0.0 www.example. : hook"),
+            "t.conf:1:27: invalid host name \"www.example.\": it ends with a "
+            "dot");
+  EXPECT_EQ(ParseError("deny all"),
+            "t.conf:1:6: invalid address \"all\": write ALL, in capitals, for "
+            "any address");
+  EXPECT_EQ(ParseError("deny eq telnet"),
+            "t.conf:1:6: invalid address \"eq\": a keyword is not a host "
+            "name");
+  EXPECT_EQ(ParseError("permit ALL ."),
+            "t.conf:1:12: invalid address \".\": expected ALL, a dotted quad "
+            "with mask, a CIDR, a host name or a .zone");
+  // The mask after a name may only be the ignored 0.0.0.0: anything else is
+  // read as the destination.
+  EXPECT_EQ(ParseError("permit host.example 255.255.255.0"),
+            "t.conf:1:21: missing mask after address \"255.255.255.0\": "
+            "expected a dotted quad such as 255.255.255.0");
+}
+
+TEST(SockdConfTest, ParsesNamesAndZones) {
+  const SockdRule rule = ParseOneRule(
+      "permit *=ylee .Lab.Example 0.0.0.0 WWW.example.org 0.0.0.0 eq http : "
+      "hook");
+  EXPECT_EQ(rule.source, AddressSpec::Zone("lab.example"));
+  EXPECT_EQ(rule.destination, AddressSpec::Host("www.example.org"));
+  EXPECT_EQ(rule.port, PortSpec(PortSpec::Op::kEq, 80));
+  EXPECT_EQ(rule.ToString(),
+            "permit *=ylee .lab.example www.example.org eq 80 : hook");
+
+  // SPEC §4.2's classic form: a zone with its ignored mask.
+  const SockdRule classic = ParseOneRule("deny ALL .lab.example 0.0.0.0");
+  EXPECT_TRUE(classic.source.is_all());
+  EXPECT_EQ(classic.destination, AddressSpec::Zone("lab.example"));
+  EXPECT_EQ(classic.ToString(), "deny ALL .lab.example");
+
+  const SockdRule mixed = ParseOneRule("deny localhost 10.0.0.0 255.0.0.0");
+  EXPECT_EQ(mixed.source, AddressSpec::Host("localhost"));
+  EXPECT_EQ(mixed.destination,
+            AddressSpec::Masked(Ip("10.0.0.0"), Ip("255.0.0.0")));
 }
 
 TEST(SockdConfTest, RejectsAllWithTwoZeroMasks) {
@@ -386,12 +433,19 @@ TEST(SockdConfTest, FormatParsesBackToEqualRules) {
       "\t::1 2001:db8::/32 neq 80 :  hook  \n",
       "permit ALL 0.0.0.0 0.0.0.0 0.0.0.0\n",
       "permit 10.0.0.0/8 0.0.0.0 0.0.0.0 0.0.0.0 lt 1024\n",
-      "deny 10.1.2.3 255.0.255.0 0.0.0.0 0.0.0.0 ge 0\n", "deny ALL :\n");
+      "deny 10.1.2.3 255.0.255.0 0.0.0.0 0.0.0.0 ge 0\n", "deny ALL :\n",
+      "permit .Lab.Example 0.0.0.0 0.0.0.0 0.0.0.0\n",
+      "deny host.example 0.0.0.0 .zone.example 0.0.0.0 lt 1024 : h\n",
+      "permit 10.0.0.0/8 localhost\n");
   ASSERT_OK_AND_ASSIGN(SockdConf original, ParseSockdConf(text, "a.conf"));
-  ASSERT_THAT(original.rules, SizeIs(10));
+  ASSERT_THAT(original.rules, SizeIs(13));
   // A destination of 0.0.0.0/0.0.0.0 after a one-token source keeps the
   // explicit ignored mask, or it would not parse back.
   EXPECT_EQ(original.rules[6].ToString(), "permit ALL 0.0.0.0 0.0.0.0 0.0.0.0");
+  EXPECT_EQ(original.rules[10].ToString(),
+            "permit .lab.example 0.0.0.0 0.0.0.0 0.0.0.0");
+  EXPECT_EQ(original.rules[11].ToString(),
+            "deny host.example .zone.example lt 1024 : h");
 
   const std::string dump = FormatSockdConf(original);
   ASSERT_OK_AND_ASSIGN(SockdConf reparsed, ParseSockdConf(dump, "b.conf"));

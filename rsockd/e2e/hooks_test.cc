@@ -132,5 +132,34 @@ TEST_F(HooksTest, HostileUserIdsExecuteNothing) {
   EXPECT_FALSE(ReadFileToString(marker).ok()) << "a user id ran a command";
 }
 
+// Host names (SPEC §4.3): a source name rule matches the client's
+// forward-confirmed reverse name; a destination zone matches a SOCKS4A name
+// itself, unresolved; %A and %Z carry the names. Relies on the usual
+// /etc/hosts line "127.0.0.1 localhost".
+TEST_F(HooksTest, NamesMatchRulesAndReachHooks) {
+  const std::string out = dir_ + "/names";
+  ASSERT_NO_FATAL_FAILURE(StartRsockd(
+      {.sockd_conf = absl::StrCat("deny ALL .blocked.test\n"
+                                  "permit localhost : echo %A %Z > ",
+                                  out, "\n")}));
+  EXPECT_EQ(Request("u", "127.0.0.1"), kSocks4Granted);
+  ASSERT_OK_AND_ASSIGN(std::string line, WaitForFile(out));
+  EXPECT_EQ(line, "localhost localhost\n");
+  // 127.0.0.2 has no name: the name rule does not match, nothing else does.
+  EXPECT_EQ(Request("u", "127.0.0.2"), kSocks4Rejected);
+  // The zone matches the SOCKS4A name as sent, which need not resolve.
+  absl::StatusOr<Socks4Session> blocked =
+      Socks4Handshake(proxy(),
+                      rsockd::testing::Socks4aConnectRequest(
+                          "www.blocked.test", echo_->port(), "u"),
+                      kStepTimeout);
+  ASSERT_THAT(blocked, IsOk());
+  EXPECT_EQ(blocked->reply.code, kSocks4Rejected);
+  EXPECT_THAT(rsockd().WaitForLogLine("refused -- Connect from u(unknown)@"
+                                      "127.0.0.1 to www.blocked.test",
+                                      kLogTimeout),
+              IsOk());
+}
+
 }  // namespace
 }  // namespace rsockd::e2e

@@ -1,0 +1,36 @@
+#include "rules/name_lookups.h"
+
+#include <optional>
+#include <string>
+
+#include "absl/time/clock.h"
+#include "net/address.h"
+
+namespace rsockd::rules {
+namespace {
+
+std::function<std::optional<std::string>()> ReverseNameOf(
+    net::Resolver* resolver, absl::Duration timeout, net::IpAddress ip) {
+  return [resolver, timeout, ip]() -> std::optional<std::string> {
+    absl::StatusOr<std::string> name =
+        resolver->ReverseName(ip, absl::Now() + timeout);
+    if (!name.ok()) return std::nullopt;
+    return *std::move(name);
+  };
+}
+
+}  // namespace
+
+void SetNameLookups(net::Resolver* resolver, absl::Duration timeout,
+                    AccessRequest* request) {
+  request->client_name = ReverseNameOf(resolver, timeout, request->client);
+  std::optional<net::IpAddress> destination = request->destination;
+  if (!destination.has_value() && !request->destination_name.empty()) {
+    destination = net::IpAddress::Parse(request->destination_name);
+  }
+  request->destination_reverse_name =
+      destination.has_value() ? ReverseNameOf(resolver, timeout, *destination)
+                              : std::function<std::optional<std::string>()>();
+}
+
+}  // namespace rsockd::rules

@@ -1,0 +1,41 @@
+// This file defines `SetNameLookups()`, which connects the lazy name lookups
+// of an `AccessRequest` (rule_set.h) to a `net::Resolver`: the client's and
+// the destination's forward-confirmed reverse names (SPEC §4.3), each with a
+// timeout and through the resolver's shared cache.
+//
+//   rules::AccessRequest access;
+//   access.client = peer.ip();
+//   access.destination = request.ip;           // or destination_name = ...
+//   ...
+//   rules::SetNameLookups(resolver, absl::Seconds(10), &access);
+//   rules::AccessDecision decision = rule_set.CheckAccess(access);
+//
+// The lookups run only if CheckAccess reaches a name or zone rule (see
+// rule_set.h), so a rule set without names costs nothing here.
+
+#ifndef RSOCKD_RULES_NAME_LOOKUPS_H_
+#define RSOCKD_RULES_NAME_LOOKUPS_H_
+
+#include "absl/time/time.h"
+#include "net/resolver.h"
+#include "rules/rule_set.h"
+
+namespace rsockd::rules {
+
+// SetNameLookups()
+//
+// Sets `request->client_name` to the reverse name of `request->client`, and
+// `request->destination_reverse_name` to that of the destination address:
+// `request->destination`, or a `destination_name` that is an IP literal (a
+// SOCKS4A request with no other name has none). Each lookup is
+// `resolver->ReverseName(ip, <when it starts> + timeout)`; any error (no
+// name, not confirmed, timed out, too many lookups) means no name. Call it
+// after `client`, `destination` and `destination_name` are set; the
+// addresses are copied. `resolver` must outlive every CheckAccess of
+// `request`.
+void SetNameLookups(net::Resolver* resolver, absl::Duration timeout,
+                    AccessRequest* request);
+
+}  // namespace rsockd::rules
+
+#endif  // RSOCKD_RULES_NAME_LOOKUPS_H_

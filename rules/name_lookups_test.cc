@@ -1,0 +1,117 @@
+#include "rules/name_lookups.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "net/resolver.h"
+#include "rules/rule_set.h"
+#include "rules/sockd_conf.h"
+#include "testing/status_matchers.h"
+
+namespace rsockd::rules {
+namespace {
+
+// Real lookups through the system resolver: in the test environment
+// /etc/hosts maps 127.0.0.1 <-> localhost, and 127.0.0.2 has no name.
+
+constexpr absl::Duration kTimeout = absl::Seconds(10);
+
+net::IpAddress Ip(absl::string_view text) {
+  return *net::IpAddress::Parse(text);
+}
+
+RuleSet MakeRuleSet(absl::string_view text) {
+  absl::StatusOr<SockdConf> conf = ParseSockdConf(text, "t.conf");
+  EXPECT_TRUE(conf.ok()) << conf.status();
+  return RuleSet(conf.ok() ? *std::move(conf) : SockdConf());
+}
+
+int DecidingLine(const AccessDecision& decision) {
+  return decision.rule == nullptr ? 0 : decision.rule->line;
+}
+
+class NameLookupsTest : public ::testing::Test {
+ protected:
+  AccessRequest Request(absl::string_view client) {
+    AccessRequest request;
+    request.client = Ip(client);
+    request.port = 80;
+    return request;
+  }
+
+  net::Resolver resolver_{{.threads = 2, .max_pending = 16}};
+};
+
+TEST_F(NameLookupsTest, ClientOnLoopbackMatchesLocalhost) {
+  const RuleSet rules = MakeRuleSet(
+      "deny .example.invalid\n"
+      "permit LOCALHOST\n");
+  AccessRequest request = Request("127.0.0.1");
+  request.destination = Ip("192.0.2.1");
+  SetNameLookups(&resolver_, kTimeout, &request);
+  EXPECT_EQ(DecidingLine(rules.CheckAccess(request)), 2);
+
+  AccessRequest nameless = Request("127.0.0.2");
+  nameless.destination = Ip("192.0.2.1");
+  SetNameLookups(&resolver_, kTimeout, &nameless);
+  EXPECT_EQ(rules.CheckAccess(nameless).rule, nullptr);
+}
+
+TEST_F(NameLookupsTest, DestinationAddressMatchesByItsConfirmedName) {
+  const RuleSet rules = MakeRuleSet("permit ALL localhost\n");
+  AccessRequest request = Request("10.0.0.1");
+  request.destination = Ip("127.0.0.1");
+  SetNameLookups(&resolver_, kTimeout, &request);
+  EXPECT_TRUE(rules.CheckAccess(request).permitted);
+
+  request.destination = Ip("127.0.0.2");
+  SetNameLookups(&resolver_, kTimeout, &request);
+  EXPECT_FALSE(rules.CheckAccess(request).permitted);
+}
+
+TEST_F(NameLookupsTest, Socks4aLiteralIsMatchedByItsConfirmedName) {
+  const RuleSet rules = MakeRuleSet("permit ALL localhost\n");
+  AccessRequest request = Request("10.0.0.1");
+  request.destination_name = "127.0.0.1";
+  SetNameLookups(&resolver_, kTimeout, &request);
+  EXPECT_TRUE(rules.CheckAccess(request).permitted);
+}
+
+TEST_F(NameLookupsTest, Socks4aNameNeedsNoReverseLookup) {
+  AccessRequest request = Request("10.0.0.1");
+  request.destination_name = "localhost";
+  SetNameLookups(&resolver_, kTimeout, &request);
+  EXPECT_FALSE(request.destination_reverse_name);
+  EXPECT_TRUE(
+      MakeRuleSet("permit ALL localhost\n").CheckAccess(request).permitted);
+  EXPECT_EQ(resolver_.reverse_stats().lookups, 0u);
+}
+
+TEST_F(NameLookupsTest, RepeatedChecksUseTheCache) {
+  const RuleSet rules = MakeRuleSet("permit localhost localhost\n");
+  for (int i = 0; i < 3; ++i) {
+    AccessRequest request = Request("127.0.0.1");
+    request.destination = Ip("127.0.0.1");
+    SetNameLookups(&resolver_, kTimeout, &request);
+    EXPECT_TRUE(rules.CheckAccess(request).permitted);
+  }
+  const net::Resolver::ReverseStats stats = resolver_.reverse_stats();
+  EXPECT_EQ(stats.lookups, 1u) << "one address, looked up once";
+  EXPECT_EQ(stats.cache.hits, 5u);
+}
+
+TEST_F(NameLookupsTest, AddressRulesCostNoLookup) {
+  const RuleSet rules = MakeRuleSet(
+      "permit 127.0.0.0/8\n"
+      "deny localhost\n");
+  AccessRequest request = Request("127.0.0.1");
+  request.destination = Ip("127.0.0.1");
+  SetNameLookups(&resolver_, kTimeout, &request);
+  EXPECT_EQ(DecidingLine(rules.CheckAccess(request)), 1);
+  EXPECT_EQ(resolver_.reverse_stats().lookups, 0u);
+}
+
+}  // namespace
+}  // namespace rsockd::rules
