@@ -21,6 +21,9 @@
 
 namespace rsockd::net {
 
+// The capacity asked for new pipes (the kernel's pipe-max-size default).
+inline constexpr int kPipeSize = 1 << 20;
+
 // A pipe's two ends, closed on destruction. Move-only.
 class Pipe {
  public:

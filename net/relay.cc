@@ -17,8 +17,8 @@
 namespace rsockd::net {
 namespace {
 
-// Bytes asked of one splice(2); the default pipe holds 64 KiB.
-constexpr size_t kSpliceChunk = 64 * 1024;
+// Bytes asked of one splice(2): as much as a pooled pipe holds.
+constexpr size_t kSpliceChunk = kPipeSize;
 // The read/write fallback's buffer, allocated only when splice is not used.
 constexpr size_t kCopyBufferSize = 16 * 1024;
 

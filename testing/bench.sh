@@ -7,7 +7,9 @@
 # Run from the repository root:  testing/bench.sh
 #
 # Tunables (environment):
-#   SERVERS          which servers to measure        "rsockd dante microsocks"
+#   SERVERS          which servers to measure        "rsockd rsockd-1k dante microsocks"
+#                    (rsockd-1k: rsockd with a 1,000-line sockd.conf whose
+#                    last line permits; connection rate only)
 #   ROUNDS           rounds of the rate/throughput   3 (the median round is
 #                    tests                           reported)
 #   DURATION         each connection-rate run        5s
@@ -31,7 +33,7 @@
 
 set -uo pipefail
 
-SERVERS=${SERVERS-"rsockd dante microsocks"}
+SERVERS=${SERVERS-"rsockd rsockd-1k dante microsocks"}
 DURATION=${DURATION:-5s}
 CONN_THREADS=${CONN_THREADS-"1 8 64"}
 TP_BYTES=${TP_BYTES:-1073741824}
@@ -173,7 +175,7 @@ done
 
 available() {
   case $1 in
-    rsockd) ((HAVE_RSOCKD)) || { log "skipping rsockd: $RSOCKD not built"; return 1; } ;;
+    rsockd | rsockd-1k) ((HAVE_RSOCKD)) || { log "skipping $1: $RSOCKD not built"; return 1; } ;;
     dante) [[ -x /usr/sbin/danted ]] || { log "skipping dante: no /usr/sbin/danted"; return 1; } ;;
     microsocks) [[ -x /usr/bin/microsocks ]] || { log "skipping microsocks: no /usr/bin/microsocks"; return 1; } ;;
     *) log "unknown server $1"; return 1 ;;
@@ -187,9 +189,19 @@ available() {
 start_server() {
   local name=$1
   case $name in
-    rsockd)
+    rsockd | rsockd-1k)
       PROTOCOL=socks4
-      echo "permit 127.0.0.0 255.0.0.0" >"$WORK/sockd.conf"
+      if [[ $name == rsockd-1k ]]; then
+        # 999 lines that every benchmark client fails, then the permit: each
+        # connection is checked against all 1,000.
+        local i
+        for ((i = 0; i < 999; i++)); do
+          echo "deny 10.$((i / 256)).$((i % 256)).0 255.255.255.0"
+        done >"$WORK/sockd.conf"
+        echo "permit 127.0.0.0 255.0.0.0" >>"$WORK/sockd.conf"
+      else
+        echo "permit 127.0.0.0 255.0.0.0" >"$WORK/sockd.conf"
+      fi
       rm -f "$WORK/rsockd.port"
       "$RSOCKD" --listen=127.0.0.1 --port=0 --port_file="$WORK/rsockd.port" \
         --sockd_conf="$WORK/sockd.conf" --workers="$RSOCKD_WORKERS" \
@@ -290,9 +302,11 @@ run_round() {
     done
   done
   for server in direct "${MEASURED[@]}"; do
+    [[ $server == rsockd-1k ]] && continue  # rule cost shows in c/s only
     load "$server" "tp1#$round" --mode=throughput --streams=1 --bytes="$TP_BYTES"
   done
   for server in direct "${MEASURED[@]}"; do
+    [[ $server == rsockd-1k ]] && continue
     load "$server" "tp$TP_STREAMS#$round" --mode=throughput \
       --streams="$TP_STREAMS" --bytes=$((TP_BYTES / TP_STREAMS))
   done
@@ -412,6 +426,7 @@ pick_median "tp$TP_STREAMS" mib_per_s
 for server in "${MEASURED[@]}"; do stop_tree "${PID_OF[$server]}"; done
 
 for server in "${MEASURED[@]}"; do
+  [[ $server == rsockd-1k ]] && continue
   for sessions in $HOLD_SESSIONS; do
     log "$server: holding $sessions sessions (fresh server)"
     run_hold "$server" "$sessions"
@@ -473,6 +488,7 @@ echo
 echo "Held-session detail (PSS of the whole process tree; kernel stacks are"
 echo "outside PSS and machine-wide, so noisy, but show a thread's real cost):"
 for server in "${MEASURED[@]}"; do
+  [[ $server == rsockd-1k ]] && continue
   for sessions in $HOLD_SESSIONS; do
     echo "  $server $sessions: idle $(get "$server" "hold$sessions" idle_kib) KiB," \
       "held $(get "$server" "hold$sessions" held_kib) KiB," \
@@ -493,6 +509,8 @@ r3=$(ratio "$(get rsockd tp1 mib_per_s)" "$(get dante tp1 mib_per_s)")
 printf '%-46s %8s  target >= 1.5  %s\n' "conn/s @8 threads rsockd/microsocks:" "$r1" "$(meets "$r1" ">=" 1.5)"
 printf '%-46s %8s  target >= 3    %s\n' "conn/s @8 threads rsockd/Dante:" "$r2" "$(meets "$r2" ">=" 3)"
 printf '%-46s %8s  target >= 1.5  %s\n' "single-stream MiB/s rsockd/Dante:" "$r3" "$(meets "$r3" ">=" 1.5)"
+r4=$(ratio "$(get rsockd-1k conn8 conn_per_s)" "$rs8")
+printf '%-46s %8s  target >= 0.9  %s\n' "conn/s @8 1,000-line/1-line sockd.conf:" "$r4" "$(meets "$r4" ">=" 0.9)"
 worst_kib=n/a
 rs_lost=n/a
 if [[ " ${MEASURED[*]} " == *" rsockd "* ]]; then
