@@ -111,6 +111,18 @@ DEFINE_validator(idle_timeout, &ValidateDuration);
 DEFINE_string(drain_timeout, "30s",
               "On SIGTERM/SIGINT, how long open sessions may go on.");
 DEFINE_validator(drain_timeout, &ValidateDuration);
+DEFINE_bool(i, false,
+            "Ident level lenient for lines without ?=: ask the client's "
+            "identd; a different user id gets 93, no answer is let through.");
+DEFINE_bool(I, false,
+            "Ident level strict for lines without ?=: as -i, but no answer "
+            "from identd gets 92.");
+DEFINE_string(ident_timeout, "15s",
+              "How long the client's identd has to answer (connect, query, "
+              "reply).");
+DEFINE_validator(ident_timeout, &ValidateDuration);
+DEFINE_int32(ident_port, 113, "The identd port asked (RFC 1413: 113).");
+DEFINE_validator(ident_port, &ValidatePort);
 DEFINE_string(hook_timeout, "30s",
               "A hook command still running after this long is killed with "
               "its process group.");
@@ -182,6 +194,11 @@ constexpr const char* kTunableFlags[] = {
     "connect_timeout",
     "idle_timeout",
     "drain_timeout",
+    "hook_timeout",
+    "ident_timeout",
+    "ident_port",
+    "i",
+    "I",
     "workers",
     "queue",
     "splice",
@@ -214,6 +231,11 @@ Tunables TunablesFromFlags(rlim_t file_limit) {
   tunables.session.connect_timeout = DurationFlag(FLAGS_connect_timeout);
   tunables.session.idle_timeout = DurationFlag(FLAGS_idle_timeout);
   tunables.session.use_splice = FLAGS_splice;
+  tunables.session.ident_level = FLAGS_I   ? rules::IdentLevel::kStrict
+                                 : FLAGS_i ? rules::IdentLevel::kLenient
+                                           : rules::IdentLevel::kOff;
+  tunables.session.ident_timeout = DurationFlag(FLAGS_ident_timeout);
+  tunables.session.ident_port = static_cast<uint16_t>(FLAGS_ident_port);
   tunables.hooks.timeout = DurationFlag(FLAGS_hook_timeout);
   return tunables;
 }
@@ -380,7 +402,7 @@ int Main(const char* argv0) {
 
 void PrintVersion() {
   std::cout << "rsockd " << kVersion << "\n"
-            << "protocols: SOCKS4 SOCKS4A (CONNECT)\n"
+            << "protocols: SOCKS4 SOCKS4A (CONNECT), ident (RFC 1413)\n"
             << "routing (socks.conf): no\n"
             << "multi-homed route support (sockd.route): no\n"
             << "splice: yes (--splice=false for read/write)\n";

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "glog/logging.h"
+#include "ident/ident_client.h"
 #include "net/relay.h"
 #include "net/service_names.h"
 #include "net/socks4.h"
@@ -49,27 +50,22 @@ class Session {
   void Run() {
     if (!ReadRequest()) return;
     const net::Socks4Request& request = parser_.request();
-    description_ = absl::StrCat(
-        request.command == net::Socks4Command::kBind ? "Bind" : "Connect",
-        " from ", request.user_id, "(unknown)@", peer_.ip().ToString(), " to ",
-        request.is_socks4a() ? request.host_name : request.ip.ToString(), " (",
-        net::ServiceName(request.port), ")");
     if (!Permitted(request)) return;
     if (request.command == net::Socks4Command::kBind) {
-      Log(absl::StrCat("failed -- ", description_,
+      Log(absl::StrCat("failed -- ", Description(),
                        ". Error code: BIND is not available in this build"));
       Reply(net::Socks4ReplyCode::kRejected);
       return;
     }
     absl::StatusOr<net::Socket> target = ConnectToDestination(request);
     if (!target.ok()) {
-      Log(absl::StrCat("failed -- ", description_,
+      Log(absl::StrCat("failed -- ", Description(),
                        ". Error code: ", target.status().message()));
       Reply(net::Socks4ReplyCode::kRejected);
       return;
     }
     if (!Reply(net::Socks4ReplyCode::kGranted)) return;
-    Log(absl::StrCat("connected -- ", description_));
+    Log(absl::StrCat("connected -- ", Description()));
     RelayTo(*target);
   }
 
@@ -115,6 +111,18 @@ class Session {
     return true;
   }
 
+  // "Connect from ylee(ylee)@10.1.2.3 to dst (telnet)": the claimed user,
+  // then identd's answer, or "unknown" (SPEC §10).
+  std::string Description() const {
+    const net::Socks4Request& request = parser_.request();
+    return absl::StrCat(
+        request.command == net::Socks4Command::kBind ? "Bind" : "Connect",
+        " from ", request.user_id, "(", ident_user_, ")@",
+        peer_.ip().ToString(), " to ",
+        request.is_socks4a() ? request.host_name : request.ip.ToString(), " (",
+        net::ServiceName(request.port), ")");
+  }
+
   bool Permitted(const net::Socks4Request& request) {
     rules::AccessRequest access;
     access.command = request.command == net::Socks4Command::kBind
@@ -136,16 +144,60 @@ class Session {
     rules::SetNameLookups(services_.resolver, options_.resolve_timeout,
                           &access);
     const rules::AccessDecision decision = rules_->CheckAccess(access);
+    if (decision.permitted) {
+      const rules::IdentLevel level =
+          decision.rule->ident_level.value_or(options_.ident_level);
+      if (!IdentConfirms(request, level)) return false;
+      RunHook(decision.rule->command);
+      return true;
+    }
     if (decision.rule != nullptr) RunHook(decision.rule->command);
-    if (decision.permitted) return true;
     Log(absl::StrCat(
-        "refused -- ", description_, " [",
+        "refused -- ", Description(), " [",
         decision.rule == nullptr
             ? "no matching line"
             : absl::StrCat(rules_->access().filename, ":", decision.rule->line),
         "]"));
     Reply(net::Socks4ReplyCode::kRejected);
     return false;
+  }
+
+  // SPEC §5, after a permit line matched: asks the client's identd when the
+  // effective level says so. Unavailable: #NO_IDENTD hook, then lenient
+  // permits and strict replies 92. Another user id: #BAD_ID hook and 93 at
+  // both levels. Returns whether the request may go on; when not, it has
+  // replied and logged.
+  bool IdentConfirms(const net::Socks4Request& request,
+                     rules::IdentLevel level) {
+    if (level == rules::IdentLevel::kOff) return true;
+    absl::StatusOr<std::string> ident_user = AskIdentd();
+    if (!ident_user.ok()) {
+      Log(absl::StrCat("cannot connect to identd on ", peer_.ip().ToString(),
+                       ": ", ident_user.status().message()));
+      RunHook(rules_->access().no_identd_command);
+      if (level == rules::IdentLevel::kLenient) return true;
+      Log(absl::StrCat("refused -- ", Description(), " [identd required]"));
+      Reply(net::Socks4ReplyCode::kIdentUnreachable);
+      return false;
+    }
+    ident_user_ = *std::move(ident_user);
+    if (ident_user_ == request.user_id) return true;
+    Log(absl::StrCat("*Alert*: real user is ", ident_user_, ", not ",
+                     request.user_id));
+    RunHook(rules_->access().bad_id_command);
+    Log(absl::StrCat("refused -- ", Description(), " [ident mismatch]"));
+    Reply(net::Socks4ReplyCode::kIdentMismatch);
+    return false;
+  }
+
+  absl::StatusOr<std::string> AskIdentd() {
+    absl::StatusOr<net::SocketAddress> local = client_.LocalAddress();
+    if (!local.ok()) return local.status();
+    return ident::QueryIdent({.client = peer_,
+                              .server = *local,
+                              .identd_port = options_.ident_port,
+                              .timeout = options_.ident_timeout,
+                              .stop = services_.stop});
   }
 
   // Starts a line's hook with the request's values (filtered, SPEC §6).
@@ -161,7 +213,7 @@ class Session {
         request.command == net::Socks4Command::kBind ? "bind" : "connect";
     context.service = net::ServiceName(request.port);
     context.port = request.port;
-    context.ident_user = "unknown";
+    context.ident_user = ident_user_;
     context.claimed_user = request.user_id;
     std::optional<net::IpAddress> destination = request.ip;
     if (request.is_socks4a()) {
@@ -258,7 +310,7 @@ class Session {
           early_data_,
           net::Deadline::In(options_.idle_timeout, services_.stop));
       if (!status.ok()) {
-        Log(absl::StrCat("failed -- ", description_,
+        Log(absl::StrCat("failed -- ", Description(),
                          ". Error code: ", status.message()));
         return;
       }
@@ -277,7 +329,7 @@ class Session {
                                              std::memory_order_relaxed);
     const net::Socks4Request& request = parser_.request();
     Log(absl::StrCat(
-        "terminated -- ", description_, ". ", from_client, " bytes from ",
+        "terminated -- ", Description(), ". ", from_client, " bytes from ",
         request.user_id, "@", peer_.ip().ToString(), ", ",
         result.bytes_from_target, " bytes from ",
         request.is_socks4a() ? request.host_name : request.ip.ToString()));
@@ -295,8 +347,9 @@ class Session {
   Stats& stats_;
   net::Socks4RequestParser parser_;
   std::vector<uint8_t> early_data_;
-  std::string description_;
   std::optional<absl::StatusOr<std::vector<net::IpAddress>>> resolved_;
+  // identd's answer once it confirmed the user; "unknown" until then.
+  std::string ident_user_ = "unknown";
 };
 
 }  // namespace

@@ -29,6 +29,7 @@
 #include "rsockd/hook_runner.h"
 #include "rsockd/stats.h"
 #include "rules/rule_set.h"
+#include "rules/sockd_conf.h"
 
 namespace rsockd {
 
@@ -38,6 +39,11 @@ struct SessionOptions {
   absl::Duration connect_timeout = absl::Seconds(120);
   absl::Duration idle_timeout = absl::Hours(2);
   bool use_splice = true;
+  // Ident (SPEC §5): the level for lines without `?=` (-i, -I), and how
+  // identd is asked.
+  rules::IdentLevel ident_level = rules::IdentLevel::kOff;
+  absl::Duration ident_timeout = absl::Seconds(15);
+  uint16_t ident_port = 113;
 };
 
 // What sessions share; owned by the server, outliving every session.

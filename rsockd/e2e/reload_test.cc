@@ -232,5 +232,29 @@ TEST_F(ReloadTest, FlagfileErrorKeepsEverythingAndUntunableFlagsNeedARestart) {
   EXPECT_EQ(Verdict(*echo), kSocks4Rejected);
 }
 
+TEST_F(ReloadTest, EveryDocumentedTunableFlagAppliesWithoutARestart) {
+  ASSERT_OK_AND_ASSIGN(std::string dir,
+                       rsockd::testing::MakeTempDir("flagfile"));
+  const std::string flagfile = dir + "/rsockd.flags";
+  ASSERT_THAT(WriteStringToFile(flagfile, "--idle_timeout=1h\n"), IsOk());
+  ASSERT_NO_FATAL_FAILURE(
+      StartRsockd({.extra_flags = {"--flagfile=" + flagfile}}));
+  // docs/operations.md's list of flags SIGHUP applies.
+  ASSERT_THAT(ReplaceFile(flagfile,
+                          "--handshake_timeout=20s\n--resolve_timeout=5s\n"
+                          "--connect_timeout=60s\n--idle_timeout=3h\n"
+                          "--drain_timeout=10s\n--hook_timeout=10s\n"
+                          "--ident_timeout=5s\n--ident_port=1113\n--i\n"
+                          "--noI\n--workers=64\n--queue=32\n--splice=false\n"
+                          "--v=0\n--minloglevel=0\n"),
+              IsOk());
+  const size_t mark = rsockd().StderrSize();
+  ASSERT_TRUE(Reload(kReloaded));
+  EXPECT_THAT(rsockd().Stderr().substr(mark),
+              ::testing::Not(HasSubstr("needs a restart")));
+  EXPECT_THAT(rsockd().Stderr().substr(mark),
+              HasSubstr("workers 64, queue 32"));
+}
+
 }  // namespace
 }  // namespace rsockd::e2e
