@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "glog/logging.h"
+#include "net/spawn_setup.h"
 
 namespace rsockd {
 namespace {
@@ -30,32 +31,10 @@ constexpr absl::Duration kReapPollInterval = absl::Milliseconds(10);
 // request.
 constexpr int kWarningPeriodSeconds = 10;
 
-// Owns the posix_spawn attribute objects for the duration of one spawn.
-class SpawnSetup {
- public:
-  SpawnSetup() {
-    posix_spawn_file_actions_init(&actions_);
-    posix_spawnattr_init(&attributes_);
-  }
-  ~SpawnSetup() {
-    posix_spawn_file_actions_destroy(&actions_);
-    posix_spawnattr_destroy(&attributes_);
-  }
-  SpawnSetup(const SpawnSetup&) = delete;
-  SpawnSetup& operator=(const SpawnSetup&) = delete;
-
-  posix_spawn_file_actions_t* actions() { return &actions_; }
-  posix_spawnattr_t* attributes() { return &attributes_; }
-
- private:
-  posix_spawn_file_actions_t actions_;
-  posix_spawnattr_t attributes_;
-};
-
 // Starts `/bin/sh -c command_line` as the leader of a new process group.
 absl::StatusOr<pid_t> Spawn(const std::string& command_line,
                             const std::vector<std::string>& environment) {
-  SpawnSetup setup;
+  net::SpawnSetup setup;
   int error = 0;
   // Each call fails only with ENOMEM (or EBADF/EINVAL for bad arguments,
   // which these are not); keep the first error.

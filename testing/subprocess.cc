@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "net/spawn_setup.h"
 #include "testing/files.h"
 
 extern char** environ;
@@ -58,28 +59,6 @@ std::string ReadFrom(const std::string& path, size_t offset) {
   close(fd);
   return contents;
 }
-
-// Owns the posix_spawn attribute objects for the duration of one spawn.
-class SpawnSetup {
- public:
-  SpawnSetup() {
-    posix_spawn_file_actions_init(&actions_);
-    posix_spawnattr_init(&attributes_);
-  }
-  ~SpawnSetup() {
-    posix_spawn_file_actions_destroy(&actions_);
-    posix_spawnattr_destroy(&attributes_);
-  }
-  SpawnSetup(const SpawnSetup&) = delete;
-  SpawnSetup& operator=(const SpawnSetup&) = delete;
-
-  posix_spawn_file_actions_t* actions() { return &actions_; }
-  posix_spawnattr_t* attributes() { return &attributes_; }
-
- private:
-  posix_spawn_file_actions_t actions_;
-  posix_spawnattr_t attributes_;
-};
 
 }  // namespace
 
@@ -124,7 +103,7 @@ absl::StatusOr<std::unique_ptr<Subprocess>> Subprocess::Start(
   const std::string stdout_path = absl::StrCat(*dir, "/stdout");
   const std::string stderr_path = absl::StrCat(*dir, "/stderr");
 
-  SpawnSetup setup;
+  net::SpawnSetup setup;
   posix_spawn_file_actions_addopen(setup.actions(), 0, stdin_path.c_str(),
                                    O_RDONLY, 0);
   posix_spawn_file_actions_addopen(setup.actions(), 1, stdout_path.c_str(),
