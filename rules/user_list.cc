@@ -1,5 +1,7 @@
 #include "rules/user_list.h"
 
+#include <utility>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "rules/read_file.h"
@@ -65,6 +67,48 @@ absl::StatusOr<UserList> UserList::Parse(const Token& list) {
     start = end + 1;
   }
   return result;
+}
+
+absl::StatusOr<UserList> UserList::FromParts(
+    std::vector<std::string> items, absl::flat_hash_set<std::string> users) {
+  bool has_file = false;
+  for (const std::string& item : items) {
+    // What the lexer and Parse() could have made of one `*=` token.
+    if (item.empty() ||
+        item.find_first_of(",# \t\n\r\v\f") != std::string::npos) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("invalid user list item ", Quote(item)));
+    }
+    if (item[0] == '/') {
+      has_file = true;
+    } else if (!users.contains(item)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("user list item ", Quote(item),
+                       " is missing from the list's user ids"));
+    }
+  }
+  for (const std::string& user : users) {
+    // What AddUsersFromFile() could have read from a user file.
+    bool valid = !user.empty() && user.find('#') == std::string::npos;
+    for (char c : user) valid = valid && !IsFileSeparator(c);
+    if (!valid) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("invalid user id ", Quote(user)));
+    }
+  }
+  // Without a file, the users are exactly the inline items (which may repeat:
+  // "*=a,a" names one user).
+  if (!has_file) {
+    const absl::flat_hash_set<std::string> named(items.begin(), items.end());
+    if (named.size() != users.size()) {
+      return absl::InvalidArgumentError(
+          "user ids that no item of the list names");
+    }
+  }
+  UserList list;
+  list.items_ = std::move(items);
+  list.users_ = std::move(users);
+  return list;
 }
 
 std::string UserList::ToString() const {

@@ -45,6 +45,18 @@ class UserList {
   // (located at its item), "line:col: ..." as in lexer.h.
   static absl::StatusOr<UserList> Parse(const Token& list);
 
+  // FromParts()
+  //
+  // Rebuilds a list from what `items()` and `users()` gave, without reading
+  // any file: frozen files (frozen_specs.h) keep the user ids that the
+  // `/file` items held when the file was frozen. Fails (InvalidArgument)
+  // unless the result is a list `Parse` could have produced: items non-empty
+  // and free of ',', blanks and '#'; user ids non-empty and free of the
+  // user-file separators and '#'; every inline item among the users; and,
+  // when no item is a file, no other users.
+  static absl::StatusOr<UserList> FromParts(
+      std::vector<std::string> items, absl::flat_hash_set<std::string> users);
+
   // True for the empty list, which matches every user.
   bool matches_everyone() const { return items_.empty(); }
   // The items as written: user ids and /file paths.

@@ -120,5 +120,33 @@ TEST(UserListTest, EqualListsCompareEqual) {
   EXPECT_THAT(ParseList("x"), IsOk());
 }
 
+TEST(UserListTest, FromPartsRebuildsAParsedListWithoutReadingFiles) {
+  ASSERT_OK_AND_ASSIGN(UserList parsed, ParseList("x,y"));
+  ASSERT_OK_AND_ASSIGN(UserList rebuilt,
+                       UserList::FromParts(parsed.items(), parsed.users()));
+  EXPECT_EQ(rebuilt, parsed);
+  // The file is not read: its users are given.
+  ASSERT_OK_AND_ASSIGN(
+      UserList from_file,
+      UserList::FromParts({"x", "/no/such/file"}, {"x", "filed"}));
+  EXPECT_TRUE(from_file.Matches("filed"));
+  EXPECT_FALSE(from_file.Matches("y"));
+}
+
+TEST(UserListTest, FromPartsRejectsWhatParseCouldNotProduce) {
+  EXPECT_THAT(UserList::FromParts({"a,b"}, {"a,b"}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("invalid user list item")));
+  EXPECT_THAT(UserList::FromParts({"a"}, {}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("missing from the list's user ids")));
+  EXPECT_THAT(UserList::FromParts({}, {"stray"}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("user ids that no item of the list names")));
+  EXPECT_THAT(UserList::FromParts({"/f"}, {"two words"}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("invalid user id")));
+}
+
 }  // namespace
 }  // namespace rsockd::rules

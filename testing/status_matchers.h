@@ -3,6 +3,7 @@
 //   EXPECT_THAT(DoThing(), IsOk());
 //   EXPECT_THAT(Parse(text), StatusIs(absl::StatusCode::kInvalidArgument,
 //                                     HasSubstr("line 3")));
+//   EXPECT_THAT(ParsePort("80"), IsOkAndHolds(80));
 //   ASSERT_OK_AND_ASSIGN(Socket s, Connect(...));
 
 #ifndef RSOCKD_TESTING_STATUS_MATCHERS_H_
@@ -43,6 +44,16 @@ MATCHER_P2(StatusIs, code, message_matcher,
   *result_listener << "status is " << status;
   return status.code() == code &&
          ::testing::Matches(message_matcher)(std::string(status.message()));
+}
+
+// Matches an OK StatusOr whose value matches `value_matcher` (a value or a
+// matcher): EXPECT_THAT(Thaw(bytes), IsOkAndHolds(expected)).
+MATCHER_P(IsOkAndHolds, value_matcher, "is OK and holds a matching value") {
+  if (!arg.ok()) {
+    *result_listener << "status is " << arg.status();
+    return false;
+  }
+  return ::testing::ExplainMatchResult(value_matcher, *arg, result_listener);
 }
 
 }  // namespace rsockd::testing

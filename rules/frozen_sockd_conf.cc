@@ -1,0 +1,146 @@
+#include "rules/frozen_sockd_conf.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "net/status_macros.h"
+#include "rules/frozen_io.h"
+#include "rules/frozen_specs.h"
+#include "rules/read_file.h"
+
+namespace rsockd::rules {
+namespace {
+
+// The smallest frozen rule: line, action, ident, has-users, two one-byte
+// address specs, has-port, empty command.
+constexpr size_t kMinRuleSize = 4 + 1 + 1 + 1 + 1 + 1 + 1 + 4;
+
+// Ident levels on disk; 0 is "no ?= field".
+constexpr uint8_t kWireNoIdentLevel = 0;
+
+uint8_t IdentLevelWire(const std::optional<IdentLevel>& level) {
+  if (!level.has_value()) return kWireNoIdentLevel;
+  switch (*level) {
+    case IdentLevel::kOff:
+      return 1;
+    case IdentLevel::kLenient:
+      return 2;
+    case IdentLevel::kStrict:
+      return 3;
+  }
+  return kWireNoIdentLevel;
+}
+
+absl::Status FreezeRule(const SockdRule& rule, FrozenWriter* writer) {
+  FreezeLineNumber(rule.line, writer);
+  writer->U8(rule.action == SockdRule::Action::kPermit ? 0 : 1);
+  writer->U8(IdentLevelWire(rule.ident_level));
+  writer->U8(rule.users.has_value() ? 1 : 0);
+  if (rule.users.has_value())
+    RETURN_IF_ERROR(FreezeUserList(*rule.users, writer));
+  FreezeAddressSpec(rule.source, writer);
+  FreezeAddressSpec(rule.destination, writer);
+  writer->U8(rule.port.has_value() ? 1 : 0);
+  if (rule.port.has_value()) FreezePortSpec(*rule.port, writer);
+  FreezeCommand(rule.command, writer);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<SockdRule> ThawRule(FrozenReader* reader, int previous_line) {
+  SockdRule rule;
+  ASSIGN_OR_RETURN(rule.line, ThawLineNumber(reader, previous_line));
+  const size_t action_offset = reader->offset();
+  ASSIGN_OR_RETURN(const uint8_t action, reader->U8("action"));
+  if (action > 1) {
+    return reader->Invalid(action_offset, "action",
+                           absl::StrCat("unknown action ", action));
+  }
+  rule.action =
+      action == 0 ? SockdRule::Action::kPermit : SockdRule::Action::kDeny;
+  const size_t ident_offset = reader->offset();
+  ASSIGN_OR_RETURN(const uint8_t ident, reader->U8("ident level"));
+  switch (ident) {
+    case kWireNoIdentLevel:
+      break;
+    case 1:
+      rule.ident_level = IdentLevel::kOff;
+      break;
+    case 2:
+      rule.ident_level = IdentLevel::kLenient;
+      break;
+    case 3:
+      rule.ident_level = IdentLevel::kStrict;
+      break;
+    default:
+      return reader->Invalid(ident_offset, "ident level",
+                             absl::StrCat("unknown ident level ", ident));
+  }
+  ASSIGN_OR_RETURN(const bool has_users, reader->Bool("has user list"));
+  if (has_users) {
+    ASSIGN_OR_RETURN(rule.users, ThawUserList(reader, LexerOptions()));
+  }
+  ASSIGN_OR_RETURN(rule.source, ThawAddressSpec(reader, "source"));
+  ASSIGN_OR_RETURN(rule.destination, ThawAddressSpec(reader, "destination"));
+  ASSIGN_OR_RETURN(const bool has_port, reader->Bool("has port test"));
+  if (has_port) {
+    ASSIGN_OR_RETURN(rule.port, ThawPortSpec(reader));
+  }
+  ASSIGN_OR_RETURN(rule.command, ThawCommand(reader, "hook command"));
+  return rule;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> FreezeSockdConf(const SockdConf& conf) {
+  if (conf.rules.size() > kMaxFrozenSockdRules) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat(conf.rules.size(), " rules are more than the ",
+                     kMaxFrozenSockdRules, " a frozen sockd.conf may hold"));
+  }
+  FrozenWriter writer;
+  FreezeFileName(conf.filename, &writer);
+  writer.U32(static_cast<uint32_t>(conf.rules.size()));
+  for (const SockdRule& rule : conf.rules) {
+    RETURN_IF_ERROR(FreezeRule(rule, &writer));
+  }
+  FreezeCommand(conf.no_identd_command, &writer);
+  FreezeCommand(conf.bad_id_command, &writer);
+  return SealFrozen(FrozenKind::kSockdConf, writer.payload());
+}
+
+absl::StatusOr<SockdConf> ThawSockdConf(absl::string_view file) {
+  ASSIGN_OR_RETURN(const absl::string_view payload,
+                   UnsealFrozen(file, FrozenKind::kSockdConf));
+  FrozenReader reader(payload);
+  SockdConf conf;
+  ASSIGN_OR_RETURN(conf.filename, ThawFileName(&reader));
+  ASSIGN_OR_RETURN(
+      const uint32_t count,
+      reader.Count("rule count", kMinRuleSize, kMaxFrozenSockdRules));
+  conf.rules.reserve(count);
+  int previous_line = 0;
+  for (uint32_t i = 0; i < count; ++i) {
+    absl::StatusOr<SockdRule> rule = ThawRule(&reader, previous_line);
+    if (!rule.ok()) {
+      return AddFrozenContext(rule.status(), absl::StrCat("rule ", i + 1));
+    }
+    previous_line = rule->line;
+    conf.rules.push_back(*std::move(rule));
+  }
+  ASSIGN_OR_RETURN(conf.no_identd_command,
+                   ThawCommand(&reader, "#NO_IDENTD: command"));
+  ASSIGN_OR_RETURN(conf.bad_id_command,
+                   ThawCommand(&reader, "#BAD_ID: command"));
+  RETURN_IF_ERROR(reader.ExpectEnd());
+  return conf;
+}
+
+absl::StatusOr<SockdConf> LoadFrozenSockdConf(const std::string& path) {
+  absl::StatusOr<std::string> file = ReadFile(path, kMaxFrozenFileSize);
+  if (!file.ok()) return file.status();  // ReadFile names the path.
+  absl::StatusOr<SockdConf> conf = ThawSockdConf(*file);
+  if (!conf.ok()) return AddFrozenContext(conf.status(), path);
+  return conf;
+}
+
+}  // namespace rsockd::rules

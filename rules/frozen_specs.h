@@ -1,0 +1,82 @@
+// This file defines how the parts that the rule files share are stored in a
+// frozen file (frozen_io.h): address specs, port tests, user lists, hook
+// commands, line numbers and the source file name. Each `Freeze*` appends
+// one part to a FrozenWriter; each `Thaw*` reads one back and re-validates
+// it, so that what it returns is always something the text parser could
+// have produced from some file: a thawed rule behaves, prints and dumps like
+// a parsed one.
+//
+// Layouts (integers little-endian; strings a u32 length then the bytes):
+//
+//   address spec   u8 kind, then by kind:
+//                    0 ALL            nothing
+//                    1 masked         4 address bytes, 4 mask bytes
+//                    2 IPv4 prefix    4 address bytes, u8 length 0..32
+//                    3 IPv6 prefix    16 address bytes, u8 length 0..128
+//                    4 host name      string (lower case, as parsed)
+//                    5 zone           string (the domain, without the dot)
+//   port test      u8 operator (0 eq, 1 neq, 2 lt, 3 gt, 4 le, 5 ge),
+//                  u16 port
+//   user list      u32 item count, the items (strings, as written);
+//                  u32 user count, the user ids (strings, in increasing
+//                  byte order, no duplicates): the inline ids and those read
+//                  from the /file items when the file was frozen
+//   hook command   string (trimmed, one line; empty: no command)
+//   line number    u32, 1-based, increasing through a file
+//   file name      string: the text file the rules were parsed from
+//
+// Addresses are stored as written (host bits outside the mask included) and
+// names in the parser's normalized form; users in sorted order make the
+// encoding canonical: freezing thawed rules gives back the same bytes.
+//
+// Thread-compatible, like the writer and reader.
+
+#ifndef RSOCKD_RULES_FROZEN_SPECS_H_
+#define RSOCKD_RULES_FROZEN_SPECS_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "rules/address_spec.h"
+#include "rules/frozen_io.h"
+#include "rules/lexer.h"
+#include "rules/port_spec.h"
+#include "rules/user_list.h"
+
+namespace rsockd::rules {
+
+// Most user ids in one frozen user list: more than three 16 MiB user files of
+// one-letter ids hold.
+inline constexpr uint32_t kMaxFrozenUsers = 1 << 24;
+
+void FreezeAddressSpec(const AddressSpec& spec, FrozenWriter* writer);
+absl::StatusOr<AddressSpec> ThawAddressSpec(FrozenReader* reader,
+                                            absl::string_view what);
+
+void FreezePortSpec(const PortSpec& spec, FrozenWriter* writer);
+absl::StatusOr<PortSpec> ThawPortSpec(FrozenReader* reader);
+
+// ResourceExhausted for a list of more than kMaxFrozenUsers user ids.
+absl::Status FreezeUserList(const UserList& list, FrozenWriter* writer);
+// `lexer` is the lexer configuration of the file kind: the list must read
+// back as the single `*=` token it was in that kind of file.
+absl::StatusOr<UserList> ThawUserList(FrozenReader* reader,
+                                      const LexerOptions& lexer);
+
+void FreezeCommand(absl::string_view command, FrozenWriter* writer);
+absl::StatusOr<std::string> ThawCommand(FrozenReader* reader,
+                                        absl::string_view what);
+
+void FreezeLineNumber(int line, FrozenWriter* writer);
+// Requires a line after `previous` (0 for the first).
+absl::StatusOr<int> ThawLineNumber(FrozenReader* reader, int previous);
+
+void FreezeFileName(absl::string_view name, FrozenWriter* writer);
+absl::StatusOr<std::string> ThawFileName(FrozenReader* reader);
+
+}  // namespace rsockd::rules
+
+#endif  // RSOCKD_RULES_FROZEN_SPECS_H_
