@@ -1,0 +1,84 @@
+#include "rules/write_file.h"
+
+#include <dirent.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <string>
+#include <vector>
+
+#include "testing/files.h"
+#include "testing/status_matchers.h"
+
+namespace rsockd::rules {
+namespace {
+
+using ::rsockd::testing::IsOk;
+using ::rsockd::testing::IsOkAndHolds;
+using ::rsockd::testing::ReadFileToString;
+using ::rsockd::testing::StatusIs;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+std::vector<std::string> Entries(const std::string& dir) {
+  std::vector<std::string> names;
+  DIR* d = opendir(dir.c_str());
+  if (d == nullptr) return names;
+  while (dirent* entry = readdir(d)) {
+    const std::string name = entry->d_name;
+    if (name != "." && name != "..") names.push_back(name);
+  }
+  closedir(d);
+  return names;
+}
+
+class WriteFileAtomicallyTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<std::string> dir = rsockd::testing::MakeTempDir("write");
+    ASSERT_THAT(dir, IsOk());
+    dir_ = *dir;
+  }
+  std::string dir_;
+};
+
+TEST_F(WriteFileAtomicallyTest, CreatesAndReplacesWithTheGivenMode) {
+  const std::string path = dir_ + "/sockd.fc";
+  ASSERT_THAT(WriteFileAtomically(path, "first", 0640), IsOk());
+  EXPECT_THAT(ReadFileToString(path), IsOkAndHolds(std::string("first")));
+  struct stat info;
+  ASSERT_EQ(stat(path.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 07777, 0640u);
+  const ino_t first_inode = info.st_ino;
+
+  ASSERT_THAT(WriteFileAtomically(path, std::string(100000, 'x'), 0644),
+              IsOk());
+  EXPECT_THAT(ReadFileToString(path), IsOkAndHolds(std::string(100000, 'x')));
+  ASSERT_EQ(stat(path.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 07777, 0644u);
+  // A new file renamed into place, not the old one rewritten: a reader that
+  // opened the old file keeps reading whole old contents.
+  EXPECT_NE(info.st_ino, first_inode);
+  EXPECT_THAT(Entries(dir_), ElementsAre("sockd.fc"));
+}
+
+TEST_F(WriteFileAtomicallyTest, FailureLeavesNothingBehind) {
+  // The target is a directory: the rename fails after the temporary file was
+  // written.
+  const std::string target = dir_ + "/taken";
+  ASSERT_EQ(mkdir(target.c_str(), 0755), 0);
+  ASSERT_EQ(mkdir((target + "/inside").c_str(), 0755), 0);
+  EXPECT_THAT(
+      WriteFileAtomically(target, "data", 0644),
+      StatusIs(absl::StatusCode::kFailedPrecondition,
+               HasSubstr("cannot rename a temporary file to " + target)));
+  EXPECT_THAT(Entries(dir_), ElementsAre("taken"));
+  EXPECT_THAT(
+      WriteFileAtomically(dir_ + "/missing/sockd.fc", "data", 0644),
+      StatusIs(absl::StatusCode::kNotFound,
+               HasSubstr("cannot create a temporary file for " + dir_)));
+}
+
+}  // namespace
+}  // namespace rsockd::rules
