@@ -295,4 +295,8 @@ std::string AddressSpec::ToString() const {
   return std::string(kAll);
 }
 
+absl::Status CheckHostName(const Token& token) {
+  return CheckName(token, token.text, /*is_zone=*/false);
+}
+
 }  // namespace rsockd::rules

@@ -129,6 +129,13 @@ class AddressSpec {
   std::string name_;
 };
 
+// CheckHostName()
+//
+// Checks `token.text` as a host name by the RFC 1123 rules above (the same
+// check a host-name spec gets), for other parts of the rule files that name
+// hosts, such as socks.conf server lists. Errors are located at `token`.
+absl::Status CheckHostName(const Token& token);
+
 }  // namespace rsockd::rules
 
 #endif  // RSOCKD_RULES_ADDRESS_SPEC_H_

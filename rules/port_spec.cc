@@ -1,14 +1,10 @@
 #include "rules/port_spec.h"
 
-#include <netdb.h>
-#include <netinet/in.h>
-
 #include <array>
-#include <cerrno>
-#include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "net/service_names.h"
 
 namespace rsockd::rules {
 namespace {
@@ -26,30 +22,6 @@ constexpr std::array<OpWord, 6> kOpWords = {{
     {"le", PortSpec::Op::kLe},
     {"ge", PortSpec::Op::kGe},
 }};
-
-// Longest service name tried; longer tokens cannot be names in the database
-// and are not worth a lookup.
-constexpr size_t kMaxServiceName = 256;
-
-// Looks up a tcp service in the services database. getservbyname_r needs a
-// caller-provided buffer; ERANGE means it was too small.
-std::optional<uint16_t> LookUpService(absl::string_view name) {
-  if (name.empty() || name.size() > kMaxServiceName) return std::nullopt;
-  const std::string name_string(name);
-  std::vector<char> buffer(1024);
-  while (true) {
-    servent entry;
-    servent* result = nullptr;
-    const int error = getservbyname_r(name_string.c_str(), "tcp", &entry,
-                                      buffer.data(), buffer.size(), &result);
-    if (error == ERANGE && buffer.size() < (1u << 20)) {
-      buffer.resize(buffer.size() * 2);
-      continue;
-    }
-    if (error != 0 || result == nullptr) return std::nullopt;
-    return ntohs(static_cast<uint16_t>(result->s_port));
-  }
-}
 
 }  // namespace
 
@@ -79,7 +51,8 @@ absl::StatusOr<uint16_t> PortSpec::ResolvePort(const Token& token) {
     }
     return static_cast<uint16_t>(value);
   }
-  if (std::optional<uint16_t> port = LookUpService(text); port.has_value()) {
+  if (std::optional<uint16_t> port = net::LookUpTcpService(text);
+      port.has_value()) {
     return *port;
   }
   return TokenError(token,

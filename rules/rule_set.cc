@@ -5,6 +5,9 @@
 #include <utility>
 #include <vector>
 
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+
 namespace rsockd::rules {
 namespace {
 
@@ -71,9 +74,27 @@ class Lookups {
   std::optional<std::vector<net::IpAddress>> resolved_;
 };
 
+// Destinations that are always reached directly, whatever socks.conf says
+// (SPEC §7.2, orig): this host.
+bool IsAlwaysDirect(const AccessRequest& request) {
+  std::optional<net::IpAddress> address = request.destination;
+  if (!address.has_value() && !request.destination_name.empty()) {
+    address = net::IpAddress::Parse(request.destination_name);
+  }
+  if (!address.has_value() || !address->is_ipv4()) return false;
+  const uint32_t ip = address->ipv4_host_order();
+  return ip == 0x7f000001 || ip == 0;
+}
+
 }  // namespace
 
-RuleSet::RuleSet(SockdConf access) : access_(std::move(access)) {}
+RuleSet::RuleSet(SockdConf access, std::optional<SocksConf> routing,
+                 std::optional<SockdRoute> interfaces,
+                 std::vector<UpstreamServer> default_servers)
+    : access_(std::move(access)),
+      routing_(std::move(routing)),
+      interfaces_(std::move(interfaces)),
+      default_servers_(std::move(default_servers)) {}
 
 AccessDecision RuleSet::CheckAccess(const AccessRequest& request) const {
   Lookups lookups(request);
@@ -89,6 +110,41 @@ AccessDecision RuleSet::CheckAccess(const AccessRequest& request) const {
     return AccessDecision{rule.action == SockdRule::Action::kPermit, &rule};
   }
   return AccessDecision{};
+}
+
+RoutingDecision RuleSet::Route(const AccessRequest& request) const {
+  if (!routing_.has_value() || IsAlwaysDirect(request)) {
+    return RoutingDecision{SocksRule::Action::kDirect, nullptr, {}};
+  }
+  Lookups lookups(request);
+  for (const SocksRule& rule : routing_->rules) {
+    if (rule.users.has_value() && !rule.users->Matches(request.user)) continue;
+    if (rule.port.has_value() && !rule.port->Matches(request.port)) continue;
+    if (!lookups.DestinationMatchedBy(rule.destination)) continue;
+    RoutingDecision decision{rule.action, &rule, {}};
+    if (rule.action == SocksRule::Action::kSockd) {
+      decision.servers = rule.servers.empty()
+                             ? absl::MakeConstSpan(default_servers_)
+                             : absl::MakeConstSpan(rule.servers);
+    }
+    return decision;
+  }
+  return RoutingDecision{};
+}
+
+absl::StatusOr<std::optional<net::IpAddress>> RuleSet::SourceAddressFor(
+    const net::IpAddress& target, absl::string_view target_name) const {
+  if (!interfaces_.has_value()) return std::optional<net::IpAddress>();
+  for (const RouteRule& rule : interfaces_->rules) {
+    if (rule.interface.family() != target.family()) continue;
+    const bool matches = rule.destination.is_name()
+                             ? rule.destination.MatchesName(target_name)
+                             : rule.destination.Matches(target);
+    if (matches) return std::optional<net::IpAddress>(rule.interface);
+  }
+  return absl::NotFoundError(
+      absl::StrCat("Cannot find appropriate interface to communicate with ",
+                   target.ToString()));
 }
 
 }  // namespace rsockd::rules

@@ -1,6 +1,7 @@
-// This file defines `RuleSet`, the immutable access-rule snapshot that
-// decides whether a SOCKS request is permitted (SPEC §4.4), and the request
-// and decision types it works on.
+// This file defines `RuleSet`, the immutable rule snapshot of SPEC §2: the
+// access rules of sockd.conf (SPEC §4.4), the routing rules of socks.conf
+// (SPEC §7.2) and the interface routes of sockd.route (SPEC §8), parsed
+// together, with the request and decision types they work on.
 //
 //   RuleSet rules(*ParseSockdConf(text, "sockd.conf"));
 //   AccessRequest request;
@@ -11,11 +12,21 @@
 //   request.client_name = [&] { return ...; };  // lazy, see AccessRequest
 //   AccessDecision decision = rules.CheckAccess(request);
 //   if (decision.permitted) ...  // decision.rule->line, ->command, ...
+//   RoutingDecision route = rules.Route(request);  // direct, deny, sockd
 //
-// The first matching line wins; a line matches when its source, destination,
-// user list and port test all match. No matching line: denied. Ident (§5) is
-// not part of matching: the caller consults it after a `permit` line matched,
-// using that line's `ident_level`.
+// Access: the first matching line wins; a line matches when its source,
+// destination, user list and port test all match. No matching line: denied.
+// Ident (§5) is not part of matching: the caller consults it after a
+// `permit` line matched, using that line's `ident_level`.
+//
+// Routing: destinations 127.0.0.1 and 0.0.0.0 are always direct; without a
+// socks.conf everything is direct; otherwise the first line whose
+// destination, user list and port match decides, and no match denies.
+//
+// Interface routes: without a sockd.route the kernel picks the source
+// address; with one, the first line whose spec matches the address being
+// connected to (and whose interface has that address's family) gives the
+// source address, and no match is an error.
 //
 // Names (SPEC §3.3, §4.3). Host name and `.zone` specs match names, never
 // addresses:
@@ -25,17 +36,20 @@
 //     forward-confirmed reverse name of the destination address;
 //   * a source name/zone spec matches the forward-confirmed reverse name of
 //     the client address;
+//   * in sockd.route, a name/zone spec matches the name rsockd connects to
+//     by name (the SOCKS4A name, or an upstream server's name), never a
+//     reverse lookup: choosing a source address must not wait on DNS;
 //   * no name (no PTR record, not confirmed, lookup failed or timed out): the
 //     spec does not match.
 //
 // Address specs against a SOCKS4A name match the addresses the name resolves
 // to here; a name that does not resolve matches only ALL, name and zone
 // specs. Lookups are the caller's (see AccessRequest): each runs at most once
-// per CheckAccess, and only when a line needing it is reached and the line's
-// other tests (address source, user list, port) already matched. A rule set
-// without name specs never calls the reverse lookups.
+// per CheckAccess or Route, and only when a line needing it is reached and
+// the line's other tests (address source, user list, port) already matched.
+// A rule set without name specs never calls the reverse lookups.
 //
-// Thread-safety: a RuleSet is immutable after construction, so CheckAccess
+// Thread-safety: a RuleSet is immutable after construction, so its methods
 // may be called from any number of threads at once.
 
 #ifndef RSOCKD_RULES_RULE_SET_H_
@@ -47,8 +61,13 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "net/address.h"
 #include "rules/sockd_conf.h"
+#include "rules/sockd_route.h"
+#include "rules/socks_conf.h"
 
 namespace rsockd::rules {
 
@@ -101,10 +120,29 @@ struct AccessDecision {
   const SockdRule* rule = nullptr;
 };
 
+// RoutingDecision
+struct RoutingDecision {
+  SocksRule::Action action = SocksRule::Action::kDeny;
+  // The line that decided, owned by the RuleSet; nullptr when there is no
+  // socks.conf or the destination is always direct (then `action` is
+  // kDirect), or when no line matched (then kDeny).
+  const SocksRule* rule = nullptr;
+  // For kSockd: the servers to try, in order — the line's, or the default
+  // servers. Owned by the RuleSet.
+  absl::Span<const UpstreamServer> servers;
+};
+
 // RuleSet
 class RuleSet {
  public:
-  explicit RuleSet(SockdConf access);
+  // `routing` absent: no socks.conf, everything direct. `interfaces` absent:
+  // no sockd.route, the kernel chooses. `default_servers` serve `sockd` lines
+  // without `@=` (CheckDefaultServer() makes sure there are some when such a
+  // line exists).
+  explicit RuleSet(SockdConf access,
+                   std::optional<SocksConf> routing = std::nullopt,
+                   std::optional<SockdRoute> interfaces = std::nullopt,
+                   std::vector<UpstreamServer> default_servers = {});
 
   // Not copyable: decisions point into the rules.
   RuleSet(const RuleSet&) = delete;
@@ -115,10 +153,35 @@ class RuleSet {
   // Finds the first line of the access rules that matches `request`.
   AccessDecision CheckAccess(const AccessRequest& request) const;
 
+  // Route()
+  //
+  // Decides how a permitted request reaches its destination (SPEC §7.2).
+  // Uses `destination`, `destination_name`, `user`, `port` and the
+  // destination lookups of `request`; the client fields play no part.
+  RoutingDecision Route(const AccessRequest& request) const;
+
+  // SourceAddressFor()
+  //
+  // The local address to connect from (or, for BIND, to listen on) when
+  // reaching `target`, reached by the name `target_name` if not empty
+  // (SPEC §8). nullopt: no sockd.route, the kernel chooses. NotFound with
+  // the classic message "Cannot find appropriate interface to communicate
+  // with <ip>" when there is a route file and no line matches.
+  absl::StatusOr<std::optional<net::IpAddress>> SourceAddressFor(
+      const net::IpAddress& target, absl::string_view target_name) const;
+
   const SockdConf& access() const { return access_; }
+  const std::optional<SocksConf>& routing() const { return routing_; }
+  const std::optional<SockdRoute>& interfaces() const { return interfaces_; }
+  const std::vector<UpstreamServer>& default_servers() const {
+    return default_servers_;
+  }
 
  private:
   const SockdConf access_;
+  const std::optional<SocksConf> routing_;
+  const std::optional<SockdRoute> interfaces_;
+  const std::vector<UpstreamServer> default_servers_;
 };
 
 }  // namespace rsockd::rules

@@ -376,5 +376,150 @@ TEST_F(NameRulesTest, Socks4aIpLiteralIsMatchedByItsReverseName) {
   EXPECT_EQ(reverse_name_calls_, 1);
 }
 
+// SPEC §7.2, the routing file of an rsockd inside corp.example.
+constexpr char kCorpRouting[] =
+    "sockd @=10.1.1.1:1080 .lab.corp.example\n"
+    "direct .corp.example\n"
+    "direct 10.0.0.0 255.0.0.0\n"
+    "deny *=mallory ALL\n"
+    "sockd ALL eq 80\n"
+    "sockd @=fw1.corp.example,fw2.corp.example ALL\n";
+
+RuleSet MakeRouting(absl::string_view routing, absl::string_view route = "",
+                    std::vector<UpstreamServer> defaults = {}) {
+  absl::StatusOr<SocksConf> socks = ParseSocksConf(routing, "s.conf");
+  EXPECT_TRUE(socks.ok()) << socks.status();
+  std::optional<SockdRoute> interfaces;
+  if (!route.empty()) {
+    absl::StatusOr<SockdRoute> parsed = ParseSockdRoute(route, "r.route");
+    EXPECT_TRUE(parsed.ok()) << parsed.status();
+    if (parsed.ok()) interfaces = *std::move(parsed);
+  }
+  return RuleSet(SockdConf(), socks.ok() ? *std::move(socks) : SocksConf(),
+                 std::move(interfaces), std::move(defaults));
+}
+
+AccessRequest NameRequest(absl::string_view user, absl::string_view name,
+                          uint16_t port) {
+  AccessRequest request;
+  request.user = std::string(user);
+  request.destination_name = std::string(name);
+  request.port = port;
+  return request;
+}
+
+std::vector<std::string> Servers(const RoutingDecision& decision) {
+  std::vector<std::string> servers;
+  for (const UpstreamServer& server : decision.servers) {
+    servers.push_back(server.ToString());
+  }
+  return servers;
+}
+
+TEST(RoutingTest, WithoutSocksConfEverythingIsDirect) {
+  const RuleSet rules(SockdConf{});
+  const RoutingDecision decision =
+      rules.Route(Request("u", "10.0.0.1", "192.0.2.1", 80));
+  EXPECT_EQ(decision.action, SocksRule::Action::kDirect);
+  EXPECT_EQ(decision.rule, nullptr);
+}
+
+TEST(RoutingTest, CorpExampleFirstMatchWins) {
+  const RuleSet rules =
+      MakeRouting(kCorpRouting, "", {UpstreamServer{"dflt", 1080}});
+  RoutingDecision lab =
+      rules.Route(NameRequest("u", "db.lab.corp.example", 5432));
+  EXPECT_EQ(lab.action, SocksRule::Action::kSockd);
+  EXPECT_THAT(Servers(lab), ::testing::ElementsAre("10.1.1.1:1080"));
+  EXPECT_EQ(lab.rule->line, 1);
+
+  EXPECT_EQ(rules.Route(NameRequest("u", "www.corp.example", 80)).action,
+            SocksRule::Action::kDirect);
+  const RoutingDecision inside =
+      rules.Route(Request("u", "1.1.1.1", "10.20.30.40", 22));
+  EXPECT_EQ(inside.action, SocksRule::Action::kDirect);
+  EXPECT_EQ(inside.rule->line, 3);
+
+  const RoutingDecision mallory =
+      rules.Route(Request("mallory", "1.1.1.1", "192.0.2.1", 22));
+  EXPECT_EQ(mallory.action, SocksRule::Action::kDeny);
+  EXPECT_EQ(mallory.rule->line, 4);
+
+  const RoutingDecision web =
+      rules.Route(Request("u", "1.1.1.1", "192.0.2.1", 80));
+  EXPECT_EQ(web.rule->line, 5);
+  EXPECT_THAT(Servers(web), ::testing::ElementsAre("dflt:1080"));
+
+  const RoutingDecision rest =
+      rules.Route(Request("u", "1.1.1.1", "192.0.2.1", 22));
+  EXPECT_EQ(rest.rule->line, 6);
+  EXPECT_THAT(Servers(rest), ::testing::ElementsAre("fw1.corp.example:1080",
+                                                    "fw2.corp.example:1080"));
+}
+
+TEST(RoutingTest, NoMatchingLineDenies) {
+  const RuleSet rules = MakeRouting("direct 10.0.0.0/8\n");
+  const RoutingDecision decision =
+      rules.Route(Request("u", "1.1.1.1", "192.0.2.1", 22));
+  EXPECT_EQ(decision.action, SocksRule::Action::kDeny);
+  EXPECT_EQ(decision.rule, nullptr);
+}
+
+TEST(RoutingTest, LoopbackAndUnspecifiedAreAlwaysDirect) {
+  const RuleSet rules = MakeRouting("deny ALL\n");
+  EXPECT_EQ(rules.Route(Request("u", "1.1.1.1", "127.0.0.1", 22)).action,
+            SocksRule::Action::kDirect);
+  EXPECT_EQ(rules.Route(Request("u", "1.1.1.1", "0.0.0.0", 22)).action,
+            SocksRule::Action::kDirect);
+  EXPECT_EQ(rules.Route(NameRequest("u", "127.0.0.1", 22)).action,
+            SocksRule::Action::kDirect);
+  // Only those two: the rest of 127/8 follows the file.
+  EXPECT_EQ(rules.Route(Request("u", "1.1.1.1", "127.0.0.2", 22)).action,
+            SocksRule::Action::kDeny);
+}
+
+TEST(RoutingTest, Socks4aNameMatchesAddressLinesOnlyByResolving) {
+  const RuleSet rules = MakeRouting("direct 10.0.0.0/8\nsockd @=fw ALL\n");
+  AccessRequest request = NameRequest("u", "intranet.example", 80);
+  int resolves = 0;
+  request.resolve_destination = [&resolves] {
+    ++resolves;
+    return std::vector<net::IpAddress>{Ip("10.1.2.3")};
+  };
+  EXPECT_EQ(rules.Route(request).action, SocksRule::Action::kDirect);
+  EXPECT_EQ(resolves, 1);
+  // A name that does not resolve here goes on to the next line.
+  request.resolve_destination = [] { return std::vector<net::IpAddress>(); };
+  EXPECT_EQ(rules.Route(request).action, SocksRule::Action::kSockd);
+}
+
+// What SourceAddressFor says, as text: "kernel", the address, or the error.
+std::string SourceFor(const RuleSet& rules, absl::string_view target,
+                      absl::string_view name = "") {
+  absl::StatusOr<std::optional<net::IpAddress>> source =
+      rules.SourceAddressFor(Ip(target), name);
+  if (!source.ok()) return std::string(source.status().message());
+  return source->has_value() ? (*source)->ToString() : "kernel";
+}
+
+TEST(InterfaceRouteTest, NoRouteFileLetsTheKernelChoose) {
+  EXPECT_EQ(SourceFor(RuleSet(SockdConf{}), "192.0.2.1"), "kernel");
+}
+
+TEST(InterfaceRouteTest, FirstMatchingLineOfTheSameFamilyDecides) {
+  const RuleSet rules = MakeRouting("direct ALL\n",
+                                    "::1 ALL\n"
+                                    "127.0.0.2 127.0.0.0 255.0.0.0\n"
+                                    "127.0.0.3 .example.org\n"
+                                    "127.0.0.4 10.0.0.0/8\n");
+  EXPECT_EQ(SourceFor(rules, "127.0.0.1"), "127.0.0.2");
+  EXPECT_EQ(SourceFor(rules, "192.0.2.1", "www.example.org"), "127.0.0.3");
+  EXPECT_EQ(SourceFor(rules, "10.9.9.9"), "127.0.0.4");
+  EXPECT_EQ(SourceFor(rules, "2001:db8::1"), "::1");
+  EXPECT_EQ(SourceFor(rules, "192.0.2.1"),
+            "Cannot find appropriate interface to communicate with "
+            "192.0.2.1");
+}
+
 }  // namespace
 }  // namespace rsockd::rules

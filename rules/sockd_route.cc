@@ -1,0 +1,101 @@
+#include "rules/sockd_route.h"
+
+#include <optional>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "net/status_macros.h"
+#include "rules/lexer.h"
+#include "rules/read_file.h"
+
+namespace rsockd::rules {
+namespace {
+
+absl::StatusOr<RouteRule> ParseRule(const Line& line) {
+  if (line.command.has_value()) {
+    return TokenError(Token{":", line.number, line.colon_column},
+                      "sockd.route lines take no ':' command");
+  }
+  RouteRule rule;
+  rule.line = line.number;
+  TokenCursor cursor(line.tokens);
+  const Token& interface = cursor.Next();
+  const std::optional<net::IpAddress> address =
+      net::IpAddress::Parse(interface.text);
+  if (!address.has_value()) {
+    return TokenError(
+        interface,
+        absl::StrCat("invalid interface address ", Quote(interface.text),
+                     ": expected a local IPv4 or IPv6 address"));
+  }
+  if (address->IsUnspecified()) {
+    return TokenError(interface,
+                      absl::StrCat("interface address ", Quote(interface.text),
+                                   " is unspecified: name the local address "
+                                   "to use (no route file lets the kernel "
+                                   "choose)"));
+  }
+  rule.interface = *address;
+  if (cursor.AtEnd()) {
+    return TokenError(
+        interface,
+        absl::StrCat("missing destination after ", Quote(interface.text),
+                     " (write ALL for every destination)"));
+  }
+  ASSIGN_OR_RETURN(rule.destination, AddressSpec::Parse(&cursor));
+  if (!cursor.AtEnd()) {
+    return TokenError(cursor.Peek(),
+                      absl::StrCat("unexpected ", Quote(cursor.Peek().text),
+                                   " after the destination: a route line is "
+                                   "an interface address and one "
+                                   "destination"));
+  }
+  return rule;
+}
+
+}  // namespace
+
+std::string RouteRule::ToString() const {
+  return absl::StrCat(interface.ToString(), " ", destination.ToString());
+}
+
+absl::StatusOr<SockdRoute> ParseSockdRoute(absl::string_view text,
+                                           absl::string_view filename) {
+  SockdRoute route;
+  route.filename = std::string(filename);
+  std::vector<std::string> errors;
+  for (absl::StatusOr<Line>& lexed : Lex(text)) {
+    if (!lexed.ok()) {
+      errors.push_back(absl::StrCat(filename, ":", lexed.status().message()));
+      continue;
+    }
+    if (lexed->kind != Line::Kind::kRule || lexed->IsEmpty()) continue;
+    absl::StatusOr<RouteRule> rule = ParseRule(*lexed);
+    if (!rule.ok()) {
+      errors.push_back(absl::StrCat(filename, ":", rule.status().message()));
+      continue;
+    }
+    route.rules.push_back(*std::move(rule));
+  }
+  if (!errors.empty()) {
+    return absl::InvalidArgumentError(absl::StrJoin(errors, "\n"));
+  }
+  return route;
+}
+
+absl::StatusOr<SockdRoute> LoadSockdRoute(const std::string& path) {
+  ASSIGN_OR_RETURN(const std::string text, ReadFile(path, kMaxSockdRouteSize));
+  return ParseSockdRoute(text, path);
+}
+
+std::string FormatSockdRoute(const SockdRoute& route) {
+  std::string text;
+  for (const RouteRule& rule : route.rules) {
+    absl::StrAppend(&text, rule.ToString(), "\n");
+  }
+  return text;
+}
+
+}  // namespace rsockd::rules

@@ -1,0 +1,90 @@
+#include "rules/sockd_route.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "testing/status_matchers.h"
+
+namespace rsockd::rules {
+namespace {
+
+using ::rsockd::testing::IsOk;
+using ::rsockd::testing::StatusIs;
+using ::testing::HasSubstr;
+using ::testing::SizeIs;
+
+net::IpAddress Ip(absl::string_view text) {
+  return *net::IpAddress::Parse(text);
+}
+
+std::string ParseError(absl::string_view text) {
+  absl::StatusOr<SockdRoute> route = ParseSockdRoute(text, "r.route");
+  EXPECT_THAT(route, StatusIs(absl::StatusCode::kInvalidArgument, ::testing::_))
+      << text;
+  return route.ok() ? "" : std::string(route.status().message());
+}
+
+TEST(SockdRouteTest, ParsesClassicAndOneTokenForms) {
+  ASSERT_OK_AND_ASSIGN(SockdRoute route,
+                       ParseSockdRoute("# multi-homed\n"
+                                       "192.168.1.1 192.168.1.0 255.255.255.0\n"
+                                       "\t10.0.0.1   10.0.0.0/8   # the lab\n"
+                                       "fe80::1 2001:db8::/32\n"
+                                       "127.0.0.2 .example.org\n"
+                                       "127.0.0.3 ALL\n",
+                                       "r.route"));
+  EXPECT_EQ(route.filename, "r.route");
+  ASSERT_THAT(route.rules, SizeIs(5));
+  EXPECT_EQ(route.rules[0].interface, Ip("192.168.1.1"));
+  EXPECT_EQ(route.rules[0].destination,
+            AddressSpec::Masked(Ip("192.168.1.0"), Ip("255.255.255.0")));
+  EXPECT_EQ(route.rules[0].line, 2);
+  EXPECT_EQ(route.rules[1].destination, AddressSpec::Prefix(Ip("10.0.0.0"), 8));
+  EXPECT_EQ(route.rules[2].interface, Ip("fe80::1"));
+  EXPECT_EQ(route.rules[3].destination, AddressSpec::Zone("example.org"));
+  EXPECT_TRUE(route.rules[4].destination.is_all());
+  EXPECT_EQ(FormatSockdRoute(route),
+            "192.168.1.1 192.168.1.0 255.255.255.0\n"
+            "10.0.0.1 10.0.0.0/8\n"
+            "fe80::1 2001:db8::/32\n"
+            "127.0.0.2 .example.org\n"
+            "127.0.0.3 ALL\n");
+  ASSERT_OK_AND_ASSIGN(SockdRoute again,
+                       ParseSockdRoute(FormatSockdRoute(route), "r.route"));
+  ASSERT_THAT(again.rules, SizeIs(route.rules.size()));
+  for (size_t i = 0; i < route.rules.size(); ++i) {
+    RouteRule rule = route.rules[i];
+    rule.line = again.rules[i].line;  // Lines differ: the dump has no comments.
+    EXPECT_EQ(again.rules[i], rule) << rule.ToString();
+  }
+}
+
+TEST(SockdRouteTest, ErrorsAreLocated) {
+  EXPECT_THAT(ParseError("eth0 ALL\n"),
+              HasSubstr("r.route:1:1: invalid interface address \"eth0\""));
+  EXPECT_THAT(ParseError("0.0.0.0 ALL\n"),
+              HasSubstr("r.route:1:1: interface address \"0.0.0.0\" is "
+                        "unspecified"));
+  EXPECT_THAT(ParseError("10.0.0.1\n"),
+              HasSubstr("r.route:1:1: missing destination"));
+  EXPECT_THAT(ParseError("10.0.0.1 10.0.0.0\n"), HasSubstr("r.route:1:10:"));
+  EXPECT_THAT(ParseError("10.0.0.1 ALL extra\n"),
+              HasSubstr("r.route:1:14: unexpected \"extra\""));
+  EXPECT_THAT(ParseError("10.0.0.1 ALL : hook\n"),
+              HasSubstr("r.route:1:14: sockd.route lines take no ':'"));
+  const std::string both = ParseError("x ALL\n127.0.0.1 ALL\ny ALL\n");
+  EXPECT_THAT(both, HasSubstr("r.route:1:1:"));
+  EXPECT_THAT(both, HasSubstr("\nr.route:3:1:"));
+}
+
+TEST(SockdRouteTest, EmptyFileHasNoRoutes) {
+  ASSERT_OK_AND_ASSIGN(SockdRoute route, ParseSockdRoute("# none\n", "r"));
+  EXPECT_THAT(route.rules, SizeIs(0));
+  EXPECT_THAT(LoadSockdRoute("/nonexistent/sockd.route"),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("No such file")));
+}
+
+}  // namespace
+}  // namespace rsockd::rules

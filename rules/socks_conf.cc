@@ -1,0 +1,320 @@
+#include "rules/socks_conf.h"
+
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "net/address.h"
+#include "net/service_names.h"
+#include "net/status_macros.h"
+#include "rules/read_file.h"
+
+namespace rsockd::rules {
+namespace {
+
+constexpr absl::string_view kServersField = "@=";
+constexpr absl::string_view kUsersField = "*=";
+// The legacy keyword form `sockd@fw1,fw2`.
+constexpr absl::string_view kLegacySockd = "sockd@";
+constexpr uint16_t kFallbackUpstreamPort = 1080;
+
+// A token for the part of `token` that starts `offset` bytes in.
+Token SubToken(const Token& token, size_t offset, size_t length) {
+  return Token{token.text.substr(offset, length), token.line,
+               token.column + static_cast<int>(offset)};
+}
+
+absl::StatusOr<uint16_t> ParseServerPort(const Token& token) {
+  if (token.text.empty()) {
+    return TokenError(token, "missing port after ':'");
+  }
+  ASSIGN_OR_RETURN(const uint16_t port, PortSpec::ResolvePort(token));
+  if (port == 0) return TokenError(token, "port 0 cannot be connected to");
+  return port;
+}
+
+absl::string_view ActionWord(SocksRule::Action action) {
+  switch (action) {
+    case SocksRule::Action::kDeny:
+      return "deny";
+    case SocksRule::Action::kDirect:
+      return "direct";
+    case SocksRule::Action::kSockd:
+      return "sockd";
+  }
+  return "deny";
+}
+
+bool IsField(const Token& token) {
+  return absl::StartsWith(token.text, kServersField) ||
+         absl::StartsWith(token.text, kUsersField);
+}
+
+absl::Status MisplacedField(const Token& token) {
+  return TokenError(token, absl::StrCat("field ", Quote(token.text),
+                                        " must come before the destination "
+                                        "address"));
+}
+
+absl::StatusOr<SocksRule> ParseRule(const Line& line) {
+  SocksRule rule;
+  rule.line = line.number;
+  if (line.tokens.empty()) {
+    return TokenError(Token{"", line.number, line.colon_column},
+                      "missing deny, direct or sockd before ':'");
+  }
+  TokenCursor cursor(line.tokens);
+  const Token& keyword = cursor.Next();
+  rule.column = keyword.column;
+
+  std::optional<Token> servers_field;
+  std::optional<Token> users_field;
+  if (keyword.text == "deny") {
+    rule.action = SocksRule::Action::kDeny;
+  } else if (keyword.text == "direct") {
+    rule.action = SocksRule::Action::kDirect;
+  } else if (keyword.text == "sockd") {
+    rule.action = SocksRule::Action::kSockd;
+  } else if (absl::StartsWith(keyword.text, kLegacySockd)) {
+    rule.action = SocksRule::Action::kSockd;
+    servers_field = keyword;
+    ASSIGN_OR_RETURN(rule.servers,
+                     UpstreamServer::ParseList(
+                         SubToken(keyword, kLegacySockd.size(),
+                                  keyword.text.size() - kLegacySockd.size())));
+  } else {
+    return TokenError(keyword,
+                      absl::StrCat("unknown keyword ", Quote(keyword.text),
+                                   ": expected deny, direct or sockd"));
+  }
+
+  // `@=` and `*=`, in either order, each at most once.
+  while (!cursor.AtEnd() && IsField(cursor.Peek())) {
+    const Token& field = cursor.Next();
+    const bool is_servers = absl::StartsWith(field.text, kServersField);
+    std::optional<Token>& seen = is_servers ? servers_field : users_field;
+    if (seen.has_value()) {
+      return TokenError(
+          field,
+          absl::StrCat("duplicated field ", Quote(field.text.substr(0, 2)),
+                       " (first at column ", seen->column, ")"));
+    }
+    seen = field;
+    const Token value = SubToken(field, 2, field.text.size() - 2);
+    if (!is_servers) {
+      ASSIGN_OR_RETURN(rule.users, UserList::Parse(value));
+      continue;
+    }
+    if (rule.action != SocksRule::Action::kSockd) {
+      return TokenError(field, absl::StrCat("a server list is only allowed "
+                                            "on sockd lines, not on ",
+                                            keyword.text, " lines"));
+    }
+    ASSIGN_OR_RETURN(rule.servers, UpstreamServer::ParseList(value));
+  }
+
+  if (cursor.AtEnd()) {
+    return TokenError(cursor.Previous(),
+                      absl::StrCat("missing destination address after ",
+                                   Quote(cursor.Previous().text),
+                                   " (write ALL for every destination)"));
+  }
+  ASSIGN_OR_RETURN(rule.destination, AddressSpec::Parse(&cursor));
+
+  if (!cursor.AtEnd() && PortSpec::IsOperator(cursor.Peek().text)) {
+    ASSIGN_OR_RETURN(rule.port, PortSpec::Parse(&cursor));
+  }
+
+  if (!cursor.AtEnd()) {
+    const Token& stray = cursor.Peek();
+    if (IsField(stray)) return MisplacedField(stray);
+    if (rule.port.has_value()) {
+      if (PortSpec::IsOperator(stray.text)) {
+        return TokenError(
+            stray, absl::StrCat("duplicated port test ", Quote(stray.text)));
+      }
+      return TokenError(stray, absl::StrCat("unexpected ", Quote(stray.text),
+                                            " after the port test"));
+    }
+    return TokenError(stray,
+                      absl::StrCat("unexpected ", Quote(stray.text),
+                                   " after the destination address: expected "
+                                   "a port test (eq, neq, lt, gt, le, ge), "
+                                   "':' or the end of the line"));
+  }
+
+  if (line.command.has_value()) rule.command = line.command->text;
+  return rule;
+}
+
+}  // namespace
+
+uint16_t DefaultUpstreamPort() {
+  return net::LookUpTcpService("socks").value_or(kFallbackUpstreamPort);
+}
+
+absl::StatusOr<UpstreamServer> UpstreamServer::Parse(const Token& token) {
+  const absl::string_view text = token.text;
+  if (text.empty()) return TokenError(token, "empty server name");
+  if (absl::StrContains(text, "://")) {
+    return TokenError(token, absl::StrCat("unsupported server ", Quote(text),
+                                          ": rsockd speaks SOCKS4/4A to "
+                                          "upstream servers; write host or "
+                                          "host:port"));
+  }
+  UpstreamServer server;
+  server.port = 0;
+  size_t host_end = text.size();
+  if (text.front() == '[') {
+    // [ipv6] or [ipv6]:port
+    const size_t close = text.find(']');
+    if (close == absl::string_view::npos) {
+      return TokenError(token, absl::StrCat("missing ']' in ", Quote(text)));
+    }
+    const std::optional<net::IpAddress> ip =
+        net::IpAddress::Parse(text.substr(1, close - 1));
+    if (!ip.has_value() || ip->is_ipv4()) {
+      return TokenError(token,
+                        absl::StrCat("invalid IPv6 address in ", Quote(text)));
+    }
+    server.host = ip->ToString();
+    if (close + 1 < text.size()) {
+      if (text[close + 1] != ':') {
+        return TokenError(
+            SubToken(token, close + 1, text.size() - close - 1),
+            absl::StrCat("expected ':port' after ']' in ", Quote(text)));
+      }
+      ASSIGN_OR_RETURN(
+          server.port,
+          ParseServerPort(SubToken(token, close + 2, text.size() - close - 2)));
+    }
+  } else if (const std::optional<net::IpAddress> ip =
+                 net::IpAddress::Parse(text);
+             ip.has_value()) {
+    // A bare IPv4 or IPv6 literal: no port.
+    server.host = ip->ToString();
+  } else {
+    const size_t colon = text.find(':');
+    if (colon != absl::string_view::npos) {
+      if (text.find(':', colon + 1) != absl::string_view::npos) {
+        return TokenError(token, absl::StrCat("invalid server ", Quote(text),
+                                              ": write an IPv6 address with "
+                                              "a port as [address]:port"));
+      }
+      host_end = colon;
+      ASSIGN_OR_RETURN(
+          server.port,
+          ParseServerPort(SubToken(token, colon + 1, text.size() - colon - 1)));
+    }
+    const Token host = SubToken(token, 0, host_end);
+    if (host.text.empty()) return TokenError(token, "missing host before ':'");
+    if (const std::optional<net::IpAddress> ip =
+            net::IpAddress::Parse(host.text);
+        ip.has_value() && ip->is_ipv4()) {
+      server.host = ip->ToString();
+    } else {
+      RETURN_IF_ERROR(CheckHostName(host));
+      server.host = absl::AsciiStrToLower(host.text);
+    }
+  }
+  if (server.port == 0) server.port = DefaultUpstreamPort();
+  return server;
+}
+
+absl::StatusOr<std::vector<UpstreamServer>> UpstreamServer::ParseList(
+    const Token& list) {
+  if (list.text.empty()) return TokenError(list, "empty server list");
+  std::vector<UpstreamServer> servers;
+  size_t start = 0;
+  while (true) {
+    const size_t comma = list.text.find(',', start);
+    const size_t end = comma == std::string::npos ? list.text.size() : comma;
+    ASSIGN_OR_RETURN(UpstreamServer server,
+                     Parse(SubToken(list, start, end - start)));
+    servers.push_back(std::move(server));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return servers;
+}
+
+std::string UpstreamServer::ToString() const {
+  if (absl::StrContains(host, ':')) return absl::StrCat("[", host, "]:", port);
+  return absl::StrCat(host, ":", port);
+}
+
+std::string SocksRule::ToString() const {
+  std::string text(ActionWord(action));
+  if (!servers.empty()) {
+    absl::StrAppend(
+        &text, " @=",
+        absl::StrJoin(servers, ",",
+                      [](std::string* out, const UpstreamServer& server) {
+                        out->append(server.ToString());
+                      }));
+  }
+  if (users.has_value()) absl::StrAppend(&text, " ", users->ToString());
+  absl::StrAppend(&text, " ", destination.ToString());
+  if (port.has_value()) absl::StrAppend(&text, " ", port->ToString());
+  if (!command.empty()) absl::StrAppend(&text, " : ", command);
+  return text;
+}
+
+absl::StatusOr<SocksConf> ParseSocksConf(absl::string_view text,
+                                         absl::string_view filename) {
+  SocksConf conf;
+  conf.filename = std::string(filename);
+  std::vector<std::string> errors;
+  for (absl::StatusOr<Line>& lexed :
+       Lex(text, LexerOptions{.colons_in_server_lists = true})) {
+    if (!lexed.ok()) {
+      errors.push_back(absl::StrCat(filename, ":", lexed.status().message()));
+      continue;
+    }
+    // The sockd.conf special lines are comments here.
+    if (lexed->kind != Line::Kind::kRule || lexed->IsEmpty()) continue;
+    absl::StatusOr<SocksRule> rule = ParseRule(*lexed);
+    if (!rule.ok()) {
+      errors.push_back(absl::StrCat(filename, ":", rule.status().message()));
+      continue;
+    }
+    conf.rules.push_back(*std::move(rule));
+  }
+  if (!errors.empty()) {
+    return absl::InvalidArgumentError(absl::StrJoin(errors, "\n"));
+  }
+  return conf;
+}
+
+absl::StatusOr<SocksConf> LoadSocksConf(const std::string& path) {
+  ASSIGN_OR_RETURN(const std::string text, ReadFile(path, kMaxSocksConfSize));
+  return ParseSocksConf(text, path);
+}
+
+std::string FormatSocksConf(const SocksConf& conf) {
+  std::string text;
+  for (const SocksRule& rule : conf.rules) {
+    absl::StrAppend(&text, rule.ToString(), "\n");
+  }
+  return text;
+}
+
+absl::Status CheckDefaultServer(const SocksConf& conf, bool have_default) {
+  if (have_default) return absl::OkStatus();
+  std::vector<std::string> errors;
+  for (const SocksRule& rule : conf.rules) {
+    if (rule.action != SocksRule::Action::kSockd || !rule.servers.empty()) {
+      continue;
+    }
+    errors.push_back(absl::StrCat(
+        conf.filename, ":", rule.line, ":", rule.column,
+        ": sockd line without @= and no default server: give --socks_server "
+        "or SOCKS_SERVER, or list the servers with @="));
+  }
+  if (errors.empty()) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrJoin(errors, "\n"));
+}
+
+}  // namespace rsockd::rules

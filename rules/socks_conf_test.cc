@@ -1,0 +1,239 @@
+#include "rules/socks_conf.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "testing/files.h"
+#include "testing/status_matchers.h"
+
+namespace rsockd::rules {
+
+void PrintTo(const SocksRule& rule, std::ostream* os) {
+  *os << rule.line << ": " << rule.ToString();
+}
+
+namespace {
+
+using ::rsockd::testing::IsOk;
+using ::rsockd::testing::StatusIs;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::SizeIs;
+
+// SPEC §7.2, the routing file of an rsockd inside corp.example.
+constexpr char kCorpExample[] =
+    "# inner zone: through the SOCKS server of the lab firewall\n"
+    "sockd @=10.1.1.1:1080 .lab.corp.example\n"
+    "# the rest of corp.example: direct\n"
+    "direct .corp.example\n"
+    "direct 10.0.0.0 255.0.0.0\n"
+    "# everything else: through the outer firewalls, in order\n"
+    "sockd @=fw1.corp.example,fw2.corp.example ALL\n";
+
+net::IpAddress Ip(absl::string_view text) {
+  return *net::IpAddress::Parse(text);
+}
+
+UpstreamServer Server(absl::string_view host, uint16_t port) {
+  return UpstreamServer{std::string(host), port};
+}
+
+std::string ParseError(absl::string_view text) {
+  absl::StatusOr<SocksConf> conf = ParseSocksConf(text, "s.conf");
+  EXPECT_THAT(conf, StatusIs(absl::StatusCode::kInvalidArgument, ::testing::_))
+      << text;
+  return conf.ok() ? "" : std::string(conf.status().message());
+}
+
+SocksRule ParseOneRule(absl::string_view text) {
+  absl::StatusOr<SocksConf> conf = ParseSocksConf(text, "s.conf");
+  EXPECT_THAT(conf, IsOk()) << text;
+  if (!conf.ok() || conf->rules.size() != 1) {
+    ADD_FAILURE() << "expected one rule from " << text;
+    return SocksRule();
+  }
+  return conf->rules[0];
+}
+
+TEST(SocksConfTest, ParsesTheCorpExample) {
+  ASSERT_OK_AND_ASSIGN(SocksConf conf, ParseSocksConf(kCorpExample, "s.conf"));
+  EXPECT_EQ(conf.filename, "s.conf");
+  ASSERT_THAT(conf.rules, SizeIs(4));
+
+  EXPECT_EQ(conf.rules[0].action, SocksRule::Action::kSockd);
+  EXPECT_THAT(conf.rules[0].servers, ElementsAre(Server("10.1.1.1", 1080)));
+  EXPECT_EQ(conf.rules[0].destination, AddressSpec::Zone("lab.corp.example"));
+  EXPECT_EQ(conf.rules[0].line, 2);
+  EXPECT_EQ(conf.rules[0].column, 1);
+
+  EXPECT_EQ(conf.rules[1].action, SocksRule::Action::kDirect);
+  EXPECT_TRUE(conf.rules[1].servers.empty());
+  EXPECT_EQ(conf.rules[2].destination,
+            AddressSpec::Masked(Ip("10.0.0.0"), Ip("255.0.0.0")));
+
+  const uint16_t socks = DefaultUpstreamPort();
+  EXPECT_THAT(conf.rules[3].servers,
+              ElementsAre(Server("fw1.corp.example", socks),
+                          Server("fw2.corp.example", socks)));
+  EXPECT_TRUE(conf.rules[3].destination.is_all());
+  EXPECT_EQ(conf.rules[3].line, 7);
+}
+
+TEST(SocksConfTest, DefaultPortIsTheSocksService) {
+  // Debian's /etc/services lists socks 1080/tcp; the fallback is 1080 too.
+  EXPECT_EQ(DefaultUpstreamPort(), 1080);
+}
+
+TEST(SocksConfTest, ParsesEveryServerForm) {
+  const SocksRule rule = ParseOneRule(
+      "sockd @=FW.Example.org,fw2.example.org:1081,10.0.0.1,10.0.0.2:socks,"
+      "::1,[2001:db8::1]:1082,[::2] ALL\n");
+  EXPECT_THAT(
+      rule.servers,
+      ElementsAre(Server("fw.example.org", 1080),
+                  Server("fw2.example.org", 1081), Server("10.0.0.1", 1080),
+                  Server("10.0.0.2", 1080), Server("::1", 1080),
+                  Server("2001:db8::1", 1082), Server("::2", 1080)));
+  EXPECT_EQ(rule.ToString(),
+            "sockd @=fw.example.org:1080,fw2.example.org:1081,10.0.0.1:1080,"
+            "10.0.0.2:1080,[::1]:1080,[2001:db8::1]:1082,[::2]:1080 ALL");
+}
+
+TEST(SocksConfTest, LegacyServerFormEqualsTheField) {
+  const SocksRule legacy = ParseOneRule("sockd@fw1:1081,fw2 .example.org\n");
+  SocksRule field = ParseOneRule("sockd @=fw1:1081,fw2 .example.org\n");
+  EXPECT_EQ(legacy, field);
+  EXPECT_THAT(legacy.servers,
+              ElementsAre(Server("fw1", 1081), Server("fw2", 1080)));
+}
+
+TEST(SocksConfTest, FieldsInEitherOrderPortAndCommand) {
+  const SocksRule rule = ParseOneRule(
+      "  sockd *=ylee,bob @=fw:1080 10.0.0.0/8 eq telnet : logger %u\n");
+  EXPECT_EQ(rule.column, 3);
+  ASSERT_TRUE(rule.users.has_value());
+  EXPECT_THAT(rule.users->items(), ElementsAre("ylee", "bob"));
+  EXPECT_EQ(rule.port, PortSpec(PortSpec::Op::kEq, 23));
+  EXPECT_EQ(rule.command, "logger %u");
+  EXPECT_EQ(rule.ToString(),
+            "sockd @=fw:1080 *=ylee,bob 10.0.0.0/8 eq 23 : logger %u");
+}
+
+TEST(SocksConfTest, ClassicAllForms) {
+  EXPECT_TRUE(ParseOneRule("direct ALL 0.0.0.0\n").destination.is_all());
+  const SocksRule rule = ParseOneRule("deny 0.0.0.0 0.0.0.0\n");
+  EXPECT_TRUE(rule.destination.Matches(Ip("192.0.2.1")));
+  EXPECT_EQ(rule.action, SocksRule::Action::kDeny);
+}
+
+TEST(SocksConfTest, SockdWithoutServersUsesTheDefault) {
+  const SocksRule rule = ParseOneRule("sockd ALL\n");
+  EXPECT_TRUE(rule.servers.empty());
+  EXPECT_EQ(rule.ToString(), "sockd ALL");
+}
+
+TEST(SocksConfTest, FormatParsesBackToTheSameRules) {
+  ASSERT_OK_AND_ASSIGN(SocksConf conf, ParseSocksConf(kCorpExample, "s.conf"));
+  ASSERT_OK_AND_ASSIGN(SocksConf again,
+                       ParseSocksConf(FormatSocksConf(conf), "s.conf"));
+  ASSERT_THAT(again.rules, SizeIs(conf.rules.size()));
+  for (size_t i = 0; i < conf.rules.size(); ++i) {
+    SocksRule left = conf.rules[i];
+    SocksRule right = again.rules[i];
+    left.line = right.line = left.column = right.column = 0;
+    EXPECT_EQ(left, right);
+  }
+}
+
+TEST(SocksConfTest, ErrorsAreLocated) {
+  struct Case {
+    const char* text;
+    const char* error;
+  };
+  const Case cases[] = {
+      {"forward ALL\n", "s.conf:1:1: unknown keyword \"forward\""},
+      {"direct\n",
+       "s.conf:1:1: missing destination address after "
+       "\"direct\""},
+      {"direct @=fw ALL\n",
+       "s.conf:1:8: a server list is only allowed on "
+       "sockd lines"},
+      {"sockd @= ALL\n", "s.conf:1:9: empty server list"},
+      {"sockd @=a,,b ALL\n", "s.conf:1:11: empty server name"},
+      {"sockd @=fw:99999 ALL\n", "s.conf:1:12: port \"99999\" is out of"},
+      {"sockd @=fw:0 ALL\n", "s.conf:1:12: port 0 cannot be connected to"},
+      {"sockd @=fw: ALL\n", "s.conf:1:12: missing port after ':'"},
+      {"sockd @=fw:nosuchservice ALL\n", "s.conf:1:12: unknown service"},
+      {"sockd @=bad_name ALL\n", "s.conf:1:9: invalid host name"},
+      {"sockd @=2001:db8::1:1080x ALL\n", "s.conf:1:9: invalid server"},
+      {"sockd @=[2001:db8::1 ALL\n", "s.conf:1:9: missing ']'"},
+      {"sockd @=[10.0.0.1]:1080 ALL\n", "s.conf:1:9: invalid IPv6 address"},
+      {"sockd @=[::1]x ALL\n", "s.conf:1:14: expected ':port' after ']'"},
+      {"sockd @=socks5://fw:1080 ALL\n", "s.conf:1:9: unsupported server"},
+      {"sockd @=a @=b ALL\n",
+       "s.conf:1:11: duplicated field \"@=\" (first "
+       "at column 7)"},
+      {"sockd@a @=b ALL\n",
+       "s.conf:1:9: duplicated field \"@=\" (first at "
+       "column 1)"},
+      {"direct ALL *=bob\n", "s.conf:1:12: field \"*=bob\" must come before"},
+      {"direct ALL eq 23 eq 24\n", "s.conf:1:18: duplicated port test"},
+      {"direct ALL extra\n",
+       "s.conf:1:12: unexpected \"extra\" after the "
+       "destination address"},
+      {"direct 10.0.0.1\n", "s.conf:1:8:"},
+      {": hook\n", "s.conf:1:1: missing deny, direct or sockd before ':'"},
+  };
+  for (const Case& c : cases) {
+    EXPECT_THAT(ParseError(c.text), HasSubstr(c.error)) << c.text;
+  }
+}
+
+TEST(SocksConfTest, ReportsEveryBadLine) {
+  const std::string error =
+      ParseError("direct ALL\nbogus\ndirect ALL\nsockd @= ALL\n");
+  EXPECT_THAT(error, HasSubstr("s.conf:2:1:"));
+  EXPECT_THAT(error, HasSubstr("\ns.conf:4:9:"));
+}
+
+TEST(SocksConfTest, SpecialSockdConfLinesAreComments) {
+  ASSERT_OK_AND_ASSIGN(
+      SocksConf conf,
+      ParseSocksConf("#NO_IDENTD: x\n#BAD_ID: y\ndirect ALL\n", "s.conf"));
+  EXPECT_THAT(conf.rules, SizeIs(1));
+}
+
+TEST(SocksConfTest, CheckDefaultServerNamesEveryLineThatNeedsIt) {
+  ASSERT_OK_AND_ASSIGN(
+      SocksConf conf,
+      ParseSocksConf("sockd @=fw ALL eq 80\n  sockd 10.0.0.0/8\n"
+                     "direct ALL\nsockd ALL\n",
+                     "s.conf"));
+  EXPECT_THAT(CheckDefaultServer(conf, /*have_default=*/true), IsOk());
+  const absl::Status status = CheckDefaultServer(conf, false);
+  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument,
+                               HasSubstr("s.conf:2:3: sockd line without @= "
+                                         "and no default server")));
+  EXPECT_THAT(std::string(status.message()), HasSubstr("\ns.conf:4:1:"));
+}
+
+TEST(SocksConfTest, LoadNamesTheFile) {
+  ASSERT_OK_AND_ASSIGN(const std::string dir,
+                       testing::MakeTempDir("socks_conf_test"));
+  const std::string path = dir + "/socks.conf";
+  ASSERT_THAT(testing::WriteStringToFile(path, "direct ALL\nbad\n"), IsOk());
+  EXPECT_THAT(LoadSocksConf(path),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr(absl::StrCat(path, ":2:1:"))));
+  EXPECT_THAT(LoadSocksConf(dir + "/missing"),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("No such file")));
+  EXPECT_THAT(testing::RemoveTree(dir), IsOk());
+}
+
+}  // namespace
+}  // namespace rsockd::rules
