@@ -36,6 +36,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "rules/read_file.h"
 
 namespace rsockd::rules {
 
@@ -166,6 +167,20 @@ class FrozenReader {
   size_t file_offset_;
   size_t position_ = 0;
 };
+
+// LoadFrozenFile()
+//
+// Reads the file at `path` (at most kMaxFrozenFileSize bytes) and passes it
+// to `thaw` (ThawSockdConf and the like). Every error message starts with
+// the path: "/etc/sockd.fc: checksum mismatch ...".
+template <typename Rules, typename Thaw>
+absl::StatusOr<Rules> LoadFrozenFile(const std::string& path, Thaw thaw) {
+  absl::StatusOr<std::string> file = ReadFile(path, kMaxFrozenFileSize);
+  if (!file.ok()) return file.status();  // ReadFile names the path.
+  absl::StatusOr<Rules> rules = thaw(*file);
+  if (!rules.ok()) return AddFrozenContext(rules.status(), path);
+  return rules;
+}
 
 }  // namespace rsockd::rules
 

@@ -6,7 +6,6 @@
 #include "net/status_macros.h"
 #include "rules/frozen_io.h"
 #include "rules/frozen_specs.h"
-#include "rules/read_file.h"
 
 namespace rsockd::rules {
 namespace {
@@ -136,11 +135,7 @@ absl::StatusOr<SockdConf> ThawSockdConf(absl::string_view file) {
 }
 
 absl::StatusOr<SockdConf> LoadFrozenSockdConf(const std::string& path) {
-  absl::StatusOr<std::string> file = ReadFile(path, kMaxFrozenFileSize);
-  if (!file.ok()) return file.status();  // ReadFile names the path.
-  absl::StatusOr<SockdConf> conf = ThawSockdConf(*file);
-  if (!conf.ok()) return AddFrozenContext(conf.status(), path);
-  return conf;
+  return LoadFrozenFile<SockdConf>(path, ThawSockdConf);
 }
 
 }  // namespace rsockd::rules

@@ -144,6 +144,24 @@ absl::StatusOr<AddressSpec> ThawAddressSpec(FrozenReader* reader,
   }
 }
 
+void FreezeIpAddress(const net::IpAddress& address, FrozenWriter* writer) {
+  writer->U8(address.is_ipv4() ? 4 : 6);
+  writer->Bytes(AddressBytes(address));
+}
+
+absl::StatusOr<net::IpAddress> ThawIpAddress(FrozenReader* reader,
+                                             absl::string_view what) {
+  const size_t start = reader->offset();
+  ASSIGN_OR_RETURN(const uint8_t family, reader->U8(what));
+  if (family != 4 && family != 6) {
+    return reader->Invalid(start, what,
+                           absl::StrCat("unknown address family ", family));
+  }
+  ASSIGN_OR_RETURN(const absl::string_view bytes,
+                   reader->Bytes(family == 4 ? 4 : 16, what));
+  return family == 4 ? IPv4FromBytes(bytes) : IPv6FromBytes(bytes);
+}
+
 void FreezePortSpec(const PortSpec& spec, FrozenWriter* writer) {
   uint8_t wire = 0;
   while (kWireOps[wire] != spec.op()) ++wire;

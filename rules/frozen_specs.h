@@ -15,6 +15,7 @@
 //                    3 IPv6 prefix    16 address bytes, u8 length 0..128
 //                    4 host name      string (lower case, as parsed)
 //                    5 zone           string (the domain, without the dot)
+//   IP address     u8 family (4 or 6), then 4 or 16 bytes
 //   port test      u8 operator (0 eq, 1 neq, 2 lt, 3 gt, 4 le, 5 ge),
 //                  u16 port
 //   user list      u32 item count, the items (strings, as written);
@@ -40,6 +41,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "net/address.h"
 #include "rules/address_spec.h"
 #include "rules/frozen_io.h"
 #include "rules/lexer.h"
@@ -55,6 +57,10 @@ inline constexpr uint32_t kMaxFrozenUsers = 1 << 24;
 void FreezeAddressSpec(const AddressSpec& spec, FrozenWriter* writer);
 absl::StatusOr<AddressSpec> ThawAddressSpec(FrozenReader* reader,
                                             absl::string_view what);
+
+void FreezeIpAddress(const net::IpAddress& address, FrozenWriter* writer);
+absl::StatusOr<net::IpAddress> ThawIpAddress(FrozenReader* reader,
+                                             absl::string_view what);
 
 void FreezePortSpec(const PortSpec& spec, FrozenWriter* writer);
 absl::StatusOr<PortSpec> ThawPortSpec(FrozenReader* reader);

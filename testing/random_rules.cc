@@ -77,6 +77,26 @@ std::string RandomRules::UserList() {
   return list;
 }
 
+std::string RandomRules::Server() {
+  const std::string port = OneIn(2) ? absl::StrCat(":", 1 + Below(65535)) : "";
+  switch (Below(4)) {
+    case 0:
+      return absl::StrCat(Quad(), port);
+    case 1:
+      // An IPv6 server takes a port only in brackets.
+      return port.empty() ? "2001:db8::1" : absl::StrCat("[2001:db8::1]", port);
+    default:
+      return absl::StrCat(Name(), port);
+  }
+}
+
+std::string RandomRules::ServerList() {
+  std::string list = Server();
+  const int more = static_cast<int>(Below(3));
+  for (int i = 0; i < more; ++i) absl::StrAppend(&list, ",", Server());
+  return list;
+}
+
 std::string RandomRules::PortTest() {
   return absl::StrCat(kOperators[Below(std::size(kOperators))], Blank(),
                       OneIn(3)
@@ -112,6 +132,83 @@ std::string RandomRules::Blank() {
     default:
       return " ";
   }
+}
+
+std::string RandomRules::NonRuleLine() {
+  switch (Below(12)) {
+    case 0:
+      return "\n";
+    case 1:
+      return absl::StrCat("# comment ", Below(1000), ": direct ALL\n");
+    case 2:
+      return absl::StrCat(Blank(), "# indented comment\n");
+    default:
+      return "";
+  }
+}
+
+std::string RandomRules::SocksConf(int lines) {
+  std::string text;
+  for (int i = 0; i < lines; ++i) {
+    if (std::string other = NonRuleLine(); !other.empty()) {
+      text += other;
+      continue;
+    }
+    std::string line = OneIn(5) ? Blank() : "";
+    std::string servers;
+    switch (Below(4)) {
+      case 0:
+        line += "deny";
+        break;
+      case 1:
+        line += "direct";
+        break;
+      case 2:
+        line += "sockd";
+        if (!OneIn(4)) servers = absl::StrCat("@=", ServerList());
+        break;
+      default:
+        absl::StrAppend(&line, "sockd@", ServerList());
+        break;
+    }
+    const bool users = OneIn(2);
+    const bool users_first = OneIn(2);
+    if (users && users_first) absl::StrAppend(&line, Blank(), UserList());
+    if (!servers.empty()) absl::StrAppend(&line, Blank(), servers);
+    if (users && !users_first) absl::StrAppend(&line, Blank(), UserList());
+    absl::StrAppend(&line, Blank(), AddressSpec());
+    if (OneIn(3)) absl::StrAppend(&line, Blank(), PortTest());
+    if (OneIn(4)) absl::StrAppend(&line, Blank(), ":", Blank(), Command());
+    absl::StrAppend(&text, line, "\n");
+  }
+  return text;
+}
+
+std::string RandomRules::SockdRoute(int lines) {
+  std::string text;
+  for (int i = 0; i < lines; ++i) {
+    if (std::string other = NonRuleLine(); !other.empty()) {
+      text += other;
+      continue;
+    }
+    std::string interface;
+    switch (Below(3)) {
+      case 0:
+        interface = absl::StrCat("127.0.", Below(256), ".", 1 + Below(254));
+        break;
+      case 1:
+        interface = absl::StrCat("2001:db8::", absl::Hex(1 + Below(0xFFFF)));
+        break;
+      default:
+        interface = Quad();
+        // The parser refuses the unspecified address.
+        if (interface == "0.0.0.0") interface = "10.0.0.1";
+        break;
+    }
+    absl::StrAppend(&text, OneIn(5) ? Blank() : "", interface, Blank(),
+                    AddressSpec(), OneIn(5) ? " # route" : "", "\n");
+  }
+  return text;
 }
 
 std::string RandomRules::SockdConf(int lines) {

@@ -31,6 +31,13 @@ class RandomRules {
   // A sockd.conf of `lines` lines, some of them comments, blank or special.
   std::string SockdConf(int lines);
 
+  // A socks.conf of `lines` lines: deny, direct and sockd lines (with `@=`
+  // lists and the legacy `sockd@` form), comments and blank lines.
+  std::string SocksConf(int lines);
+
+  // A sockd.route of `lines` lines: an interface address and a destination.
+  std::string SockdRoute(int lines);
+
   // One address spec as a rule would write it ("10.0.0.0 255.0.0.0",
   // ".zone.example", "ALL 0.0.0.0", "2001:db8::/48", ...).
   std::string AddressSpec();
@@ -44,10 +51,14 @@ class RandomRules {
   std::string Quad();
   std::string Name();
   std::string UserList();
+  std::string Server();
+  std::string ServerList();
   std::string PortTest();
   std::string Command();
   // Blanks between tokens: one or more spaces and tabs.
   std::string Blank();
+  // A blank line, a comment, or "" for a rule line.
+  std::string NonRuleLine();
 
   std::mt19937_64 random_;
   std::vector<std::string> user_files_;

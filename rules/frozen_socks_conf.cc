@@ -1,0 +1,163 @@
+#include "rules/frozen_socks_conf.h"
+
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "net/status_macros.h"
+#include "rules/frozen_io.h"
+#include "rules/frozen_specs.h"
+#include "rules/lexer.h"
+
+namespace rsockd::rules {
+namespace {
+
+// Line, column, action, server count, has-users, one-byte destination,
+// has-port, empty command.
+constexpr size_t kMinRuleSize = 4 + 4 + 1 + 4 + 1 + 1 + 1 + 4;
+// A host string (its length) and a port.
+constexpr size_t kMinServerSize = 4 + 2;
+// A server list is one token of one line.
+constexpr uint32_t kMaxServers = kMaxLineLength / 2 + 1;
+// The longest server entry: "[" IPv6 "]:" port, or a host name and port.
+constexpr size_t kMaxServerHostLength = 253;
+
+// The line as socks.conf's lexer reads it: a ':' in a server list belongs
+// to the list, which matters for user list items too.
+constexpr LexerOptions kSocksLexer{.colons_in_server_lists = true};
+
+// Actions on disk, indexed by wire value.
+constexpr SocksRule::Action kWireActions[] = {
+    SocksRule::Action::kDeny,
+    SocksRule::Action::kDirect,
+    SocksRule::Action::kSockd,
+};
+
+absl::Status FreezeRule(const SocksRule& rule, FrozenWriter* writer) {
+  FreezeLineNumber(rule.line, writer);
+  writer->U32(static_cast<uint32_t>(rule.column));
+  uint8_t action = 0;
+  while (kWireActions[action] != rule.action) ++action;
+  writer->U8(action);
+  writer->U32(static_cast<uint32_t>(rule.servers.size()));
+  for (const UpstreamServer& server : rule.servers) {
+    writer->String(server.host);
+    writer->U16(server.port);
+  }
+  writer->U8(rule.users.has_value() ? 1 : 0);
+  if (rule.users.has_value()) {
+    RETURN_IF_ERROR(FreezeUserList(*rule.users, writer));
+  }
+  FreezeAddressSpec(rule.destination, writer);
+  writer->U8(rule.port.has_value() ? 1 : 0);
+  if (rule.port.has_value()) FreezePortSpec(*rule.port, writer);
+  FreezeCommand(rule.command, writer);
+  return absl::OkStatus();
+}
+
+// One server, checked by the parser's own syntax: its normalized text must
+// parse back to exactly it (host form, lower case, port 1..65535).
+absl::StatusOr<UpstreamServer> ThawServer(FrozenReader* reader) {
+  const size_t start = reader->offset();
+  UpstreamServer server;
+  ASSIGN_OR_RETURN(server.host,
+                   reader->String("server host", kMaxServerHostLength));
+  ASSIGN_OR_RETURN(server.port, reader->U16("server port"));
+  const absl::StatusOr<UpstreamServer> parsed =
+      UpstreamServer::Parse(Token{server.ToString(), 1, 1});
+  if (!parsed.ok() || !(*parsed == server)) {
+    return reader->Invalid(start, "server",
+                           absl::StrCat(Quote(server.ToString()),
+                                        " is not a server as the "
+                                        "parser reads one"));
+  }
+  return server;
+}
+
+absl::StatusOr<SocksRule> ThawRule(FrozenReader* reader, int previous_line) {
+  SocksRule rule;
+  ASSIGN_OR_RETURN(rule.line, ThawLineNumber(reader, previous_line));
+  const size_t column_offset = reader->offset();
+  ASSIGN_OR_RETURN(const uint32_t column, reader->U32("column"));
+  if (column < 1 || column > kMaxLineLength) {
+    return reader->Invalid(column_offset, "column",
+                           absl::StrCat(column, " is not within a line"));
+  }
+  rule.column = static_cast<int>(column);
+  const size_t action_offset = reader->offset();
+  ASSIGN_OR_RETURN(const uint8_t action, reader->U8("action"));
+  if (action >= std::size(kWireActions)) {
+    return reader->Invalid(action_offset, "action",
+                           absl::StrCat("unknown action ", action));
+  }
+  rule.action = kWireActions[action];
+  const size_t servers_offset = reader->offset();
+  ASSIGN_OR_RETURN(const uint32_t servers,
+                   reader->Count("server count", kMinServerSize, kMaxServers));
+  if (servers > 0 && rule.action != SocksRule::Action::kSockd) {
+    return reader->Invalid(servers_offset, "server count",
+                           "servers on a line that is not a sockd line");
+  }
+  rule.servers.reserve(servers);
+  for (uint32_t i = 0; i < servers; ++i) {
+    ASSIGN_OR_RETURN(UpstreamServer server, ThawServer(reader));
+    rule.servers.push_back(std::move(server));
+  }
+  ASSIGN_OR_RETURN(const bool has_users, reader->Bool("has user list"));
+  if (has_users) {
+    ASSIGN_OR_RETURN(rule.users, ThawUserList(reader, kSocksLexer));
+  }
+  ASSIGN_OR_RETURN(rule.destination, ThawAddressSpec(reader, "destination"));
+  ASSIGN_OR_RETURN(const bool has_port, reader->Bool("has port test"));
+  if (has_port) {
+    ASSIGN_OR_RETURN(rule.port, ThawPortSpec(reader));
+  }
+  ASSIGN_OR_RETURN(rule.command, ThawCommand(reader, "hook command"));
+  return rule;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> FreezeSocksConf(const SocksConf& conf) {
+  if (conf.rules.size() > kMaxFrozenSocksRules) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat(conf.rules.size(), " rules are more than the ",
+                     kMaxFrozenSocksRules, " a frozen socks.conf may hold"));
+  }
+  FrozenWriter writer;
+  FreezeFileName(conf.filename, &writer);
+  writer.U32(static_cast<uint32_t>(conf.rules.size()));
+  for (const SocksRule& rule : conf.rules) {
+    RETURN_IF_ERROR(FreezeRule(rule, &writer));
+  }
+  return SealFrozen(FrozenKind::kSocksConf, writer.payload());
+}
+
+absl::StatusOr<SocksConf> ThawSocksConf(absl::string_view file) {
+  ASSIGN_OR_RETURN(const absl::string_view payload,
+                   UnsealFrozen(file, FrozenKind::kSocksConf));
+  FrozenReader reader(payload);
+  SocksConf conf;
+  ASSIGN_OR_RETURN(conf.filename, ThawFileName(&reader));
+  ASSIGN_OR_RETURN(
+      const uint32_t count,
+      reader.Count("rule count", kMinRuleSize, kMaxFrozenSocksRules));
+  conf.rules.reserve(count);
+  int previous_line = 0;
+  for (uint32_t i = 0; i < count; ++i) {
+    absl::StatusOr<SocksRule> rule = ThawRule(&reader, previous_line);
+    if (!rule.ok()) {
+      return AddFrozenContext(rule.status(), absl::StrCat("rule ", i + 1));
+    }
+    previous_line = rule->line;
+    conf.rules.push_back(*std::move(rule));
+  }
+  RETURN_IF_ERROR(reader.ExpectEnd());
+  return conf;
+}
+
+absl::StatusOr<SocksConf> LoadFrozenSocksConf(const std::string& path) {
+  return LoadFrozenFile<SocksConf>(path, ThawSocksConf);
+}
+
+}  // namespace rsockd::rules
