@@ -5,6 +5,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "glog/logging.h"
 
 namespace rsockd::net {
 namespace {
@@ -99,6 +100,46 @@ std::array<uint8_t, 8> EncodeSocks4Reply(Socks4ReplyCode code, uint16_t port,
   if (ip.is_ipv4()) std::memcpy(reply.ip, ip.bytes(), 4);
   std::array<uint8_t, 8> bytes;
   std::memcpy(bytes.data(), &reply, sizeof(reply));
+  return bytes;
+}
+
+absl::StatusOr<Socks4Reply> ParseSocks4Reply(
+    const std::array<uint8_t, kSocks4ReplySize>& bytes) {
+  const uint8_t code = bytes[1];
+  if (bytes[0] != kSocks4ReplyVersion ||
+      code < static_cast<uint8_t>(Socks4ReplyCode::kGranted) ||
+      code > static_cast<uint8_t>(Socks4ReplyCode::kIdentMismatch)) {
+    return absl::DataLossError(
+        absl::StrCat("garbled reply: version ", bytes[0], ", code ", code));
+  }
+  Socks4Reply reply;
+  reply.code = static_cast<Socks4ReplyCode>(code);
+  reply.port = static_cast<uint16_t>(bytes[2] << 8 | bytes[3]);
+  reply.ip = IpAddress::FromIPv4Bytes(&bytes[4]);
+  return reply;
+}
+
+std::string EncodeSocks4Request(const Socks4Request& request) {
+  CHECK_LE(request.user_id.size(), kSocks4MaxUserIdLength);
+  CHECK_LE(request.host_name.size(), kSocks4MaxHostNameLength);
+  Socks4Header header{};
+  header.version = kSocks4Version;
+  header.command = static_cast<uint8_t>(request.command);
+  header.port[0] = static_cast<uint8_t>(request.port >> 8);
+  header.port[1] = static_cast<uint8_t>(request.port);
+  if (request.is_socks4a()) {
+    header.ip[3] = 1;
+  } else {
+    CHECK(request.ip.is_ipv4());
+    std::memcpy(header.ip, request.ip.bytes(), 4);
+  }
+  std::string bytes(reinterpret_cast<const char*>(&header), sizeof(header));
+  bytes.append(request.user_id);
+  bytes.push_back('\0');
+  if (request.is_socks4a()) {
+    bytes.append(request.host_name);
+    bytes.push_back('\0');
+  }
   return bytes;
 }
 

@@ -1,5 +1,6 @@
 // This file defines the SOCKS4 and SOCKS4A wire format: the request, its
-// incremental parser, and the reply encoder.
+// incremental parser and its encoder (for the upstream leg, SPEC §7.3), and
+// the reply's encoder and parser.
 //
 // Request (client → server):
 //
@@ -36,6 +37,7 @@ inline constexpr uint8_t kSocks4Version = 0x04;
 inline constexpr uint8_t kSocks4ReplyVersion = 0x00;
 inline constexpr size_t kSocks4MaxUserIdLength = 255;
 inline constexpr size_t kSocks4MaxHostNameLength = 255;
+inline constexpr size_t kSocks4ReplySize = 8;
 
 enum class Socks4Command : uint8_t {
   kConnect = 0x01,
@@ -110,6 +112,29 @@ class Socks4RequestParser {
 // as 0.0.0.0 since SOCKS4 cannot express it.
 std::array<uint8_t, 8> EncodeSocks4Reply(Socks4ReplyCode code, uint16_t port,
                                          const IpAddress& ip);
+
+// A reply as received from an upstream server.
+struct Socks4Reply {
+  Socks4ReplyCode code = Socks4ReplyCode::kRejected;
+  uint16_t port = 0;
+  IpAddress ip;  // Always IPv4.
+};
+
+// ParseSocks4Reply()
+//
+// Checks and decodes an 8-byte reply. A version byte other than 0 or a code
+// outside 90..93 is DataLoss ("garbled reply ..."): the server is not
+// speaking SOCKS4, which is a fault of that server, unlike a well-formed
+// refusal.
+absl::StatusOr<Socks4Reply> ParseSocks4Reply(
+    const std::array<uint8_t, kSocks4ReplySize>& bytes);
+
+// EncodeSocks4Request()
+//
+// The wire bytes of `request`: SOCKS4A (DSTIP 0.0.0.1, then the name) when
+// it has a host name, else SOCKS4 with its IPv4 `ip`. Requires a user id and
+// host name within the limits above and, for SOCKS4, an IPv4 `ip`.
+std::string EncodeSocks4Request(const Socks4Request& request);
 
 }  // namespace rsockd::net
 

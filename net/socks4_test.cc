@@ -200,5 +200,58 @@ TEST(EncodeSocks4ReplyTest, EncodesRejectionAndHidesIPv6) {
               ElementsAre(0x00, 0x5b, 0, 0, 0, 0, 0, 0));
 }
 
+TEST(Socks4EncodeTest, RequestsParseBackToThemselves) {
+  Socks4Request plain;
+  plain.command = Socks4Command::kConnect;
+  plain.port = 23;
+  plain.ip = *IpAddress::Parse("137.12.5.5");
+  plain.user_id = "ylee";
+  const std::string plain_bytes = EncodeSocks4Request(plain);
+  EXPECT_EQ(std::vector<uint8_t>(plain_bytes.begin(), plain_bytes.end()),
+            Bytes(kConnectRequest));
+
+  Socks4Request named;
+  named.command = Socks4Command::kBind;
+  named.port = 21;
+  named.host_name = "ftp.example";
+  const std::string named_bytes = EncodeSocks4Request(named);
+  EXPECT_EQ(std::vector<uint8_t>(named_bytes.begin(), named_bytes.end()),
+            Bytes(kSocks4aBindRequest));
+
+  Socks4RequestParser parser;
+  ASSERT_OK_AND_ASSIGN(size_t used,
+                       parser.Feed(absl::MakeConstSpan(
+                           reinterpret_cast<const uint8_t*>(named_bytes.data()),
+                           named_bytes.size())));
+  EXPECT_EQ(used, named_bytes.size());
+  EXPECT_EQ(parser.request().host_name, "ftp.example");
+}
+
+TEST(Socks4ReplyParseTest, DecodesWellFormedReplies) {
+  for (Socks4ReplyCode code :
+       {Socks4ReplyCode::kGranted, Socks4ReplyCode::kRejected,
+        Socks4ReplyCode::kIdentUnreachable, Socks4ReplyCode::kIdentMismatch}) {
+    const std::array<uint8_t, 8> bytes =
+        EncodeSocks4Reply(code, 4321, *IpAddress::Parse("10.1.2.3"));
+    ASSERT_OK_AND_ASSIGN(Socks4Reply reply, ParseSocks4Reply(bytes));
+    EXPECT_EQ(reply.code, code);
+    EXPECT_EQ(reply.port, 4321);
+    EXPECT_EQ(reply.ip.ToString(), "10.1.2.3");
+  }
+}
+
+TEST(Socks4ReplyParseTest, GarbledRepliesAreDataLoss) {
+  const std::array<uint8_t, 8> wrong_version = {4, 90, 0, 0, 0, 0, 0, 0};
+  EXPECT_THAT(ParseSocks4Reply(wrong_version),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       HasSubstr("garbled reply: version 4, code 90")));
+  const std::array<uint8_t, 8> wrong_code = {0, 89, 0, 0, 0, 0, 0, 0};
+  EXPECT_THAT(ParseSocks4Reply(wrong_code),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("code 89")));
+  const std::array<uint8_t, 8> http = {'H', 'T', 'T', 'P', '/', '1', '.', '1'};
+  EXPECT_THAT(ParseSocks4Reply(http),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("garbled")));
+}
+
 }  // namespace
 }  // namespace rsockd::net

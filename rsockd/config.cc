@@ -2,12 +2,21 @@
 
 #include <sys/stat.h>
 
+#include <optional>
 #include <utility>
+#include <vector>
 
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "glog/logging.h"
+#include "rules/lexer.h"
 #include "rules/sockd_conf.h"
+#include "rules/sockd_route.h"
+#include "rules/socks_conf.h"
 
 namespace rsockd {
+
 namespace {
 
 bool Exists(const std::string& path) {
@@ -15,22 +24,106 @@ bool Exists(const std::string& path) {
   return stat(path.c_str(), &info) == 0;
 }
 
+// Loads one file, or stands in for a missing default one: `embedded` text
+// parsed under the name `embedded_name`, or nothing when `embedded` is null.
+template <typename Conf>
+absl::StatusOr<std::optional<Conf>> LoadOrDefault(
+    const std::string& path, bool explicit_path,
+    absl::StatusOr<Conf> (*load)(const std::string&),
+    absl::StatusOr<Conf> (*parse)(absl::string_view, absl::string_view),
+    const char* embedded, absl::string_view embedded_name,
+    absl::string_view what_instead) {
+  if (explicit_path || Exists(path)) {
+    absl::StatusOr<Conf> conf = load(path);
+    if (!conf.ok()) return conf.status();
+    return std::optional<Conf>(*std::move(conf));
+  }
+  LOG(INFO) << path << " does not exist; " << what_instead;
+  if (embedded == nullptr) return std::optional<Conf>();
+  absl::StatusOr<Conf> conf = parse(embedded, embedded_name);
+  CHECK(conf.ok()) << embedded_name << ": " << conf.status();
+  return std::optional<Conf>(*std::move(conf));
+}
+
+absl::StatusOr<std::vector<rules::UpstreamServer>> DefaultServers(
+    const ConfigPaths& paths) {
+  if (paths.default_servers.empty()) {
+    return std::vector<rules::UpstreamServer>();
+  }
+  absl::StatusOr<std::vector<rules::UpstreamServer>> servers =
+      rules::UpstreamServer::ParseList(
+          rules::Token{paths.default_servers, 1, 1});
+  if (!servers.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        paths.default_servers_origin, ":", servers.status().message()));
+  }
+  return servers;
+}
+
 }  // namespace
 
 absl::StatusOr<std::shared_ptr<const rules::RuleSet>> LoadRuleSet(
     const ConfigPaths& paths) {
-  absl::StatusOr<rules::SockdConf> access;
-  if (!paths.sockd_conf_explicit && !Exists(paths.sockd_conf)) {
-    LOG(INFO) << paths.sockd_conf
-              << " does not exist; using the embedded default access rules "
-                 "(loopback clients only)";
-    access = rules::ParseSockdConf(rules::kEmbeddedSockdConf,
-                                   "<embedded sockd.conf>");
-  } else {
-    access = rules::LoadSockdConf(paths.sockd_conf);
+  std::vector<absl::Status> errors;
+  const auto check = [&errors](const absl::Status& status) {
+    if (!status.ok()) errors.push_back(status);
+    return status.ok();
+  };
+
+  absl::StatusOr<std::optional<rules::SockdConf>> access = LoadOrDefault(
+      paths.sockd_conf, paths.sockd_conf_explicit, &rules::LoadSockdConf,
+      &rules::ParseSockdConf, rules::kEmbeddedSockdConf,
+      "<embedded sockd.conf>",
+      "using the embedded default access rules (loopback clients only)");
+  check(access.status());
+  absl::StatusOr<std::optional<rules::SocksConf>> routing =
+      LoadOrDefault(paths.socks_conf, paths.socks_conf_explicit,
+                    &rules::LoadSocksConf, &rules::ParseSocksConf,
+                    rules::kEmbeddedSocksConf, "<embedded socks.conf>",
+                    "using the embedded default routing (direct ALL)");
+  check(routing.status());
+  absl::StatusOr<std::optional<rules::SockdRoute>> interfaces =
+      LoadOrDefault(paths.route_file, paths.route_file_explicit,
+                    &rules::LoadSockdRoute, &rules::ParseSockdRoute, nullptr,
+                    "", "the kernel chooses source addresses");
+  check(interfaces.status());
+  absl::StatusOr<std::vector<rules::UpstreamServer>> servers =
+      DefaultServers(paths);
+  if (check(servers.status()) && routing.ok()) {
+    check(rules::CheckDefaultServer(**routing, !servers->empty()));
   }
-  if (!access.ok()) return access.status();
-  return std::make_shared<const rules::RuleSet>(*std::move(access));
+  if (errors.size() == 1) return errors.front();
+  if (!errors.empty()) {
+    return absl::InvalidArgumentError(absl::StrJoin(
+        errors, "\n", [](std::string* out, const absl::Status& status) {
+          absl::StrAppend(out, status.message());
+        }));
+  }
+  return std::make_shared<const rules::RuleSet>(
+      **std::move(access), *std::move(routing), *std::move(interfaces),
+      *std::move(servers));
+}
+
+std::string FormatRuleSet(const rules::RuleSet& rules) {
+  std::string text = absl::StrCat("# ", rules.access().filename, "\n",
+                                  rules::FormatSockdConf(rules.access()));
+  if (rules.routing().has_value()) {
+    absl::StrAppend(&text, "# ", rules.routing()->filename, "\n",
+                    rules::FormatSocksConf(*rules.routing()));
+  }
+  if (rules.interfaces().has_value()) {
+    absl::StrAppend(&text, "# ", rules.interfaces()->filename, "\n",
+                    rules::FormatSockdRoute(*rules.interfaces()));
+  }
+  if (!rules.default_servers().empty()) {
+    std::vector<std::string> servers;
+    for (const rules::UpstreamServer& server : rules.default_servers()) {
+      servers.push_back(server.ToString());
+    }
+    absl::StrAppend(&text, "# default upstream: ", absl::StrJoin(servers, ","),
+                    "\n");
+  }
+  return text;
 }
 
 }  // namespace rsockd

@@ -1,13 +1,20 @@
-// This file defines `LoadRuleSet`, which builds a rule snapshot from the
-// configured files, with the SPEC §1 rule for missing files:
+// This file defines `LoadRuleSet`, which builds the rule snapshot (SPEC §2)
+// from the three configured files, with the SPEC §1 rule for missing files:
 //
-//   - a path given on the command line must exist (else an error);
-//   - the default path (/etc/sockd.conf) may be missing, and then the
-//     embedded default (`permit 127.0.0.0 255.0.0.0`: loopback clients
-//     only, never an open relay) is used, and that is logged.
+//   - a path given on the command line (or flagfile) must exist, else it is
+//     an error;
+//   - a default path that does not exist is replaced, and that is logged:
+//     /etc/sockd.conf by the embedded `permit 127.0.0.0 255.0.0.0` (loopback
+//     clients only, never an open relay), /etc/socks.conf by the embedded
+//     `direct ALL`, and /etc/sockd.route by nothing (the kernel chooses the
+//     source address).
 //
-// Used at startup and on every SIGHUP, so a reload judges files exactly as a
-// fresh start would.
+// The default upstream server (--socks_server, else $SOCKS_SERVER) is part of
+// the snapshot too, and a `sockd` line without `@=` needs one.
+//
+// Used at startup, by --check_config and on every SIGHUP, so a reload judges
+// files exactly as a fresh start would. All three files are parsed every
+// time and every error of each is reported: a snapshot is all or nothing.
 
 #ifndef RSOCKD_RSOCKD_CONFIG_H_
 #define RSOCKD_RSOCKD_CONFIG_H_
@@ -25,12 +32,24 @@ struct ConfigPaths {
   // True when the path came from the command line (or flagfile) rather than
   // being the built-in default.
   bool sockd_conf_explicit = false;
+  std::string socks_conf;
+  bool socks_conf_explicit = false;
+  std::string route_file;
+  bool route_file_explicit = false;
+  // The default upstream server list ("fw1:1080,fw2"), and where it came
+  // from for messages ("--socks_server", "SOCKS_SERVER"); empty for none.
+  std::string default_servers;
+  std::string default_servers_origin;
 };
 
 // Parses every configured file. Errors list every problem found, one per
 // line, as `file:line:col: message`.
 absl::StatusOr<std::shared_ptr<const rules::RuleSet>> LoadRuleSet(
     const ConfigPaths& paths);
+
+// The normalized text of every file of `rules`, each after a "# <file>"
+// header line, as --check_config prints it.
+std::string FormatRuleSet(const rules::RuleSet& rules);
 
 }  // namespace rsockd
 

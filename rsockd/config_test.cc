@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "absl/strings/str_cat.h"
 #include "testing/status_matchers.h"
 
 namespace rsockd {
@@ -62,6 +63,101 @@ TEST(LoadRuleSetTest, ReportsEveryErrorWithPosition) {
                               HasSubstr("broken.conf:2:1:")));
   EXPECT_THAT(rules, StatusIs(absl::StatusCode::kInvalidArgument,
                               HasSubstr("broken.conf:3:")));
+}
+
+ConfigPaths Explicit(const std::string& sockd_conf,
+                     const std::string& socks_conf = "",
+                     const std::string& route_file = "") {
+  ConfigPaths paths;
+  paths.sockd_conf = sockd_conf;
+  paths.sockd_conf_explicit = true;
+  paths.socks_conf = socks_conf.empty() ? TempPath("absent.socks") : socks_conf;
+  paths.socks_conf_explicit = !socks_conf.empty();
+  paths.route_file = route_file.empty() ? TempPath("absent.route") : route_file;
+  paths.route_file_explicit = !route_file.empty();
+  return paths;
+}
+
+std::string WriteFile(const std::string& name, const std::string& text) {
+  const std::string path = TempPath(name);
+  std::ofstream(path) << text;
+  return path;
+}
+
+TEST(LoadRuleSetTest, MissingDefaultRoutingIsDirectAndNoRouteFile) {
+  ASSERT_OK_AND_ASSIGN(
+      std::shared_ptr<const rules::RuleSet> rules,
+      LoadRuleSet(Explicit(WriteFile("all.conf", "permit ALL\n"))));
+  ASSERT_TRUE(rules->routing().has_value());
+  EXPECT_EQ(rules->routing()->filename, "<embedded socks.conf>");
+  EXPECT_EQ(rules->Route(From("10.0.0.1")).action,
+            rules::SocksRule::Action::kDirect);
+  EXPECT_FALSE(rules->interfaces().has_value());
+}
+
+TEST(LoadRuleSetTest, MissingExplicitRoutingOrRouteFileIsAnError) {
+  const std::string conf = WriteFile("all.conf", "permit ALL\n");
+  EXPECT_THAT(LoadRuleSet(Explicit(conf, TempPath("none.socks"))),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("none.socks")));
+  EXPECT_THAT(LoadRuleSet(Explicit(conf, "", TempPath("none.route"))),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("none.route")));
+}
+
+TEST(LoadRuleSetTest, LoadsAllThreeFilesAndTheDefaultServer) {
+  ConfigPaths paths =
+      Explicit(WriteFile("all.conf", "permit ALL\n"),
+               WriteFile("r.socks", "direct 10.0.0.0/8\nsockd ALL\n"),
+               WriteFile("r.route", "127.0.0.2 ALL\n"));
+  paths.default_servers = "fw1:1081,fw2";
+  paths.default_servers_origin = "--socks_server";
+  ASSERT_OK_AND_ASSIGN(std::shared_ptr<const rules::RuleSet> rules,
+                       LoadRuleSet(paths));
+  const rules::RoutingDecision route = rules->Route(From("10.0.0.1"));
+  EXPECT_EQ(route.action, rules::SocksRule::Action::kSockd);
+  ASSERT_EQ(route.servers.size(), 2u);
+  EXPECT_EQ(route.servers[0].ToString(), "fw1:1081");
+  EXPECT_EQ(route.servers[1].ToString(), "fw2:1080");
+  EXPECT_EQ(
+      FormatRuleSet(*rules),
+      absl::StrCat("# ", paths.sockd_conf, "\npermit ALL\n# ", paths.socks_conf,
+                   "\ndirect 10.0.0.0/8\nsockd ALL\n# ", paths.route_file,
+                   "\n127.0.0.2 ALL\n# default upstream: "
+                   "fw1:1081,fw2:1080\n"));
+}
+
+TEST(LoadRuleSetTest, SockdLineNeedsADefaultServer) {
+  const std::string socks =
+      WriteFile("d.socks", "direct 10.0.0.0/8\n sockd ALL\n");
+  EXPECT_THAT(
+      LoadRuleSet(Explicit(WriteFile("all.conf", "permit ALL\n"), socks)),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr(absl::StrCat(socks,
+                                      ":2:2: sockd line without @= "
+                                      "and no default server"))));
+}
+
+TEST(LoadRuleSetTest, BadDefaultServerIsLocated) {
+  ConfigPaths paths = Explicit(WriteFile("all.conf", "permit ALL\n"));
+  paths.default_servers = "fw1,fw2:99999";
+  paths.default_servers_origin = "SOCKS_SERVER";
+  EXPECT_THAT(LoadRuleSet(paths),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("SOCKS_SERVER:1:9: port \"99999\" is out "
+                                 "of range")));
+}
+
+TEST(LoadRuleSetTest, ReportsTheErrorsOfEveryFile) {
+  const std::string conf = WriteFile("bad.conf", "allow ALL\n");
+  const std::string socks = WriteFile("bad.socks", "forward ALL\n");
+  const std::string route = WriteFile("bad.route", "eth0 ALL\n");
+  absl::StatusOr<std::shared_ptr<const rules::RuleSet>> rules =
+      LoadRuleSet(Explicit(conf, socks, route));
+  EXPECT_THAT(rules, StatusIs(absl::StatusCode::kInvalidArgument,
+                              HasSubstr(conf + ":1:1:")));
+  EXPECT_THAT(rules, StatusIs(absl::StatusCode::kInvalidArgument,
+                              HasSubstr(socks + ":1:1:")));
+  EXPECT_THAT(rules, StatusIs(absl::StatusCode::kInvalidArgument,
+                              HasSubstr(route + ":1:1:")));
 }
 
 }  // namespace

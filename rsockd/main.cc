@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -17,7 +18,9 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gflags/gflags.h"
 #include "glog/logging.h"
@@ -86,6 +89,18 @@ DEFINE_string(port_file, "",
 DEFINE_string(sockd_conf, "/etc/sockd.conf",
               "Access rules. If this default path does not exist, an "
               "embedded default permitting only loopback clients is used.");
+DEFINE_string(socks_conf, "/etc/socks.conf",
+              "Routing rules (socks.conf): direct, deny or through upstream "
+              "SOCKS servers, per destination.");
+DEFINE_string(route_file, "/etc/sockd.route",
+              "Interface routes (sockd.route): the local address to use per "
+              "destination on a multi-homed host.");
+DEFINE_string(socks_server, "",
+              "Default upstream SOCKS server(s) for socks.conf `sockd` lines "
+              "without @= (host[:port],...); empty: $SOCKS_SERVER.");
+DEFINE_string(upstream_retry_after, "30s",
+              "How long an upstream server that failed is tried last.");
+DEFINE_validator(upstream_retry_after, &ValidateDuration);
 DEFINE_int32(workers, 0,
              "Most sessions served at once (one worker thread each); 0 sizes "
              "it from the open-file limit.");
@@ -179,10 +194,25 @@ bool WriteFileAtomically(const std::string& path, const std::string& content) {
   return std::rename(temp.c_str(), path.c_str()) == 0;
 }
 
+bool IsExplicit(const char* flag) {
+  return !gflags::GetCommandLineFlagInfoOrDie(flag).is_default;
+}
+
 ConfigPaths Paths() {
-  return {.sockd_conf = FLAGS_sockd_conf,
-          .sockd_conf_explicit =
-              !gflags::GetCommandLineFlagInfoOrDie("sockd_conf").is_default};
+  ConfigPaths paths{.sockd_conf = FLAGS_sockd_conf,
+                    .sockd_conf_explicit = IsExplicit("sockd_conf"),
+                    .socks_conf = FLAGS_socks_conf,
+                    .socks_conf_explicit = IsExplicit("socks_conf"),
+                    .route_file = FLAGS_route_file,
+                    .route_file_explicit = IsExplicit("route_file")};
+  if (!FLAGS_socks_server.empty()) {
+    paths.default_servers = FLAGS_socks_server;
+    paths.default_servers_origin = "--socks_server";
+  } else if (const char* env = std::getenv("SOCKS_SERVER"); env != nullptr) {
+    paths.default_servers = env;
+    paths.default_servers_origin = "SOCKS_SERVER";
+  }
+  return paths;
 }
 
 // The settings SIGHUP may change (docs/operations.md lists them): everything
@@ -203,6 +233,10 @@ constexpr const char* kTunableFlags[] = {
     "queue",
     "splice",
     "sockd_conf",
+    "socks_conf",
+    "route_file",
+    "socks_server",
+    "upstream_retry_after",
     "v",
     "vmodule",
     "minloglevel",
@@ -230,6 +264,8 @@ Tunables TunablesFromFlags(rlim_t file_limit) {
   tunables.session.resolve_timeout = DurationFlag(FLAGS_resolve_timeout);
   tunables.session.connect_timeout = DurationFlag(FLAGS_connect_timeout);
   tunables.session.idle_timeout = DurationFlag(FLAGS_idle_timeout);
+  tunables.session.upstream_retry_after =
+      DurationFlag(FLAGS_upstream_retry_after);
   tunables.session.use_splice = FLAGS_splice;
   tunables.session.ident_level = FLAGS_I   ? rules::IdentLevel::kStrict
                                  : FLAGS_i ? rules::IdentLevel::kLenient
@@ -316,8 +352,7 @@ int CheckConfig() {
     std::cerr << rules.status().message() << "\n";
     return 1;
   }
-  std::cout << "# " << (*rules)->access().filename << "\n"
-            << rules::FormatSockdConf((*rules)->access());
+  std::cout << FormatRuleSet(**rules);
   return 0;
 }
 
@@ -385,9 +420,14 @@ int Main(const char* argv0) {
       Reload(argv0, file_limit, store, **server);
     } else if (signal == SIGUSR1) {
       const net::ThreadPool::Counts pool = (*server)->pool_counts();
+      const std::vector<std::string> down = (*server)->upstreams().DownServers(
+          DurationFlag(FLAGS_upstream_retry_after), absl::Now());
       LOG(INFO) << "stats: " << (*server)->stats().ToString()
                 << " pool threads=" << pool.threads << " busy=" << pool.busy
-                << " queued=" << pool.queued;
+                << " queued=" << pool.queued << " upstreams "
+                << (down.empty()
+                        ? "all up"
+                        : absl::StrCat("down: ", absl::StrJoin(down, ", ")));
     } else {
       LOG(INFO) << strsignal(signal)
                 << ": stopping; draining sessions for up to "

@@ -40,6 +40,7 @@ Server::Server(const ServerOptions& options, rules::RuleStore* rules)
   services_.pipes = &pipes_;
   services_.relay_threads = &relay_threads_;
   services_.hooks = &hooks_;
+  services_.upstreams = &upstreams_;
   services_.stats = &stats_;
   services_.stop = &session_stop_;
 }

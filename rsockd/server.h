@@ -35,6 +35,7 @@
 #include "rsockd/hook_runner.h"
 #include "rsockd/session.h"
 #include "rsockd/stats.h"
+#include "rsockd/upstream_health.h"
 #include "rules/rule_store.h"
 
 namespace rsockd {
@@ -74,6 +75,7 @@ class Server {
                    const HookRunner::Options& hooks);
 
   const Stats& stats() const { return stats_; }
+  const UpstreamHealth& upstreams() const { return upstreams_; }
   net::ThreadPool::Counts pool_counts() const { return pool_.counts(); }
 
  private:
@@ -96,6 +98,7 @@ class Server {
   net::Resolver resolver_;
   net::PipePool pipes_;
   HookRunner hooks_;
+  UpstreamHealth upstreams_;
   SessionServices services_;
   uint64_t next_id_ = 1;  // acceptor thread only
   bool stopped_ = false;  // Start/Stop thread only

@@ -16,6 +16,7 @@
 #include "net/service_names.h"
 #include "net/socks4.h"
 #include "rsockd/hook_command.h"
+#include "rsockd/upstream_chain.h"
 #include "rules/name_lookups.h"
 
 namespace rsockd {
@@ -50,6 +51,7 @@ class Session {
   void Run() {
     if (!ReadRequest()) return;
     const net::Socks4Request& request = parser_.request();
+    access_ = MakeAccessRequest(request);
     if (!Permitted(request)) return;
     if (request.command == net::Socks4Command::kBind) {
       Log(absl::StrCat("failed -- ", Description(),
@@ -57,15 +59,10 @@ class Session {
       Reply(net::Socks4ReplyCode::kRejected);
       return;
     }
-    absl::StatusOr<net::Socket> target = ConnectToDestination(request);
-    if (!target.ok()) {
-      Log(absl::StrCat("failed -- ", Description(),
-                       ". Error code: ", target.status().message()));
-      Reply(net::Socks4ReplyCode::kRejected);
-      return;
-    }
+    std::optional<net::Socket> target = OpenRoute(request);
+    if (!target.has_value()) return;
     if (!Reply(net::Socks4ReplyCode::kGranted)) return;
-    Log(absl::StrCat("connected -- ", Description()));
+    Log(absl::StrCat("connected -- ", Description(), via_));
     RelayTo(*target);
   }
 
@@ -123,7 +120,9 @@ class Session {
         net::ServiceName(request.port), ")");
   }
 
-  bool Permitted(const net::Socks4Request& request) {
+  // The request as the rules see it, with lazy lookups that share the
+  // session's answers (see Resolve()).
+  rules::AccessRequest MakeAccessRequest(const net::Socks4Request& request) {
     rules::AccessRequest access;
     access.command = request.command == net::Socks4Command::kBind
                          ? rules::Command::kBind
@@ -143,7 +142,11 @@ class Session {
     }
     rules::SetNameLookups(services_.resolver, options_.resolve_timeout,
                           &access);
-    const rules::AccessDecision decision = rules_->CheckAccess(access);
+    return access;
+  }
+
+  bool Permitted(const net::Socks4Request& request) {
+    const rules::AccessDecision decision = rules_->CheckAccess(access_);
     if (decision.permitted) {
       const rules::IdentLevel level =
           decision.rule->ident_level.value_or(options_.ident_level);
@@ -282,12 +285,85 @@ class Session {
             "unspecified destination address ", address.ToString()));
         continue;
       }
+      absl::StatusOr<std::optional<net::IpAddress>> source =
+          rules_->SourceAddressFor(address, request.host_name);
+      if (!source.ok()) {
+        Log(source.status().message());
+        last_error = source.status();
+        continue;
+      }
       absl::StatusOr<net::Socket> target = net::Socket::Connect(
-          net::SocketAddress(address, request.port), std::nullopt, deadline);
+          net::SocketAddress(address, request.port), *source, deadline);
       if (target.ok()) return target;
       last_error = target.status();
     }
     return last_error;
+  }
+
+  // Routes the permitted request by socks.conf and opens the connection it
+  // calls for: direct, or through upstream servers. On refusal or failure
+  // it has replied 91 and logged; returns nullopt.
+  std::optional<net::Socket> OpenRoute(const net::Socks4Request& request) {
+    const rules::RoutingDecision route = rules_->Route(access_);
+    if (route.rule != nullptr) RunHook(route.rule->command);
+    switch (route.action) {
+      case rules::SocksRule::Action::kDeny:
+        Log(absl::StrCat("refused -- ", Description(), " [",
+                         route.rule == nullptr
+                             ? absl::StrCat("no matching line in ",
+                                            rules_->routing()->filename)
+                             : absl::StrCat(rules_->routing()->filename, ":",
+                                            route.rule->line),
+                         "]"));
+        Reply(net::Socks4ReplyCode::kRejected);
+        return std::nullopt;
+      case rules::SocksRule::Action::kDirect: {
+        absl::StatusOr<net::Socket> target = ConnectToDestination(request);
+        if (target.ok()) return *std::move(target);
+        Log(absl::StrCat("failed -- ", Description(),
+                         ". Error code: ", target.status().message()));
+        Reply(net::Socks4ReplyCode::kRejected);
+        return std::nullopt;
+      }
+      case rules::SocksRule::Action::kSockd:
+        return ConnectThroughUpstreams(request, route.servers);
+    }
+    return std::nullopt;
+  }
+
+  // SPEC §7.3: the first server that answers decides.
+  std::optional<net::Socket> ConnectThroughUpstreams(
+      const net::Socks4Request& request,
+      absl::Span<const rules::UpstreamServer> servers) {
+    UpstreamResult result = RequestThroughUpstreams(
+        servers, request,
+        UpstreamContext{.rules = rules_.get(),
+                        .resolver = services_.resolver,
+                        .health = services_.upstreams,
+                        .resolve_timeout = options_.resolve_timeout,
+                        .connect_timeout = options_.connect_timeout,
+                        .retry_after = options_.upstream_retry_after,
+                        .stop = services_.stop});
+    for (const std::string& fault : result.faults) {
+      Log(absl::StrCat("upstream ", fault));
+    }
+    switch (result.outcome) {
+      case UpstreamResult::Outcome::kGranted:
+        via_ = absl::StrCat(" via ", result.server->ToString());
+        return std::move(result.socket);
+      case UpstreamResult::Outcome::kRefused:
+        Log(absl::StrCat("refused -- ", Description(), " [upstream ",
+                         result.server->ToString(), " replied ",
+                         static_cast<int>(result.reply.code), "]"));
+        break;
+      case UpstreamResult::Outcome::kUnreachable:
+        Log(absl::StrCat("failed -- ", Description(),
+                         ". Error code: no upstream server answered (",
+                         result.faults.size(), " tried)"));
+        break;
+    }
+    Reply(net::Socks4ReplyCode::kRejected);
+    return std::nullopt;
   }
 
   bool Reply(net::Socks4ReplyCode code) {
@@ -329,8 +405,8 @@ class Session {
                                              std::memory_order_relaxed);
     const net::Socks4Request& request = parser_.request();
     Log(absl::StrCat(
-        "terminated -- ", Description(), ". ", from_client, " bytes from ",
-        request.user_id, "@", peer_.ip().ToString(), ", ",
+        "terminated -- ", Description(), via_, ". ", from_client,
+        " bytes from ", request.user_id, "@", peer_.ip().ToString(), ", ",
         result.bytes_from_target, " bytes from ",
         request.is_socks4a() ? request.host_name : request.ip.ToString()));
     if (!result.status().ok()) {
@@ -346,6 +422,10 @@ class Session {
   const SessionOptions& options_;
   Stats& stats_;
   net::Socks4RequestParser parser_;
+  // Built once the request is read; the rules and routing share it.
+  rules::AccessRequest access_;
+  // " via fw1:1080" once an upstream server carries the session.
+  std::string via_;
   std::vector<uint8_t> early_data_;
   std::optional<absl::StatusOr<std::vector<net::IpAddress>>> resolved_;
   // identd's answer once it confirmed the user; "unknown" until then.

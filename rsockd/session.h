@@ -4,8 +4,11 @@
 //   1. read the SOCKS4/4A request within the handshake timeout;
 //   2. check it against the access rules of the snapshot taken when the
 //      connection was accepted;
-//   3. resolve a SOCKS4A name (bounded) and connect directly, trying each
-//      address in turn within the connect timeout;
+//   3. route it by socks.conf: refuse, or connect directly (resolving a
+//      SOCKS4A name, bounded, and trying each address in turn within the
+//      connect timeout, from the source address sockd.route picks), or
+//      through the upstream servers of the matching line
+//      (upstream_chain.h);
 //   4. reply (90, or 91 for every kind of refusal or failure — never a silent
 //      close, except for bytes that are not SOCKS4 at all);
 //   5. relay until both directions end, then log the byte counts.
@@ -28,6 +31,7 @@
 #include "net/thread_pool.h"
 #include "rsockd/hook_runner.h"
 #include "rsockd/stats.h"
+#include "rsockd/upstream_health.h"
 #include "rules/rule_set.h"
 #include "rules/sockd_conf.h"
 
@@ -38,6 +42,8 @@ struct SessionOptions {
   absl::Duration resolve_timeout = absl::Seconds(10);
   absl::Duration connect_timeout = absl::Seconds(120);
   absl::Duration idle_timeout = absl::Hours(2);
+  // How long a failed upstream server is tried last (SPEC §7.3).
+  absl::Duration upstream_retry_after = absl::Seconds(30);
   bool use_splice = true;
   // Ident (SPEC §5): the level for lines without `?=` (-i, -I), and how
   // identd is asked.
@@ -55,6 +61,8 @@ struct SessionServices {
   // Runs the matched line's hook command (SPEC §6), never making the
   // request wait.
   HookRunner* hooks = nullptr;
+  // Which upstream servers failed lately, shared by all sessions.
+  UpstreamHealth* upstreams = nullptr;
   Stats* stats = nullptr;
   // Fires when the drain deadline passes; every wait watches it.
   const net::StopSignal* stop = nullptr;

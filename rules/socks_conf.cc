@@ -12,6 +12,12 @@
 #include "rules/read_file.h"
 
 namespace rsockd::rules {
+
+const char kEmbeddedSocksConf[] =
+    "# Embedded default: no socks.conf was found, so every permitted request\n"
+    "# connects directly.\n"
+    "direct ALL\n";
+
 namespace {
 
 constexpr absl::string_view kServersField = "@=";

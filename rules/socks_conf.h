@@ -118,6 +118,11 @@ struct SocksConf {
 // Largest socks.conf that `LoadSocksConf` reads, in bytes.
 inline constexpr size_t kMaxSocksConfSize = 64 << 20;
 
+// The routing used when no socks.conf was named on the command line and the
+// default file does not exist (SPEC §1): `direct ALL`, so rsockd is then a
+// classic sockd.
+extern const char kEmbeddedSocksConf[];
+
 // ParseSocksConf()
 //
 // Parses the text of a socks.conf; `filename` is used in error messages and

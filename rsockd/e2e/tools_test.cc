@@ -154,8 +154,13 @@ TEST_F(ToolsTest, CheckConfigPrintsTheNormalizedRules) {
   EXPECT_THAT(
       result.stdout_text,
       HasSubstr("#BAD_ID: /usr/bin/logger '%U pretends to be %u on %A'"));
-  // The dump is itself a valid configuration.
-  const std::string dumped = WriteConf("dumped.conf", result.stdout_text);
+  // Each file's part of the dump is itself a valid file of its kind.
+  const size_t routing = result.stdout_text.find("# <embedded socks.conf>\n");
+  ASSERT_NE(routing, std::string::npos) << result.stdout_text;
+  EXPECT_EQ(result.stdout_text.substr(routing),
+            "# <embedded socks.conf>\ndirect ALL\n");
+  const std::string dumped =
+      WriteConf("dumped.conf", result.stdout_text.substr(0, routing));
   EXPECT_EQ(Run({rsockd, "--check_config", "--sockd_conf=" + dumped})
                 .status.exit_code,
             0);
