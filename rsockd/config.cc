@@ -1,7 +1,5 @@
 #include "rsockd/config.h"
 
-#include <sys/stat.h>
-
 #include <optional>
 #include <utility>
 #include <vector>
@@ -10,6 +8,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "glog/logging.h"
+#include "rules/frozen_path.h"
+#include "rules/frozen_sockd_conf.h"
+#include "rules/frozen_sockd_route.h"
+#include "rules/frozen_socks_conf.h"
 #include "rules/lexer.h"
 #include "rules/sockd_conf.h"
 #include "rules/sockd_route.h"
@@ -19,22 +21,37 @@ namespace rsockd {
 
 namespace {
 
-bool Exists(const std::string& path) {
-  struct stat info;
-  return stat(path.c_str(), &info) == 0;
-}
+// The frozen form of one kind of file (SPEC §9).
+template <typename Conf>
+struct FrozenForm {
+  absl::string_view extension;
+  absl::StatusOr<Conf> (*load)(const std::string&);
+  // The tool that makes it, for the staleness warning.
+  absl::string_view make_tool;
+};
 
-// Loads one file, or stands in for a missing default one: `embedded` text
-// parsed under the name `embedded_name`, or nothing when `embedded` is null.
+// Loads one file — the frozen file beside it when that exists
+// (rules/frozen_path.h) — or stands in for a missing default one: `embedded`
+// text parsed under the name `embedded_name`, or nothing when `embedded` is
+// null.
 template <typename Conf>
 absl::StatusOr<std::optional<Conf>> LoadOrDefault(
     const std::string& path, bool explicit_path,
     absl::StatusOr<Conf> (*load)(const std::string&),
     absl::StatusOr<Conf> (*parse)(absl::string_view, absl::string_view),
-    const char* embedded, absl::string_view embedded_name,
-    absl::string_view what_instead) {
-  if (explicit_path || Exists(path)) {
-    absl::StatusOr<Conf> conf = load(path);
+    const FrozenForm<Conf>& frozen, const char* embedded,
+    absl::string_view embedded_name, absl::string_view what_instead) {
+  const rules::ConfigFileChoice file =
+      rules::ChooseConfigFile(path, frozen.extension);
+  if (explicit_path || file.exists) {
+    if (file.text_is_newer) {
+      LOG(WARNING) << path << " is newer than " << file.path
+                   << ", whose rules are the ones in use: run "
+                   << frozen.make_tool << " to refreeze it, or remove "
+                   << file.path << " to use " << path;
+    }
+    absl::StatusOr<Conf> conf =
+        file.frozen ? frozen.load(file.path) : load(path);
     if (!conf.ok()) return conf.status();
     return std::optional<Conf>(*std::move(conf));
   }
@@ -72,20 +89,27 @@ absl::StatusOr<std::shared_ptr<const rules::RuleSet>> LoadRuleSet(
 
   absl::StatusOr<std::optional<rules::SockdConf>> access = LoadOrDefault(
       paths.sockd_conf, paths.sockd_conf_explicit, &rules::LoadSockdConf,
-      &rules::ParseSockdConf, rules::kEmbeddedSockdConf,
-      "<embedded sockd.conf>",
+      &rules::ParseSockdConf,
+      FrozenForm<rules::SockdConf>{rules::kFrozenSockdConfExtension,
+                                   &rules::LoadFrozenSockdConf, "make_sockdfc"},
+      rules::kEmbeddedSockdConf, "<embedded sockd.conf>",
       "using the embedded default access rules (loopback clients only)");
   check(access.status());
-  absl::StatusOr<std::optional<rules::SocksConf>> routing =
-      LoadOrDefault(paths.socks_conf, paths.socks_conf_explicit,
-                    &rules::LoadSocksConf, &rules::ParseSocksConf,
-                    rules::kEmbeddedSocksConf, "<embedded socks.conf>",
-                    "using the embedded default routing (direct ALL)");
+  absl::StatusOr<std::optional<rules::SocksConf>> routing = LoadOrDefault(
+      paths.socks_conf, paths.socks_conf_explicit, &rules::LoadSocksConf,
+      &rules::ParseSocksConf,
+      FrozenForm<rules::SocksConf>{rules::kFrozenSocksConfExtension,
+                                   &rules::LoadFrozenSocksConf, "make_socksfc"},
+      rules::kEmbeddedSocksConf, "<embedded socks.conf>",
+      "using the embedded default routing (direct ALL)");
   check(routing.status());
   absl::StatusOr<std::optional<rules::SockdRoute>> interfaces =
       LoadOrDefault(paths.route_file, paths.route_file_explicit,
-                    &rules::LoadSockdRoute, &rules::ParseSockdRoute, nullptr,
-                    "", "the kernel chooses source addresses");
+                    &rules::LoadSockdRoute, &rules::ParseSockdRoute,
+                    FrozenForm<rules::SockdRoute>{
+                        rules::kFrozenSockdRouteExtension,
+                        &rules::LoadFrozenSockdRoute, "make_sockdfr"},
+                    nullptr, "", "the kernel chooses source addresses");
   check(interfaces.status());
   absl::StatusOr<std::vector<rules::UpstreamServer>> servers =
       DefaultServers(paths);

@@ -9,6 +9,12 @@
 //     `direct ALL`, and /etc/sockd.route by nothing (the kernel chooses the
 //     source address).
 //
+// Frozen files (SPEC §9): when `X.fc` (`X.fr` for the route file) exists
+// beside a configured `X.conf`, it is loaded instead, whether or not the text
+// file exists, and a text file modified after it is logged as a warning. A
+// frozen file that cannot be read or is corrupt is an error like a text file
+// that does not parse: never a silent fallback to the text.
+//
 // The default upstream server (--socks_server, else $SOCKS_SERVER) is part of
 // the snapshot too, and a `sockd` line without `@=` needs one.
 //

@@ -7,11 +7,16 @@
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
+#include "rules/frozen_sockd_conf.h"
+#include "rules/frozen_sockd_route.h"
+#include "rules/frozen_socks_conf.h"
+#include "testing/files.h"
 #include "testing/status_matchers.h"
 
 namespace rsockd {
 namespace {
 
+using ::rsockd::testing::IsOk;
 using ::rsockd::testing::StatusIs;
 using ::testing::HasSubstr;
 
@@ -158,6 +163,89 @@ TEST(LoadRuleSetTest, ReportsTheErrorsOfEveryFile) {
                               HasSubstr(socks + ":1:1:")));
   EXPECT_THAT(rules, StatusIs(absl::StatusCode::kInvalidArgument,
                               HasSubstr(route + ":1:1:")));
+}
+
+// Frozen files (SPEC §9), each test in its own directory: a frozen twin of a
+// file another test uses would change what that test loads.
+class FrozenConfigTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<std::string> dir = rsockd::testing::MakeTempDir("frozen");
+    ASSERT_THAT(dir, IsOk());
+    dir_ = *dir;
+  }
+
+  std::string Write(const std::string& name, absl::string_view contents) {
+    const std::string path = dir_ + "/" + name;
+    EXPECT_THAT(rsockd::testing::WriteStringToFile(path, contents), IsOk());
+    return path;
+  }
+
+  template <typename Conf>
+  void Freeze(const std::string& name, const absl::StatusOr<Conf>& parsed,
+              absl::StatusOr<std::string> (*freeze)(const Conf&)) {
+    ASSERT_THAT(parsed, IsOk());
+    ASSERT_OK_AND_ASSIGN(const std::string frozen, freeze(*parsed));
+    Write(name, frozen);
+  }
+
+  std::string dir_;
+};
+
+TEST_F(FrozenConfigTest, PrefersTheFrozenFileBesideEachConfiguredFile) {
+  // The text files say one thing, the frozen files another: the frozen rules
+  // are in use, named after the text files they were made from.
+  const std::string conf = Write("sockd.conf", "deny ALL\n");
+  const std::string socks = Write("socks.conf", "deny ALL\n");
+  const std::string route = Write("sockd.route", "127.0.0.9 ALL\n");
+  Freeze("sockd.fc", rules::ParseSockdConf("permit 10.0.0.0/8\n", conf),
+         &rules::FreezeSockdConf);
+  Freeze("socks.fc", rules::ParseSocksConf("\n\ndirect ALL\n", socks),
+         &rules::FreezeSocksConf);
+  Freeze("sockd.fr", rules::ParseSockdRoute("127.0.0.2 ALL\n", route),
+         &rules::FreezeSockdRoute);
+  ASSERT_OK_AND_ASSIGN(std::shared_ptr<const rules::RuleSet> rules,
+                       LoadRuleSet(Explicit(conf, socks, route)));
+  const rules::AccessDecision access = rules->CheckAccess(From("10.0.0.1"));
+  EXPECT_TRUE(access.permitted);
+  EXPECT_EQ(rules->access().filename, conf);
+  EXPECT_EQ(rules->Route(From("10.0.0.1")).action,
+            rules::SocksRule::Action::kDirect);
+  EXPECT_EQ(rules->routing()->rules[0].line, 3);
+  ASSERT_TRUE(rules->interfaces().has_value());
+  EXPECT_EQ(rules->interfaces()->rules[0].interface.ToString(), "127.0.0.2");
+}
+
+TEST_F(FrozenConfigTest, UsesAFrozenFileWhoseDefaultTextFileIsMissing) {
+  const std::string conf = dir_ + "/sockd.conf";
+  Freeze("sockd.fc", rules::ParseSockdConf("permit 10.0.0.0/8\n", conf),
+         &rules::FreezeSockdConf);
+  ConfigPaths paths = Explicit(conf);
+  paths.sockd_conf_explicit = false;
+  ASSERT_OK_AND_ASSIGN(std::shared_ptr<const rules::RuleSet> rules,
+                       LoadRuleSet(paths));
+  EXPECT_TRUE(rules->CheckAccess(From("10.0.0.1")).permitted);
+  EXPECT_FALSE(rules->CheckAccess(From("127.0.0.1")).permitted)
+      << "the embedded default was used instead of the frozen file";
+}
+
+TEST_F(FrozenConfigTest, ACorruptFrozenFileIsAnErrorNotAFallback) {
+  const std::string conf = Write("sockd.conf", "permit ALL\n");
+  const std::string frozen = Write("sockd.fc", "permit ALL\n");
+  EXPECT_THAT(LoadRuleSet(Explicit(conf)),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       frozen + ": not a frozen sockd.conf (no \"RSOCKDFZ\" "
+                                "magic at the start)"));
+}
+
+TEST_F(FrozenConfigTest, FrozenRoutingStillNeedsADefaultServer) {
+  const std::string conf = Write("sockd.conf", "permit ALL\n");
+  const std::string socks = dir_ + "/socks.conf";
+  Freeze("socks.fc", rules::ParseSocksConf("sockd ALL\n", socks),
+         &rules::FreezeSocksConf);
+  EXPECT_THAT(LoadRuleSet(Explicit(conf, socks)),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr(socks + ":1:1: sockd line without @=")));
 }
 
 }  // namespace
