@@ -44,6 +44,7 @@ absl::StatusOr<std::optional<Conf>> LoadOrDefault(
   const rules::ConfigFileChoice file =
       rules::ChooseConfigFile(path, frozen.extension);
   if (explicit_path || file.exists) {
+    if (file.frozen) LOG(INFO) << "using the frozen rules of " << file.path;
     if (file.text_is_newer) {
       LOG(WARNING) << path << " is newer than " << file.path
                    << ", whose rules are the ones in use: run "

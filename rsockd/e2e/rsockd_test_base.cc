@@ -1,5 +1,6 @@
 #include "rsockd/e2e/rsockd_test_base.h"
 
+#include <cstdlib>
 #include <iostream>
 #include <thread>
 
@@ -16,6 +17,13 @@ using ::rsockd::testing::ReadUntilClosed;
 using ::rsockd::testing::RsockdOptions;
 using ::rsockd::testing::RsockdProcess;
 using ::rsockd::testing::Sha256;
+
+std::string RunfilePath(absl::string_view path) {
+  const char* root = std::getenv("TEST_SRCDIR");
+  const char* workspace = std::getenv("TEST_WORKSPACE");
+  return absl::StrCat(root != nullptr ? root : ".", "/",
+                      workspace != nullptr ? workspace : "rsockd", "/", path);
+}
 
 void RsockdTest::StartRsockd(const RsockdOptions& options) {
   absl::StatusOr<std::unique_ptr<RsockdProcess>> started =

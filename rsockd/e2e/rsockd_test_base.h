@@ -50,6 +50,10 @@ class RsockdTest : public ::testing::Test {
   std::unique_ptr<rsockd::testing::RsockdProcess> rsockd_;
 };
 
+// The path of a file in the test's runfiles, such as a tool built beside
+// rsockd and listed in the test's `data` ("rsockd/make_sockdfc").
+std::string RunfilePath(absl::string_view path);
+
 // Sends `data` through `tunnel` (an open CONNECT to an echo server) while
 // reading the echo, then half-closes and expects exactly `data` back
 // followed by EOF.

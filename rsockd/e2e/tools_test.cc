@@ -1,5 +1,6 @@
-// `rsockd --check_config` and `test_sockd_conf` (SPEC §1, §9), run as
-// binaries on the worked example of SPEC §4.5 and on broken files.
+// `rsockd --check_config`, `test_sockd_conf` and the frozen-file tools
+// (SPEC §1, §9), run as binaries on the worked examples of SPEC §4.5 and §7.2
+// and on broken files.
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "rsockd/e2e/rsockd_test_base.h"
 #include "testing/files.h"
 #include "testing/rsockd_process.h"
 #include "testing/status_matchers.h"
@@ -35,11 +37,6 @@ constexpr char kWorkedExample[] =
     "#NO_IDENTD: /usr/bin/logger 'please run identd on %A'\n"
     "#BAD_ID: /usr/bin/logger '%U pretends to be %u on %A'\n";
 
-std::string Runfile(absl::string_view path) {
-  return absl::StrCat(std::getenv("TEST_SRCDIR"), "/",
-                      std::getenv("TEST_WORKSPACE"), "/", path);
-}
-
 class ToolsTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -63,10 +60,24 @@ class ToolsTest : public ::testing::Test {
 
   SubprocessResult TestSockdConf(const std::string& conf,
                                  std::vector<std::string> args) {
-    std::vector<std::string> argv = {Runfile("rsockd/test_sockd_conf"), "-C",
-                                     conf};
+    std::vector<std::string> argv = {RunfilePath("rsockd/test_sockd_conf"),
+                                     "-C", conf};
     argv.insert(argv.end(), args.begin(), args.end());
     return Run(argv);
+  }
+
+  // Runs one of the frozen-file tools built beside rsockd.
+  SubprocessResult Tool(absl::string_view tool, std::vector<std::string> args) {
+    std::vector<std::string> argv = {
+        RunfilePath(absl::StrCat("rsockd/", tool))};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return Run(argv);
+  }
+
+  // The dump without its first line, the "# <file>, frozen in <file>"
+  // comment that names where it came from.
+  static std::string Rules(const std::string& dump) {
+    return dump.substr(dump.find('\n') + 1);
   }
 
   std::string dir_;
@@ -184,6 +195,134 @@ TEST_F(ToolsTest, CheckConfigReportsEveryErrorAndExitsOne) {
       Run({rsockd, "--check_config", "--sockd_conf=" + dir_ + "/absent.conf"})
           .status.exit_code,
       1);
+}
+
+TEST_F(ToolsTest, MakeAndDumpSockdfcRoundTripTheWorkedExample) {
+  const std::string conf = WriteConf("sockd.conf", kWorkedExample);
+  const SubprocessResult made = Tool("make_sockdfc", {conf});
+  ASSERT_EQ(made.status.exit_code, 0) << made.stderr_text;
+  EXPECT_THAT(made.stdout_text,
+              HasSubstr(absl::StrCat("make_sockdfc: wrote ", dir_,
+                                     "/sockd.fc (4 rules, ")));
+  const SubprocessResult dumped = Tool("dump_sockdfc", {dir_ + "/sockd.fc"});
+  ASSERT_EQ(dumped.status.exit_code, 0) << dumped.stderr_text;
+  EXPECT_EQ(dumped.stdout_text,
+            absl::StrCat("# ", conf, ", frozen in ", dir_,
+                         "/sockd.fc\n"
+                         "deny *=bonnie,clyde 128.12.6.0 255.255.255.0 : "
+                         "/usr/bin/logger 'Rejected SOCKS access by %u'\n"
+                         "permit *=ylee 128.12.6.4 255.255.255.255 137.12.0.0 "
+                         "255.255.0.0\n"
+                         "deny 128.12.0.0 255.255.0.0 eq 23\n"
+                         "permit 128.12.0.0 255.255.0.0\n"
+                         "#NO_IDENTD: /usr/bin/logger 'please run identd on "
+                         "%A'\n"
+                         "#BAD_ID: /usr/bin/logger '%U pretends to be %u on "
+                         "%A'\n"));
+  // The dump is a sockd.conf with the same rules: frozen again and dumped,
+  // it gives the same text.
+  const std::string again = WriteConf("again.conf", dumped.stdout_text);
+  ASSERT_EQ(Tool("make_sockdfc", {again}).status.exit_code, 0);
+  EXPECT_EQ(Rules(Tool("dump_sockdfc", {dir_ + "/again.fc"}).stdout_text),
+            Rules(dumped.stdout_text));
+  // And test_sockd_conf, with the server's parser, judges it the same way.
+  EXPECT_EQ(TestSockdConf(again, {"jane", "128.12.2.13", "10.9.9.9", "telnet"})
+                .status.exit_code,
+            0);
+}
+
+TEST_F(ToolsTest, MakeSockdfcReportsEveryParseErrorAndWritesNothing) {
+  const std::string conf = WriteConf(
+      "broken.conf", "permit ALL eq nosuch\npermit ALL\nbogus 1.2.3.4\n");
+  const SubprocessResult result = Tool("make_sockdfc", {conf});
+  EXPECT_EQ(result.status.exit_code, 1);
+  EXPECT_THAT(result.stderr_text, HasSubstr(conf + ":1:15: unknown service"));
+  EXPECT_THAT(result.stderr_text, HasSubstr(conf + ":3:1: unknown keyword"));
+  EXPECT_FALSE(rsockd::testing::ReadFileToString(dir_ + "/broken.fc").ok())
+      << "a frozen file was written for a broken config";
+  const SubprocessResult missing = Tool("make_sockdfc", {dir_ + "/absent"});
+  EXPECT_EQ(missing.status.exit_code, 1);
+  EXPECT_THAT(missing.stderr_text, HasSubstr("No such file or directory"));
+}
+
+TEST_F(ToolsTest, MakeAndDumpSocksfcAndSockdfr) {
+  const std::string socks =
+      WriteConf("socks.conf",
+                "# inner zone: through the SOCKS server of the lab firewall\n"
+                "sockd @=10.1.1.1:1080 .lab.corp.example\n"
+                "direct .corp.example\n"
+                "direct 10.0.0.0 255.0.0.0\n"
+                "sockd @=fw1.corp.example,fw2.corp.example ALL\n");
+  const std::string frozen_socks = dir_ + "/routing.fc";
+  ASSERT_EQ(Tool("make_socksfc", {socks, frozen_socks}).status.exit_code, 0);
+  const SubprocessResult socks_dump = Tool("dump_socksfc", {frozen_socks});
+  EXPECT_EQ(socks_dump.status.exit_code, 0) << socks_dump.stderr_text;
+  EXPECT_EQ(Rules(socks_dump.stdout_text),
+            "sockd @=10.1.1.1:1080 .lab.corp.example\n"
+            "direct .corp.example\n"
+            "direct 10.0.0.0 255.0.0.0\n"
+            "sockd @=fw1.corp.example:1080,fw2.corp.example:1080 ALL\n");
+
+  const std::string route =
+      WriteConf("sockd.route", "127.0.0.2 127.0.0.0 255.0.0.0\n::1 ::/0\n");
+  ASSERT_EQ(Tool("make_sockdfr", {route}).status.exit_code, 0);
+  const SubprocessResult route_dump =
+      Tool("dump_sockdfr", {dir_ + "/sockd.fr"});
+  EXPECT_EQ(route_dump.status.exit_code, 0) << route_dump.stderr_text;
+  EXPECT_EQ(Rules(route_dump.stdout_text),
+            "127.0.0.2 127.0.0.0 255.0.0.0\n::1 ::/0\n");
+
+  // Each dump tool reads only its own kind.
+  const SubprocessResult wrong = Tool("dump_sockdfr", {frozen_socks});
+  EXPECT_EQ(wrong.status.exit_code, 1);
+  EXPECT_THAT(wrong.stderr_text,
+              HasSubstr("this is a frozen socks.conf, not a frozen "
+                        "sockd.route"));
+}
+
+TEST_F(ToolsTest, DumpRejectsDamagedFiles) {
+  const std::string conf = WriteConf("sockd.conf", kWorkedExample);
+  ASSERT_EQ(Tool("make_sockdfc", {conf}).status.exit_code, 0);
+  ASSERT_OK_AND_ASSIGN(std::string bytes,
+                       rsockd::testing::ReadFileToString(dir_ + "/sockd.fc"));
+  const std::string truncated = WriteConf("truncated.fc", bytes.substr(0, 50));
+  SubprocessResult result = Tool("dump_sockdfc", {truncated});
+  EXPECT_EQ(result.status.exit_code, 1);
+  EXPECT_THAT(result.stderr_text, HasSubstr("truncated"));
+  EXPECT_EQ(result.stdout_text, "");
+  bytes[40] ^= 1;
+  result = Tool("dump_sockdfc", {WriteConf("flipped.fc", bytes)});
+  EXPECT_EQ(result.status.exit_code, 1);
+  EXPECT_THAT(result.stderr_text, HasSubstr("checksum mismatch"));
+  result = Tool("dump_sockdfc", {conf});
+  EXPECT_EQ(result.status.exit_code, 1);
+  EXPECT_THAT(result.stderr_text, HasSubstr("not a frozen sockd.conf"));
+}
+
+TEST_F(ToolsTest, FrozenToolUsageExitsTwo) {
+  EXPECT_EQ(Tool("make_sockdfc", {"a", "b", "c"}).status.exit_code, 2);
+  EXPECT_EQ(Tool("dump_socksfc", {"a", "b"}).status.exit_code, 2);
+  const SubprocessResult option = Tool("make_sockdfr", {"-v"});
+  EXPECT_EQ(option.status.exit_code, 2);
+  EXPECT_THAT(option.stderr_text, HasSubstr("usage: make_sockdfr [in [out]]"));
+  const SubprocessResult help = Tool("make_sockdfc", {"--help"});
+  EXPECT_EQ(help.status.exit_code, 0);
+  EXPECT_THAT(help.stdout_text, HasSubstr("(default /etc/sockd.conf)"));
+  EXPECT_THAT(help.stdout_text, HasSubstr("/etc/sockd.fc"));
+}
+
+TEST_F(ToolsTest, CheckConfigShowsTheFrozenRulesInUse) {
+  const std::string conf = WriteConf("sockd.conf", kWorkedExample);
+  ASSERT_EQ(Tool("make_sockdfc", {conf}).status.exit_code, 0);
+  WriteConf("sockd.conf", "deny ALL\n");
+  ASSERT_OK_AND_ASSIGN(std::string rsockd,
+                       rsockd::testing::RsockdProcess::BinaryPath());
+  const SubprocessResult result =
+      Run({rsockd, "--check_config", "--sockd_conf=" + conf});
+  EXPECT_EQ(result.status.exit_code, 0) << result.stderr_text;
+  EXPECT_THAT(result.stdout_text,
+              HasSubstr("deny 128.12.0.0 255.255.0.0 eq 23\n"));
+  EXPECT_THAT(result.stdout_text, Not(HasSubstr("deny ALL")));
 }
 
 }  // namespace

@@ -1,0 +1,186 @@
+// Frozen configuration files in the running server (SPEC §9): rsockd
+// prefers sockd.fc beside the configured sockd.conf, decides with its rules
+// exactly as with the text (permit, deny, and `refused` log lines naming
+// the text file and line), warns when the text is newer, and reloads the
+// frozen file on SIGHUP. The frozen files are made by the real make_sockdfc.
+
+#include <fcntl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "rsockd/e2e/rsockd_test_base.h"
+#include "testing/files.h"
+#include "testing/socks4_client.h"
+#include "testing/status_matchers.h"
+#include "testing/subprocess.h"
+#include "testing/tcp_servers.h"
+
+namespace rsockd::e2e {
+namespace {
+
+using ::rsockd::testing::EchoServer;
+using ::rsockd::testing::IsOk;
+using ::rsockd::testing::kSocks4Granted;
+using ::rsockd::testing::kSocks4Rejected;
+using ::rsockd::testing::RunCommand;
+using ::rsockd::testing::Socks4ConnectRequest;
+using ::rsockd::testing::Socks4Handshake;
+using ::rsockd::testing::Socks4Session;
+using ::rsockd::testing::SubprocessResult;
+using ::rsockd::testing::WriteStringToFile;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr char kReloaded[] = "SIGHUP: configuration reloaded";
+constexpr char kStale[] = "is newer than";
+
+class FrozenConfigTest : public RsockdTest {
+ protected:
+  void SetUp() override {
+    ASSERT_OK_AND_ASSIGN(dir_, rsockd::testing::MakeTempDir("frozen-e2e"));
+    ASSERT_OK_AND_ASSIGN(permitted_, EchoServer::Start());
+    ASSERT_OK_AND_ASSIGN(denied_, EchoServer::Start());
+  }
+
+  std::string conf() const { return dir_ + "/sockd.conf"; }
+  std::string frozen() const { return dir_ + "/sockd.fc"; }
+
+  // Line 1 denies the second echo server's port, line 2 permits loopback.
+  std::string Rules() const {
+    return absl::StrCat("deny 127.0.0.0/8 127.0.0.1 255.255.255.255 eq ",
+                        denied_->port(), "\npermit 127.0.0.0 255.0.0.0\n");
+  }
+
+  // Writes `text` as sockd.conf and freezes it with make_sockdfc.
+  ::testing::AssertionResult Freeze(absl::string_view text) {
+    if (absl::Status written = WriteStringToFile(conf(), text); !written.ok()) {
+      return ::testing::AssertionFailure() << written;
+    }
+    absl::StatusOr<SubprocessResult> made =
+        RunCommand({.argv = {RunfilePath("rsockd/make_sockdfc"), conf()}},
+                   kCommandTimeout);
+    if (!made.ok()) return ::testing::AssertionFailure() << made.status();
+    if (made->status.exit_code != 0) {
+      return ::testing::AssertionFailure()
+             << "make_sockdfc: " << made->status.ToString() << "\n"
+             << made->stderr_text;
+    }
+    return ::testing::AssertionSuccess();
+  }
+
+  // Sets a file's modification time, so that "newer" is decided by the test
+  // and not by how fast the machine is.
+  static ::testing::AssertionResult SetModified(const std::string& path,
+                                                time_t seconds) {
+    const timespec times[2] = {{seconds, 0}, {seconds, 0}};
+    if (utimensat(AT_FDCWD, path.c_str(), times, 0) != 0) {
+      return ::testing::AssertionFailure()
+             << "utimensat " << path << ": " << strerror(errno);
+    }
+    return ::testing::AssertionSuccess();
+  }
+
+  // The server reads the test's sockd.conf: a later --sockd_conf overrides
+  // the one RsockdProcess writes (gflags keeps the last value).
+  void Start() { StartRsockd({.extra_flags = {"--sockd_conf=" + conf()}}); }
+
+  int Verdict(const EchoServer& echo) {
+    absl::StatusOr<Socks4Session> session = Socks4Handshake(
+        proxy(), Socks4ConnectRequest(echo.address(), "probe"), kStepTimeout);
+    return session.ok() ? session->reply.code : -1;
+  }
+
+  ::testing::AssertionResult Reload(absl::string_view expected_line) {
+    const size_t mark = rsockd().StderrSize();
+    if (kill(rsockd().pid(), SIGHUP) != 0) {
+      return ::testing::AssertionFailure() << "kill: " << strerror(errno);
+    }
+    absl::StatusOr<std::string> line =
+        rsockd().WaitForLogLine(expected_line, kLogTimeout, mark);
+    if (!line.ok()) return ::testing::AssertionFailure() << line.status();
+    return ::testing::AssertionSuccess();
+  }
+
+  std::string dir_;
+  std::unique_ptr<EchoServer> permitted_;
+  std::unique_ptr<EchoServer> denied_;
+};
+
+TEST_F(FrozenConfigTest, FrozenRulesDecideAndTheTextBesideThemIsIgnored) {
+  ASSERT_TRUE(Freeze(Rules()));
+  // The text now denies everything, but is older than the frozen file.
+  ASSERT_THAT(WriteStringToFile(conf(), "deny ALL\n"), IsOk());
+  ASSERT_TRUE(SetModified(conf(), 1000000000));
+  ASSERT_TRUE(SetModified(frozen(), 1000000100));
+  ASSERT_NO_FATAL_FAILURE(Start());
+
+  ASSERT_OK_AND_ASSIGN(
+      net::Socket tunnel,
+      rsockd::testing::Socks4Connect(
+          proxy(), Socks4ConnectRequest(permitted_->address(), "jane"),
+          kStepTimeout));
+  EXPECT_TRUE(EchoRoundTrip(tunnel, "through the frozen rules"));
+  EXPECT_EQ(Verdict(*denied_), kSocks4Rejected);
+  // The log still names the text file and the line the rule came from.
+  EXPECT_THAT(rsockd().WaitForLogLineWithAll({"refused -- Connect from probe",
+                                              absl::StrCat("[", conf(), ":1]")},
+                                             kLogTimeout),
+              IsOk());
+  // Loading happens before the port file is written: no warning by now
+  // means none.
+  EXPECT_THAT(rsockd().Stderr(), Not(HasSubstr(kStale)));
+}
+
+TEST_F(FrozenConfigTest, ServesTheFrozenFileWithoutTheTextFile) {
+  ASSERT_TRUE(Freeze(Rules()));
+  ASSERT_EQ(unlink(conf().c_str()), 0);
+  ASSERT_NO_FATAL_FAILURE(Start());
+  EXPECT_EQ(Verdict(*permitted_), kSocks4Granted);
+  EXPECT_EQ(Verdict(*denied_), kSocks4Rejected);
+}
+
+TEST_F(FrozenConfigTest, WarnsWhenTheTextFileIsNewerAndKeepsTheFrozenRules) {
+  ASSERT_TRUE(Freeze(Rules()));
+  ASSERT_THAT(WriteStringToFile(conf(), "deny ALL\n"), IsOk());
+  ASSERT_TRUE(SetModified(frozen(), 1000000000));
+  ASSERT_TRUE(SetModified(conf(), 1000000060));
+  ASSERT_NO_FATAL_FAILURE(Start());
+  EXPECT_THAT(rsockd().WaitForLogLineWithAll(
+                  {conf(), absl::StrCat(kStale, " ", frozen()), "make_sockdfc"},
+                  kLogTimeout),
+              IsOk());
+  EXPECT_EQ(Verdict(*permitted_), kSocks4Granted);
+}
+
+TEST_F(FrozenConfigTest, SighupReloadsTheFrozenFileAndKeepsRulesOnCorruption) {
+  ASSERT_TRUE(Freeze(Rules()));
+  ASSERT_NO_FATAL_FAILURE(Start());
+  ASSERT_EQ(Verdict(*permitted_), kSocks4Granted);
+
+  // A damaged frozen file is refused; the rules in use stay.
+  ASSERT_OK_AND_ASSIGN(std::string bytes,
+                       rsockd::testing::ReadFileToString(frozen()));
+  bytes[bytes.size() / 2] ^= 0x10;
+  ASSERT_THAT(WriteStringToFile(frozen(), bytes), IsOk());
+  const size_t mark = rsockd().StderrSize();
+  ASSERT_TRUE(Reload("configuration has errors"));
+  EXPECT_THAT(rsockd().WaitForLogLineWithAll({frozen(), "checksum mismatch"},
+                                             kLogTimeout, mark),
+              IsOk());
+  EXPECT_EQ(Verdict(*permitted_), kSocks4Granted);
+
+  // A new frozen file is taken.
+  ASSERT_TRUE(Freeze("deny ALL\n"));
+  ASSERT_TRUE(Reload(kReloaded));
+  EXPECT_EQ(Verdict(*permitted_), kSocks4Rejected);
+}
+
+}  // namespace
+}  // namespace rsockd::e2e
