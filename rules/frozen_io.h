@@ -142,7 +142,9 @@ class FrozenReader {
   absl::StatusOr<std::string> String(absl::string_view what, size_t max_length);
   // A list count, when each element takes at least `min_element_size` bytes
   // (> 0): a count that the bytes left cannot hold, or above `max_count`, is
-  // an error before anything is allocated for it.
+  // an error before anything is allocated for it. (Readers also do not
+  // reserve room for `count` elements: a list grows only as its elements
+  // are read and checked, so memory follows the bytes actually present.)
   absl::StatusOr<uint32_t> Count(absl::string_view what,
                                  size_t min_element_size, uint32_t max_count);
   // A u8 holding a boolean: 0 or 1, anything else is an error.

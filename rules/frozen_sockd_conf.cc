@@ -116,7 +116,6 @@ absl::StatusOr<SockdConf> ThawSockdConf(absl::string_view file) {
   ASSIGN_OR_RETURN(
       const uint32_t count,
       reader.Count("rule count", kMinRuleSize, kMaxFrozenSockdRules));
-  conf.rules.reserve(count);
   int previous_line = 0;
   for (uint32_t i = 0; i < count; ++i) {
     absl::StatusOr<SockdRule> rule = ThawRule(&reader, previous_line);

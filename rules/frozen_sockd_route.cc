@@ -56,7 +56,6 @@ absl::StatusOr<SockdRoute> ThawSockdRoute(absl::string_view file) {
   ASSIGN_OR_RETURN(
       const uint32_t count,
       reader.Count("route count", kMinRouteSize, kMaxFrozenRoutes));
-  route.rules.reserve(count);
   int previous_line = 0;
   for (uint32_t i = 0; i < count; ++i) {
     absl::StatusOr<RouteRule> rule = ThawRoute(&reader, previous_line);

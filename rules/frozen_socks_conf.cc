@@ -98,7 +98,6 @@ absl::StatusOr<SocksRule> ThawRule(FrozenReader* reader, int previous_line) {
     return reader->Invalid(servers_offset, "server count",
                            "servers on a line that is not a sockd line");
   }
-  rule.servers.reserve(servers);
   for (uint32_t i = 0; i < servers; ++i) {
     ASSIGN_OR_RETURN(UpstreamServer server, ThawServer(reader));
     rule.servers.push_back(std::move(server));
@@ -142,7 +141,6 @@ absl::StatusOr<SocksConf> ThawSocksConf(absl::string_view file) {
   ASSIGN_OR_RETURN(
       const uint32_t count,
       reader.Count("rule count", kMinRuleSize, kMaxFrozenSocksRules));
-  conf.rules.reserve(count);
   int previous_line = 0;
   for (uint32_t i = 0; i < count; ++i) {
     absl::StatusOr<SocksRule> rule = ThawRule(&reader, previous_line);

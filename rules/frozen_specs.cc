@@ -205,7 +205,6 @@ absl::StatusOr<UserList> ThawUserList(FrozenReader* reader,
   ASSIGN_OR_RETURN(const uint32_t item_count,
                    reader->Count("user list item count", 4, kMaxItems));
   std::vector<std::string> items;
-  items.reserve(item_count);
   for (uint32_t i = 0; i < item_count; ++i) {
     ASSIGN_OR_RETURN(std::string item,
                      reader->String("user list item", kMaxLineLength));
@@ -214,7 +213,6 @@ absl::StatusOr<UserList> ThawUserList(FrozenReader* reader,
   ASSIGN_OR_RETURN(const uint32_t user_count,
                    reader->Count("user count", 4, kMaxFrozenUsers));
   absl::flat_hash_set<std::string> users;
-  users.reserve(user_count);
   std::string previous;
   for (uint32_t i = 0; i < user_count; ++i) {
     const size_t user_offset = reader->offset();
