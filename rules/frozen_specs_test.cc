@@ -290,7 +290,7 @@ TEST(FrozenLineNumberTest, MustIncrease) {
 }
 
 TEST(FrozenFileNameTest, RejectsEmptyNamesAndNewlines) {
-  for (const std::string name :
+  for (const std::string& name :
        {std::string(""), std::string("a\nb"), std::string("a\0b", 3)}) {
     FrozenWriter writer;
     FreezeFileName(name, &writer);
