@@ -7,7 +7,9 @@
 //     /etc/sockd.conf by the embedded `permit 127.0.0.0 255.0.0.0` (loopback
 //     clients only, never an open relay), /etc/socks.conf by the embedded
 //     `direct ALL`, and /etc/sockd.route by nothing (the kernel chooses the
-//     source address).
+//     source address);
+//   - an empty path means no file: no socks.conf routes everything directly,
+//     no sockd.route lets the kernel choose; sockd.conf cannot be empty.
 //
 // The default upstream server (--socks_server, else $SOCKS_SERVER) is part of
 // the snapshot too, and a `sockd` line without `@=` needs one.
