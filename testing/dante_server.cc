@@ -47,10 +47,11 @@ std::string Config(const DanteOptions& options, uint16_t port) {
                        : "socks pass { from: 127.0.0.0/8 to: 0.0.0.0/0 "
                          "command: connect bind bindreply }\n");
   if (options.upstream.has_value()) {
-    absl::StrAppend(&conf, "route { from: 0.0.0.0/0 to: 0.0.0.0/0 via: ",
-                    options.upstream->ip().ToString(),
-                    " port = ", options.upstream->port(),
-                    " proxyprotocol: socks_v4 command: connect bind }\n");
+    // danted's parser wants these on separate lines.
+    absl::StrAppend(
+        &conf, "route {\n  from: 0.0.0.0/0 to: 0.0.0.0/0 via: ",
+        options.upstream->ip().ToString(), " port = ", options.upstream->port(),
+        "\n  proxyprotocol: socks_v4\n  command: connect bind\n}\n");
   }
   return conf;
 }
