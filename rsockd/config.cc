@@ -33,7 +33,7 @@ struct FrozenForm {
 // Loads one file — the frozen file beside it when that exists
 // (rules/frozen_path.h) — or stands in for a missing default one: `embedded`
 // text parsed under the name `embedded_name`, or nothing when `embedded` is
-// null.
+// null. An empty path means no file: nothing, and no message.
 template <typename Conf>
 absl::StatusOr<std::optional<Conf>> LoadOrDefault(
     const std::string& path, bool explicit_path,
@@ -41,6 +41,7 @@ absl::StatusOr<std::optional<Conf>> LoadOrDefault(
     absl::StatusOr<Conf> (*parse)(absl::string_view, absl::string_view),
     const FrozenForm<Conf>& frozen, const char* embedded,
     absl::string_view embedded_name, absl::string_view what_instead) {
+  if (path.empty()) return std::optional<Conf>();
   const rules::ConfigFileChoice file =
       rules::ChooseConfigFile(path, frozen.extension);
   if (explicit_path || file.exists) {
@@ -95,7 +96,10 @@ absl::StatusOr<std::shared_ptr<const rules::RuleSet>> LoadRuleSet(
                                    &rules::LoadFrozenSockdConf, "make_sockdfc"},
       rules::kEmbeddedSockdConf, "<embedded sockd.conf>",
       "using the embedded default access rules (loopback clients only)");
-  check(access.status());
+  if (check(access.status()) && !access->has_value()) {
+    check(absl::InvalidArgumentError(
+        "--sockd_conf is empty: rsockd needs access rules"));
+  }
   absl::StatusOr<std::optional<rules::SocksConf>> routing = LoadOrDefault(
       paths.socks_conf, paths.socks_conf_explicit, &rules::LoadSocksConf,
       &rules::ParseSocksConf,
@@ -114,7 +118,7 @@ absl::StatusOr<std::shared_ptr<const rules::RuleSet>> LoadRuleSet(
   check(interfaces.status());
   absl::StatusOr<std::vector<rules::UpstreamServer>> servers =
       DefaultServers(paths);
-  if (check(servers.status()) && routing.ok()) {
+  if (check(servers.status()) && routing.ok() && routing->has_value()) {
     check(rules::CheckDefaultServer(**routing, !servers->empty()));
   }
   if (errors.size() == 1) return errors.front();

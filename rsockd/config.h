@@ -7,7 +7,9 @@
 //     /etc/sockd.conf by the embedded `permit 127.0.0.0 255.0.0.0` (loopback
 //     clients only, never an open relay), /etc/socks.conf by the embedded
 //     `direct ALL`, and /etc/sockd.route by nothing (the kernel chooses the
-//     source address).
+//     source address);
+//   - an empty path means no file: no socks.conf routes everything directly,
+//     no sockd.route lets the kernel choose; sockd.conf cannot be empty.
 //
 // Frozen files (SPEC §9): when `X.fc` (`X.fr` for the route file) exists
 // beside a configured `X.conf`, it is loaded instead, whether or not the text

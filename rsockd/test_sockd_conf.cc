@@ -1,8 +1,8 @@
 // test_sockd_conf: shows which line of sockd.conf decides a made-up request,
 // with the same parser and matcher as the server (SPEC §9).
 //
-//   test_sockd_conf [-i] [-I] [-B] [-x] [-C conf] user src_addr dst_addr
-//                   {service|port}
+//   test_sockd_conf [-i] [-I] [-B] [-x] [-R route] [-C conf] user src_addr
+//                   dst_addr {service|port}
 //
 // Exit status (classic): 1 permitted, 0 denied, 2 usage or configuration
 // error. Hooks are described, and run only with -x.
@@ -26,17 +26,19 @@
 #include "rules/port_spec.h"
 #include "rules/rule_set.h"
 #include "rules/sockd_conf.h"
+#include "rules/sockd_route.h"
 
 namespace rsockd {
 namespace {
 
 constexpr char kUsage[] =
-    "usage: test_sockd_conf [-i] [-I] [-B] [-x] [-C conf] user src_addr "
-    "dst_addr {service|port}\n"
+    "usage: test_sockd_conf [-i] [-I] [-B] [-x] [-R route] [-C conf] user "
+    "src_addr dst_addr {service|port}\n"
     "  -i, -I   global ident level lenient / strict (a line's ?= overrides)\n"
     "  -B       a BIND request instead of CONNECT\n"
     "  -x       also run the deciding line's hook command\n"
     "  -C conf  the access rules (default /etc/sockd.conf)\n"
+    "  -R route also show the local address sockd.route picks for dst_addr\n"
     "exit status: 1 permitted, 0 denied, 2 usage or configuration error\n";
 
 constexpr absl::Duration kLookupTimeout = absl::Seconds(10);
@@ -95,13 +97,42 @@ void RunHook(const std::string& command, const rules::AccessRequest& request,
   }
 }
 
+// -R: the local address sockd.route picks for the destination.
+void ShowSourceAddress(const rules::RuleSet& rules,
+                       const rules::AccessRequest& request,
+                       net::Resolver& resolver) {
+  std::vector<net::IpAddress> targets;
+  if (request.destination.has_value()) {
+    targets.push_back(*request.destination);
+  } else {
+    absl::StatusOr<std::vector<net::IpAddress>> resolved = resolver.Resolve(
+        request.destination_name, absl::Now() + kLookupTimeout);
+    if (!resolved.ok()) {
+      std::cout << "route: " << request.destination_name
+                << " does not resolve here: " << resolved.status().message()
+                << "\n";
+      return;
+    }
+    targets = *std::move(resolved);
+  }
+  for (const net::IpAddress& target : targets) {
+    absl::StatusOr<std::optional<net::IpAddress>> source =
+        rules.SourceAddressFor(target, request.destination_name);
+    std::cout << "route: " << target.ToString() << ": "
+              << (source.ok() ? absl::StrCat("from ", (*source)->ToString())
+                              : std::string(source.status().message()))
+              << "\n";
+  }
+}
+
 int Main(int argc, char** argv) {
   rules::IdentLevel global_ident = rules::IdentLevel::kOff;
   bool bind = false;
   bool run_hook = false;
   std::string conf_path = "/etc/sockd.conf";
+  std::string route_path;
   int option;
-  while ((option = getopt(argc, argv, "iIBxC:")) != -1) {
+  while ((option = getopt(argc, argv, "iIBxC:R:")) != -1) {
     switch (option) {
       case 'i':
         global_ident = rules::IdentLevel::kLenient;
@@ -117,6 +148,9 @@ int Main(int argc, char** argv) {
         break;
       case 'C':
         conf_path = optarg;
+        break;
+      case 'R':
+        route_path = optarg;
         break;
       default:
         return Usage("");
@@ -141,18 +175,7 @@ int Main(int argc, char** argv) {
       resolver.Resolve(source, absl::Now() + kLookupTimeout);
   if (!client.ok()) return Usage(client.status().message());
   request.client = client->front();
-  if (std::optional<net::IpAddress> ip = net::IpAddress::Parse(destination)) {
-    request.destination = *ip;
-  } else {
-    // A name is judged as the SOCKS4A request for it would be.
-    request.destination_name = destination;
-    request.resolve_destination = [&resolver, &destination] {
-      absl::StatusOr<std::vector<net::IpAddress>> addresses =
-          resolver.Resolve(destination, absl::Now() + kLookupTimeout);
-      return addresses.ok() ? *addresses : std::vector<net::IpAddress>();
-    };
-  }
-
+  rules::SetDestination(destination, &resolver, kLookupTimeout, &request);
   rules::SetNameLookups(&resolver, kLookupTimeout, &request);
 
   absl::StatusOr<rules::SockdConf> conf = rules::LoadSockdConf(conf_path);
@@ -160,12 +183,23 @@ int Main(int argc, char** argv) {
     std::cerr << conf.status().message() << "\n";
     return 2;
   }
-  const rules::RuleSet rules(*std::move(conf));
+  std::optional<rules::SockdRoute> route;
+  if (!route_path.empty()) {
+    absl::StatusOr<rules::SockdRoute> loaded =
+        rules::LoadSockdRoute(route_path);
+    if (!loaded.ok()) {
+      std::cerr << loaded.status().message() << "\n";
+      return 2;
+    }
+    route = *std::move(loaded);
+  }
+  const rules::RuleSet rules(*std::move(conf), std::nullopt, std::move(route));
   const rules::AccessDecision decision = rules.CheckAccess(request);
 
   std::cout << (bind ? "BIND" : "CONNECT") << " from " << user << "@"
             << request.client.ToString() << " to " << destination << " ("
             << net::ServiceName(*port) << "/" << *port << ")\n";
+  if (!route_path.empty()) ShowSourceAddress(rules, request, resolver);
   if (decision.rule == nullptr) {
     std::cout << "no line matches: denied\n";
     return 0;

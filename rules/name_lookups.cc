@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/time/clock.h"
 #include "net/address.h"
@@ -31,6 +32,21 @@ void SetNameLookups(net::Resolver* resolver, absl::Duration timeout,
   request->destination_reverse_name =
       destination.has_value() ? ReverseNameOf(resolver, timeout, *destination)
                               : std::function<std::optional<std::string>()>();
+}
+
+void SetDestination(absl::string_view destination, net::Resolver* resolver,
+                    absl::Duration timeout, AccessRequest* request) {
+  if (std::optional<net::IpAddress> ip = net::IpAddress::Parse(destination)) {
+    request->destination = *ip;
+    return;
+  }
+  request->destination_name = std::string(destination);
+  request->resolve_destination = [resolver, timeout,
+                                  name = request->destination_name] {
+    absl::StatusOr<std::vector<net::IpAddress>> addresses =
+        resolver->Resolve(name, absl::Now() + timeout);
+    return addresses.ok() ? *addresses : std::vector<net::IpAddress>();
+  };
 }
 
 }  // namespace rsockd::rules

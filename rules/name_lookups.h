@@ -36,6 +36,15 @@ namespace rsockd::rules {
 void SetNameLookups(net::Resolver* resolver, absl::Duration timeout,
                     AccessRequest* request);
 
+// SetDestination()
+//
+// For tools that take a destination on the command line: an IP literal
+// becomes `request->destination`; anything else is judged as the SOCKS4A
+// request for that name would be — `destination_name`, resolved lazily
+// through `resolver` within `timeout`. Call before SetNameLookups().
+void SetDestination(absl::string_view destination, net::Resolver* resolver,
+                    absl::Duration timeout, AccessRequest* request);
+
 }  // namespace rsockd::rules
 
 #endif  // RSOCKD_RULES_NAME_LOOKUPS_H_

@@ -7,9 +7,16 @@
 # Run from the repository root:  testing/bench.sh
 #
 # Tunables (environment):
-#   SERVERS          which servers to measure        "rsockd rsockd-1k dante microsocks"
-#                    (rsockd-1k: rsockd with a 1,000-line sockd.conf whose
-#                    last line permits; connection rate only)
+#   SERVERS          which servers to measure        "rsockd rsockd-1k rsockd-route
+#                                                     rsockd-chain dante dante-chain
+#                                                     microsocks"
+#                    rsockd-1k: rsockd with a 1,000-line sockd.conf whose
+#                    last line permits (connection rate only);
+#                    rsockd-route: rsockd with a sockd.route giving every
+#                    connection the source 127.0.0.2 (connection rate only);
+#                    rsockd-chain / dante-chain: two hops, the first routing
+#                    every request through the second (socks.conf `sockd @=`,
+#                    Dante `route {}`); connection rate and single stream
 #   ROUNDS           rounds of the rate/throughput   3 (the median round is
 #                    tests                           reported)
 #   DURATION         each connection-rate run        5s
@@ -33,7 +40,7 @@
 
 set -uo pipefail
 
-SERVERS=${SERVERS-"rsockd rsockd-1k dante microsocks"}
+SERVERS=${SERVERS-"rsockd rsockd-1k rsockd-route rsockd-chain dante dante-chain microsocks"}
 DURATION=${DURATION:-5s}
 CONN_THREADS=${CONN_THREADS-"1 8 64"}
 TP_BYTES=${TP_BYTES:-1073741824}
@@ -53,10 +60,12 @@ if [[ ! -f WORKSPACE || ! -d testing ]]; then
 fi
 
 WORK=$(mktemp -d /tmp/rsockd-bench.XXXXXX)
+echo "permit 127.0.0.0 255.0.0.0" >"$WORK/sockd.conf"
 # PIDs this script started and has not yet seen exit.
 declare -a STARTED=()
 declare -A R=()  # R[server|test|key]=value, from RESULT lines
 declare -A PID_OF=() PORT_OF=() PROTO_OF=()  # per running server
+declare -A TARGET_OF=() BACK_OF=()  # load generator's server address; 2nd hop
 
 log() { echo "bench: $*" >&2; }
 
@@ -175,8 +184,9 @@ done
 
 available() {
   case $1 in
-    rsockd | rsockd-1k) ((HAVE_RSOCKD)) || { log "skipping $1: $RSOCKD not built"; return 1; } ;;
-    dante) [[ -x /usr/sbin/danted ]] || { log "skipping dante: no /usr/sbin/danted"; return 1; } ;;
+    rsockd | rsockd-1k | rsockd-route | rsockd-chain)
+      ((HAVE_RSOCKD)) || { log "skipping $1: $RSOCKD not built"; return 1; } ;;
+    dante | dante-chain) [[ -x /usr/sbin/danted ]] || { log "skipping dante: no /usr/sbin/danted"; return 1; } ;;
     microsocks) [[ -x /usr/bin/microsocks ]] || { log "skipping microsocks: no /usr/bin/microsocks"; return 1; } ;;
     *) log "unknown server $1"; return 1 ;;
   esac
@@ -184,63 +194,111 @@ available() {
 
 # --- servers ----------------------------------------------------------------
 
+# Starts rsockd with sockd.conf $1 (path); more flags follow. Sets
+# SERVER_PID and SERVER_PORT.
+start_rsockd() {
+  local conf=$1 port_file i
+  shift
+  port_file=$(mktemp "$WORK/rsockd.port.XXXXXX")
+  rm -f "$port_file"
+  "$RSOCKD" --listen=127.0.0.1 --port=0 --port_file="$port_file" \
+    --sockd_conf="$conf" --socks_conf= --route_file= \
+    --workers="$RSOCKD_WORKERS" --queue="$RSOCKD_QUEUE" --drain_timeout=2s \
+    $RSOCKD_FLAGS "$@" </dev/null >>"$WORK/rsockd.log" 2>&1 &
+  SERVER_PID=$!
+  STARTED+=("$SERVER_PID")
+  for ((i = 0; i < 100; i++)); do
+    [[ -s $port_file ]] && break
+    [[ -d /proc/$SERVER_PID ]] || break
+    sleep 0.1
+  done
+  SERVER_PORT=$(tr -dc 0-9 <"$port_file" 2>/dev/null)
+}
+
+# Starts danted on a free port, forwarding through the SOCKS4 server on
+# 127.0.0.1:$1 when given. Sets SERVER_PID and SERVER_PORT.
+start_dante() {
+  local via=${1:-} conf
+  SERVER_PORT=$(free_port)
+  conf=$WORK/danted.$SERVER_PORT.conf
+  # Dante has no SOCKS4A but plain SOCKS4 is all the benchmark uses. It
+  # forks children on demand (negotiate, request: one client each while
+  # connecting, io: 32 sessions each), with no configured cap; the limits
+  # are RLIMIT_NPROC and memory. Logging stays at errors only so it
+  # costs nothing per session.
+  {
+    echo "logoutput: $WORK/danted.log"
+    echo "internal: 127.0.0.1 port = $SERVER_PORT"
+    echo "external: 127.0.0.1"
+    echo "clientmethod: none"
+    echo "socksmethod: none"
+    echo "user.privileged: root"
+    echo "user.unprivileged: nobody"
+    echo "client pass { from: 127.0.0.0/8 to: 0.0.0.0/0 }"
+    echo "socks pass { from: 127.0.0.0/8 to: 0.0.0.0/0 }"
+    if [[ -n $via ]]; then
+      # danted's parser wants these on separate lines.
+      echo "route {"
+      echo "  from: 0.0.0.0/0 to: 0.0.0.0/0 via: 127.0.0.1 port = $via"
+      echo "  proxyprotocol: socks_v4"
+      echo "  command: connect"
+      echo "}"
+    fi
+  } >"$conf"
+  # Without -D danted stays in the foreground: $! is the mother process.
+  /usr/sbin/danted -f "$conf" -p "$conf.pid" -N "$DANTE_MAINS" \
+    </dev/null >>"$WORK/danted.out" 2>&1 &
+  SERVER_PID=$!
+  STARTED+=("$SERVER_PID")
+}
+
 # Starts server $1; sets SERVER_PID, SERVER_PORT and PROTOCOL and records
-# them in PID_OF, PORT_OF and PROTO_OF.
+# them in PID_OF, PORT_OF and PROTO_OF. Two-hop chains record the second
+# hop in BACK_OF. rsockd always reaches 127.0.0.1 directly, whatever
+# socks.conf says, so the load generator's servers for chains listen on
+# 127.0.0.2: TARGET_OF says where.
 start_server() {
   local name=$1
+  PROTOCOL=socks4
+  TARGET_OF[$name]=127.0.0.1
   case $name in
-    rsockd | rsockd-1k)
-      PROTOCOL=socks4
-      if [[ $name == rsockd-1k ]]; then
-        # 999 lines that every benchmark client fails, then the permit: each
-        # connection is checked against all 1,000.
-        local i
-        for ((i = 0; i < 999; i++)); do
-          echo "deny 10.$((i / 256)).$((i % 256)).0 255.255.255.0"
-        done >"$WORK/sockd.conf"
-        echo "permit 127.0.0.0 255.0.0.0" >>"$WORK/sockd.conf"
-      else
-        echo "permit 127.0.0.0 255.0.0.0" >"$WORK/sockd.conf"
-      fi
-      rm -f "$WORK/rsockd.port"
-      "$RSOCKD" --listen=127.0.0.1 --port=0 --port_file="$WORK/rsockd.port" \
-        --sockd_conf="$WORK/sockd.conf" --workers="$RSOCKD_WORKERS" \
-        --queue="$RSOCKD_QUEUE" --drain_timeout=2s $RSOCKD_FLAGS \
-        </dev/null >>"$WORK/rsockd.log" 2>&1 &
-      SERVER_PID=$!
-      STARTED+=("$SERVER_PID")
+    rsockd)
+      start_rsockd "$WORK/sockd.conf"
+      ;;
+    rsockd-1k)
+      # 999 lines that every benchmark client fails, then the permit: each
+      # connection is checked against all 1,000.
       local i
-      for ((i = 0; i < 100; i++)); do
-        [[ -s $WORK/rsockd.port ]] && break
-        [[ -d /proc/$SERVER_PID ]] || break
-        sleep 0.1
-      done
-      SERVER_PORT=$(tr -dc 0-9 <"$WORK/rsockd.port" 2>/dev/null)
+      for ((i = 0; i < 999; i++)); do
+        echo "deny 10.$((i / 256)).$((i % 256)).0 255.255.255.0"
+      done >"$WORK/sockd-1k.conf"
+      echo "permit 127.0.0.0 255.0.0.0" >>"$WORK/sockd-1k.conf"
+      start_rsockd "$WORK/sockd-1k.conf"
+      ;;
+    rsockd-route)
+      # Every outgoing connection from the fixed source 127.0.0.2: a bind(2)
+      # before connect(2) without IP_BIND_ADDRESS_NO_PORT would reserve an
+      # ephemeral port per connection and run out at this rate.
+      echo "127.0.0.2 127.0.0.0 255.0.0.0" >"$WORK/sockd.route"
+      start_rsockd "$WORK/sockd.conf" --route_file="$WORK/sockd.route"
+      ;;
+    rsockd-chain)
+      TARGET_OF[$name]=127.0.0.2
+      start_rsockd "$WORK/sockd.conf"
+      BACK_OF[$name]=$SERVER_PID
+      [[ -n $SERVER_PORT ]] || return 1
+      echo "sockd @=127.0.0.1:$SERVER_PORT ALL" >"$WORK/socks-chain.conf"
+      start_rsockd "$WORK/sockd.conf" --socks_conf="$WORK/socks-chain.conf"
       ;;
     dante)
-      # Dante has no SOCKS4A but plain SOCKS4 is all the benchmark uses. It
-      # forks children on demand (negotiate, request: one client each while
-      # connecting, io: 32 sessions each), with no configured cap; the limits
-      # are RLIMIT_NPROC and memory. Logging stays at errors only so it
-      # costs nothing per session.
-      PROTOCOL=socks4
-      SERVER_PORT=$(free_port)
-      cat >"$WORK/danted.conf" <<EOF
-logoutput: $WORK/danted.log
-internal: 127.0.0.1 port = $SERVER_PORT
-external: 127.0.0.1
-clientmethod: none
-socksmethod: none
-user.privileged: root
-user.unprivileged: nobody
-client pass { from: 127.0.0.0/8 to: 0.0.0.0/0 }
-socks pass { from: 127.0.0.0/8 to: 0.0.0.0/0 }
-EOF
-      # Without -D danted stays in the foreground: $! is the mother process.
-      /usr/sbin/danted -f "$WORK/danted.conf" -p "$WORK/danted.pid" \
-        -N "$DANTE_MAINS" </dev/null >>"$WORK/danted.out" 2>&1 &
-      SERVER_PID=$!
-      STARTED+=("$SERVER_PID")
+      start_dante
+      ;;
+    dante-chain)
+      TARGET_OF[$name]=127.0.0.2
+      start_dante
+      BACK_OF[$name]=$SERVER_PID
+      wait_listening "$SERVER_PORT" "$SERVER_PID" || return 1
+      start_dante "$SERVER_PORT"
       ;;
     microsocks)
       # SOCKS5 only; one thread per client, 1 KiB relay buffer.
@@ -284,11 +342,17 @@ load() {
   shift 2
   local target=(--protocol=none)
   [[ $server != direct ]] &&
-    target=(--proxy="127.0.0.1:${PORT_OF[$server]}" --protocol="${PROTO_OF[$server]}")
+    target=(--proxy="127.0.0.1:${PORT_OF[$server]}" --protocol="${PROTO_OF[$server]}"
+      --target_ip="${TARGET_OF[$server]}")
   # Process substitution, not a pipe: record must run in this shell to fill R.
   record "$server" "$test" < <("$LOAD" "${target[@]}" --label="$server" "$@" \
     </dev/null 2>>"$WORK/load.log")
 }
+
+# Variants measured for one cost only: rules and routes show in the
+# connection rate; chains in the rate and single-stream throughput.
+rate_only() { [[ $1 == rsockd-1k || $1 == rsockd-route ]]; }
+is_chain() { [[ $1 == *-chain ]]; }
 
 # Round $1 of the rate and throughput tests, interleaved: each test runs on
 # every server in turn, so that load from elsewhere on the machine, which
@@ -302,11 +366,11 @@ run_round() {
     done
   done
   for server in direct "${MEASURED[@]}"; do
-    [[ $server == rsockd-1k ]] && continue  # rule cost shows in c/s only
+    rate_only "$server" && continue
     load "$server" "tp1#$round" --mode=throughput --streams=1 --bytes="$TP_BYTES"
   done
   for server in direct "${MEASURED[@]}"; do
-    [[ $server == rsockd-1k ]] && continue
+    rate_only "$server" || is_chain "$server" && continue
     load "$server" "tp$TP_STREAMS#$round" --mode=throughput \
       --streams="$TP_STREAMS" --bytes=$((TP_BYTES / TP_STREAMS))
   done
@@ -423,10 +487,13 @@ done
 for threads in $CONN_THREADS; do pick_median "conn$threads" conn_per_s; done
 pick_median tp1 mib_per_s
 pick_median "tp$TP_STREAMS" mib_per_s
-for server in "${MEASURED[@]}"; do stop_tree "${PID_OF[$server]}"; done
+for server in "${MEASURED[@]}"; do
+  stop_tree "${PID_OF[$server]}"
+  [[ -n ${BACK_OF[$server]:-} ]] && stop_tree "${BACK_OF[$server]}"
+done
 
 for server in "${MEASURED[@]}"; do
-  [[ $server == rsockd-1k ]] && continue
+  rate_only "$server" || is_chain "$server" && continue
   for sessions in $HOLD_SESSIONS; do
     log "$server: holding $sessions sessions (fresh server)"
     run_hold "$server" "$sessions"
@@ -452,7 +519,7 @@ echo
 echo "== rsockd benchmark ($(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)," \
   "median of $ROUNDS rounds, $DURATION per connrate run," \
   "load average $LOAD_BEFORE before, $LOAD_AFTER after) =="
-printf '%-11s %-6s' server proto
+printf '%-13s %-6s' server proto
 for threads in $CONN_THREADS; do printf ' %9s' "c/s@$threads"; done
 printf ' %13s %9s %9s' "p50/p99us@8" "MiB/s x1" "MiB/s x$TP_STREAMS"
 for sessions in $HOLD_SESSIONS; do printf ' %10s' "KiB/s@$sessions"; done
@@ -461,7 +528,7 @@ for server in direct "${MEASURED[@]}"; do
   proto=socks4
   [[ $server == microsocks ]] && proto=socks5
   [[ $server == direct ]] && proto=none
-  printf '%-11s %-6s' "$server" "$proto"
+  printf '%-13s %-6s' "$server" "$proto"
   errors=0
   for threads in $CONN_THREADS; do
     printf ' %9s' "$(get "$server" "conn$threads" conn_per_s)"
@@ -488,7 +555,7 @@ echo
 echo "Held-session detail (PSS of the whole process tree; kernel stacks are"
 echo "outside PSS and machine-wide, so noisy, but show a thread's real cost):"
 for server in "${MEASURED[@]}"; do
-  [[ $server == rsockd-1k ]] && continue
+  rate_only "$server" || is_chain "$server" && continue
   for sessions in $HOLD_SESSIONS; do
     echo "  $server $sessions: idle $(get "$server" "hold$sessions" idle_kib) KiB," \
       "held $(get "$server" "hold$sessions" held_kib) KiB," \
@@ -511,6 +578,17 @@ printf '%-46s %8s  target >= 3    %s\n' "conn/s @8 threads rsockd/Dante:" "$r2" 
 printf '%-46s %8s  target >= 1.5  %s\n' "single-stream MiB/s rsockd/Dante:" "$r3" "$(meets "$r3" ">=" 1.5)"
 r4=$(ratio "$(get rsockd-1k conn8 conn_per_s)" "$rs8")
 printf '%-46s %8s  target >= 0.9  %s\n' "conn/s @8 1,000-line/1-line sockd.conf:" "$r4" "$(meets "$r4" ">=" 0.9)"
+r5=$(ratio "$(get rsockd-chain conn8 conn_per_s)" "$(get dante-chain conn8 conn_per_s)")
+printf '%-46s %8s  target >= 2    %s\n' "conn/s @8 two-hop chain rsockd/Dante:" "$r5" "$(meets "$r5" ">=" 2)"
+r6=$(ratio "$(get rsockd-chain tp1 mib_per_s)" "$(get dante-chain tp1 mib_per_s)")
+printf '%-46s %8s\n' "single-stream MiB/s two-hop chain rsockd/Dante:" "$r6"
+r7=$(ratio "$(get rsockd-route conn8 conn_per_s)" "$rs8")
+route_errors=0
+for threads in $CONN_THREADS; do
+  route_errors=$((route_errors + ${R[rsockd-route|conn$threads|errors]:-0}))
+done
+printf '%-46s %8s  (errors: %s; no free-port exhaustion)\n' \
+  "conn/s @8 with sockd.route/without:" "$r7" "$route_errors"
 worst_kib=n/a
 rs_lost=n/a
 if [[ " ${MEASURED[*]} " == *" rsockd "* ]]; then

@@ -69,6 +69,20 @@ absl::StatusOr<std::unique_ptr<RsockdProcess>> RsockdProcess::Start(
                 "--listen=127.0.0.1",
                 "--logtostderr",
                 absl::StrCat("--sockd_conf=", conf_path)};
+  // Each optional file: written and passed, or an empty path (no file).
+  for (const auto& [flag, name, text] :
+       {std::tuple("--socks_conf=", "/socks.conf", &options.socks_conf),
+        std::tuple("--route_file=", "/sockd.route", &options.route_file)}) {
+    std::string path;
+    if (text->has_value()) {
+      path = absl::StrCat(*dir, name);
+      if (absl::Status written = WriteStringToFile(path, **text);
+          !written.ok()) {
+        return written;
+      }
+    }
+    spawn.argv.push_back(absl::StrCat(flag, path));
+  }
   spawn.argv.insert(spawn.argv.end(), options.extra_flags.begin(),
                     options.extra_flags.end());
   absl::StatusOr<std::unique_ptr<Subprocess>> process =

@@ -50,6 +50,12 @@ struct RsockdOptions {
   // Contents of the sockd.conf the server gets. The default admits loopback
   // clients only, like the server's embedded default.
   std::string sockd_conf = "permit 127.0.0.0 255.0.0.0\n";
+  // Contents of socks.conf and sockd.route, written beside sockd.conf and
+  // passed with --socks_conf / --route_file. nullopt passes an empty path
+  // (no file: everything direct, the kernel picks source addresses), so a
+  // test never depends on the host's /etc.
+  std::optional<std::string> socks_conf = std::nullopt;
+  std::optional<std::string> route_file = std::nullopt;
   // More flags, e.g. "--workers=1".
   std::vector<std::string> extra_flags = {};
   // How long the server may take to write its port file.
@@ -83,6 +89,9 @@ class RsockdProcess {
   const std::string& dir() const { return dir_; }
   // The sockd.conf passed with --sockd_conf (rewrite it, then SIGHUP).
   std::string sockd_conf_path() const { return dir_ + "/sockd.conf"; }
+  // Where socks.conf and sockd.route are (or would be) written.
+  std::string socks_conf_path() const { return dir_ + "/socks.conf"; }
+  std::string route_file_path() const { return dir_ + "/sockd.route"; }
 
   // Sends SIGTERM and waits up to `timeout` for the exit; after that kills
   // (SIGKILL) and returns DeadlineExceeded. Returns the exit status. Once

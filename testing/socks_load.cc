@@ -87,6 +87,9 @@ DEFINE_int32(source_addresses, 256,
              "spread client connections over this many source addresses "
              "127.1.x.y (0: let the kernel pick, i.e. 127.0.0.1)");
 DEFINE_int32(server_threads, 1, "event-loop threads of each embedded server");
+DEFINE_string(target_ip, "127.0.0.1",
+              "loopback address the embedded servers listen on (127.0.0.1 is "
+              "always direct for rsockd's routing: chains need another)");
 
 DEFINE_string(duration, "5s", "connrate: how long to run");
 DEFINE_int32(threads, 8, "connrate: client threads");
@@ -135,8 +138,20 @@ bool ValidateSourceAddresses(const char* flag, int32_t value) {
   return false;
 }
 
+bool ValidateTargetIp(const char* flag, const std::string& value) {
+  const std::optional<rsockd::net::IpAddress> ip =
+      rsockd::net::IpAddress::Parse(value);
+  if (ip.has_value() && ip->is_ipv4() && ip->ipv4_host_order() >> 24 == 127) {
+    return true;
+  }
+  std::fprintf(stderr, "--%s: want an address in 127.0.0.0/8, got '%s'\n", flag,
+               value.c_str());
+  return false;
+}
+
 }  // namespace
 
+DEFINE_validator(target_ip, &ValidateTargetIp);
 DEFINE_validator(timeout, &ValidateDuration);
 DEFINE_validator(duration, &ValidateDuration);
 DEFINE_validator(max_time, &ValidateDuration);
@@ -356,9 +371,14 @@ class EpollFd {
   const int fd_;
 };
 
+// The parsed --target_ip; validated at flag parsing.
+std::optional<IpAddress> TargetIp() {
+  return IpAddress::Parse(FLAGS_target_ip);
+}
+
 // LoopbackServer
 //
-// A TCP server on 127.0.0.1:0 run by `threads` epoll loops that share the
+// A TCP server on --target_ip:0 run by `threads` epoll loops that share the
 // listener (EPOLLEXCLUSIVE, so one loop wakes per connection). Modes:
 //   kEchoThenClose  echo the first `echo_limit` bytes, then close (first);
 //   kEcho           echo everything until the peer closes;
@@ -370,10 +390,8 @@ class LoopbackServer {
 
   static absl::StatusOr<std::unique_ptr<LoopbackServer>> Start(
       Mode mode, size_t echo_limit, int threads) {
-    ASSIGN_OR_RETURN(
-        Socket listener,
-        Socket::Listen(SocketAddress(IpAddress::FromIPv4(0x7f000001), 0),
-                       SOMAXCONN));
+    ASSIGN_OR_RETURN(Socket listener,
+                     Socket::Listen(SocketAddress(*TargetIp(), 0), SOMAXCONN));
     ASSIGN_OR_RETURN(const SocketAddress address, listener.LocalAddress());
     auto server = std::unique_ptr<LoopbackServer>(
         new LoopbackServer(mode, echo_limit, std::move(listener), address));

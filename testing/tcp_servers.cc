@@ -47,9 +47,10 @@ TcpServer::TcpServer(net::Socket listener, net::SocketAddress address,
   acceptor_ = std::thread([this] { AcceptLoop(); });
 }
 
-absl::StatusOr<std::unique_ptr<TcpServer>> TcpServer::Start(Handler handler) {
+absl::StatusOr<std::unique_ptr<TcpServer>> TcpServer::Start(
+    Handler handler, const net::IpAddress& ip) {
   absl::StatusOr<net::Socket> listener =
-      net::Socket::Listen(LoopbackAddress(0), 128);
+      net::Socket::Listen(net::SocketAddress(ip, 0), 128);
   if (!listener.ok()) return listener.status();
   absl::StatusOr<net::SocketAddress> address = listener->LocalAddress();
   if (!address.ok()) return address.status();
@@ -115,8 +116,10 @@ absl::Status TcpServer::WaitForAccepted(int count,
 
 // EchoServer
 
-absl::StatusOr<std::unique_ptr<EchoServer>> EchoServer::Start() {
-  absl::StatusOr<std::unique_ptr<TcpServer>> server = TcpServer::Start(&Echo);
+absl::StatusOr<std::unique_ptr<EchoServer>> EchoServer::Start(
+    const net::IpAddress& ip) {
+  absl::StatusOr<std::unique_ptr<TcpServer>> server =
+      TcpServer::Start(&Echo, ip);
   if (!server.ok()) return server.status();
   return std::unique_ptr<EchoServer>(new EchoServer(*std::move(server)));
 }

@@ -54,7 +54,10 @@ class TcpServer {
   using Handler =
       std::function<void(net::Socket connection, const net::StopSignal& stop)>;
 
-  static absl::StatusOr<std::unique_ptr<TcpServer>> Start(Handler handler);
+  // Listens on `ip`:0 (any 127.x.y.z can be bound on Linux).
+  static absl::StatusOr<std::unique_ptr<TcpServer>> Start(
+      Handler handler,
+      const net::IpAddress& ip = *net::IpAddress::Parse("127.0.0.1"));
   ~TcpServer();
 
   TcpServer(const TcpServer&) = delete;
@@ -92,7 +95,8 @@ class TcpServer {
 // EchoServer
 class EchoServer {
  public:
-  static absl::StatusOr<std::unique_ptr<EchoServer>> Start();
+  static absl::StatusOr<std::unique_ptr<EchoServer>> Start(
+      const net::IpAddress& ip = *net::IpAddress::Parse("127.0.0.1"));
 
   const net::SocketAddress& address() const { return server_->address(); }
   uint16_t port() const { return server_->port(); }

@@ -111,6 +111,102 @@ TEST_F(ToolsTest, TestSockdConfWalksTheWorkedExample) {
                         "(not run; -x runs it)"));
 }
 
+TEST_F(ToolsTest, TestSockdConfShowsTheRouteFileChoice) {
+  const std::string conf = WriteConf("sockd.conf", "permit ALL\n");
+  const std::string route = WriteConf(
+      "sockd.route", "127.0.0.2 127.0.0.0 255.0.0.0\n10.0.0.1 10.0.0.0/8\n");
+  SubprocessResult result =
+      TestSockdConf(conf, {"-R", route, "u", "127.0.0.1", "127.0.0.9", "80"});
+  EXPECT_EQ(result.status.exit_code, 1) << result.stderr_text;
+  EXPECT_THAT(result.stdout_text,
+              HasSubstr("route: 127.0.0.9: from 127.0.0.2"));
+  result =
+      TestSockdConf(conf, {"-R", route, "u", "127.0.0.1", "192.0.2.1", "80"});
+  EXPECT_THAT(result.stdout_text,
+              HasSubstr("route: 192.0.2.1: Cannot find appropriate interface "
+                        "to communicate with 192.0.2.1"));
+  const std::string bad = WriteConf("bad.route", "eth0 ALL\n");
+  result = TestSockdConf(conf, {"-R", bad, "u", "127.0.0.1", "10.1.1.1", "80"});
+  EXPECT_EQ(result.status.exit_code, 2);
+  EXPECT_THAT(result.stderr_text, HasSubstr("bad.route:1:1:"));
+}
+
+// SPEC §7.2, the routing file of an rsockd inside corp.example.
+constexpr char kCorpRouting[] =
+    "# inner zone: through the SOCKS server of the lab firewall\n"
+    "sockd @=10.1.1.1:1080 .lab.corp.example\n"
+    "direct .corp.example\n"
+    "direct 10.0.0.0 255.0.0.0\n"
+    "deny *=mallory ALL : logger %u\n"
+    "sockd @=fw1.corp.example,fw2.corp.example:1081 ALL\n";
+
+TEST_F(ToolsTest, TestSocksConfShowsTheDecisionAndServers) {
+  const std::string conf = WriteConf("socks.conf", kCorpRouting);
+  const std::string tool = Runfile("rsockd/test_socks_conf");
+  struct Case {
+    std::vector<std::string> args;
+    int exit_code;  // 1 goes somewhere, 0 refused
+    std::vector<std::string> lines;
+  };
+  const Case cases[] = {
+      {{"u", "db.lab.corp.example", "5432"},
+       1,
+       {"line 2: sockd @=10.1.1.1:1080 .lab.corp.example",
+        "through, in order: 10.1.1.1:1080"}},
+      {{"u", "10.9.9.9", "telnet"}, 1, {"line 4: direct", "\ndirect\n"}},
+      {{"mallory", "192.0.2.1", "80"},
+       0,
+       {"line 5: deny *=mallory ALL : logger %u", "refused"}},
+      {{"u", "192.0.2.1", "80"},
+       1,
+       {"line 6:",
+        "through, in order: fw1.corp.example:1080 "
+        "fw2.corp.example:1081"}},
+      {{"u", "127.0.0.1", "80"}, 1, {"always direct (this host)"}},
+  };
+  for (const Case& c : cases) {
+    std::vector<std::string> argv = {tool, "-C", conf};
+    argv.insert(argv.end(), c.args.begin(), c.args.end());
+    const SubprocessResult result = Run(argv);
+    EXPECT_EQ(result.status.exit_code, c.exit_code)
+        << c.args[1] << "\n"
+        << result.stdout_text << result.stderr_text;
+    for (const std::string& line : c.lines) {
+      EXPECT_THAT(result.stdout_text, HasSubstr(line)) << c.args[1];
+    }
+  }
+}
+
+TEST_F(ToolsTest, TestSocksConfDefaultServerAndErrors) {
+  const std::string conf =
+      WriteConf("socks.conf", "direct 10.0.0.0/8\nsockd ALL\n");
+  const std::string tool = Runfile("rsockd/test_socks_conf");
+  absl::StatusOr<SubprocessResult> with_default =
+      RunCommand({.argv = {tool, "-C", conf, "u", "192.0.2.1", "80"},
+                  .env = {{"SOCKS_SERVER", "fw:1082"}}},
+                 kRunTimeout);
+  ASSERT_THAT(with_default, IsOk());
+  EXPECT_EQ(with_default->status.exit_code, 1);
+  EXPECT_THAT(with_default->stdout_text,
+              HasSubstr("through, in order: fw:1082"));
+
+  absl::StatusOr<SubprocessResult> without =
+      RunCommand({.argv = {tool, "-C", conf, "u", "192.0.2.1", "80"},
+                  .env = {{"SOCKS_SERVER", ""}}},
+                 kRunTimeout);
+  ASSERT_THAT(without, IsOk());
+  EXPECT_EQ(without->status.exit_code, 2);
+  EXPECT_THAT(without->stderr_text,
+              HasSubstr("socks.conf:2:1: sockd line without @= and no default "
+                        "server"));
+
+  const std::string bad = WriteConf("bad.conf", "direct ALL\nforward ALL\n");
+  const SubprocessResult broken = Run({tool, "-C", bad, "u", "10.0.0.1", "80"});
+  EXPECT_EQ(broken.status.exit_code, 2);
+  EXPECT_THAT(broken.stderr_text, HasSubstr("bad.conf:2:1: unknown keyword"));
+  EXPECT_EQ(Run({tool, "u", "10.0.0.1"}).status.exit_code, 2);
+}
+
 TEST_F(ToolsTest, TestSockdConfRunsTheHookOnlyWithX) {
   const std::string marker = dir_ + "/hook-ran";
   const std::string conf = WriteConf(

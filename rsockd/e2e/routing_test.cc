@@ -1,0 +1,403 @@
+// Routing and chaining (SPEC §7, §8): socks.conf decides direct, deny or
+// through upstream SOCKS servers, tried in order with failover; sockd.route
+// picks the source address. The upstreams are other rsockd processes, Debian's
+// Dante, and scripted servers that record what they receive.
+//
+// The destinations listen on 127.0.0.2 and up: 127.0.0.1 is always reached
+// directly whatever socks.conf says (SPEC §7.2).
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <stdio.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "glog/logging.h"
+#include "net/deadline.h"
+#include "net/socket.h"
+#include "rsockd/e2e/rsockd_test_base.h"
+#include "testing/dante_server.h"
+#include "testing/files.h"
+#include "testing/scripted_socks4_server.h"
+#include "testing/socket_io.h"
+#include "testing/socks4_client.h"
+#include "testing/status_matchers.h"
+#include "testing/tcp_servers.h"
+
+namespace rsockd::e2e {
+namespace {
+
+using ::rsockd::testing::DanteServer;
+using ::rsockd::testing::EchoServer;
+using ::rsockd::testing::IsOk;
+using ::rsockd::testing::kSocks4Granted;
+using ::rsockd::testing::kSocks4Rejected;
+using ::rsockd::testing::ReadUntilClosed;
+using ::rsockd::testing::RsockdOptions;
+using ::rsockd::testing::RsockdProcess;
+using ::rsockd::testing::ScriptedSocks4Server;
+using ::rsockd::testing::Socks4aConnectRequest;
+using ::rsockd::testing::Socks4ConnectRequest;
+using ::rsockd::testing::Socks4Handshake;
+using ::rsockd::testing::Socks4Session;
+using ::rsockd::testing::TcpServer;
+using ::rsockd::testing::WriteStringToFile;
+using ::testing::HasSubstr;
+
+constexpr char kPermitLoopback[] = "permit 127.0.0.0 255.0.0.0\n";
+
+net::IpAddress Ip(absl::string_view text) {
+  return *net::IpAddress::Parse(text);
+}
+
+std::string ServerList(const std::vector<net::SocketAddress>& servers) {
+  std::string list;
+  for (const net::SocketAddress& server : servers) {
+    absl::StrAppend(&list, list.empty() ? "" : ",", server.ToString());
+  }
+  return list;
+}
+
+// "sockd @=a,b ALL": every destination through these servers, in order.
+std::string ThroughServers(const std::vector<net::SocketAddress>& servers) {
+  return absl::StrCat("sockd @=", ServerList(servers), " ALL\n");
+}
+
+// A free loopback port with nothing listening on it.
+net::SocketAddress ClosedPort() {
+  absl::StatusOr<net::Socket> probe =
+      net::Socket::Listen(testing::LoopbackAddress(0), 1);
+  CHECK(probe.ok()) << probe.status();
+  return *probe->LocalAddress();
+}
+
+class RoutingTest : public RsockdTest {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<std::unique_ptr<EchoServer>> echo =
+        EchoServer::Start(Ip("127.0.0.2"));
+    ASSERT_THAT(echo.status(), IsOk());
+    echo_ = *std::move(echo);
+  }
+
+  // Another rsockd, as an upstream hop. Stopped (and checked) at the end.
+  const RsockdProcess& StartHop(const RsockdOptions& options) {
+    absl::StatusOr<std::unique_ptr<RsockdProcess>> hop =
+        RsockdProcess::Start(options);
+    CHECK(hop.ok()) << hop.status();
+    hops_.push_back(*std::move(hop));
+    return *hops_.back();
+  }
+
+  void TearDown() override {
+    RsockdTest::TearDown();
+    for (std::unique_ptr<RsockdProcess>& hop : hops_) {
+      absl::StatusOr<testing::ExitStatus> status = hop->Stop();
+      ASSERT_THAT(status.status(), IsOk());
+      EXPECT_TRUE(status->success()) << hop->Stderr();
+    }
+  }
+
+  // A CONNECT to the echo server through the front rsockd; the reply code,
+  // and for 90 an echo round trip.
+  int ConnectToEcho(absl::string_view user = "alice") {
+    absl::StatusOr<Socks4Session> session = Socks4Handshake(
+        proxy(), Socks4ConnectRequest(echo_->address(), user), kStepTimeout);
+    if (!session.ok()) {
+      ADD_FAILURE() << session.status() << "\n" << LogTail();
+      return -1;
+    }
+    if (session->reply.code == kSocks4Granted) {
+      EXPECT_TRUE(EchoRoundTrip(session->socket, std::string(100000, 'r')));
+    }
+    return session->reply.code;
+  }
+
+  std::unique_ptr<EchoServer> echo_;
+  std::vector<std::unique_ptr<RsockdProcess>> hops_;
+};
+
+TEST_F(RoutingTest, DirectLineConnectsDirectly) {
+  ASSERT_NO_FATAL_FAILURE(StartRsockd(
+      {.sockd_conf = kPermitLoopback, .socks_conf = "direct ALL\n"}));
+  EXPECT_EQ(ConnectToEcho(), kSocks4Granted);
+  EXPECT_THAT(
+      rsockd().WaitForLogLine("connected -- Connect from alice", kLogTimeout),
+      IsOk());
+}
+
+TEST_F(RoutingTest, DenyLineAndNoMatchingLineGet91) {
+  ASSERT_NO_FATAL_FAILURE(
+      StartRsockd({.sockd_conf = kPermitLoopback,
+                   .socks_conf = "deny *=mallory ALL\ndirect 10.0.0.0/8\n"}));
+  EXPECT_EQ(ConnectToEcho("mallory"), kSocks4Rejected);
+  EXPECT_THAT(rsockd().WaitForLogLine("socks.conf:1]", kLogTimeout), IsOk());
+  EXPECT_EQ(ConnectToEcho("alice"), kSocks4Rejected);
+  EXPECT_THAT(rsockd().WaitForLogLine("[no matching line in ", kLogTimeout),
+              IsOk());
+  EXPECT_EQ(echo_->accepted(), 0);
+}
+
+TEST_F(RoutingTest, LoopbackOneIsAlwaysDirect) {
+  ASSERT_NO_FATAL_FAILURE(
+      StartRsockd({.sockd_conf = kPermitLoopback, .socks_conf = "deny ALL\n"}));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<EchoServer> local, EchoServer::Start());
+  ASSERT_OK_AND_ASSIGN(
+      Socks4Session session,
+      Socks4Handshake(proxy(), Socks4ConnectRequest(local->address(), "u"),
+                      kStepTimeout));
+  EXPECT_EQ(session.reply.code, kSocks4Granted);
+}
+
+TEST_F(RoutingTest, ThroughASecondRsockd) {
+  const RsockdProcess& hop = StartHop({.sockd_conf = kPermitLoopback});
+  ASSERT_NO_FATAL_FAILURE(
+      StartRsockd({.sockd_conf = kPermitLoopback,
+                   .socks_conf = ThroughServers({hop.address()})}));
+  EXPECT_EQ(ConnectToEcho("carol"), kSocks4Granted);
+  EXPECT_THAT(rsockd().WaitForLogLineWithAll(
+                  {"connected -- Connect from carol",
+                   absl::StrCat("via ", hop.address().ToString())},
+                  kLogTimeout),
+              IsOk());
+  // The hop saw the client's user id, forwarded.
+  EXPECT_THAT(
+      hops_[0]->WaitForLogLine("connected -- Connect from carol(", kLogTimeout),
+      IsOk());
+}
+
+TEST_F(RoutingTest, ThroughDante) {
+  if (!DanteServer::Installed()) GTEST_SKIP() << "danted is not installed";
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<DanteServer> dante,
+                       DanteServer::Start({}));
+  ASSERT_NO_FATAL_FAILURE(
+      StartRsockd({.sockd_conf = kPermitLoopback,
+                   .socks_conf = ThroughServers({dante->address()})}));
+  EXPECT_EQ(ConnectToEcho(), kSocks4Granted) << dante->Log();
+  EXPECT_THAT(
+      rsockd().WaitForLogLine(absl::StrCat("via ", dante->address().ToString()),
+                              kLogTimeout),
+      IsOk());
+}
+
+TEST_F(RoutingTest, ThreeHopCascadeOfRsockd) {
+  const RsockdProcess& last = StartHop({.sockd_conf = kPermitLoopback});
+  const RsockdProcess& middle =
+      StartHop({.sockd_conf = kPermitLoopback,
+                .socks_conf = ThroughServers({last.address()})});
+  ASSERT_NO_FATAL_FAILURE(
+      StartRsockd({.sockd_conf = kPermitLoopback,
+                   .socks_conf = ThroughServers({middle.address()})}));
+  EXPECT_EQ(ConnectToEcho("dave"), kSocks4Granted);
+  EXPECT_THAT(hops_[1]->WaitForLogLine(
+                  absl::StrCat("via ", last.address().ToString()), kLogTimeout),
+              IsOk());
+  EXPECT_THAT(
+      hops_[0]->WaitForLogLine("connected -- Connect from dave(", kLogTimeout),
+      IsOk());
+}
+
+TEST_F(RoutingTest, ClosedPortIsSkippedAndRememberedAsDown) {
+  const RsockdProcess& hop = StartHop({.sockd_conf = kPermitLoopback});
+  const net::SocketAddress closed = ClosedPort();
+  ASSERT_NO_FATAL_FAILURE(
+      StartRsockd({.sockd_conf = kPermitLoopback,
+                   .socks_conf = ThroughServers({closed, hop.address()})}));
+  EXPECT_EQ(ConnectToEcho(), kSocks4Granted);
+  EXPECT_THAT(
+      rsockd().WaitForLogLine(
+          absl::StrCat("upstream ", closed.ToString(), ": cannot connect"),
+          kLogTimeout),
+      IsOk());
+  // Now tried last: the next session goes straight to the hop.
+  const size_t mark = rsockd().StderrSize();
+  EXPECT_EQ(ConnectToEcho(), kSocks4Granted);
+  ASSERT_THAT(rsockd().WaitForLogLine("terminated --", kLogTimeout, mark),
+              IsOk());
+  EXPECT_THAT(rsockd().Stderr().substr(mark),
+              ::testing::Not(HasSubstr(closed.ToString())));
+  // And SIGUSR1 reports it.
+  const size_t stats_mark = rsockd().StderrSize();
+  ASSERT_EQ(kill(rsockd().pid(), SIGUSR1), 0);
+  EXPECT_THAT(rsockd().WaitForLogLine(
+                  absl::StrCat("upstreams down: ", closed.ToString()),
+                  kLogTimeout, stats_mark),
+              IsOk());
+}
+
+TEST_F(RoutingTest, BlackHoleTimesOutAndTheNextServerWorks) {
+  // Listens but never accepts or answers: the request waits for a reply
+  // until the connect timeout.
+  ASSERT_OK_AND_ASSIGN(net::Socket black_hole,
+                       net::Socket::Listen(testing::LoopbackAddress(0), 4));
+  ASSERT_OK_AND_ASSIGN(net::SocketAddress hole, black_hole.LocalAddress());
+  const RsockdProcess& hop = StartHop({.sockd_conf = kPermitLoopback});
+  ASSERT_NO_FATAL_FAILURE(
+      StartRsockd({.sockd_conf = kPermitLoopback,
+                   .socks_conf = ThroughServers({hole, hop.address()}),
+                   .extra_flags = {"--connect_timeout=1s"}}));
+  EXPECT_EQ(ConnectToEcho(), kSocks4Granted);
+  EXPECT_THAT(rsockd().WaitForLogLine(absl::StrCat("upstream ", hole.ToString(),
+                                                   ": no valid reply"),
+                                      kLogTimeout),
+              IsOk());
+}
+
+TEST_F(RoutingTest, GarbledReplyIsAFaultAndTheNextServerWorks) {
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<ScriptedSocks4Server> garbled,
+                       ScriptedSocks4Server::Start("HTTP/1.0 400 Bad\r\n"));
+  const RsockdProcess& hop = StartHop({.sockd_conf = kPermitLoopback});
+  ASSERT_NO_FATAL_FAILURE(StartRsockd(
+      {.sockd_conf = kPermitLoopback,
+       .socks_conf = ThroughServers({garbled->address(), hop.address()})}));
+  EXPECT_EQ(ConnectToEcho(), kSocks4Granted);
+  EXPECT_THAT(rsockd().WaitForLogLine("garbled reply", kLogTimeout), IsOk());
+}
+
+TEST_F(RoutingTest, UpstreamRefusalIsFinal) {
+  const RsockdProcess& refusing = StartHop({.sockd_conf = "deny ALL\n"});
+  ASSERT_OK_AND_ASSIGN(
+      std::unique_ptr<ScriptedSocks4Server> second,
+      ScriptedSocks4Server::Start(ScriptedSocks4Server::Reply(90)));
+  ASSERT_NO_FATAL_FAILURE(StartRsockd(
+      {.sockd_conf = kPermitLoopback,
+       .socks_conf = ThroughServers({refusing.address(), second->address()})}));
+  EXPECT_EQ(ConnectToEcho(), kSocks4Rejected);
+  EXPECT_THAT(rsockd().WaitForLogLine(
+                  absl::StrCat("[upstream ", refusing.address().ToString(),
+                               " replied 91]"),
+                  kLogTimeout),
+              IsOk());
+  EXPECT_EQ(second->accepted(), 0);
+}
+
+TEST_F(RoutingTest, UpstreamRefusalFromDanteIsFinal) {
+  if (!DanteServer::Installed()) GTEST_SKIP() << "danted is not installed";
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<DanteServer> dante,
+                       DanteServer::Start({.deny_all = true}));
+  ASSERT_OK_AND_ASSIGN(
+      std::unique_ptr<ScriptedSocks4Server> second,
+      ScriptedSocks4Server::Start(ScriptedSocks4Server::Reply(90)));
+  ASSERT_NO_FATAL_FAILURE(StartRsockd(
+      {.sockd_conf = kPermitLoopback,
+       .socks_conf = ThroughServers({dante->address(), second->address()})}));
+  EXPECT_EQ(ConnectToEcho(), kSocks4Rejected) << dante->Log();
+  EXPECT_THAT(rsockd().WaitForLogLine("replied 91]", kLogTimeout), IsOk());
+  EXPECT_EQ(second->accepted(), 0);
+}
+
+TEST_F(RoutingTest, UnresolvableServerNameIsSkipped) {
+  const RsockdProcess& hop = StartHop({.sockd_conf = kPermitLoopback});
+  ASSERT_NO_FATAL_FAILURE(StartRsockd(
+      {.sockd_conf = kPermitLoopback,
+       .socks_conf = absl::StrCat("sockd @=no-such-host.invalid:1080,",
+                                  hop.address().ToString(), " ALL\n"),
+       .extra_flags = {"--resolve_timeout=3s"}}));
+  EXPECT_EQ(ConnectToEcho(), kSocks4Granted);
+  EXPECT_THAT(
+      rsockd().WaitForLogLine(
+          "upstream no-such-host.invalid:1080: cannot resolve", kLogTimeout),
+      IsOk());
+}
+
+TEST_F(RoutingTest, SockdLineWithoutServersUsesTheDefaultServer) {
+  const RsockdProcess& hop = StartHop({.sockd_conf = kPermitLoopback});
+  ASSERT_NO_FATAL_FAILURE(
+      StartRsockd({.sockd_conf = kPermitLoopback,
+                   .socks_conf = "sockd ALL\n",
+                   .extra_flags = {absl::StrCat("--socks_server=",
+                                                hop.address().ToString())}}));
+  EXPECT_EQ(ConnectToEcho(), kSocks4Granted);
+  EXPECT_THAT(rsockd().WaitForLogLine(
+                  absl::StrCat("via ", hop.address().ToString()), kLogTimeout),
+              IsOk());
+}
+
+TEST_F(RoutingTest, Socks4aNameGoesUpstreamUnresolved) {
+  ASSERT_OK_AND_ASSIGN(
+      std::unique_ptr<ScriptedSocks4Server> upstream,
+      ScriptedSocks4Server::Start(ScriptedSocks4Server::Reply(90)));
+  ASSERT_NO_FATAL_FAILURE(
+      StartRsockd({.sockd_conf = kPermitLoopback,
+                   .socks_conf = ThroughServers({upstream->address()})}));
+  // A name only the far side knows: it does not resolve here.
+  ASSERT_OK_AND_ASSIGN(
+      Socks4Session session,
+      Socks4Handshake(
+          proxy(),
+          Socks4aConnectRequest("intranet.far-side.invalid", 8080, "erin"),
+          kStepTimeout));
+  EXPECT_EQ(session.reply.code, kSocks4Granted);
+  ASSERT_OK_AND_ASSIGN(std::string request,
+                       upstream->WaitForRequest(kStepTimeout));
+  EXPECT_EQ(request, std::string("\x04\x01\x1f\x90\x00\x00\x00\x01"
+                                 "erin\0"
+                                 "intranet.far-side.invalid\0",
+                                 8 + 5 + 26));
+  EXPECT_TRUE(EchoRoundTrip(session.socket, "through the scripted upstream"));
+}
+
+TEST_F(RoutingTest, RouteFileSetsTheSourceAddress) {
+  // A destination that answers with the address the connection came from.
+  ASSERT_OK_AND_ASSIGN(
+      std::unique_ptr<TcpServer> whoami,
+      TcpServer::Start(
+          [](net::Socket connection, const net::StopSignal& stop) {
+            absl::StatusOr<net::SocketAddress> peer = connection.PeerAddress();
+            (void)connection.WriteAll(peer.ok() ? peer->ip().ToString() : "?",
+                                      net::Deadline::In(kStepTimeout, &stop));
+          },
+          Ip("127.0.0.3")));
+  ASSERT_NO_FATAL_FAILURE(
+      StartRsockd({.sockd_conf = kPermitLoopback,
+                   .route_file = "127.0.0.2 127.0.0.0 255.0.0.0\n"}));
+  ASSERT_OK_AND_ASSIGN(
+      Socks4Session session,
+      Socks4Handshake(proxy(), Socks4ConnectRequest(whoami->address(), "u"),
+                      kStepTimeout));
+  ASSERT_EQ(session.reply.code, kSocks4Granted);
+  ASSERT_OK_AND_ASSIGN(
+      testing::ReadToCloseResult answer,
+      ReadUntilClosed(session.socket, net::Deadline::In(kStepTimeout)));
+  EXPECT_EQ(answer.data, "127.0.0.2");
+}
+
+TEST_F(RoutingTest, NoMatchingRouteGets91) {
+  ASSERT_NO_FATAL_FAILURE(StartRsockd(
+      {.sockd_conf = kPermitLoopback, .route_file = "10.0.0.1 10.0.0.0/8\n"}));
+  EXPECT_EQ(ConnectToEcho(), kSocks4Rejected);
+  EXPECT_THAT(rsockd().WaitForLogLine(
+                  "Cannot find appropriate interface to communicate with "
+                  "127.0.0.2",
+                  kLogTimeout),
+              IsOk());
+}
+
+TEST_F(RoutingTest, SighupSwitchesARouteFromDirectToSockd) {
+  const RsockdProcess& hop = StartHop({.sockd_conf = kPermitLoopback});
+  ASSERT_NO_FATAL_FAILURE(StartRsockd(
+      {.sockd_conf = kPermitLoopback, .socks_conf = "direct ALL\n"}));
+  EXPECT_EQ(ConnectToEcho(), kSocks4Granted);
+
+  const std::string path = rsockd().socks_conf_path();
+  ASSERT_THAT(WriteStringToFile(path + ".new", ThroughServers({hop.address()})),
+              IsOk());
+  ASSERT_EQ(rename((path + ".new").c_str(), path.c_str()), 0);
+  const size_t mark = rsockd().StderrSize();
+  ASSERT_EQ(kill(rsockd().pid(), SIGHUP), 0);
+  ASSERT_THAT(rsockd().WaitForLogLine("SIGHUP: configuration reloaded",
+                                      kLogTimeout, mark),
+              IsOk());
+  EXPECT_EQ(ConnectToEcho(), kSocks4Granted);
+  EXPECT_THAT(
+      rsockd().WaitForLogLine(absl::StrCat("via ", hop.address().ToString()),
+                              kLogTimeout, mark),
+      IsOk());
+}
+
+}  // namespace
+}  // namespace rsockd::e2e

@@ -1,0 +1,142 @@
+#include "rsockd/upstream_chain.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "net/socket.h"
+#include "testing/scripted_socks4_server.h"
+#include "testing/socket_io.h"
+#include "testing/status_matchers.h"
+
+namespace rsockd {
+namespace {
+
+using ::rsockd::testing::IsOk;
+using ::rsockd::testing::ScriptedSocks4Server;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::SizeIs;
+
+rules::UpstreamServer ServerAt(const net::SocketAddress& address) {
+  return rules::UpstreamServer{address.ip().ToString(), address.port()};
+}
+
+// A loopback port nothing listens on.
+net::SocketAddress ClosedPort() {
+  absl::StatusOr<net::Socket> probe =
+      net::Socket::Listen(testing::LoopbackAddress(0), 1);
+  EXPECT_THAT(probe.status(), IsOk());
+  return *probe->LocalAddress();
+}
+
+net::Socks4Request NameRequest() {
+  net::Socks4Request request;
+  request.port = 443;
+  request.host_name = "far.example";
+  request.user_id = "ylee";
+  return request;
+}
+
+class UpstreamChainTest : public ::testing::Test {
+ protected:
+  UpstreamContext Context() {
+    return UpstreamContext{.rules = &rules_,
+                           .resolver = &resolver_,
+                           .health = &health_,
+                           .resolve_timeout = absl::Seconds(5),
+                           .connect_timeout = absl::Seconds(5),
+                           .retry_after = absl::Minutes(1)};
+  }
+
+  const rules::RuleSet rules_{rules::SockdConf{}};
+  net::Resolver resolver_{{.threads = 1, .max_pending = 4}};
+  UpstreamHealth health_;
+};
+
+TEST_F(UpstreamChainTest, FaultsAreSkippedAndTheFirstAnswerWins) {
+  ASSERT_OK_AND_ASSIGN(auto garbled, ScriptedSocks4Server::Start("nonsense"));
+  ASSERT_OK_AND_ASSIGN(auto granting, ScriptedSocks4Server::Start(
+                                          ScriptedSocks4Server::Reply(90)));
+  const std::vector<rules::UpstreamServer> servers = {
+      ServerAt(ClosedPort()), ServerAt(garbled->address()),
+      ServerAt(granting->address())};
+  UpstreamResult result =
+      RequestThroughUpstreams(servers, NameRequest(), Context());
+  ASSERT_EQ(result.outcome, UpstreamResult::Outcome::kGranted);
+  EXPECT_EQ(result.server, &servers[2]);
+  EXPECT_EQ(result.server_address, granting->address());
+  EXPECT_TRUE(result.socket.valid());
+  ASSERT_THAT(result.faults, SizeIs(2));
+  EXPECT_THAT(result.faults[0], HasSubstr("cannot connect"));
+  EXPECT_THAT(result.faults[1], HasSubstr("no valid reply: garbled reply"));
+  // The request went upstream as SOCKS4A, with the name and the user id.
+  ASSERT_OK_AND_ASSIGN(std::string request,
+                       granting->WaitForRequest(absl::Seconds(10)));
+  EXPECT_EQ(request, net::EncodeSocks4Request(NameRequest()));
+  // Both faulty servers are now tried last.
+  std::vector<std::string> order;
+  for (const rules::UpstreamServer* server :
+       health_.Order(servers, absl::Minutes(1), absl::Now())) {
+    order.push_back(server->ToString());
+  }
+  EXPECT_THAT(order, ElementsAre(servers[2].ToString(), servers[0].ToString(),
+                                 servers[1].ToString()));
+}
+
+TEST_F(UpstreamChainTest, RefusalIsFinal) {
+  ASSERT_OK_AND_ASSIGN(auto refusing, ScriptedSocks4Server::Start(
+                                          ScriptedSocks4Server::Reply(93)));
+  ASSERT_OK_AND_ASSIGN(auto granting, ScriptedSocks4Server::Start(
+                                          ScriptedSocks4Server::Reply(90)));
+  const std::vector<rules::UpstreamServer> servers = {
+      ServerAt(refusing->address()), ServerAt(granting->address())};
+  UpstreamResult result =
+      RequestThroughUpstreams(servers, NameRequest(), Context());
+  EXPECT_EQ(result.outcome, UpstreamResult::Outcome::kRefused);
+  EXPECT_EQ(result.reply.code, net::Socks4ReplyCode::kIdentMismatch);
+  EXPECT_EQ(result.server, &servers[0]);
+  EXPECT_FALSE(result.socket.valid());
+  EXPECT_THAT(result.faults, IsEmpty());
+  EXPECT_EQ(granting->accepted(), 0);
+  EXPECT_THAT(health_.DownServers(absl::Minutes(1), absl::Now()), IsEmpty());
+}
+
+TEST_F(UpstreamChainTest, NoServerAnswers) {
+  const std::vector<rules::UpstreamServer> servers = {ServerAt(ClosedPort()),
+                                                      ServerAt(ClosedPort())};
+  UpstreamResult result =
+      RequestThroughUpstreams(servers, NameRequest(), Context());
+  EXPECT_EQ(result.outcome, UpstreamResult::Outcome::kUnreachable);
+  EXPECT_EQ(result.server, nullptr);
+  EXPECT_THAT(result.faults, SizeIs(2));
+}
+
+TEST_F(UpstreamChainTest, NoMatchingInterfaceRouteIsAFaultOfThatServer) {
+  ASSERT_OK_AND_ASSIGN(rules::SockdRoute route,
+                       rules::ParseSockdRoute("10.0.0.1 10.0.0.0/8\n", "r"));
+  const rules::RuleSet routed(rules::SockdConf{}, std::nullopt, route);
+  ASSERT_OK_AND_ASSIGN(auto granting, ScriptedSocks4Server::Start(
+                                          ScriptedSocks4Server::Reply(90)));
+  UpstreamContext context = Context();
+  context.rules = &routed;
+  const std::vector<rules::UpstreamServer> servers = {
+      ServerAt(granting->address())};
+  UpstreamResult result =
+      RequestThroughUpstreams(servers, NameRequest(), context);
+  EXPECT_EQ(result.outcome, UpstreamResult::Outcome::kUnreachable);
+  ASSERT_THAT(result.faults, SizeIs(1));
+  EXPECT_THAT(result.faults[0],
+              HasSubstr("Cannot find appropriate interface to communicate with "
+                        "127.0.0.1"));
+  EXPECT_EQ(granting->accepted(), 0);
+}
+
+}  // namespace
+}  // namespace rsockd
