@@ -142,7 +142,7 @@ constexpr char kCorpRouting[] =
 
 TEST_F(ToolsTest, TestSocksConfShowsTheDecisionAndServers) {
   const std::string conf = WriteConf("socks.conf", kCorpRouting);
-  const std::string tool = Runfile("rsockd/test_socks_conf");
+  const std::string tool = RunfilePath("rsockd/test_socks_conf");
   struct Case {
     std::vector<std::string> args;
     int exit_code;  // 1 goes somewhere, 0 refused
@@ -180,7 +180,7 @@ TEST_F(ToolsTest, TestSocksConfShowsTheDecisionAndServers) {
 TEST_F(ToolsTest, TestSocksConfDefaultServerAndErrors) {
   const std::string conf =
       WriteConf("socks.conf", "direct 10.0.0.0/8\nsockd ALL\n");
-  const std::string tool = Runfile("rsockd/test_socks_conf");
+  const std::string tool = RunfilePath("rsockd/test_socks_conf");
   absl::StatusOr<SubprocessResult> with_default =
       RunCommand({.argv = {tool, "-C", conf, "u", "192.0.2.1", "80"},
                   .env = {{"SOCKS_SERVER", "fw:1082"}}},
