@@ -96,8 +96,9 @@ class BindListener {
   // The address and port the peer is to connect to.
   const net::SocketAddress& address() const { return address_; }
 
-  // Waits (WaitWhileClientStays) for one inbound connection and closes the
-  // listener as soon as it has it, so the port admits nobody else. A peer
+  // Waits (WaitWhileClientStays) for one inbound connection. Closes the
+  // listener before it returns, whatever the outcome, so the port admits
+  // nobody else from then on. A peer
   // that `expected` does not admit is closed at once and the result is
   // PermissionDenied, "peer 127.0.0.6:40000 is not 127.0.0.5". Other errors
   // as WaitWhileClientStays, or accept(2)'s. Call at most once.
