@@ -131,7 +131,14 @@ absl::StatusOr<net::Socks4Reply> ReadSecondReply(
   RETURN_IF_ERROR(WaitWhileClientStays(upstream.fd(), client, deadline));
   // Bytes have arrived: the rest of the 8 follows at once from a working
   // upstream, so this read need not watch the client as well.
-  return net::ReadSocks4Reply(upstream, deadline);
+  absl::StatusOr<net::Socks4Reply> reply =
+      net::ReadSocks4Reply(upstream, deadline);
+  if (!reply.ok()) {
+    return absl::Status(
+        reply.status().code(),
+        absl::StrCat("upstream's second reply: ", reply.status().message()));
+  }
+  return reply;
 }
 
 }  // namespace rsockd

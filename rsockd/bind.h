@@ -127,8 +127,8 @@ net::SocketAddress FirstReplyAddress(const net::Socks4Reply& reply,
 // Waits (WaitWhileClientStays) for an upstream's second BIND reply, sent
 // when its peer connects, then reads it (net::ReadSocks4Reply) by the same
 // deadline. Errors: as WaitWhileClientStays; Unavailable when the upstream
-// closes first, DataLoss for a garbled reply. A well-formed refusal is a
-// reply, not an error.
+// closes first, DataLoss for a garbled reply, both saying "upstream's second
+// reply: ...". A well-formed refusal is a reply, not an error.
 absl::StatusOr<net::Socks4Reply> ReadSecondReply(net::Socket& upstream,
                                                  const net::Socket& client,
                                                  const net::Deadline& deadline);

@@ -298,13 +298,15 @@ TEST_F(ReadSecondReplyTest, RefusalIsAReply) {
 TEST_F(ReadSecondReplyTest, UpstreamClosingIsUnavailable) {
   upstream_side().Close();
   EXPECT_THAT(ReadSecondReply(upstream(), client(), Soon()).status(),
-              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("closed")));
+              StatusIs(absl::StatusCode::kUnavailable,
+                       HasSubstr("upstream's second reply: closed")));
 }
 
 TEST_F(ReadSecondReplyTest, GarbledReplyIsDataLoss) {
   ASSERT_THAT(upstream_side().WriteAll("HTTP/1.0", Soon()), IsOk());
   EXPECT_THAT(ReadSecondReply(upstream(), client(), Soon()).status(),
-              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("garbled")));
+              StatusIs(absl::StatusCode::kDataLoss,
+                       HasSubstr("upstream's second reply: garbled")));
 }
 
 TEST_F(ReadSecondReplyTest, ClientLeavingEndsTheWait) {

@@ -761,7 +761,14 @@ TEST_F(BindTest, UpstreamGarbledSecondReplyIs91) {
   ASSERT_OK_AND_ASSIGN(Socks4Session session, GrantedBind("127.0.0.9", "g"));
   ASSERT_OK_AND_ASSIGN(Socks4Reply second, SecondReply(session.socket));
   EXPECT_EQ(second.code, kSocks4Rejected);
-  EXPECT_THAT(rsockd().WaitForLogLine("garbled reply", kLogTimeout), IsOk());
+  EXPECT_THAT(
+      rsockd().WaitForLogLine(
+          absl::StrCat("failed -- Bind from g(unknown)@127.0.0.1 for 127.0.0.9 "
+                       "(ftp) via ",
+                       upstream->address().ToString(),
+                       ". Error code: upstream's second reply: garbled reply"),
+          kLogTimeout),
+      IsOk());
 }
 
 TEST_F(BindTest, UpstreamSilentAfterTheFirstReplyTimesOut) {
