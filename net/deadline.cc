@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdint>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "glog/logging.h"
 
@@ -31,8 +32,15 @@ bool StopSignal::notified() const {
 }
 
 absl::Status Deadline::Wait(int fd, short events) const {
-  pollfd fds[2] = {{fd, events, 0}, {stop_ ? stop_->fd() : -1, POLLIN, 0}};
-  const nfds_t count = stop_ ? 2 : 1;
+  pollfd entry{fd, events, 0};
+  return Wait(absl::MakeSpan(&entry, 1));
+}
+
+absl::Status Deadline::Wait(absl::Span<pollfd> fds) const {
+  // The caller's descriptors, then the StopSignal's; inline up to the few a
+  // caller ever passes, so the relay's waits do not allocate.
+  absl::InlinedVector<pollfd, 4> all(fds.begin(), fds.end());
+  if (stop_ != nullptr) all.push_back({stop_->fd(), POLLIN, 0});
   for (;;) {
     const absl::Duration left = when_ - absl::Now();
     if (left <= absl::ZeroDuration()) {
@@ -41,15 +49,21 @@ absl::Status Deadline::Wait(int fd, short events) const {
     // Round up so that a sub-millisecond remainder still waits.
     const int64_t ms =
         absl::ToInt64Milliseconds(left + absl::Microseconds(999));
-    const int n = poll(fds, count, ms > INT32_MAX ? INT32_MAX : int(ms));
+    const int n =
+        poll(all.data(), all.size(), ms > INT32_MAX ? INT32_MAX : int(ms));
     if (n < 0) {
       if (errno == EINTR) continue;
       return absl::ErrnoToStatus(errno, "poll");
     }
-    if (count == 2 && fds[1].revents != 0) {
+    if (stop_ != nullptr && all.back().revents != 0) {
       return absl::CancelledError("server is stopping");
     }
-    if (fds[0].revents != 0) return absl::OkStatus();
+    bool ready = false;
+    for (size_t i = 0; i < fds.size(); ++i) {
+      fds[i].revents = all[i].revents;
+      ready = ready || all[i].revents != 0;
+    }
+    if (ready) return absl::OkStatus();
   }
 }
 

@@ -9,9 +9,12 @@
 #ifndef RSOCKD_NET_DEADLINE_H_
 #define RSOCKD_NET_DEADLINE_H_
 
+#include <poll.h>
+
 #include "absl/status/status.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 
 namespace rsockd::net {
 
@@ -54,6 +57,13 @@ class Deadline {
   // tells which); DeadlineExceeded when the deadline passes; Cancelled when
   // the StopSignal fires. Retries EINTR.
   absl::Status Wait(int fd, short events) const;
+
+  // The same for several descriptors at once (a BIND waits for its peer
+  // while watching the client): blocks until at least one of `fds` reports
+  // one of its `events`, or an error or hang-up condition, and leaves every
+  // entry's `revents` as poll(2) set it. Entries with a negative `fd` are
+  // ignored, as poll(2) does. Returns as the single-descriptor form does.
+  absl::Status Wait(absl::Span<pollfd> fds) const;
 
  private:
   absl::Time when_;

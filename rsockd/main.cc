@@ -119,6 +119,13 @@ DEFINE_string(connect_timeout, "120s",
               "How long connecting to a destination may take (all of its "
               "addresses together).");
 DEFINE_validator(connect_timeout, &ValidateDuration);
+DEFINE_string(bind_timeout, "120s",
+              "How long a BIND waits for its peer to connect (through an "
+              "upstream: for the upstream's second reply).");
+DEFINE_validator(bind_timeout, &ValidateDuration);
+DEFINE_bool(bind_any_peer, true,
+            "A BIND for DSTIP 0.0.0.0 admits any peer; false refuses such "
+            "requests.");
 DEFINE_string(idle_timeout, "2h",
               "A session with no byte in either direction for this long is "
               "closed.");
@@ -222,6 +229,8 @@ constexpr const char* kTunableFlags[] = {
     "handshake_timeout",
     "resolve_timeout",
     "connect_timeout",
+    "bind_timeout",
+    "bind_any_peer",
     "idle_timeout",
     "drain_timeout",
     "hook_timeout",
@@ -264,6 +273,8 @@ Tunables TunablesFromFlags(rlim_t file_limit) {
   tunables.session.resolve_timeout = DurationFlag(FLAGS_resolve_timeout);
   tunables.session.connect_timeout = DurationFlag(FLAGS_connect_timeout);
   tunables.session.idle_timeout = DurationFlag(FLAGS_idle_timeout);
+  tunables.session.bind_timeout = DurationFlag(FLAGS_bind_timeout);
+  tunables.session.bind_any_peer = FLAGS_bind_any_peer;
   tunables.session.upstream_retry_after =
       DurationFlag(FLAGS_upstream_retry_after);
   tunables.session.use_splice = FLAGS_splice;

@@ -15,6 +15,7 @@
 #include "net/relay.h"
 #include "net/service_names.h"
 #include "net/socks4.h"
+#include "rsockd/bind.h"
 #include "rsockd/hook_command.h"
 #include "rsockd/upstream_chain.h"
 #include "rules/name_lookups.h"
@@ -53,17 +54,19 @@ class Session {
     const net::Socks4Request& request = parser_.request();
     access_ = MakeAccessRequest(request);
     if (!Permitted(request)) return;
-    if (request.command == net::Socks4Command::kBind) {
-      Log(absl::StrCat("failed -- ", Description(),
-                       ". Error code: BIND is not available in this build"));
-      Reply(net::Socks4ReplyCode::kRejected);
-      return;
-    }
-    std::optional<net::Socket> target = OpenRoute(request);
-    if (!target.has_value()) return;
-    if (!Reply(net::Socks4ReplyCode::kGranted)) return;
-    Log(absl::StrCat("connected -- ", Description(), via_));
-    RelayTo(*target);
+    const bool bind = request.command == net::Socks4Command::kBind;
+    if (bind && !AnyPeerAllowed(request)) return;
+    std::optional<rules::RoutingDecision> route = Route();
+    if (!route.has_value()) return;
+    const bool upstream = route->action == rules::SocksRule::Action::kSockd;
+    // Each step replies (for BIND twice) and logs; on failure it has replied
+    // 91 and returns nullopt.
+    std::optional<net::Socket> target =
+        bind ? (upstream ? BindThroughUpstreams(route->servers)
+                         : BindDirect(request))
+             : (upstream ? ConnectThroughUpstreams(route->servers)
+                         : ConnectDirect(request));
+    if (target.has_value()) RelayTo(*target);
   }
 
  private:
@@ -109,15 +112,27 @@ class Session {
   }
 
   // "Connect from ylee(ylee)@10.1.2.3 to dst (telnet)": the claimed user,
-  // then identd's answer, or "unknown" (SPEC §10).
+  // then identd's answer, or "unknown" (SPEC §10). A BIND names the
+  // application server it expects: "Bind from ylee(ylee)@10.1.2.3 for dst
+  // (ftp-data)". Then, once known, the upstream that carries the session
+  // (" via fw1:1080") and a BIND's peer (" peer 10.9.8.7:20").
   std::string Description() const {
     const net::Socks4Request& request = parser_.request();
+    const bool bind = request.command == net::Socks4Command::kBind;
     return absl::StrCat(
-        request.command == net::Socks4Command::kBind ? "Bind" : "Connect",
-        " from ", request.user_id, "(", ident_user_, ")@",
-        peer_.ip().ToString(), " to ",
+        bind ? "Bind" : "Connect", " from ", request.user_id, "(", ident_user_,
+        ")@", peer_.ip().ToString(), bind ? " for " : " to ",
         request.is_socks4a() ? request.host_name : request.ip.ToString(), " (",
-        net::ServiceName(request.port), ")");
+        net::ServiceName(request.port), ")", via_,
+        bind_peer_.has_value() ? absl::StrCat(" peer ", bind_peer_->ToString())
+                               : "");
+  }
+
+  // Who the bytes of the far side come from, for the "terminated" line.
+  std::string FarSide() const {
+    const net::Socks4Request& request = parser_.request();
+    if (bind_peer_.has_value()) return bind_peer_->ToString();
+    return request.is_socks4a() ? request.host_name : request.ip.ToString();
   }
 
   // The request as the rules see it, with lazy lookups that share the
@@ -155,13 +170,9 @@ class Session {
       return true;
     }
     if (decision.rule != nullptr) RunHook(decision.rule->command);
-    Log(absl::StrCat(
-        "refused -- ", Description(), " [",
-        decision.rule == nullptr
-            ? "no matching line"
-            : absl::StrCat(rules_->access().filename, ":", decision.rule->line),
-        "]"));
-    Reply(net::Socks4ReplyCode::kRejected);
+    Refuse(decision.rule == nullptr ? "no matching line"
+                                    : absl::StrCat(rules_->access().filename,
+                                                   ":", decision.rule->line));
     return false;
   }
 
@@ -179,8 +190,7 @@ class Session {
                        ": ", ident_user.status().message()));
       RunHook(rules_->access().no_identd_command);
       if (level == rules::IdentLevel::kLenient) return true;
-      Log(absl::StrCat("refused -- ", Description(), " [identd required]"));
-      Reply(net::Socks4ReplyCode::kIdentUnreachable);
+      Refuse("identd required", net::Socks4ReplyCode::kIdentUnreachable);
       return false;
     }
     ident_user_ = *std::move(ident_user);
@@ -188,8 +198,7 @@ class Session {
     Log(absl::StrCat("*Alert*: real user is ", ident_user_, ", not ",
                      request.user_id));
     RunHook(rules_->access().bad_id_command);
-    Log(absl::StrCat("refused -- ", Description(), " [ident mismatch]"));
-    Reply(net::Socks4ReplyCode::kIdentMismatch);
+    Refuse("ident mismatch", net::Socks4ReplyCode::kIdentMismatch);
     return false;
   }
 
@@ -300,43 +309,44 @@ class Session {
     return last_error;
   }
 
-  // Routes the permitted request by socks.conf and opens the connection it
-  // calls for: direct, or through upstream servers. On refusal or failure
-  // it has replied 91 and logged; returns nullopt.
-  std::optional<net::Socket> OpenRoute(const net::Socks4Request& request) {
+  // socks.conf's decision for the permitted request (SPEC §7.2). A refusal
+  // has been replied to and logged: nullopt.
+  std::optional<rules::RoutingDecision> Route() {
     const rules::RoutingDecision route = rules_->Route(access_);
     if (route.rule != nullptr) RunHook(route.rule->command);
-    switch (route.action) {
-      case rules::SocksRule::Action::kDeny:
-        Log(absl::StrCat("refused -- ", Description(), " [",
-                         route.rule == nullptr
-                             ? absl::StrCat("no matching line in ",
-                                            rules_->routing()->filename)
-                             : absl::StrCat(rules_->routing()->filename, ":",
-                                            route.rule->line),
-                         "]"));
-        Reply(net::Socks4ReplyCode::kRejected);
-        return std::nullopt;
-      case rules::SocksRule::Action::kDirect: {
-        absl::StatusOr<net::Socket> target = ConnectToDestination(request);
-        if (target.ok()) return *std::move(target);
-        Log(absl::StrCat("failed -- ", Description(),
-                         ". Error code: ", target.status().message()));
-        Reply(net::Socks4ReplyCode::kRejected);
-        return std::nullopt;
-      }
-      case rules::SocksRule::Action::kSockd:
-        return ConnectThroughUpstreams(request, route.servers);
-    }
+    if (route.action != rules::SocksRule::Action::kDeny) return route;
+    Refuse(
+        route.rule == nullptr
+            ? absl::StrCat("no matching line in ", rules_->routing()->filename)
+            : absl::StrCat(rules_->routing()->filename, ":", route.rule->line));
     return std::nullopt;
   }
 
-  // SPEC §7.3: the first server that answers decides.
+  std::optional<net::Socket> ConnectDirect(const net::Socks4Request& request) {
+    absl::StatusOr<net::Socket> target = ConnectToDestination(request);
+    if (!target.ok()) {
+      Fail(target.status().message());
+      return std::nullopt;
+    }
+    if (!Connected()) return std::nullopt;
+    return *std::move(target);
+  }
+
   std::optional<net::Socket> ConnectThroughUpstreams(
-      const net::Socks4Request& request,
+      absl::Span<const rules::UpstreamServer> servers) {
+    std::optional<UpstreamResult> result = AskUpstreams(servers);
+    if (!result.has_value() || !Connected()) return std::nullopt;
+    return std::move(result->socket);
+  }
+
+  // SPEC §7.3: sends the client's request (CONNECT or BIND) through the
+  // first server that answers, which decides. For 90 returns the result,
+  // with the connection to that server; for its refusal, or when none
+  // answered, it has replied 91 and logged: nullopt.
+  std::optional<UpstreamResult> AskUpstreams(
       absl::Span<const rules::UpstreamServer> servers) {
     UpstreamResult result = RequestThroughUpstreams(
-        servers, request,
+        servers, parser_.request(),
         UpstreamContext{.rules = rules_.get(),
                         .resolver = services_.resolver,
                         .health = services_.upstreams,
@@ -350,26 +360,178 @@ class Session {
     switch (result.outcome) {
       case UpstreamResult::Outcome::kGranted:
         via_ = absl::StrCat(" via ", result.server->ToString());
-        return std::move(result.socket);
+        return result;
       case UpstreamResult::Outcome::kRefused:
-        Log(absl::StrCat("refused -- ", Description(), " [upstream ",
-                         result.server->ToString(), " replied ",
-                         static_cast<int>(result.reply.code), "]"));
+        Refuse(UpstreamRefusal(*result.server, result.reply.code));
         break;
       case UpstreamResult::Outcome::kUnreachable:
-        Log(absl::StrCat("failed -- ", Description(),
-                         ". Error code: no upstream server answered (",
-                         result.faults.size(), " tried)"));
+        Fail(absl::StrCat("no upstream server answered (", result.faults.size(),
+                          " tried)"));
         break;
     }
-    Reply(net::Socks4ReplyCode::kRejected);
     return std::nullopt;
   }
 
-  bool Reply(net::Socks4ReplyCode code) {
+  static std::string UpstreamRefusal(const rules::UpstreamServer& server,
+                                     net::Socks4ReplyCode code) {
+    return absl::StrCat("upstream ", server.ToString(), " replied ",
+                        static_cast<int>(code));
+  }
+
+  // SPEC §3.2: without a peer check that can fail, a BIND for DSTIP 0.0.0.0
+  // admits whoever connects first; --bind_any_peer=false refuses such a
+  // request outright rather than open a port that no peer could pass.
+  bool AnyPeerAllowed(const net::Socks4Request& request) {
+    if (options_.bind_any_peer || request.is_socks4a() ||
+        !request.ip.IsUnspecified()) {
+      return true;
+    }
+    Refuse("BIND for any peer, and --bind_any_peer is off");
+    return false;
+  }
+
+  // A direct BIND (SPEC §3.2): listens where sockd.route says, or else on
+  // the address the client reached rsockd at; replies with that address;
+  // waits for one peer while watching the client; checks the peer against
+  // DSTIP; replies with the peer's address. Returns the peer's connection.
+  std::optional<net::Socket> BindDirect(const net::Socks4Request& request) {
+    absl::StatusOr<ExpectedPeer> expected = ExpectedBindPeer(request);
+    if (!expected.ok()) {
+      Fail(expected.status().message());
+      return std::nullopt;
+    }
+    absl::StatusOr<BindListener> listener = OpenBindListener(request);
+    if (!listener.ok()) {
+      Fail(listener.status().message());
+      return std::nullopt;
+    }
+    if (!Bound(listener->address())) return std::nullopt;
+    absl::StatusOr<BindPeer> peer =
+        listener->AcceptPeer(client_, *expected, BindDeadline());
+    if (!peer.ok()) {
+      BindFailed(peer.status(), "no peer connected");
+      return std::nullopt;
+    }
+    bind_peer_ = peer->address;
+    if (!Connected(peer->address)) return std::nullopt;
+    return std::move(peer->socket);
+  }
+
+  // SPEC §7.3: the upstream listens for the peer and checks it; rsockd
+  // passes on its two replies (the first one's 0.0.0.0 made the upstream's
+  // address), watching the client while it waits for the second.
+  std::optional<net::Socket> BindThroughUpstreams(
+      absl::Span<const rules::UpstreamServer> servers) {
+    std::optional<UpstreamResult> result = AskUpstreams(servers);
+    if (!result.has_value() ||
+        !Bound(FirstReplyAddress(result->reply, result->server_address))) {
+      return std::nullopt;
+    }
+    absl::StatusOr<net::Socks4Reply> second =
+        ReadSecondReply(result->socket, client_, BindDeadline());
+    if (!second.ok()) {
+      BindFailed(second.status(), "no second reply from the upstream");
+      return std::nullopt;
+    }
+    if (second->code != net::Socks4ReplyCode::kGranted) {
+      Refuse(UpstreamRefusal(*result->server, second->code));
+      return std::nullopt;
+    }
+    bind_peer_ = net::SocketAddress(second->ip, second->port);
+    if (!Connected(*bind_peer_)) return std::nullopt;
+    return std::move(result->socket);
+  }
+
+  // DSTIP, or every address of a SOCKS4A name (resolved here: this hop is
+  // the one that sees the peer), or any peer for DSTIP 0.0.0.0.
+  absl::StatusOr<ExpectedPeer> ExpectedBindPeer(
+      const net::Socks4Request& request) {
+    if (request.is_socks4a()) {
+      const absl::StatusOr<std::vector<net::IpAddress>>& resolved =
+          Resolve(request.host_name);
+      if (!resolved.ok()) return resolved.status();
+      // Never an empty set, which would admit any peer.
+      if (resolved->empty()) {
+        return absl::NotFoundError(
+            absl::StrCat(request.host_name, " has no address"));
+      }
+      return ExpectedPeer::OneOf(*resolved);
+    }
+    if (request.ip.IsUnspecified()) return ExpectedPeer::Any();
+    return ExpectedPeer::OneOf({request.ip});
+  }
+
+  // Listens on the address sockd.route gives for the expected peer (SPEC
+  // §8: the classic line is logged when no line matches), else on the local
+  // address of the client's connection, which the client can reach.
+  absl::StatusOr<BindListener> OpenBindListener(
+      const net::Socks4Request& request) {
+    // ExpectedBindPeer has resolved a name already; this is its answer.
+    const net::IpAddress target =
+        request.is_socks4a() ? Resolve(request.host_name)->front() : request.ip;
+    absl::StatusOr<std::optional<net::IpAddress>> source =
+        rules_->SourceAddressFor(target, request.host_name);
+    if (!source.ok()) {
+      Log(source.status().message());
+      return source.status();
+    }
+    if (source->has_value()) return BindListener::Open(**source);
+    absl::StatusOr<net::SocketAddress> local = client_.LocalAddress();
+    if (!local.ok()) return local.status();
+    return BindListener::Open(local->ip());
+  }
+
+  net::Deadline BindDeadline() const {
+    return net::Deadline::In(options_.bind_timeout, services_.stop);
+  }
+
+  // A BIND's wait ended without a peer: a wrong peer is a refusal, the rest
+  // (timeout, the client leaving, stop) failures. Replies 91.
+  void BindFailed(const absl::Status& status, absl::string_view timed_out) {
+    if (absl::IsPermissionDenied(status)) {
+      Refuse(status.message());
+    } else if (absl::IsDeadlineExceeded(status)) {
+      Fail(absl::StrCat(timed_out, " within ",
+                        absl::FormatDuration(options_.bind_timeout)));
+    } else {
+      Fail(status.message());
+    }
+  }
+
+  // The first reply of a BIND: where the peer is to connect.
+  bool Bound(const net::SocketAddress& address) {
+    if (!Reply(net::Socks4ReplyCode::kGranted, address)) return false;
+    Log(absl::StrCat("bound -- ", Description(), " at ", address.ToString()));
+    return true;
+  }
+
+  // The reply that hands the session to the relay: 90 with zeros for a
+  // CONNECT, with the peer's address for a BIND.
+  bool Connected(const net::SocketAddress& address = net::SocketAddress()) {
+    if (!Reply(net::Socks4ReplyCode::kGranted, address)) return false;
+    Log(absl::StrCat("connected -- ", Description()));
+    return true;
+  }
+
+  // The request-log line of a refusal ("[socks.conf:3]", "[upstream ...
+  // replied 91]"), then its reply.
+  void Refuse(absl::string_view why,
+              net::Socks4ReplyCode code = net::Socks4ReplyCode::kRejected) {
+    Log(absl::StrCat("refused -- ", Description(), " [", why, "]"));
+    Reply(code);
+  }
+
+  // The request-log line of a failure, then 91.
+  void Fail(absl::string_view error) {
+    Log(absl::StrCat("failed -- ", Description(), ". Error code: ", error));
+    Reply(net::Socks4ReplyCode::kRejected);
+  }
+
+  bool Reply(net::Socks4ReplyCode code,
+             const net::SocketAddress& address = net::SocketAddress()) {
     stats_.CountReply(code);
     const std::array<uint8_t, 8> reply =
-        net::EncodeSocks4Reply(code, 0, net::IpAddress());
+        net::EncodeSocks4Reply(code, address.port(), address.ip());
     absl::Status status = client_.WriteAll(
         reply, net::Deadline::In(options_.handshake_timeout, services_.stop));
     if (!status.ok()) {
@@ -403,12 +565,10 @@ class Session {
     stats_.bytes_from_clients.fetch_add(from_client, std::memory_order_relaxed);
     stats_.bytes_from_destinations.fetch_add(result.bytes_from_target,
                                              std::memory_order_relaxed);
-    const net::Socks4Request& request = parser_.request();
-    Log(absl::StrCat(
-        "terminated -- ", Description(), via_, ". ", from_client,
-        " bytes from ", request.user_id, "@", peer_.ip().ToString(), ", ",
-        result.bytes_from_target, " bytes from ",
-        request.is_socks4a() ? request.host_name : request.ip.ToString()));
+    Log(absl::StrCat("terminated -- ", Description(), ". ", from_client,
+                     " bytes from ", parser_.request().user_id, "@",
+                     peer_.ip().ToString(), ", ", result.bytes_from_target,
+                     " bytes from ", FarSide()));
     if (!result.status().ok()) {
       VLOG(1) << "[" << id_ << "] relay ended: " << result.status();
     }
@@ -426,6 +586,9 @@ class Session {
   rules::AccessRequest access_;
   // " via fw1:1080" once an upstream server carries the session.
   std::string via_;
+  // A BIND's peer, once it connected (as the upstream reported it, when the
+  // BIND went through one).
+  std::optional<net::SocketAddress> bind_peer_;
   std::vector<uint8_t> early_data_;
   std::optional<absl::StatusOr<std::vector<net::IpAddress>>> resolved_;
   // identd's answer once it confirmed the user; "unknown" until then.

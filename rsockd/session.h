@@ -10,7 +10,10 @@
 //      through the upstream servers of the matching line
 //      (upstream_chain.h);
 //   4. reply (90, or 91 for every kind of refusal or failure — never a silent
-//      close, except for bytes that are not SOCKS4 at all);
+//      close, except for bytes that are not SOCKS4 at all). A BIND replies
+//      twice (bind.h): 90 with the address the peer is to connect to, then,
+//      once the peer connected (directly, or to the upstream that listens),
+//      90 with the peer's address, or 91;
 //   5. relay until both directions end, then log the byte counts.
 //
 // Every step logs the classic sockd request-log lines (SPEC §10), prefixed
@@ -42,6 +45,11 @@ struct SessionOptions {
   absl::Duration resolve_timeout = absl::Seconds(10);
   absl::Duration connect_timeout = absl::Seconds(120);
   absl::Duration idle_timeout = absl::Hours(2);
+  // BIND (SPEC §3.2): how long to wait for the peer to connect (through an
+  // upstream: for the upstream's second reply), and whether DSTIP 0.0.0.0
+  // admits any peer (false: such a BIND is refused).
+  absl::Duration bind_timeout = absl::Seconds(120);
+  bool bind_any_peer = true;
   // How long a failed upstream server is tried last (SPEC §7.3).
   absl::Duration upstream_retry_after = absl::Seconds(30);
   bool use_splice = true;

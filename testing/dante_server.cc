@@ -3,33 +3,20 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <string>
 #include <utility>
-#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "net/deadline.h"
-#include "net/socket.h"
 #include "testing/files.h"
+#include "testing/free_port_server.h"
 #include "testing/socket_io.h"
 
 namespace rsockd::testing {
 namespace {
 
 constexpr char kDanted[] = "/usr/sbin/danted";
-constexpr int kAttempts = 5;
-constexpr absl::Duration kStartTimeout = absl::Seconds(20);
-
-absl::StatusOr<uint16_t> FreePort() {
-  absl::StatusOr<net::Socket> probe =
-      net::Socket::Listen(LoopbackAddress(0), 1);
-  if (!probe.ok()) return probe.status();
-  absl::StatusOr<net::SocketAddress> bound = probe->LocalAddress();
-  if (!bound.ok()) return bound.status();
-  return bound->port();
-}
 
 std::string Config(const DanteOptions& options, uint16_t port) {
   std::string conf = absl::StrCat(
@@ -56,27 +43,6 @@ std::string Config(const DanteOptions& options, uint16_t port) {
   return conf;
 }
 
-// Polls until `address` accepts a connection, `process` ends, or the time
-// is up.
-absl::Status WaitListening(const net::SocketAddress& address,
-                           Subprocess& process) {
-  const absl::Time deadline = absl::Now() + kStartTimeout;
-  while (absl::Now() < deadline) {
-    if (!process.Running()) {
-      return absl::UnavailableError(
-          absl::StrCat("danted exited: ", process.ReadStderr()));
-    }
-    absl::StatusOr<net::Socket> probe = net::Socket::Connect(
-        address, std::nullopt, net::Deadline::In(absl::Seconds(1)));
-    if (probe.ok()) return absl::OkStatus();
-    // Nothing to wait on but time: danted gives no readiness signal.
-    absl::SleepFor(absl::Milliseconds(20));
-  }
-  return absl::DeadlineExceededError(absl::StrCat(
-      "danted did not listen on ", address.ToString(), " within ",
-      absl::FormatDuration(kStartTimeout), ": ", process.ReadStderr()));
-}
-
 }  // namespace
 
 bool DanteServer::Installed() { return access(kDanted, X_OK) == 0; }
@@ -85,30 +51,24 @@ absl::StatusOr<std::unique_ptr<DanteServer>> DanteServer::Start(
     const DanteOptions& options) {
   absl::StatusOr<std::string> dir = MakeTempDir("dante-");
   if (!dir.ok()) return dir.status();
-  absl::Status last_error;
-  for (int attempt = 0; attempt < kAttempts; ++attempt) {
-    absl::StatusOr<uint16_t> port = FreePort();
-    if (!port.ok()) return port.status();
-    const std::string conf = absl::StrCat(*dir, "/danted.conf");
-    if (absl::Status written = WriteStringToFile(conf, Config(options, *port));
-        !written.ok()) {
-      return written;
-    }
-    absl::StatusOr<std::unique_ptr<Subprocess>> process =
-        Subprocess::Start({.argv = {kDanted, "-f", conf, "-p",
-                                    absl::StrCat(*dir, "/danted.pid")}});
-    if (!process.ok()) return process.status();
-    const net::SocketAddress address = LoopbackAddress(*port);
-    last_error = WaitListening(address, **process);
-    if (last_error.ok()) {
-      return std::unique_ptr<DanteServer>(
-          new DanteServer(*std::move(dir), *std::move(process), address));
-    }
-    (void)(*process)->Signal(SIGTERM);
-    (void)(*process)->Wait(absl::Seconds(10));
+  absl::StatusOr<FreePortServer> started = StartOnFreePort(
+      Loopback(), "danted",
+      [&](uint16_t port) -> absl::StatusOr<std::unique_ptr<Subprocess>> {
+        const std::string conf = absl::StrCat(*dir, "/danted.conf");
+        if (absl::Status written =
+                WriteStringToFile(conf, Config(options, port));
+            !written.ok()) {
+          return written;
+        }
+        return Subprocess::Start({.argv = {kDanted, "-f", conf, "-p",
+                                           absl::StrCat(*dir, "/danted.pid")}});
+      });
+  if (!started.ok()) {
+    (void)RemoveTree(*dir);
+    return started.status();
   }
-  (void)RemoveTree(*dir);
-  return last_error;
+  return std::unique_ptr<DanteServer>(new DanteServer(
+      *std::move(dir), std::move(started->process), started->address));
 }
 
 DanteServer::~DanteServer() {

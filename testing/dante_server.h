@@ -6,10 +6,8 @@
 //                        DanteServer::Start({}));
 //   ... SOCKS4 CONNECT to dante->address() ...
 //
-// Dante cannot be told to pick a free port and report it, so Start() finds
-// a free port (bind 127.0.0.1:0, then close), starts danted on it and waits,
-// bounded, until it accepts connections; if danted exits first (someone took
-// the port in between) it tries again with another port, a few times.
+// Dante cannot be told to pick a free port and report it, so Start() runs
+// it through StartOnFreePort (testing/free_port_server.h).
 //
 // danted forks helper processes; stopping the main process (SIGTERM) makes
 // it stop them. The destructor does that, then kills it if it hangs.

@@ -21,21 +21,45 @@ std::string Socks4Request(uint8_t version, uint8_t command, uint16_t port,
   return request;
 }
 
+namespace {
+
+std::string Socks4Plain(uint8_t command, const net::IpAddress& ip,
+                        uint16_t port, absl::string_view user_id) {
+  std::array<uint8_t, 4> bytes;
+  for (int i = 0; i < 4; ++i) bytes[i] = ip.bytes()[i];
+  return Socks4Request(kSocks4Version, command, port, bytes, user_id);
+}
+
+std::string Socks4a(uint8_t command, absl::string_view host, uint16_t port,
+                    absl::string_view user_id) {
+  std::string request =
+      Socks4Request(kSocks4Version, command, port, {0, 0, 0, 1}, user_id);
+  request.append(host.data(), host.size());
+  request += '\0';
+  return request;
+}
+
+}  // namespace
+
 std::string Socks4ConnectRequest(const net::SocketAddress& destination,
                                  absl::string_view user_id) {
-  std::array<uint8_t, 4> ip;
-  for (int i = 0; i < 4; ++i) ip[i] = destination.ip().bytes()[i];
-  return Socks4Request(kSocks4Version, kSocks4CommandConnect,
-                       destination.port(), ip, user_id);
+  return Socks4Plain(kSocks4CommandConnect, destination.ip(),
+                     destination.port(), user_id);
 }
 
 std::string Socks4aConnectRequest(absl::string_view host, uint16_t port,
                                   absl::string_view user_id) {
-  std::string request = Socks4Request(kSocks4Version, kSocks4CommandConnect,
-                                      port, {0, 0, 0, 1}, user_id);
-  request.append(host.data(), host.size());
-  request += '\0';
-  return request;
+  return Socks4a(kSocks4CommandConnect, host, port, user_id);
+}
+
+std::string Socks4BindRequest(const net::IpAddress& expected_peer,
+                              uint16_t port, absl::string_view user_id) {
+  return Socks4Plain(kSocks4CommandBind, expected_peer, port, user_id);
+}
+
+std::string Socks4aBindRequest(absl::string_view host, uint16_t port,
+                               absl::string_view user_id) {
+  return Socks4a(kSocks4CommandBind, host, port, user_id);
 }
 
 absl::StatusOr<Socks4Reply> ReadSocks4Reply(net::Socket& socket,

@@ -2,7 +2,7 @@
 // produce exact wire bytes (including deliberately malformed ones), a reader
 // for the 8-byte reply, and a one-call CONNECT through a proxy.
 //
-// Wire format (SPEC §3.1, §3.3):
+// Wire format (SPEC §3.1, §3.2, §3.3):
 //   request: VN=4 | CD | DSTPORT (2, network order) | DSTIP (4) | USERID | NUL
 //            [ | HOSTNAME | NUL ]   (4A: DSTIP 0.0.0.x, x != 0)
 //   reply:   VN=0 | CD | DSTPORT (2) | DSTIP (4)
@@ -55,11 +55,27 @@ std::string Socks4ConnectRequest(const net::SocketAddress& destination,
 std::string Socks4aConnectRequest(absl::string_view host, uint16_t port,
                                   absl::string_view user_id);
 
+// A valid BIND (SPEC §3.2): DSTIP `expected_peer` is the application server
+// expected to connect in (0.0.0.0: any), DSTPORT `port` the port of the
+// client's primary connection.
+std::string Socks4BindRequest(const net::IpAddress& expected_peer,
+                              uint16_t port, absl::string_view user_id);
+
+// A valid SOCKS4A BIND for a peer named `host` (DSTIP 0.0.0.1, then the
+// name).
+std::string Socks4aBindRequest(absl::string_view host, uint16_t port,
+                               absl::string_view user_id);
+
 struct Socks4Reply {
   uint8_t version = 0;
   uint8_t code = 0;
   uint16_t port = 0;
   std::array<uint8_t, 4> ip{};
+
+  // DSTIP:DSTPORT, e.g. where a BIND's peer is to connect.
+  net::SocketAddress address() const {
+    return net::SocketAddress(net::IpAddress::FromIPv4Bytes(ip.data()), port);
+  }
 };
 
 // Reads exactly one 8-byte reply. OutOfRange when the proxy closes first.

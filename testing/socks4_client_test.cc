@@ -49,6 +49,39 @@ TEST(Socks4RequestTest, Socks4aRequestBytes) {
             }));
 }
 
+TEST(Socks4RequestTest, BindRequestBytes) {
+  EXPECT_EQ(Socks4BindRequest(*net::IpAddress::Parse("10.1.2.3"), 21, "ab"),
+            Bytes({
+                0x04,         // VN
+                0x02,         // CD: BIND
+                0x00, 0x15,   // DSTPORT 21: the primary connection's
+                10, 1, 2, 3,  // DSTIP: the peer expected to connect
+                'a', 'b',     // USERID
+                0x00,         // NUL
+            }));
+}
+
+TEST(Socks4RequestTest, Socks4aBindRequestBytes) {
+  EXPECT_EQ(Socks4aBindRequest("h.x", 21, "u"),
+            Bytes({
+                0x04,           // VN
+                0x02,           // CD: BIND
+                0x00, 0x15,     // DSTPORT 21
+                0, 0, 0, 1,     // DSTIP 0.0.0.1: a name follows
+                'u', 0x00,      // USERID, NUL
+                'h', '.', 'x',  // HOSTNAME of the expected peer
+                0x00,           // NUL
+            }));
+}
+
+TEST(Socks4ReplyTest, AddressIsDstipAndDstport) {
+  Socks4Reply reply;
+  reply.port = 40000;
+  reply.ip = {127, 0, 0, 3};
+  EXPECT_EQ(reply.address(),
+            net::SocketAddress(*net::IpAddress::Parse("127.0.0.3"), 40000));
+}
+
 TEST(Socks4RequestTest, RawRequestKeepsInvalidFields) {
   EXPECT_EQ(Socks4Request(0x03, 0x07, 0xffff, {255, 0, 0, 0}, "u"),
             Bytes({0x03, 0x07, 0xff, 0xff, 255, 0, 0, 0, 'u', 0x00}));

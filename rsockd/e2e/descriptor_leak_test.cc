@@ -12,7 +12,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
-#include "absl/time/clock.h"
 #include "net/deadline.h"
 #include "rsockd/e2e/rsockd_test_base.h"
 #include "testing/sha256.h"
@@ -128,47 +127,6 @@ class DescriptorLeakTest : public RsockdTest {
       return absl::StrCat("reply ", session->reply.code, ", want 91");
     }
     return "";
-  }
-
-  // Polls the descriptor count until it is at most `limit`.
-  ::testing::AssertionResult WaitForFdCountAtMost(int limit,
-                                                  absl::Duration timeout) {
-    const absl::Time deadline = absl::Now() + timeout;
-    int count = -1;
-    for (;;) {
-      absl::StatusOr<int> current = rsockd().OpenFdCount();
-      if (!current.ok()) {
-        return ::testing::AssertionFailure() << current.status();
-      }
-      count = *current;
-      if (count <= limit) return ::testing::AssertionSuccess();
-      if (absl::Now() >= deadline) break;
-      absl::SleepFor(absl::Milliseconds(50));  // Poll interval.
-    }
-    return ::testing::AssertionFailure()
-           << count << " descriptors open after "
-           << absl::FormatDuration(timeout) << ", baseline " << limit << ":\n"
-           << rsockd().DescribeOpenFds();
-  }
-
-  // Polls until the count has not changed for a second; returns it.
-  absl::StatusOr<int> SettledFdCount(absl::Duration timeout) {
-    const absl::Time deadline = absl::Now() + timeout;
-    absl::StatusOr<int> last = rsockd().OpenFdCount();
-    absl::Time stable_since = absl::Now();
-    while (last.ok() && absl::Now() < deadline) {
-      absl::SleepFor(absl::Milliseconds(50));  // Poll interval.
-      absl::StatusOr<int> now = rsockd().OpenFdCount();
-      if (!now.ok()) return now;
-      if (*now != *last) {
-        last = now;
-        stable_since = absl::Now();
-      } else if (absl::Now() - stable_since >= absl::Seconds(1)) {
-        return last;
-      }
-    }
-    if (!last.ok()) return last;
-    return absl::DeadlineExceededError("descriptor count never settled");
   }
 
   std::unique_ptr<EchoServer> echo_;

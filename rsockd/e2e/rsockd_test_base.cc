@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "net/deadline.h"
 #include "testing/sha256.h"
 #include "testing/socket_io.h"
@@ -39,6 +40,45 @@ std::string RsockdTest::LogTail() const {
   return log.size() <= kTail
              ? log
              : absl::StrCat("...", log.substr(log.size() - kTail));
+}
+
+::testing::AssertionResult RsockdTest::WaitForFdCountAtMost(
+    int limit, absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  int count = -1;
+  for (;;) {
+    absl::StatusOr<int> current = rsockd().OpenFdCount();
+    if (!current.ok()) {
+      return ::testing::AssertionFailure() << current.status();
+    }
+    count = *current;
+    if (count <= limit) return ::testing::AssertionSuccess();
+    if (absl::Now() >= deadline) break;
+    absl::SleepFor(absl::Milliseconds(50));  // Poll interval.
+  }
+  return ::testing::AssertionFailure()
+         << count << " descriptors open after " << absl::FormatDuration(timeout)
+         << ", baseline " << limit << ":\n"
+         << rsockd().DescribeOpenFds();
+}
+
+absl::StatusOr<int> RsockdTest::SettledFdCount(absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  absl::StatusOr<int> last = rsockd().OpenFdCount();
+  absl::Time stable_since = absl::Now();
+  while (last.ok() && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(50));  // Poll interval.
+    absl::StatusOr<int> now = rsockd().OpenFdCount();
+    if (!now.ok()) return now;
+    if (*now != *last) {
+      last = now;
+      stable_since = absl::Now();
+    } else if (absl::Now() - stable_since >= absl::Seconds(1)) {
+      return last;
+    }
+  }
+  if (!last.ok()) return last;
+  return absl::DeadlineExceededError("descriptor count never settled");
 }
 
 void RsockdTest::TearDown() {

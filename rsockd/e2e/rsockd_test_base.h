@@ -16,6 +16,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "net/address.h"
@@ -45,6 +46,14 @@ class RsockdTest : public ::testing::Test {
 
   // The last few KiB of the server's log, for failure messages.
   std::string LogTail() const;
+
+  // Descriptor counts of the server (/proc/PID/fd), for leak checks.
+  // Polls the count until it is at most `limit`; the failure lists the
+  // open descriptors.
+  ::testing::AssertionResult WaitForFdCountAtMost(int limit,
+                                                  absl::Duration timeout);
+  // Polls until the count has not changed for a second; returns it.
+  absl::StatusOr<int> SettledFdCount(absl::Duration timeout);
 
  private:
   std::unique_ptr<rsockd::testing::RsockdProcess> rsockd_;
