@@ -35,7 +35,9 @@ std::string FrozenAddress(const AddressSpec& spec) {
 absl::StatusOr<AddressSpec> ThawAddress(absl::string_view bytes) {
   FrozenReader reader(bytes);
   absl::StatusOr<AddressSpec> spec = ThawAddressSpec(&reader, "source");
-  if (spec.ok()) EXPECT_THAT(reader.ExpectEnd(), IsOk());
+  if (spec.ok()) {
+    EXPECT_THAT(reader.ExpectEnd(), IsOk());
+  }
   return spec;
 }
 
@@ -138,7 +140,9 @@ class FrozenUserListTest : public ::testing::Test {
                                 const LexerOptions& lexer = {}) {
     FrozenReader reader(bytes);
     absl::StatusOr<UserList> list = ThawUserList(&reader, lexer);
-    if (list.ok()) EXPECT_THAT(reader.ExpectEnd(), IsOk());
+    if (list.ok()) {
+      EXPECT_THAT(reader.ExpectEnd(), IsOk());
+    }
     return list;
   }
 
