@@ -119,7 +119,9 @@ class Server {
   net::PipePool pipes_;
   HookRunner hooks_;
   SessionServices services_;
-  uint64_t next_id_ = 1;  // acceptor thread only
+  // The acceptor thread's only (ServeConnection's in --inetd mode, where
+  // there is no acceptor).
+  uint64_t next_id_ = 1;
   bool stopped_ = false;  // Start/Stop thread only
 
   absl::Mutex mu_;

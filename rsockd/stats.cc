@@ -40,7 +40,7 @@ std::vector<std::string> StatsSnapshot(
   std::vector<std::string> lines = CounterLines(stats);
   lines.push_back(absl::StrCat(
       "workers threads=", workers.threads, " busy=", workers.busy,
-      " max=", worker_limits.max_workers, " queued=", workers.queued,
+      " queued=", workers.queued, " max=", worker_limits.max_workers,
       " max_queue=", worker_limits.max_queue));
   lines.push_back(
       absl::StrCat("hooks running=", hooks.running, " pending=", hooks.pending,

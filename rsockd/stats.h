@@ -4,7 +4,7 @@
 //   sessions open=1 total=12 accepted=12 overloaded=0 bad_requests=1
 //   bytes from_clients=5120 from_destinations=1048576
 //   replies 90=10 91=1 92=0 93=0
-//   workers threads=4 busy=1 max=16 queued=0 max_queue=1024
+//   workers threads=4 busy=1 queued=0 max=16 max_queue=1024
 //   hooks running=0 pending=0 started=2 finished=2 timed_out=0 dropped=0 ...
 //
 // followed by the lines of parts the server does not own (the syslog sink,

@@ -42,7 +42,7 @@ TEST(StatsSnapshotTest, ListsCountersPoolsHooksThenExtraLines) {
                   "bad_requests=3",
                   "bytes from_clients=5120 from_destinations=1048576",
                   "replies 90=2 91=1 92=0 93=1",
-                  "workers threads=4 busy=2 max=16 queued=1 max_queue=1024",
+                  "workers threads=4 busy=2 queued=1 max=16 max_queue=1024",
                   "hooks running=1 pending=6 started=4 finished=2 "
                   "timed_out=1 dropped=5 failed_to_start=1",
                   "upstream 10.1.1.1:1080 up",
