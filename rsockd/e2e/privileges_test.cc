@@ -181,7 +181,10 @@ TEST_F(PrivilegesTest, ReloadWorksWithFilesTheUserCanRead) {
     code = Verdict(request);
   }
   EXPECT_EQ(code, kSocks4Rejected);
-  EXPECT_THAT(rsockd().Stderr(), HasSubstr("SIGHUP: configuration reloaded"));
+  // Logged just after the new rules are installed.
+  EXPECT_THAT(
+      rsockd().WaitForLogLine("SIGHUP: configuration reloaded", kLogTimeout),
+      IsOk());
 }
 
 TEST_F(PrivilegesTest, ReloadOfAFileTheUserCannotReadKeepsTheRules) {

@@ -107,7 +107,9 @@ TEST_F(SyslogTest, RequestLogGoesToDaemonFacilityByDefault) {
                            "[2] refused -- Connect from jane(unknown)@"
                            "127.0.0.1 to 127.0.0.1 (")));
   // The same lines still go to glog.
-  EXPECT_THAT(rsockd().Stderr(), HasSubstr("[2] refused -- Connect from jane"));
+  EXPECT_THAT(
+      rsockd().WaitForLogLine("[2] refused -- Connect from jane", kLogTimeout),
+      IsOk());
   // Lifecycle diagnostics (INFO) stay out of syslog.
   for (const std::string& message : syslog_->received()) {
     EXPECT_THAT(message, Not(HasSubstr("listening on")));
