@@ -68,6 +68,11 @@ void ThreadPool::SetLimits(const Limits& limits) {
   limits_ = limits;
 }
 
+ThreadPool::Limits ThreadPool::limits() const {
+  absl::MutexLock lock(&mu_);
+  return limits_;
+}
+
 ThreadPool::Counts ThreadPool::counts() const {
   absl::MutexLock lock(&mu_);
   return {static_cast<int>(threads_.size()), busy_,

@@ -53,6 +53,7 @@ class ThreadPool {
 
   // New limits apply to later submissions; threads already started stay.
   void SetLimits(const Limits& limits);
+  Limits limits() const;
   Counts counts() const;
 
  private:

@@ -206,6 +206,14 @@ HookRunner::Counts HookRunner::counts() const {
   return counts;
 }
 
+bool HookRunner::WaitUntilIdle(absl::Time deadline) {
+  absl::MutexLock lock(&mu_);
+  const auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return running_ == 0 && queue_.empty();
+  };
+  return mu_.AwaitWithDeadline(absl::Condition(&idle), deadline);
+}
+
 void HookRunner::Work() {
   absl::MutexLock lock(&mu_);
   for (;;) {

@@ -107,6 +107,11 @@ class HookRunner {
 
   Counts counts() const;
 
+  // Waits until no hook runs or waits for a thread, or until `deadline`;
+  // returns whether the runner went idle. For a graceful stop, so that hooks
+  // already submitted can finish (each still within its own timeout).
+  bool WaitUntilIdle(absl::Time deadline);
+
  private:
   struct Job {
     absl::AnyInvocable<Command() &&> prepare;

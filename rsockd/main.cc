@@ -11,9 +11,9 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,7 +25,11 @@
 #include "gflags/gflags.h"
 #include "glog/logging.h"
 #include "rsockd/config.h"
+#include "rsockd/inetd.h"
+#include "rsockd/pid_file.h"
+#include "rsockd/privileges.h"
 #include "rsockd/server.h"
+#include "rsockd/syslog_sink.h"
 #include "rules/rule_store.h"
 #include "rules/sockd_conf.h"
 
@@ -51,6 +55,13 @@ bool ValidatePort(const char* flag, int32_t value) {
 bool ValidateNonNegative(const char* flag, int32_t value) {
   if (value >= 0) return true;
   std::cerr << "--" << flag << ": must not be negative\n";
+  return false;
+}
+
+bool ValidateSyslogFacility(const char* flag, const std::string& value) {
+  absl::StatusOr<int> facility = rsockd::ParseSyslogFacility(value);
+  if (facility.ok()) return true;
+  std::cerr << "--" << flag << ": " << facility.status().message() << "\n";
   return false;
 }
 
@@ -149,7 +160,25 @@ DEFINE_string(hook_timeout, "30s",
               "A hook command still running after this long is killed with "
               "its process group.");
 DEFINE_validator(hook_timeout, &ValidateDuration);
-DEFINE_string(pidfile, "", "Write the process id here.");
+DEFINE_string(pidfile, "",
+              "Write the process id here; removed again on a clean exit.");
+DEFINE_bool(inetd, false,
+            "Serve the one connection inetd passes on descriptor 0, then "
+            "exit (inetd.conf: socks stream tcp nowait nobody "
+            "/usr/sbin/rsockd rsockd --inetd --syslog).");
+DEFINE_string(user, "",
+              "After binding, switch to this user and its groups for good; "
+              "rsockd exits if that fails.");
+DEFINE_bool(syslog, false,
+            "Also send the request log, and every warning and error, to "
+            "syslog with ident rsockd.");
+DEFINE_string(syslog_facility, "daemon",
+              "The syslog facility of --syslog: daemon, auth, authpriv, "
+              "user, local0..local7, ...");
+DEFINE_validator(syslog_facility, &ValidateSyslogFacility);
+DEFINE_string(syslog_socket, "/dev/log",
+              "The syslog daemon's datagram socket (another path for a "
+              "chroot, or for tests).");
 DEFINE_bool(splice, true,
             "Relay with zero-copy splice(2); false uses read/write.");
 DEFINE_bool(check_config, false,
@@ -187,18 +216,6 @@ rlim_t RaiseFileLimit() {
 int DefaultWorkers(rlim_t file_limit) {
   const rlim_t by_files = file_limit / 3;
   return static_cast<int>(std::clamp<rlim_t>(by_files, 16, 8192));
-}
-
-// Writes `content` to `path` atomically (temp file + rename), so that a
-// reader polling for the file never sees it half-written.
-bool WriteFileAtomically(const std::string& path, const std::string& content) {
-  const std::string temp = absl::StrCat(path, ".tmp.", getpid());
-  {
-    std::ofstream out(temp, std::ios::trunc);
-    out << content;
-    if (!out.flush()) return false;
-  }
-  return std::rename(temp.c_str(), path.c_str()) == 0;
 }
 
 bool IsExplicit(const char* flag) {
@@ -367,7 +384,48 @@ int CheckConfig() {
   return 0;
 }
 
-int Main(const char* argv0) {
+// --user, once the listeners are bound: false (logged) when asked and it
+// failed; rsockd must then not serve.
+bool DropPrivilegesIfAsked() {
+  if (FLAGS_user.empty()) return true;
+  if (absl::Status dropped = DropPrivileges(FLAGS_user); !dropped.ok()) {
+    LOG(ERROR) << dropped << "; not serving";
+    return false;
+  }
+  LOG(INFO) << "running as user " << FLAGS_user;
+  return true;
+}
+
+// SIGUSR1: the stats snapshot, one log line each (to syslog too). Parts of
+// the process the server does not own add their lines to `extra`.
+void LogStats(const Server& server, SyslogSink* syslog) {
+  std::vector<std::string> extra;
+  if (syslog != nullptr) extra.push_back(syslog->StatsLine());
+  const std::vector<std::string> down = server.upstreams().DownServers(
+      DurationFlag(FLAGS_upstream_retry_after), absl::Now());
+  extra.push_back(absl::StrCat("upstreams ", down.empty() ? "all up" : "down: ",
+                               absl::StrJoin(down, ", ")));
+  for (const std::string& line : server.StatsSnapshot(extra)) {
+    LOG_TO_SINK(syslog, INFO) << "stats: " << line;
+  }
+}
+
+// --inetd: one connection, on this thread, then exit. There is no listener
+// to close and only this session to drain, so the daemon's signal handling
+// does not apply: SIGTERM and SIGINT end the process at once, like any inetd
+// service, and SIGHUP and SIGUSR1 are ignored (a `kill -HUP` meant for a
+// daemon must not cut these sessions; each inetd connection reads the
+// configuration afresh anyway). Hooks the session started may finish
+// within --drain_timeout.
+int ServeInetd(Server& server, InetdConnection connection) {
+  if (!DropPrivilegesIfAsked()) return 1;
+  server.ServeConnection(std::move(connection.socket), connection.peer);
+  server.Stop(DurationFlag(FLAGS_drain_timeout));
+  return 0;
+}
+
+int Main(const char* argv0, SyslogSink* syslog,
+         std::optional<InetdConnection> inetd) {
   // Before any thread exists, so every thread inherits the mask and only
   // sigwait below ever sees these signals.
   sigset_t signals;
@@ -375,7 +433,12 @@ int Main(const char* argv0) {
   for (int signal : {SIGHUP, SIGINT, SIGTERM, SIGUSR1}) {
     sigaddset(&signals, signal);
   }
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  if (inetd.has_value()) {
+    signal(SIGHUP, SIG_IGN);
+    signal(SIGUSR1, SIG_IGN);
+  } else {
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  }
   signal(SIGPIPE, SIG_IGN);
 
   const rlim_t file_limit = RaiseFileLimit();
@@ -398,6 +461,8 @@ int Main(const char* argv0) {
   options.pool = tunables.pool;
   options.session = tunables.session;
   options.hooks = tunables.hooks;
+  options.request_log = syslog;
+  if (inetd.has_value()) options.listen.clear();  // inetd listens
 
   absl::StatusOr<std::unique_ptr<Server>> server =
       Server::Create(options, &store);
@@ -405,18 +470,30 @@ int Main(const char* argv0) {
     LOG(ERROR) << "cannot listen: " << server.status();
     return 1;
   }
-  if (!FLAGS_pidfile.empty() &&
-      !WriteFileAtomically(FLAGS_pidfile, absl::StrCat(getpid(), "\n"))) {
-    PLOG(ERROR) << "cannot write --pidfile " << FLAGS_pidfile;
-    return 1;
+  if (inetd.has_value()) return ServeInetd(**server, *std::move(inetd));
+
+  // Written with the privileges rsockd starts with (/run is root's); removed
+  // on the way out of Main.
+  std::optional<PidFile> pidfile;
+  if (!FLAGS_pidfile.empty()) {
+    absl::StatusOr<PidFile> written = PidFile::Create(FLAGS_pidfile);
+    if (!written.ok()) {
+      LOG(ERROR) << "cannot write --pidfile: " << written.status();
+      return 1;
+    }
+    pidfile.emplace(*std::move(written));
   }
   // Last: tests and scripts take the port file as the sign of readiness.
-  if (!FLAGS_port_file.empty() &&
-      !WriteFileAtomically(FLAGS_port_file,
-                           absl::StrCat((*server)->bound()[0].port(), "\n"))) {
-    PLOG(ERROR) << "cannot write --port_file " << FLAGS_port_file;
-    return 1;
+  if (!FLAGS_port_file.empty()) {
+    const std::string port = absl::StrCat((*server)->bound()[0].port(), "\n");
+    if (absl::Status written = WriteFileAtomically(FLAGS_port_file, port);
+        !written.ok()) {
+      LOG(ERROR) << "cannot write --port_file: " << written;
+      return 1;
+    }
   }
+  // After binding, before the first connection is accepted.
+  if (!DropPrivilegesIfAsked()) return 1;
   if (absl::Status started = (*server)->Start(); !started.ok()) {
     LOG(ERROR) << "cannot start: " << started;
     return 1;
@@ -430,15 +507,7 @@ int Main(const char* argv0) {
     if (signal == SIGHUP) {
       Reload(argv0, file_limit, store, **server);
     } else if (signal == SIGUSR1) {
-      const net::ThreadPool::Counts pool = (*server)->pool_counts();
-      const std::vector<std::string> down = (*server)->upstreams().DownServers(
-          DurationFlag(FLAGS_upstream_retry_after), absl::Now());
-      LOG(INFO) << "stats: " << (*server)->stats().ToString()
-                << " pool threads=" << pool.threads << " busy=" << pool.busy
-                << " queued=" << pool.queued << " upstreams "
-                << (down.empty()
-                        ? "all up"
-                        : absl::StrCat("down: ", absl::StrJoin(down, ", ")));
+      LogStats(**server, syslog);
     } else {
       LOG(INFO) << strsignal(signal)
                 << ": stopping; draining sessions for up to "
@@ -451,11 +520,49 @@ int Main(const char* argv0) {
   return 0;
 }
 
+// Sets up what both modes share, then runs one of them.
+int Run(const char* argv0) {
+  std::optional<InetdConnection> inetd;
+  if (FLAGS_inetd) {
+    // First of all: until then, stdout and stderr may be the client's
+    // connection, and a log line there would corrupt its SOCKS reply.
+    absl::StatusOr<InetdConnection> taken = TakeInetdConnection();
+    if (!taken.ok()) {
+      LOG(ERROR) << taken.status();
+      return 1;
+    }
+    inetd.emplace(*std::move(taken));
+    for (const char* flag : {"pidfile", "port_file"}) {
+      if (!gflags::GetCommandLineFlagInfoOrDie(flag).is_default) {
+        LOG(ERROR) << "--" << flag << " does not apply with --inetd";
+        return 1;
+      }
+    }
+  }
+  std::unique_ptr<SyslogSink> syslog;
+  if (FLAGS_syslog) {
+    absl::StatusOr<std::unique_ptr<SyslogSink>> sink = SyslogSink::Create(
+        {.socket_path = FLAGS_syslog_socket,
+         // Validated at parse time.
+         .facility = *ParseSyslogFacility(FLAGS_syslog_facility)});
+    if (!sink.ok()) {
+      LOG(ERROR) << "--syslog: " << sink.status();
+      return 1;
+    }
+    syslog = *std::move(sink);
+    google::AddLogSink(syslog->warnings_and_errors());
+  }
+  const int status = Main(argv0, syslog.get(), std::move(inetd));
+  if (syslog != nullptr) google::RemoveLogSink(syslog->warnings_and_errors());
+  return status;
+}
+
 void PrintVersion() {
   std::cout << "rsockd " << kVersion << "\n"
-            << "protocols: SOCKS4 SOCKS4A (CONNECT), ident (RFC 1413)\n"
-            << "routing (socks.conf): no\n"
-            << "multi-homed route support (sockd.route): no\n"
+            << "protocols: SOCKS4 SOCKS4A (CONNECT, BIND), ident (RFC 1413); "
+               "no SOCKS5\n"
+            << "routing (socks.conf): yes, upstream SOCKS4/4A chaining\n"
+            << "multi-homed route support (sockd.route): yes\n"
             << "splice: yes (--splice=false for read/write)\n";
 }
 
@@ -481,5 +588,5 @@ int main(int argc, char** argv) {
   }
   google::InitGoogleLogging(argv[0]);
   if (FLAGS_check_config) return rsockd::CheckConfig();
-  return rsockd::Main(argv[0]);
+  return rsockd::Run(argv[0]);
 }

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "glog/logging.h"
 #include "net/socks4.h"
 
@@ -42,6 +43,7 @@ Server::Server(const ServerOptions& options, rules::RuleStore* rules)
   services_.hooks = &hooks_;
   services_.upstreams = &upstreams_;
   services_.stats = &stats_;
+  services_.request_log = options.request_log;
   services_.stop = &session_stop_;
 }
 
@@ -124,11 +126,7 @@ void Server::Dispatch(net::Socket client, const net::SocketAddress& peer) {
   net::ThreadPool::Task task = [this, id, peer, client = std::move(client),
                                 rules = rules_->Current(),
                                 session_options]() mutable {
-    stats_.sessions_open.fetch_add(1, std::memory_order_relaxed);
-    stats_.sessions_total.fetch_add(1, std::memory_order_relaxed);
-    RunSession(id, std::move(client), peer, std::move(rules), session_options,
-               services_);
-    stats_.sessions_open.fetch_sub(1, std::memory_order_relaxed);
+    Serve(id, std::move(client), peer, std::move(rules), session_options);
     absl::MutexLock lock(&mu_);
     --live_sessions_;
   };
@@ -143,6 +141,35 @@ void Server::Dispatch(net::Socket client, const net::SocketAddress& peer) {
   LOG_EVERY_N(WARNING, 100)
       << "[" << id << "] overloaded -- turned away " << peer.ToString() << " ("
       << google::COUNTER << " so far): all workers busy, queue full";
+}
+
+void Server::Serve(uint64_t id, net::Socket client,
+                   const net::SocketAddress& peer,
+                   std::shared_ptr<const rules::RuleSet> rules,
+                   const SessionOptions& session_options) {
+  stats_.sessions_open.fetch_add(1, std::memory_order_relaxed);
+  stats_.sessions_total.fetch_add(1, std::memory_order_relaxed);
+  RunSession(id, std::move(client), peer, std::move(rules), session_options,
+             services_);
+  stats_.sessions_open.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void Server::ServeConnection(net::Socket client,
+                             const net::SocketAddress& peer) {
+  stats_.accepted.fetch_add(1, std::memory_order_relaxed);
+  SessionOptions session_options;
+  {
+    absl::MutexLock lock(&mu_);
+    session_options = session_options_;
+  }
+  Serve(next_id_++, std::move(client), peer, rules_->Current(),
+        session_options);
+}
+
+std::vector<std::string> Server::StatsSnapshot(
+    absl::Span<const std::string> extra_lines) const {
+  return rsockd::StatsSnapshot(stats_, pool_.counts(), pool_.limits(),
+                               hooks_.counts(), extra_lines);
 }
 
 void Server::TurnAway(int fd) {
@@ -178,15 +205,24 @@ void Server::Stop(absl::Duration drain) {
   accept_stop_.Notify();
   acceptor_.Join();
   listeners_.clear();
-  absl::MutexLock lock(&mu_);
-  const auto drained = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return live_sessions_ == 0;
-  };
-  if (!mu_.AwaitWithTimeout(absl::Condition(&drained), drain)) {
-    LOG(WARNING) << "drain deadline passed with " << live_sessions_
-                 << " sessions open; ending them";
-    session_stop_.Notify();
-    mu_.Await(absl::Condition(&drained));
+  const absl::Time deadline = absl::Now() + drain;
+  {
+    absl::MutexLock lock(&mu_);
+    const auto drained = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return live_sessions_ == 0;
+    };
+    if (!mu_.AwaitWithDeadline(absl::Condition(&drained), deadline)) {
+      LOG(WARNING) << "drain deadline passed with " << live_sessions_
+                   << " sessions open; ending them";
+      session_stop_.Notify();
+      mu_.Await(absl::Condition(&drained));
+    }
+  }
+  // A hook is part of the request that started it (a deny's report, say):
+  // it may finish within the same deadline. The runner's destructor kills
+  // what is still running after that.
+  if (!hooks_.WaitUntilIdle(deadline)) {
+    LOG(WARNING) << "drain deadline passed with hooks running; killing them";
   }
 }
 

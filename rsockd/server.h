@@ -19,12 +19,15 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "glog/logging.h"
 #include "net/address.h"
 #include "net/deadline.h"
 #include "net/pipe_pool.h"
@@ -49,6 +52,8 @@ struct ServerOptions {
   // The relay direction runs no session logic, so it needs less.
   size_t relay_stack_size = 128 * 1024;
   SessionOptions session;
+  // Also receives the request log (--syslog); must outlive the server.
+  google::LogSink* request_log = nullptr;
 };
 
 class Server {
@@ -65,8 +70,15 @@ class Server {
 
   // Starts the acceptor thread.
   absl::Status Start();
-  // Stops accepting, lets sessions drain up to `drain`, then ends the rest.
+  // Stops accepting, lets sessions and the hooks they started finish up to
+  // `drain`, then ends the rest.
   void Stop(absl::Duration drain);
+
+  // Serves one connection on the calling thread, exactly as an accepted one
+  // (same counters, the current rules and settings), and returns when the
+  // session has ended. For --inetd, where inetd accepted the connection; the
+  // server then has no listeners and is not started.
+  void ServeConnection(net::Socket client, const net::SocketAddress& peer);
 
   // Applies tunable settings (SIGHUP): connections accepted from now on get
   // `session`; the pools take the new limits (threads already started stay).
@@ -78,11 +90,21 @@ class Server {
   const UpstreamHealth& upstreams() const { return upstreams_; }
   net::ThreadPool::Counts pool_counts() const { return pool_.counts(); }
 
+  // The SIGUSR1 snapshot (rsockd/stats.h `StatsSnapshot`): the counters, the
+  // worker pool's and the hooks' occupancy, then `extra_lines` from parts of
+  // the process the server does not own.
+  std::vector<std::string> StatsSnapshot(
+      absl::Span<const std::string> extra_lines) const;
+
  private:
   Server(const ServerOptions& options, rules::RuleStore* rules);
 
   void Accept();
   void Dispatch(net::Socket client, const net::SocketAddress& peer);
+  // Runs one session with the counters around it.
+  void Serve(uint64_t id, net::Socket client, const net::SocketAddress& peer,
+             std::shared_ptr<const rules::RuleSet> rules,
+             const SessionOptions& session_options);
   // Answers 91 on a connection the pool refused, before it is closed.
   void TurnAway(int fd);
 
@@ -100,7 +122,9 @@ class Server {
   HookRunner hooks_;
   UpstreamHealth upstreams_;
   SessionServices services_;
-  uint64_t next_id_ = 1;  // acceptor thread only
+  // The acceptor thread's only (ServeConnection's in --inetd mode, where
+  // there is no acceptor).
+  uint64_t next_id_ = 1;
   bool stopped_ = false;  // Start/Stop thread only
 
   absl::Mutex mu_;

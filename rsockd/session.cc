@@ -70,11 +70,13 @@ class Session {
   }
 
  private:
-  // Every request-log line goes through here, and is made printable here:
+  // Every request-log line goes through here (to glog, and to syslog with
+  // --syslog), and is made printable here:
   // client bytes reach it in many ways (user ids, host names, the resolver's
   // error text), and none may start a forged line.
   void Log(absl::string_view line) const {
-    LOG(INFO) << "[" << id_ << "] " << Printable(line);
+    LOG_TO_SINK(services_.request_log, INFO)
+        << "[" << id_ << "] " << Printable(line);
   }
 
   // Reads and parses the request. On failure it has already answered (or

@@ -26,6 +26,7 @@
 #include <memory>
 
 #include "absl/time/time.h"
+#include "glog/logging.h"
 #include "net/address.h"
 #include "net/deadline.h"
 #include "net/pipe_pool.h"
@@ -72,6 +73,8 @@ struct SessionServices {
   // Which upstream servers failed lately, shared by all sessions.
   UpstreamHealth* upstreams = nullptr;
   Stats* stats = nullptr;
+  // Also receives every request-log line (--syslog); null: glog only.
+  google::LogSink* request_log = nullptr;
   // Fires when the drain deadline passes; every wait watches it.
   const net::StopSignal* stop = nullptr;
 };

@@ -1,5 +1,14 @@
-// This file defines `Stats`, the server's counters, and their text form for
-// the SIGUSR1 snapshot.
+// This file defines `Stats`, the server's counters, and `StatsSnapshot`, the
+// lines SIGUSR1 logs (SPEC §11):
+//
+//   sessions open=1 total=12 accepted=12 overloaded=0 bad_requests=1
+//   bytes from_clients=5120 from_destinations=1048576
+//   replies 90=10 91=1 92=0 93=0
+//   workers threads=4 busy=1 queued=0 max=16 max_queue=1024
+//   hooks running=0 pending=0 started=2 finished=2 timed_out=0 dropped=0 ...
+//
+// followed by the lines of parts the server does not own (the syslog sink,
+// upstream health), which the caller passes in.
 //
 // Plain relaxed atomics: each counter is read and written on its own, and a
 // snapshot need not be consistent across counters.
@@ -10,8 +19,12 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <vector>
 
+#include "absl/types/span.h"
 #include "net/socks4.h"
+#include "net/thread_pool.h"
+#include "rsockd/hook_runner.h"
 
 namespace rsockd {
 
@@ -36,9 +49,18 @@ struct Stats {
     }
   }
 
-  // One line: "sessions open=3 total=10 accepted=12 overloaded=0 ...".
+  // The counters on one line: the "sessions", "bytes" and "replies" parts
+  // of the snapshot.
   std::string ToString() const;
 };
+
+// The SIGUSR1 snapshot, one string per log line (the example above): the
+// counters, the worker pool (its counts and limits), the hook runner, then
+// `extra_lines` as given.
+std::vector<std::string> StatsSnapshot(
+    const Stats& stats, const net::ThreadPool::Counts& workers,
+    const net::ThreadPool::Limits& worker_limits,
+    const HookRunner::Counts& hooks, absl::Span<const std::string> extra_lines);
 
 }  // namespace rsockd
 

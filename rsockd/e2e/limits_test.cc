@@ -135,7 +135,7 @@ class WorkerPoolTest : public RsockdTest {
         return ::testing::AssertionFailure() << "kill(SIGUSR1) failed";
       }
       absl::StatusOr<std::string> line =
-          rsockd().WaitForLogLine("stats:", kLogTimeout, mark);
+          rsockd().WaitForLogLine("stats: workers ", kLogTimeout, mark);
       if (!line.ok()) {
         return ::testing::AssertionFailure() << line.status();
       }

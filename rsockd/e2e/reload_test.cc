@@ -80,7 +80,7 @@ class ReloadTest : public RsockdTest {
       const size_t mark = rsockd().StderrSize();
       kill(rsockd().pid(), SIGUSR1);
       absl::StatusOr<std::string> line =
-          rsockd().WaitForLogLine("stats:", kLogTimeout, mark);
+          rsockd().WaitForLogLine("stats: workers ", kLogTimeout, mark);
       if (!line.ok()) return ::testing::AssertionFailure() << line.status();
       if (absl::StrContains(*line, substring)) {
         return ::testing::AssertionSuccess();
