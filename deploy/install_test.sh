@@ -29,6 +29,10 @@ DESTDIR="$root" "$tmp/rsockd-dist/install.sh" > "$tmp/out" 2>&1 ||
 expect_mode 755 /usr/sbin/rsockd
 expect_mode 755 /usr/sbin/test_sockd_conf
 expect_mode 755 /usr/sbin/test_socks_conf
+for tool in make_sockdfc make_socksfc make_sockdfr dump_sockdfc dump_socksfc \
+  dump_sockdfr; do
+  expect_mode 755 "/usr/sbin/$tool"
+done
 expect_mode 644 /etc/systemd/system/rsockd.service
 expect_mode 644 /etc/rsockd/rsockd.flags
 expect_mode 644 /etc/sockd.conf
@@ -41,6 +45,13 @@ done
 "$root/usr/sbin/rsockd" -ver > "$tmp/ver" 2>&1 || fail "rsockd -ver failed"
 "$root/usr/sbin/rsockd" --check_config --sockd_conf="$root/etc/sockd.conf" \
   > "$tmp/check" 2>&1 || fail "the installed sockd.conf does not parse"
+# The installed tools freeze the example configuration, and the dump of the
+# frozen file is the same configuration.
+"$root/usr/sbin/make_sockdfc" "$root/etc/sockd.conf" "$tmp/sockd.fc" \
+  > "$tmp/make" 2>&1 || fail "make_sockdfc failed: $(cat "$tmp/make")"
+"$root/usr/sbin/dump_sockdfc" "$tmp/sockd.fc" > "$tmp/dump" 2>&1 ||
+  fail "dump_sockdfc failed: $(cat "$tmp/dump")"
+grep -q "^permit " "$tmp/dump" || fail "dump_sockdfc printed no rule"
 
 # A second run keeps the administrator's configuration.
 echo "permit 10.0.0.0/8" > "$root/etc/sockd.conf"

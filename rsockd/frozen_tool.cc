@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -136,11 +137,15 @@ int Make(absl::string_view tool, const FileKind& kind,
     return 1;
   }
   // The frozen file holds the same rules (and user ids): no wider access
-  // than the text file, and no execute bits.
+  // than the text file, no execute bits, and the same owner and group where
+  // the writer may give them (rsockd may read its config through its group).
   struct stat info;
-  const mode_t mode = stat(in.c_str(), &info) == 0 ? info.st_mode & 0666 : 0644;
+  const bool have_info = stat(in.c_str(), &info) == 0;
+  const mode_t mode = have_info ? info.st_mode & 0666 : 0644;
+  std::optional<rules::FileOwner> owner;
+  if (have_info) owner = rules::FileOwner{info.st_uid, info.st_gid};
   if (absl::Status written =
-          rules::WriteFileAtomically(output, frozen->bytes, mode);
+          rules::WriteFileAtomically(output, frozen->bytes, mode, owner);
       !written.ok()) {
     err << tool << ": " << written.message() << "\n";
     return 1;

@@ -42,7 +42,8 @@ absl::Status WriteAll(int fd, absl::string_view contents,
 }  // namespace
 
 absl::Status WriteFileAtomically(const std::string& path,
-                                 absl::string_view contents, mode_t mode) {
+                                 absl::string_view contents, mode_t mode,
+                                 std::optional<FileOwner> owner) {
   // mkstemp wants a writable, NUL-terminated template beside the target, so
   // that the rename stays within one file system.
   const std::string pattern = path + ".tmpXXXXXX";
@@ -53,6 +54,13 @@ absl::Status WriteFileAtomically(const std::string& path,
   const std::string temp_path(temp.data());
 
   absl::Status status = WriteAll(fd, contents, path);
+  // Best effort by design (see the header): the owner and group if allowed,
+  // else the group alone, else the writer's own. Before fchmod, which a
+  // change of owner could otherwise reset set-id bits of.
+  if (status.ok() && owner.has_value() &&
+      fchown(fd, owner->uid, owner->gid) != 0) {
+    static_cast<void>(fchown(fd, static_cast<uid_t>(-1), owner->gid));
+  }
   // mkstemp creates the file 0600; the caller decides who may read it.
   if (status.ok() && fchmod(fd, mode & 07777) != 0) {
     status = ErrnoError(errno, "set the mode of", path);

@@ -11,6 +11,7 @@
 
 #include <sys/types.h>
 
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -18,15 +19,31 @@
 
 namespace rsockd::rules {
 
+// FileOwner
+struct FileOwner {
+  uid_t uid;
+  gid_t gid;
+};
+
 // WriteFileAtomically()
 //
 // Writes `contents` to a new temporary file in the directory of `path`,
-// gives it the permission bits `mode`, syncs it, renames it over `path` and
-// syncs the directory. On any failure the temporary file is removed, `path`
-// is left as it was, and the error (errno-derived code) names the step and
-// the path: "cannot write /etc/sockd.fc: No space left on device".
+// gives it the permission bits `mode` (and `owner`, see below), syncs it,
+// renames it over `path` and syncs the directory. On any failure the
+// temporary file is removed, `path` is left as it was, and the error
+// (errno-derived code) names the step and the path: "cannot write
+// /etc/sockd.fc: No space left on device".
+//
+// `owner` is applied where the writer may: root can give the file any owner;
+// others keep the file as their own, and may still give it one of their
+// groups. That is not an error: a user freezing someone else's config for
+// themselves gets a file of their own. (Why at all: a config readable only
+// by root and rsockd's group must stay readable by rsockd, which re-reads it
+// after dropping privileges, and setting the owner before the rename leaves
+// no moment when the new file is unreadable.)
 absl::Status WriteFileAtomically(const std::string& path,
-                                 absl::string_view contents, mode_t mode);
+                                 absl::string_view contents, mode_t mode,
+                                 std::optional<FileOwner> owner = std::nullopt);
 
 }  // namespace rsockd::rules
 

@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <string>
 #include <vector>
@@ -61,6 +62,28 @@ TEST_F(WriteFileAtomicallyTest, CreatesAndReplacesWithTheGivenMode) {
   // opened the old file keeps reading whole old contents.
   EXPECT_NE(info.st_ino, first_inode);
   EXPECT_THAT(Entries(dir_), ElementsAre("sockd.fc"));
+}
+
+TEST_F(WriteFileAtomicallyTest, GivesTheOwnerWhereAllowed) {
+  const std::string path = dir_ + "/owned.fc";
+  // The writer's own ids are always allowed.
+  ASSERT_THAT(
+      WriteFileAtomically(path, "x", 0640, FileOwner{getuid(), getgid()}),
+      IsOk());
+  struct stat info;
+  ASSERT_EQ(stat(path.c_str(), &info), 0);
+  EXPECT_EQ(info.st_uid, getuid());
+  EXPECT_EQ(info.st_gid, getgid());
+  EXPECT_EQ(info.st_mode & 07777, 0640u);
+  // An owner that cannot be given is not an error: the file is written and
+  // stays the writer's. (Only a writer other than root is refused giving a
+  // file to root.)
+  if (getuid() != 0) {
+    ASSERT_THAT(WriteFileAtomically(path, "y", 0600, FileOwner{0, 0}), IsOk());
+    ASSERT_EQ(stat(path.c_str(), &info), 0);
+    EXPECT_EQ(info.st_uid, getuid());
+  }
+  EXPECT_THAT(ReadFileToString(path), IsOkAndHolds(getuid() != 0 ? "y" : "x"));
 }
 
 TEST_F(WriteFileAtomicallyTest, FailureLeavesNothingBehind) {
