@@ -24,6 +24,14 @@ std::string TempPath(const std::string& name) {
   return std::string(std::getenv("TEST_TMPDIR")) + "/" + name;
 }
 
+// Only a sockd.conf: no socks.conf, no sockd.route.
+ConfigPaths AccessOnly(const std::string& path, bool explicit_path) {
+  ConfigPaths paths;
+  paths.sockd_conf = path;
+  paths.sockd_conf_explicit = explicit_path;
+  return paths;
+}
+
 rules::AccessRequest From(const char* client) {
   rules::AccessRequest request;
   request.client = *net::IpAddress::Parse(client);
@@ -34,8 +42,7 @@ rules::AccessRequest From(const char* client) {
 
 TEST(LoadRuleSetTest, MissingDefaultFileFallsBackToLoopbackOnly) {
   ASSERT_OK_AND_ASSIGN(std::shared_ptr<const rules::RuleSet> rules,
-                       LoadRuleSet({.sockd_conf = TempPath("absent.conf"),
-                                    .sockd_conf_explicit = false}));
+                       LoadRuleSet(AccessOnly(TempPath("absent.conf"), false)));
   EXPECT_TRUE(rules->CheckAccess(From("127.0.0.1")).permitted);
   EXPECT_TRUE(rules->CheckAccess(From("127.9.9.9")).permitted);
   EXPECT_FALSE(rules->CheckAccess(From("10.0.0.1")).permitted)
@@ -43,17 +50,15 @@ TEST(LoadRuleSetTest, MissingDefaultFileFallsBackToLoopbackOnly) {
 }
 
 TEST(LoadRuleSetTest, MissingExplicitFileIsAnError) {
-  EXPECT_THAT(LoadRuleSet({.sockd_conf = TempPath("absent.conf"),
-                           .sockd_conf_explicit = true}),
+  EXPECT_THAT(LoadRuleSet(AccessOnly(TempPath("absent.conf"), true)),
               StatusIs(absl::StatusCode::kNotFound, HasSubstr("absent.conf")));
 }
 
 TEST(LoadRuleSetTest, ReadsTheGivenFile) {
   const std::string path = TempPath("given.conf");
   std::ofstream(path) << "permit 10.0.0.0 255.0.0.0\n";
-  ASSERT_OK_AND_ASSIGN(
-      std::shared_ptr<const rules::RuleSet> rules,
-      LoadRuleSet({.sockd_conf = path, .sockd_conf_explicit = true}));
+  ASSERT_OK_AND_ASSIGN(std::shared_ptr<const rules::RuleSet> rules,
+                       LoadRuleSet(AccessOnly(path, true)));
   EXPECT_TRUE(rules->CheckAccess(From("10.0.0.1")).permitted);
   EXPECT_FALSE(rules->CheckAccess(From("127.0.0.1")).permitted);
 }
@@ -63,7 +68,7 @@ TEST(LoadRuleSetTest, ReportsEveryErrorWithPosition) {
   std::ofstream(path)
       << "permit 10.0.0.0 255.0.0.0\nallow ALL\npermit ALL eq nosuchservice\n";
   absl::StatusOr<std::shared_ptr<const rules::RuleSet>> rules =
-      LoadRuleSet({.sockd_conf = path, .sockd_conf_explicit = true});
+      LoadRuleSet(AccessOnly(path, true));
   EXPECT_THAT(rules, StatusIs(absl::StatusCode::kInvalidArgument,
                               HasSubstr("broken.conf:2:1:")));
   EXPECT_THAT(rules, StatusIs(absl::StatusCode::kInvalidArgument,

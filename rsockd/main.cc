@@ -223,12 +223,13 @@ bool IsExplicit(const char* flag) {
 }
 
 ConfigPaths Paths() {
-  ConfigPaths paths{.sockd_conf = FLAGS_sockd_conf,
-                    .sockd_conf_explicit = IsExplicit("sockd_conf"),
-                    .socks_conf = FLAGS_socks_conf,
-                    .socks_conf_explicit = IsExplicit("socks_conf"),
-                    .route_file = FLAGS_route_file,
-                    .route_file_explicit = IsExplicit("route_file")};
+  ConfigPaths paths;
+  paths.sockd_conf = FLAGS_sockd_conf;
+  paths.sockd_conf_explicit = IsExplicit("sockd_conf");
+  paths.socks_conf = FLAGS_socks_conf;
+  paths.socks_conf_explicit = IsExplicit("socks_conf");
+  paths.route_file = FLAGS_route_file;
+  paths.route_file_explicit = IsExplicit("route_file");
   if (!FLAGS_socks_server.empty()) {
     paths.default_servers = FLAGS_socks_server;
     paths.default_servers_origin = "--socks_server";
