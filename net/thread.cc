@@ -5,11 +5,14 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "net/static_tls.h"
 
 namespace rsockd::net {
 namespace {
 
 void* RunBody(void* arg) {
+  // Thousands of these threads can be alive at once: see static_tls.h.
+  ReleaseZeroStaticTls();
   std::unique_ptr<absl::AnyInvocable<void() &&>> body(
       static_cast<absl::AnyInvocable<void() &&>*>(arg));
   std::move (*body)();
