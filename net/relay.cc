@@ -129,6 +129,10 @@ class Direction {
         return Error(errno, "splice() from socket");
       }
       size_t in_pipe = static_cast<size_t>(in);
+      // A short read took all the source had: going back to poll(2) costs
+      // the same as asking again when more has come, and saves the EAGAIN
+      // round trip when nothing has (the common case for small messages).
+      const bool drained = in_pipe < kSpliceChunk;
       while (in_pipe > 0) {
         const ssize_t out = splice(pipe.read_fd(), nullptr, sink_.fd(), nullptr,
                                    in_pipe, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
@@ -142,6 +146,10 @@ class Direction {
           // The pipe still holds bytes; it is closed here, not pooled.
           return Error(errno, "splice() to socket");
         }
+      }
+      if (drained) {
+        pipes_.Release(std::move(pipe));
+        return false;
       }
     }
   }
@@ -196,22 +204,22 @@ RelayResult Relay(Socket& client, Socket& target, PipePool& pipes,
   Direction downstream(target, client, "destination to client", pipes, state);
   RelayResult result;
 
-  absl::Notification upstream_done;
+  absl::Notification downstream_done;
   ThreadPool::Task task = [&] {
-    result.client_to_target = upstream.Run();
-    if (!result.client_to_target.ok()) state.Abort();
-    upstream_done.Notify();
+    result.target_to_client = downstream.Run();
+    if (!result.target_to_client.ok()) state.Abort();
+    downstream_done.Notify();
   };
   if (!threads.TrySubmit(&task)) {
     result.client_to_target = result.target_to_client =
         absl::ResourceExhaustedError("no relay thread available");
     return result;
   }
-  result.target_to_client = downstream.Run();
-  if (!result.target_to_client.ok()) state.Abort();
+  result.client_to_target = upstream.Run();
+  if (!result.client_to_target.ok()) state.Abort();
   // Bounded: the other direction ends at its end of file, or at once after
   // Abort(), or at the idle timeout or stop.
-  upstream_done.WaitForNotification();
+  downstream_done.WaitForNotification();
   result.bytes_from_client = upstream.bytes();
   result.bytes_from_target = downstream.bytes();
   return result;
