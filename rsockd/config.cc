@@ -21,45 +21,77 @@ namespace rsockd {
 
 namespace {
 
-// The frozen form of one kind of file (SPEC §9).
+// How one kind of file is read, as text and frozen (SPEC §9).
 template <typename Conf>
-struct FrozenForm {
-  absl::string_view extension;
+struct FileKind {
   absl::StatusOr<Conf> (*load)(const std::string&);
-  // The tool that makes it, for the staleness warning.
+  absl::StatusOr<Conf> (*parse)(absl::string_view, absl::string_view);
+  absl::string_view frozen_extension;
+  absl::StatusOr<Conf> (*load_frozen)(const std::string&);
+  // The tool that makes the frozen file, for the staleness warning.
   absl::string_view make_tool;
 };
 
-// Loads one file — the frozen file beside it when that exists
-// (rules/frozen_path.h) — or stands in for a missing default one: `embedded`
-// text parsed under the name `embedded_name`, or nothing when `embedded` is
-// null. An empty path means no file: nothing, and no message.
+constexpr FileKind<rules::SockdConf> kSockdConfKind = {
+    &rules::LoadSockdConf, &rules::ParseSockdConf,
+    rules::kFrozenSockdConfExtension, &rules::LoadFrozenSockdConf,
+    "make_sockdfc"};
+constexpr FileKind<rules::SocksConf> kSocksConfKind = {
+    &rules::LoadSocksConf, &rules::ParseSocksConf,
+    rules::kFrozenSocksConfExtension, &rules::LoadFrozenSocksConf,
+    "make_socksfc"};
+constexpr FileKind<rules::SockdRoute> kSockdRouteKind = {
+    &rules::LoadSockdRoute, &rules::ParseSockdRoute,
+    rules::kFrozenSockdRouteExtension, &rules::LoadFrozenSockdRoute,
+    "make_sockdfr"};
+
+// Reads the file `ChooseConfigFile` picked for `path`.
+template <typename Conf>
+absl::StatusOr<ConfigFile<Conf>> ReadChosen(const std::string& path,
+                                            const rules::ConfigFileChoice& file,
+                                            const FileKind<Conf>& kind) {
+  absl::StatusOr<Conf> conf =
+      file.frozen ? kind.load_frozen(file.path) : kind.load(path);
+  if (!conf.ok()) return conf.status();
+  ConfigFile<Conf> read{*std::move(conf), file, ""};
+  if (file.text_is_newer) {
+    read.stale_warning = absl::StrCat(
+        path, " is newer than ", file.path,
+        ", whose rules are the ones in use: run ", kind.make_tool,
+        " to refreeze it, or remove ", file.path, " to use ", path);
+  }
+  return read;
+}
+
+template <typename Conf>
+absl::StatusOr<ConfigFile<Conf>> Read(const std::string& path,
+                                      const FileKind<Conf>& kind) {
+  return ReadChosen(path, rules::ChooseConfigFile(path, kind.frozen_extension),
+                    kind);
+}
+
+// Loads one file as ReadChosen does, logging which file and any staleness, or
+// stands in for a missing default one: `embedded` text parsed under the name
+// `embedded_name`, or nothing when `embedded` is null. An empty path means no
+// file: nothing, and no message.
 template <typename Conf>
 absl::StatusOr<std::optional<Conf>> LoadOrDefault(
-    const std::string& path, bool explicit_path,
-    absl::StatusOr<Conf> (*load)(const std::string&),
-    absl::StatusOr<Conf> (*parse)(absl::string_view, absl::string_view),
-    const FrozenForm<Conf>& frozen, const char* embedded,
-    absl::string_view embedded_name, absl::string_view what_instead) {
+    const std::string& path, bool explicit_path, const FileKind<Conf>& kind,
+    const char* embedded, absl::string_view embedded_name,
+    absl::string_view what_instead) {
   if (path.empty()) return std::optional<Conf>();
   const rules::ConfigFileChoice file =
-      rules::ChooseConfigFile(path, frozen.extension);
+      rules::ChooseConfigFile(path, kind.frozen_extension);
   if (explicit_path || file.exists) {
+    absl::StatusOr<ConfigFile<Conf>> read = ReadChosen(path, file, kind);
+    if (!read.ok()) return read.status();
     if (file.frozen) LOG(INFO) << "using the frozen rules of " << file.path;
-    if (file.text_is_newer) {
-      LOG(WARNING) << path << " is newer than " << file.path
-                   << ", whose rules are the ones in use: run "
-                   << frozen.make_tool << " to refreeze it, or remove "
-                   << file.path << " to use " << path;
-    }
-    absl::StatusOr<Conf> conf =
-        file.frozen ? frozen.load(file.path) : load(path);
-    if (!conf.ok()) return conf.status();
-    return std::optional<Conf>(*std::move(conf));
+    if (!read->stale_warning.empty()) LOG(WARNING) << read->stale_warning;
+    return std::optional<Conf>(std::move(read->conf));
   }
   LOG(INFO) << path << " does not exist; " << what_instead;
   if (embedded == nullptr) return std::optional<Conf>();
-  absl::StatusOr<Conf> conf = parse(embedded, embedded_name);
+  absl::StatusOr<Conf> conf = kind.parse(embedded, embedded_name);
   CHECK(conf.ok()) << embedded_name << ": " << conf.status();
   return std::optional<Conf>(*std::move(conf));
 }
@@ -90,31 +122,21 @@ absl::StatusOr<std::shared_ptr<const rules::RuleSet>> LoadRuleSet(
   };
 
   absl::StatusOr<std::optional<rules::SockdConf>> access = LoadOrDefault(
-      paths.sockd_conf, paths.sockd_conf_explicit, &rules::LoadSockdConf,
-      &rules::ParseSockdConf,
-      FrozenForm<rules::SockdConf>{rules::kFrozenSockdConfExtension,
-                                   &rules::LoadFrozenSockdConf, "make_sockdfc"},
+      paths.sockd_conf, paths.sockd_conf_explicit, kSockdConfKind,
       rules::kEmbeddedSockdConf, "<embedded sockd.conf>",
       "using the embedded default access rules (loopback clients only)");
   if (check(access.status()) && !access->has_value()) {
     check(absl::InvalidArgumentError(
         "--sockd_conf is empty: rsockd needs access rules"));
   }
-  absl::StatusOr<std::optional<rules::SocksConf>> routing = LoadOrDefault(
-      paths.socks_conf, paths.socks_conf_explicit, &rules::LoadSocksConf,
-      &rules::ParseSocksConf,
-      FrozenForm<rules::SocksConf>{rules::kFrozenSocksConfExtension,
-                                   &rules::LoadFrozenSocksConf, "make_socksfc"},
-      rules::kEmbeddedSocksConf, "<embedded socks.conf>",
-      "using the embedded default routing (direct ALL)");
+  absl::StatusOr<std::optional<rules::SocksConf>> routing =
+      LoadOrDefault(paths.socks_conf, paths.socks_conf_explicit, kSocksConfKind,
+                    rules::kEmbeddedSocksConf, "<embedded socks.conf>",
+                    "using the embedded default routing (direct ALL)");
   check(routing.status());
-  absl::StatusOr<std::optional<rules::SockdRoute>> interfaces =
-      LoadOrDefault(paths.route_file, paths.route_file_explicit,
-                    &rules::LoadSockdRoute, &rules::ParseSockdRoute,
-                    FrozenForm<rules::SockdRoute>{
-                        rules::kFrozenSockdRouteExtension,
-                        &rules::LoadFrozenSockdRoute, "make_sockdfr"},
-                    nullptr, "", "the kernel chooses source addresses");
+  absl::StatusOr<std::optional<rules::SockdRoute>> interfaces = LoadOrDefault(
+      paths.route_file, paths.route_file_explicit, kSockdRouteKind, nullptr, "",
+      "the kernel chooses source addresses");
   check(interfaces.status());
   absl::StatusOr<std::vector<rules::UpstreamServer>> servers =
       DefaultServers(paths);
@@ -131,6 +153,21 @@ absl::StatusOr<std::shared_ptr<const rules::RuleSet>> LoadRuleSet(
   return std::make_shared<const rules::RuleSet>(
       **std::move(access), *std::move(routing), *std::move(interfaces),
       *std::move(servers));
+}
+
+absl::StatusOr<ConfigFile<rules::SockdConf>> ReadSockdConf(
+    const std::string& path) {
+  return Read(path, kSockdConfKind);
+}
+
+absl::StatusOr<ConfigFile<rules::SocksConf>> ReadSocksConf(
+    const std::string& path) {
+  return Read(path, kSocksConfKind);
+}
+
+absl::StatusOr<ConfigFile<rules::SockdRoute>> ReadSockdRoute(
+    const std::string& path) {
+  return Read(path, kSockdRouteKind);
 }
 
 std::string FormatRuleSet(const rules::RuleSet& rules) {

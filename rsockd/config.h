@@ -31,7 +31,13 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "rules/frozen_path.h"
 #include "rules/rule_set.h"
+#include "rules/sockd_conf.h"
+#include "rules/sockd_route.h"
+#include "rules/socks_conf.h"
 
 namespace rsockd {
 
@@ -54,6 +60,40 @@ struct ConfigPaths {
 // line, as `file:line:col: message`.
 absl::StatusOr<std::shared_ptr<const rules::RuleSet>> LoadRuleSet(
     const ConfigPaths& paths);
+
+// One configuration file as rsockd reads it: `path`, or the frozen file
+// beside it when that exists (the rule above), for the tools that must judge
+// by the rules the server would use.
+template <typename Conf>
+struct ConfigFile {
+  Conf conf;
+  // Which file was read.
+  rules::ConfigFileChoice file;
+  // Set when the text file is newer than the frozen file read: says so and
+  // what to do about it.
+  std::string stale_warning;
+};
+// What a tool tells its user on stderr before its answer about `read`: the
+// frozen file it judged by, and the staleness warning; empty for a text file.
+template <typename Conf>
+std::string ToolNotes(absl::string_view tool, const ConfigFile<Conf>& read) {
+  std::string notes;
+  if (read.file.frozen) {
+    absl::StrAppend(&notes, tool, ": using the frozen rules of ",
+                    read.file.path, "\n");
+  }
+  if (!read.stale_warning.empty()) {
+    absl::StrAppend(&notes, tool, ": warning: ", read.stale_warning, "\n");
+  }
+  return notes;
+}
+
+absl::StatusOr<ConfigFile<rules::SockdConf>> ReadSockdConf(
+    const std::string& path);
+absl::StatusOr<ConfigFile<rules::SocksConf>> ReadSocksConf(
+    const std::string& path);
+absl::StatusOr<ConfigFile<rules::SockdRoute>> ReadSockdRoute(
+    const std::string& path);
 
 // The normalized text of every file of `rules`, each after a "# <file>"
 // header line, as --check_config prints it.

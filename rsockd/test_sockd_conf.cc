@@ -5,7 +5,8 @@
 //                   dst_addr {service|port}
 //
 // Exit status (classic): 1 permitted, 0 denied, 2 usage or configuration
-// error. Hooks are described, and run only with -x.
+// error. Hooks are described, and run only with -x. Like rsockd, it judges by
+// the frozen file beside a configured one when that exists, and says so.
 
 #include <unistd.h>
 
@@ -20,6 +21,7 @@
 #include "net/address.h"
 #include "net/resolver.h"
 #include "net/service_names.h"
+#include "rsockd/config.h"
 #include "rsockd/hook_command.h"
 #include "rsockd/hook_runner.h"
 #include "rules/name_lookups.h"
@@ -178,22 +180,25 @@ int Main(int argc, char** argv) {
   rules::SetDestination(destination, &resolver, kLookupTimeout, &request);
   rules::SetNameLookups(&resolver, kLookupTimeout, &request);
 
-  absl::StatusOr<rules::SockdConf> conf = rules::LoadSockdConf(conf_path);
+  absl::StatusOr<ConfigFile<rules::SockdConf>> conf = ReadSockdConf(conf_path);
   if (!conf.ok()) {
     std::cerr << conf.status().message() << "\n";
     return 2;
   }
+  std::cerr << ToolNotes("test_sockd_conf", *conf);
   std::optional<rules::SockdRoute> route;
   if (!route_path.empty()) {
-    absl::StatusOr<rules::SockdRoute> loaded =
-        rules::LoadSockdRoute(route_path);
-    if (!loaded.ok()) {
-      std::cerr << loaded.status().message() << "\n";
+    absl::StatusOr<ConfigFile<rules::SockdRoute>> read =
+        ReadSockdRoute(route_path);
+    if (!read.ok()) {
+      std::cerr << read.status().message() << "\n";
       return 2;
     }
-    route = *std::move(loaded);
+    std::cerr << ToolNotes("test_sockd_conf", *read);
+    route = std::move(read->conf);
   }
-  const rules::RuleSet rules(*std::move(conf), std::nullopt, std::move(route));
+  const rules::RuleSet rules(std::move(conf->conf), std::nullopt,
+                             std::move(route));
   const rules::AccessDecision decision = rules.CheckAccess(request);
 
   std::cout << (bind ? "BIND" : "CONNECT") << " from " << user << "@"

@@ -9,6 +9,9 @@
 // $SOCKS_SERVER as rsockd would without --socks_server. dst_addr may be a
 // name: it is judged as a SOCKS4A request for it.
 //
+// Like rsockd, it judges by socks.fc beside the configured file when that
+// exists, and says so.
+//
 // Exit status: 1 the request would go somewhere (direct or sockd), 0 it
 // would be refused, 2 usage or configuration error — the same sense as
 // test_sockd_conf's.
@@ -24,6 +27,7 @@
 #include "absl/time/time.h"
 #include "net/resolver.h"
 #include "net/service_names.h"
+#include "rsockd/config.h"
 #include "rules/lexer.h"
 #include "rules/name_lookups.h"
 #include "rules/port_spec.h"
@@ -68,11 +72,13 @@ int Main(int argc, char** argv) {
       rules::PortSpec::ResolvePort(rules::Token{service, 0, 0});
   if (!port.ok()) return Usage(absl::StrCat("bad port or service: ", service));
 
-  absl::StatusOr<rules::SocksConf> conf = rules::LoadSocksConf(conf_path);
-  if (!conf.ok()) {
-    std::cerr << conf.status().message() << "\n";
+  absl::StatusOr<ConfigFile<rules::SocksConf>> read = ReadSocksConf(conf_path);
+  if (!read.ok()) {
+    std::cerr << read.status().message() << "\n";
     return 2;
   }
+  std::cerr << ToolNotes("test_socks_conf", *read);
+  rules::SocksConf& conf = read->conf;
   std::vector<rules::UpstreamServer> default_servers;
   if (const char* env = std::getenv("SOCKS_SERVER");
       env != nullptr && *env != '\0') {
@@ -85,12 +91,12 @@ int Main(int argc, char** argv) {
     default_servers = *std::move(servers);
   }
   if (absl::Status status =
-          rules::CheckDefaultServer(*conf, !default_servers.empty());
+          rules::CheckDefaultServer(conf, !default_servers.empty());
       !status.ok()) {
     std::cerr << status.message() << "\n";
     return 2;
   }
-  const rules::RuleSet rules(rules::SockdConf{}, *std::move(conf), std::nullopt,
+  const rules::RuleSet rules(rules::SockdConf{}, std::move(conf), std::nullopt,
                              std::move(default_servers));
 
   net::Resolver resolver({.threads = 1, .max_pending = 4});

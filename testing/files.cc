@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -85,6 +86,15 @@ absl::StatusOr<std::string> ReadFileToString(absl::string_view path) {
   }
   close(fd);
   return contents;
+}
+
+absl::Status SetModificationTime(absl::string_view path, int64_t unix_seconds) {
+  const std::string name(path);
+  const timespec times[2] = {{unix_seconds, 0}, {unix_seconds, 0}};
+  if (utimensat(AT_FDCWD, name.c_str(), times, 0) != 0) {
+    return absl::ErrnoToStatus(errno, absl::StrCat("utimensat(", path, ")"));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace rsockd::testing

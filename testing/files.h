@@ -7,6 +7,7 @@
 #ifndef RSOCKD_TESTING_FILES_H_
 #define RSOCKD_TESTING_FILES_H_
 
+#include <cstdint>
 #include <string>
 
 #include "absl/status/status.h"
@@ -28,6 +29,10 @@ absl::Status WriteStringToFile(absl::string_view path,
 
 // The whole contents of `path`; NotFound when it does not exist.
 absl::StatusOr<std::string> ReadFileToString(absl::string_view path);
+
+// Sets the access and modification times of `path` to `unix_seconds`, so that
+// a test, not the speed of the machine, decides which of two files is newer.
+absl::Status SetModificationTime(absl::string_view path, int64_t unix_seconds);
 
 }  // namespace rsockd::testing
 

@@ -54,5 +54,19 @@ TEST(FilesTest, RemovingAMissingTreeIsOk) {
   EXPECT_THAT(RemoveTree("/nonexistent/rsockd/tree"), IsOk());
 }
 
+TEST(FilesTest, SetsTheModificationTime) {
+  ASSERT_OK_AND_ASSIGN(std::string dir, MakeTempDir("files_test-"));
+  const std::string path = absl::StrCat(dir, "/data");
+  ASSERT_THAT(WriteStringToFile(path, "x"), IsOk());
+  ASSERT_THAT(SetModificationTime(path, 1000000060), IsOk());
+  struct stat info;
+  ASSERT_EQ(stat(path.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mtim.tv_sec, 1000000060);
+  EXPECT_EQ(info.st_mtim.tv_nsec, 0);
+  EXPECT_THAT(SetModificationTime(dir + "/absent", 1),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(RemoveTree(dir), IsOk());
+}
+
 }  // namespace
 }  // namespace rsockd::testing

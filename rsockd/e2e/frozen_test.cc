@@ -30,6 +30,7 @@ using ::rsockd::testing::IsOk;
 using ::rsockd::testing::kSocks4Granted;
 using ::rsockd::testing::kSocks4Rejected;
 using ::rsockd::testing::RunCommand;
+using ::rsockd::testing::SetModificationTime;
 using ::rsockd::testing::Socks4ConnectRequest;
 using ::rsockd::testing::Socks4Handshake;
 using ::rsockd::testing::Socks4Session;
@@ -75,18 +76,6 @@ class FrozenConfigTest : public RsockdTest {
     return ::testing::AssertionSuccess();
   }
 
-  // Sets a file's modification time, so that "newer" is decided by the test
-  // and not by how fast the machine is.
-  static ::testing::AssertionResult SetModified(const std::string& path,
-                                                time_t seconds) {
-    const timespec times[2] = {{seconds, 0}, {seconds, 0}};
-    if (utimensat(AT_FDCWD, path.c_str(), times, 0) != 0) {
-      return ::testing::AssertionFailure()
-             << "utimensat " << path << ": " << strerror(errno);
-    }
-    return ::testing::AssertionSuccess();
-  }
-
   // The server reads the test's sockd.conf: a later --sockd_conf overrides
   // the one RsockdProcess writes (gflags keeps the last value).
   void Start() { StartRsockd({.extra_flags = {"--sockd_conf=" + conf()}}); }
@@ -117,8 +106,8 @@ TEST_F(FrozenConfigTest, FrozenRulesDecideAndTheTextBesideThemIsIgnored) {
   ASSERT_TRUE(Freeze(Rules()));
   // The text now denies everything, but is older than the frozen file.
   ASSERT_THAT(WriteStringToFile(conf(), "deny ALL\n"), IsOk());
-  ASSERT_TRUE(SetModified(conf(), 1000000000));
-  ASSERT_TRUE(SetModified(frozen(), 1000000100));
+  ASSERT_THAT(SetModificationTime(conf(), 1000000000), IsOk());
+  ASSERT_THAT(SetModificationTime(frozen(), 1000000100), IsOk());
   ASSERT_NO_FATAL_FAILURE(Start());
 
   ASSERT_OK_AND_ASSIGN(
@@ -149,8 +138,8 @@ TEST_F(FrozenConfigTest, ServesTheFrozenFileWithoutTheTextFile) {
 TEST_F(FrozenConfigTest, WarnsWhenTheTextFileIsNewerAndKeepsTheFrozenRules) {
   ASSERT_TRUE(Freeze(Rules()));
   ASSERT_THAT(WriteStringToFile(conf(), "deny ALL\n"), IsOk());
-  ASSERT_TRUE(SetModified(frozen(), 1000000000));
-  ASSERT_TRUE(SetModified(conf(), 1000000060));
+  ASSERT_THAT(SetModificationTime(frozen(), 1000000000), IsOk());
+  ASSERT_THAT(SetModificationTime(conf(), 1000000060), IsOk());
   ASSERT_NO_FATAL_FAILURE(Start());
   EXPECT_THAT(rsockd().WaitForLogLineWithAll(
                   {conf(), absl::StrCat(kStale, " ", frozen()), "make_sockdfc"},

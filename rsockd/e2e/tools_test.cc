@@ -4,6 +4,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <string>
@@ -21,6 +22,7 @@ namespace {
 
 using ::rsockd::testing::IsOk;
 using ::rsockd::testing::RunCommand;
+using ::rsockd::testing::SetModificationTime;
 using ::rsockd::testing::SubprocessResult;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -419,6 +421,55 @@ TEST_F(ToolsTest, CheckConfigShowsTheFrozenRulesInUse) {
   EXPECT_THAT(result.stdout_text,
               HasSubstr("deny 128.12.0.0 255.255.0.0 eq 23\n"));
   EXPECT_THAT(result.stdout_text, Not(HasSubstr("deny ALL")));
+}
+
+// The test tools judge by the rules rsockd would use: the frozen file beside
+// the named one, and they say so, with rsockd's warning when the text is
+// newer.
+TEST_F(ToolsTest, TestSockdConfJudgesByTheFrozenFileInUse) {
+  const std::string conf =
+      WriteConf("sockd.conf", "permit 10.0.0.0 255.0.0.0\n");
+  ASSERT_EQ(Tool("make_sockdfc", {conf}).status.exit_code, 0);
+  WriteConf("sockd.conf", "deny 10.0.0.0 255.0.0.0\n");
+  ASSERT_THAT(SetModificationTime(dir_ + "/sockd.fc", 1000000000), IsOk());
+  ASSERT_THAT(SetModificationTime(conf, 1000000060), IsOk());
+  const std::string route = WriteConf("sockd.route", "127.0.0.3 ALL\n");
+  ASSERT_EQ(Tool("make_sockdfr", {route}).status.exit_code, 0);
+
+  const SubprocessResult result =
+      TestSockdConf(conf, {"-R", route, "u", "10.1.1.1", "127.0.0.9", "80"});
+  EXPECT_EQ(result.status.exit_code, 1) << result.stderr_text;
+  EXPECT_THAT(result.stdout_text,
+              HasSubstr("line 1: permit 10.0.0.0 255.0.0.0"));
+  EXPECT_THAT(result.stderr_text,
+              HasSubstr("test_sockd_conf: using the frozen rules of " + dir_ +
+                        "/sockd.fc\n"));
+  EXPECT_THAT(result.stderr_text,
+              HasSubstr("test_sockd_conf: warning: " + conf +
+                        " is newer than " + dir_ + "/sockd.fc"));
+  EXPECT_THAT(result.stderr_text,
+              HasSubstr("using the frozen rules of " + dir_ + "/sockd.fr"));
+  EXPECT_THAT(result.stdout_text, HasSubstr("127.0.0.3"));
+
+  // Without the frozen file the text decides, and nothing is said about it.
+  ASSERT_EQ(unlink((dir_ + "/sockd.fc").c_str()), 0);
+  const SubprocessResult text =
+      TestSockdConf(conf, {"u", "10.1.1.1", "127.0.0.9", "80"});
+  EXPECT_EQ(text.status.exit_code, 0) << text.stderr_text;
+  EXPECT_EQ(text.stderr_text, "");
+}
+
+TEST_F(ToolsTest, TestSocksConfJudgesByTheFrozenFileInUse) {
+  const std::string conf = WriteConf("socks.conf", "direct ALL\n");
+  ASSERT_EQ(Tool("make_socksfc", {conf}).status.exit_code, 0);
+  WriteConf("socks.conf", "deny ALL\n");
+  const SubprocessResult result = Run({RunfilePath("rsockd/test_socks_conf"),
+                                       "-C", conf, "u", "10.1.1.1", "80"});
+  EXPECT_EQ(result.status.exit_code, 1) << result.stderr_text;
+  EXPECT_THAT(result.stdout_text, HasSubstr("direct"));
+  EXPECT_THAT(result.stderr_text,
+              HasSubstr("test_socks_conf: using the frozen rules of " + dir_ +
+                        "/socks.fc\n"));
 }
 
 }  // namespace
