@@ -14,10 +14,6 @@ ThreadPool::~ThreadPool() {
   {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
-    // Idle workers exist only while the queue is empty; busy ones drain the
-    // queue before they look at `stopping_`.
-    for (Worker* worker : idle_) worker->wake.Signal();
-    idle_.clear();
     threads = std::move(threads_);
   }
   threads.clear();  // joins, outside the lock the workers need
@@ -26,55 +22,44 @@ ThreadPool::~ThreadPool() {
 bool ThreadPool::TrySubmit(Task* task) {
   absl::MutexLock lock(&mu_);
   if (stopping_) return false;
-  if (!idle_.empty()) {
-    Worker* worker = idle_.back();
-    idle_.pop_back();
-    worker->task = std::move(*task);
-    ++busy_;
-    worker->wake.Signal();  // it runs once this lock is released
-    return true;
-  }
-  if (static_cast<int>(threads_.size()) < limits_.max_workers) {
-    // The task is in place before the thread starts, so it never waits.
-    auto worker = std::make_unique<Worker>();
-    worker->task = std::move(*task);
+  // Tasks already queued will take the idle threads first.
+  const int free_threads = idle_ - static_cast<int>(queue_.size());
+  if (free_threads <= 0 &&
+      static_cast<int>(threads_.size()) < limits_.max_workers) {
     absl::StatusOr<Thread> thread =
-        Thread::Start([this, self = worker.get()] { Work(self); }, stack_size_);
+        Thread::Start([this] { Work(); }, stack_size_);
     if (thread.ok()) {
       threads_.push_back(*std::move(thread));
-      workers_.push_back(std::move(worker));
-      ++busy_;
-      return true;
+      ++idle_;
+    } else {
+      LOG_EVERY_N(WARNING, 100)
+          << "cannot grow the worker pool: " << thread.status();
     }
-    *task = *std::move(worker->task);  // left with the caller after all
-    LOG_EVERY_N(WARNING, 100)
-        << "cannot grow the worker pool: " << thread.status();
   }
-  if (static_cast<int>(queue_.size()) >= limits_.max_queue) return false;
+  const int waiting = static_cast<int>(queue_.size()) - idle_;
+  if (waiting >= limits_.max_queue) return false;
   queue_.push_back(std::move(*task));
   return true;
 }
 
-void ThreadPool::Work(Worker* self) {
+void ThreadPool::Work() {
   absl::MutexLock lock(&mu_);
-  // A worker starts with the task it was started for.
   for (;;) {
-    Task task = *std::move(self->task);
-    self->task.reset();
+    mu_.Await(absl::Condition(
+        +[](ThreadPool* pool) ABSL_EXCLUSIVE_LOCKS_REQUIRED(pool->mu_) {
+          return pool->stopping_ || !pool->queue_.empty();
+        },
+        this));
+    if (queue_.empty()) return;  // stopping, nothing left to run
+    Task task = std::move(queue_.front());
+    queue_.pop_front();
+    --idle_;
+    ++busy_;
     mu_.Unlock();
     std::move(task)();
     mu_.Lock();
     --busy_;
-    if (!queue_.empty()) {
-      self->task = std::move(queue_.front());
-      queue_.pop_front();
-      ++busy_;
-      continue;
-    }
-    if (stopping_) return;
-    idle_.push_back(self);
-    while (!self->task.has_value() && !stopping_) self->wake.Wait(&mu_);
-    if (!self->task.has_value()) return;  // stopping
+    ++idle_;
   }
 }
 

@@ -11,13 +11,6 @@
 // threads that carry each session's second direction (no queue: a relay
 // direction must start at once).
 //
-// A task goes straight to one idle thread, woken alone, and the idle thread
-// woken is the one that went idle last (LIFO): its stack and thread-locals are
-// most likely still in a CPU's cache, and threads idle for long stay asleep.
-// Waking the longest-idle thread instead, as a shared queue with one condition
-// does, measured more than twice the CPU migrations (0.85 against 0.38 per
-// connection at 8 client threads, `perf stat -e cpu-migrations`).
-//
 // Thread-safe. The destructor runs the tasks already queued, then joins every
 // thread.
 
@@ -26,8 +19,6 @@
 
 #include <cstddef>
 #include <deque>
-#include <memory>
-#include <optional>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -66,25 +57,16 @@ class ThreadPool {
   Counts counts() const;
 
  private:
-  // One per thread: where a task is handed to it.
-  struct Worker {
-    absl::CondVar wake;
-    // Guarded by the pool's mu_ (not expressible here): set by TrySubmit for
-    // an idle worker, taken by the worker itself.
-    std::optional<Task> task;
-  };
-
-  void Work(Worker* self);
+  void Work();
 
   const size_t stack_size_;
   mutable absl::Mutex mu_;
   Limits limits_ ABSL_GUARDED_BY(mu_);
   std::deque<Task> queue_ ABSL_GUARDED_BY(mu_);
-  // Workers waiting for a task; the last one is woken first.
-  std::vector<Worker*> idle_ ABSL_GUARDED_BY(mu_);
+  // Threads waiting for a task.
+  int idle_ ABSL_GUARDED_BY(mu_) = 0;
   int busy_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  std::vector<std::unique_ptr<Worker>> workers_ ABSL_GUARDED_BY(mu_);
   std::vector<Thread> threads_ ABSL_GUARDED_BY(mu_);
 };
 
