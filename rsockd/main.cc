@@ -571,6 +571,12 @@ void PrintVersion() {
 }  // namespace rsockd
 
 int main(int argc, char** argv) {
+  // With TZ unset, glibc re-reads /etc/localtime (a stat(2) under its zone
+  // lock) on every localtime_r and mktime, and glog calls both for every log
+  // line, two per session. Naming the same file pins the zone after the first
+  // read: a zone change then needs a restart, as with most daemons. Done
+  // first, while this is the only thread.
+  setenv("TZ", ":/etc/localtime", /*overwrite=*/0);
   // A foreground server logs to stderr unless told otherwise.
   gflags::SetCommandLineOptionWithMode("logtostderr", "true",
                                        gflags::SET_FLAGS_DEFAULT);
