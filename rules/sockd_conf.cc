@@ -1,14 +1,12 @@
 #include "rules/sockd_conf.h"
 
-#include <utility>
-
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "net/status_macros.h"
 #include "rules/lexer.h"
 #include "rules/read_file.h"
+#include "rules/rule_lines.h"
 
 namespace rsockd::rules {
 
@@ -175,38 +173,26 @@ absl::StatusOr<SockdConf> ParseSockdConf(absl::string_view text,
                                          absl::string_view filename) {
   SockdConf conf;
   conf.filename = std::string(filename);
+  // The first line of each special kind counts.
   bool have_no_identd = false;
   bool have_bad_id = false;
-  std::vector<std::string> errors;
-  for (absl::StatusOr<Line>& lexed : Lex(text)) {
-    if (!lexed.ok()) {
-      errors.push_back(absl::StrCat(filename, ":", lexed.status().message()));
-      continue;
-    }
-    const Line& line = *lexed;
+  const auto on_special_line = [&](const Line& line) {
     switch (line.kind) {
       case Line::Kind::kNoIdentd:
         if (!have_no_identd) conf.no_identd_command = line.command->text;
         have_no_identd = true;
-        continue;
+        break;
       case Line::Kind::kBadId:
         if (!have_bad_id) conf.bad_id_command = line.command->text;
         have_bad_id = true;
-        continue;
+        break;
       case Line::Kind::kRule:
         break;
     }
-    if (line.IsEmpty()) continue;
-    absl::StatusOr<SockdRule> rule = ParseRule(line);
-    if (!rule.ok()) {
-      errors.push_back(absl::StrCat(filename, ":", rule.status().message()));
-      continue;
-    }
-    conf.rules.push_back(*std::move(rule));
-  }
-  if (!errors.empty()) {
-    return absl::InvalidArgumentError(absl::StrJoin(errors, "\n"));
-  }
+  };
+  ASSIGN_OR_RETURN(conf.rules,
+                   ParseRuleLines<SockdRule>(text, filename, LexerOptions(),
+                                             ParseRule, on_special_line));
   return conf;
 }
 
@@ -216,10 +202,7 @@ absl::StatusOr<SockdConf> LoadSockdConf(const std::string& path) {
 }
 
 std::string FormatSockdConf(const SockdConf& conf) {
-  std::string text;
-  for (const SockdRule& rule : conf.rules) {
-    absl::StrAppend(&text, rule.ToString(), "\n");
-  }
+  std::string text = FormatRuleLines(conf.rules);
   if (!conf.no_identd_command.empty()) {
     absl::StrAppend(&text, "#NO_IDENTD: ", conf.no_identd_command, "\n");
   }

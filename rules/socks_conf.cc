@@ -10,6 +10,7 @@
 #include "net/service_names.h"
 #include "net/status_macros.h"
 #include "rules/read_file.h"
+#include "rules/rule_lines.h"
 
 namespace rsockd::rules {
 
@@ -272,25 +273,11 @@ absl::StatusOr<SocksConf> ParseSocksConf(absl::string_view text,
                                          absl::string_view filename) {
   SocksConf conf;
   conf.filename = std::string(filename);
-  std::vector<std::string> errors;
-  for (absl::StatusOr<Line>& lexed :
-       Lex(text, LexerOptions{.colons_in_server_lists = true})) {
-    if (!lexed.ok()) {
-      errors.push_back(absl::StrCat(filename, ":", lexed.status().message()));
-      continue;
-    }
-    // The sockd.conf special lines are comments here.
-    if (lexed->kind != Line::Kind::kRule || lexed->IsEmpty()) continue;
-    absl::StatusOr<SocksRule> rule = ParseRule(*lexed);
-    if (!rule.ok()) {
-      errors.push_back(absl::StrCat(filename, ":", rule.status().message()));
-      continue;
-    }
-    conf.rules.push_back(*std::move(rule));
-  }
-  if (!errors.empty()) {
-    return absl::InvalidArgumentError(absl::StrJoin(errors, "\n"));
-  }
+  // The sockd.conf special lines are comments here.
+  ASSIGN_OR_RETURN(
+      conf.rules, ParseRuleLines<SocksRule>(
+                      text, filename,
+                      LexerOptions{.colons_in_server_lists = true}, ParseRule));
   return conf;
 }
 
@@ -300,11 +287,7 @@ absl::StatusOr<SocksConf> LoadSocksConf(const std::string& path) {
 }
 
 std::string FormatSocksConf(const SocksConf& conf) {
-  std::string text;
-  for (const SocksRule& rule : conf.rules) {
-    absl::StrAppend(&text, rule.ToString(), "\n");
-  }
-  return text;
+  return FormatRuleLines(conf.rules);
 }
 
 absl::Status CheckDefaultServer(const SocksConf& conf, bool have_default) {
