@@ -118,27 +118,11 @@ absl::StatusOr<SockdRule> ParseRule(const Line& line) {
     ASSIGN_OR_RETURN(rule.destination, AddressSpec::Parse(&cursor));
   }
 
-  if (!cursor.AtEnd() && PortSpec::IsOperator(cursor.Peek().text)) {
-    ASSIGN_OR_RETURN(rule.port, PortSpec::Parse(&cursor));
-  }
-
-  if (!cursor.AtEnd()) {
-    const Token& stray = cursor.Peek();
-    if (IsField(stray)) return MisplacedField(stray, ident_field, users_field);
-    if (rule.port.has_value()) {
-      if (PortSpec::IsOperator(stray.text)) {
-        return TokenError(
-            stray, absl::StrCat("duplicated port test ", Quote(stray.text)));
-      }
-      return TokenError(stray, absl::StrCat("unexpected ", Quote(stray.text),
-                                            " after the port test"));
-    }
-    return TokenError(stray,
-                      absl::StrCat("unexpected ", Quote(stray.text),
-                                   " after the destination address: expected "
-                                   "a port test (eq, neq, lt, gt, le, ge), "
-                                   "':' or the end of the line"));
-  }
+  ASSIGN_OR_RETURN(
+      rule.port, ParsePortTestAndEnd(&cursor, [&](const Token& stray) {
+        return IsField(stray) ? MisplacedField(stray, ident_field, users_field)
+                              : absl::OkStatus();
+      }));
 
   if (line.command.has_value()) rule.command = line.command->text;
   return rule;
