@@ -34,13 +34,10 @@ absl::Status FreezeRule(const SockdRule& rule, FrozenWriter* writer) {
   FreezeLineNumber(rule.line, writer);
   writer->U8(rule.action == SockdRule::Action::kPermit ? 0 : 1);
   writer->U8(IdentLevelWire(rule.ident_level));
-  writer->U8(rule.users.has_value() ? 1 : 0);
-  if (rule.users.has_value())
-    RETURN_IF_ERROR(FreezeUserList(*rule.users, writer));
+  RETURN_IF_ERROR(FreezeOptionalUserList(rule.users, writer));
   FreezeAddressSpec(rule.source, writer);
   FreezeAddressSpec(rule.destination, writer);
-  writer->U8(rule.port.has_value() ? 1 : 0);
-  if (rule.port.has_value()) FreezePortSpec(*rule.port, writer);
+  FreezeOptionalPortSpec(rule.port, writer);
   FreezeCommand(rule.command, writer);
   return absl::OkStatus();
 }
@@ -74,16 +71,10 @@ absl::StatusOr<SockdRule> ThawRule(FrozenReader* reader, int previous_line) {
       return reader->Invalid(ident_offset, "ident level",
                              absl::StrCat("unknown ident level ", ident));
   }
-  ASSIGN_OR_RETURN(const bool has_users, reader->Bool("has user list"));
-  if (has_users) {
-    ASSIGN_OR_RETURN(rule.users, ThawUserList(reader, LexerOptions()));
-  }
+  ASSIGN_OR_RETURN(rule.users, ThawOptionalUserList(reader, LexerOptions()));
   ASSIGN_OR_RETURN(rule.source, ThawAddressSpec(reader, "source"));
   ASSIGN_OR_RETURN(rule.destination, ThawAddressSpec(reader, "destination"));
-  ASSIGN_OR_RETURN(const bool has_port, reader->Bool("has port test"));
-  if (has_port) {
-    ASSIGN_OR_RETURN(rule.port, ThawPortSpec(reader));
-  }
+  ASSIGN_OR_RETURN(rule.port, ThawOptionalPortSpec(reader));
   ASSIGN_OR_RETURN(rule.command, ThawCommand(reader, "hook command"));
   return rule;
 }

@@ -1,6 +1,7 @@
 // This file defines how the parts that the rule files share are stored in a
-// frozen file (frozen_io.h): address specs, port tests, user lists, hook
-// commands, line numbers and the source file name. Each `Freeze*` appends
+// frozen file (frozen_io.h): address specs, port tests, user lists (each
+// also as an optional field), hook commands, line numbers and columns, and
+// the source file name. Each `Freeze*` appends
 // one part to a FrozenWriter; each `Thaw*` reads one back and re-validates
 // it, so that what it returns is always something the text parser could
 // have produced from some file: a thawed rule behaves, prints and dumps like
@@ -22,8 +23,13 @@
 //                  u32 user count, the user ids (strings, in increasing
 //                  byte order, no duplicates): the inline ids and those read
 //                  from the /file items when the file was frozen
+//   optional user  u8 has-list (0 or 1), then a user list when 1
+//     list
+//   optional port  u8 has-test (0 or 1), then a port test when 1
+//     test
 //   hook command   string (trimmed, one line; empty: no command)
 //   line number    u32, 1-based, increasing through a file
+//   column         u32, 1-based, within a line (at most kMaxLineLength)
 //   file name      string: the text file the rules were parsed from
 //
 // Addresses are stored as written (host bits outside the mask included) and
@@ -36,6 +42,7 @@
 #define RSOCKD_RULES_FROZEN_SPECS_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -72,6 +79,18 @@ absl::Status FreezeUserList(const UserList& list, FrozenWriter* writer);
 absl::StatusOr<UserList> ThawUserList(FrozenReader* reader,
                                       const LexerOptions& lexer);
 
+// The `*=` field of a rule, present or not.
+absl::Status FreezeOptionalUserList(const std::optional<UserList>& list,
+                                    FrozenWriter* writer);
+absl::StatusOr<std::optional<UserList>> ThawOptionalUserList(
+    FrozenReader* reader, const LexerOptions& lexer);
+
+// The `op port` test of a rule, present or not.
+void FreezeOptionalPortSpec(const std::optional<PortSpec>& spec,
+                            FrozenWriter* writer);
+absl::StatusOr<std::optional<PortSpec>> ThawOptionalPortSpec(
+    FrozenReader* reader);
+
 void FreezeCommand(absl::string_view command, FrozenWriter* writer);
 absl::StatusOr<std::string> ThawCommand(FrozenReader* reader,
                                         absl::string_view what);
@@ -79,6 +98,9 @@ absl::StatusOr<std::string> ThawCommand(FrozenReader* reader,
 void FreezeLineNumber(int line, FrozenWriter* writer);
 // Requires a line after `previous` (0 for the first).
 absl::StatusOr<int> ThawLineNumber(FrozenReader* reader, int previous);
+
+void FreezeColumn(int column, FrozenWriter* writer);
+absl::StatusOr<int> ThawColumn(FrozenReader* reader);
 
 void FreezeFileName(absl::string_view name, FrozenWriter* writer);
 absl::StatusOr<std::string> ThawFileName(FrozenReader* reader);
