@@ -12,9 +12,14 @@
 namespace rsockd::rules {
 namespace {
 
-// Line, column, action, server count, has-users, one-byte destination,
-// has-port, empty command.
-constexpr size_t kMinRuleSize = 4 + 4 + 1 + 4 + 1 + 1 + 1 + 4;
+constexpr FrozenRuleList kRuleList{
+    .noun = "rule",
+    .file_kind = "socks.conf",
+    // Line, column, action, server count, has-users, one-byte destination,
+    // has-port, empty command.
+    .min_rule_size = 4 + 4 + 1 + 4 + 1 + 1 + 1 + 4,
+    .max_rules = kMaxFrozenSocksRules,
+};
 // A host string (its length) and a port.
 constexpr size_t kMinServerSize = 4 + 2;
 // A server list is one token of one line.
@@ -102,17 +107,10 @@ absl::StatusOr<SocksRule> ThawRule(FrozenReader* reader, int previous_line) {
 }  // namespace
 
 absl::StatusOr<std::string> FreezeSocksConf(const SocksConf& conf) {
-  if (conf.rules.size() > kMaxFrozenSocksRules) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat(conf.rules.size(), " rules are more than the ",
-                     kMaxFrozenSocksRules, " a frozen socks.conf may hold"));
-  }
   FrozenWriter writer;
   FreezeFileName(conf.filename, &writer);
-  writer.U32(static_cast<uint32_t>(conf.rules.size()));
-  for (const SocksRule& rule : conf.rules) {
-    RETURN_IF_ERROR(FreezeRule(rule, &writer));
-  }
+  RETURN_IF_ERROR(
+      FreezeRuleList<SocksRule>(conf.rules, kRuleList, FreezeRule, &writer));
   return SealFrozen(FrozenKind::kSocksConf, writer.payload());
 }
 
@@ -122,18 +120,8 @@ absl::StatusOr<SocksConf> ThawSocksConf(absl::string_view file) {
   FrozenReader reader(payload);
   SocksConf conf;
   ASSIGN_OR_RETURN(conf.filename, ThawFileName(&reader));
-  ASSIGN_OR_RETURN(
-      const uint32_t count,
-      reader.Count("rule count", kMinRuleSize, kMaxFrozenSocksRules));
-  int previous_line = 0;
-  for (uint32_t i = 0; i < count; ++i) {
-    absl::StatusOr<SocksRule> rule = ThawRule(&reader, previous_line);
-    if (!rule.ok()) {
-      return AddFrozenContext(rule.status(), absl::StrCat("rule ", i + 1));
-    }
-    previous_line = rule->line;
-    conf.rules.push_back(*std::move(rule));
-  }
+  ASSIGN_OR_RETURN(conf.rules,
+                   ThawRuleList<SocksRule>(&reader, kRuleList, ThawRule));
   RETURN_IF_ERROR(reader.ExpectEnd());
   return conf;
 }

@@ -31,6 +31,8 @@
 //   line number    u32, 1-based, increasing through a file
 //   column         u32, 1-based, within a line (at most kMaxLineLength)
 //   file name      string: the text file the rules were parsed from
+//   rule list      u32 rule count, then the rules in file order (each starts
+//                  with its line number)
 //
 // Addresses are stored as written (host bits outside the mask included) and
 // names in the parser's normalized form; users in sorted order make the
@@ -44,11 +46,16 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "net/address.h"
+#include "net/status_macros.h"
 #include "rules/address_spec.h"
 #include "rules/frozen_io.h"
 #include "rules/lexer.h"
@@ -104,6 +111,70 @@ absl::StatusOr<int> ThawColumn(FrozenReader* reader);
 
 void FreezeFileName(absl::string_view name, FrozenWriter* writer);
 absl::StatusOr<std::string> ThawFileName(FrozenReader* reader);
+
+// FrozenRuleList
+//
+// The rule list of one file kind: its limits, and how messages name it. With
+// `noun` "rule" and `file_kind` "sockd.conf", the fields are "rule count"
+// and "rule 3", and too long a list is "N rules are more than the
+// <max_rules> a frozen sockd.conf may hold".
+struct FrozenRuleList {
+  absl::string_view noun;
+  absl::string_view file_kind;
+  // The size of the smallest frozen rule, for `FrozenReader::Count`.
+  size_t min_rule_size = 1;
+  uint32_t max_rules = 0;
+};
+
+// FreezeRuleList()
+//
+// Writes the count and then each rule with `freeze_rule`. ResourceExhausted
+// for more than `list.max_rules` rules (nothing useful is written then), or
+// the first error of `freeze_rule`.
+template <typename Rule>
+absl::Status FreezeRuleList(
+    const std::vector<Rule>& rules, const FrozenRuleList& list,
+    absl::FunctionRef<absl::Status(const Rule&, FrozenWriter*)> freeze_rule,
+    FrozenWriter* writer) {
+  if (rules.size() > list.max_rules) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        rules.size(), " ", list.noun, "s are more than the ", list.max_rules,
+        " a frozen ", list.file_kind, " may hold"));
+  }
+  writer->U32(static_cast<uint32_t>(rules.size()));
+  for (const Rule& rule : rules) {
+    RETURN_IF_ERROR(freeze_rule(rule, writer));
+  }
+  return absl::OkStatus();
+}
+
+// ThawRuleList()
+//
+// Reads the count and then each rule with `thaw_rule`, which gets the line
+// number of the rule before (0 for the first) to check that lines increase
+// and returns a rule with its `line` set. An error in a rule gets the context
+// "<noun> N" (1-based), "rule 3".
+template <typename Rule>
+absl::StatusOr<std::vector<Rule>> ThawRuleList(
+    FrozenReader* reader, const FrozenRuleList& list,
+    absl::FunctionRef<absl::StatusOr<Rule>(FrozenReader*, int previous_line)>
+        thaw_rule) {
+  ASSIGN_OR_RETURN(const uint32_t count,
+                   reader->Count(absl::StrCat(list.noun, " count"),
+                                 list.min_rule_size, list.max_rules));
+  std::vector<Rule> rules;
+  int previous_line = 0;
+  for (uint32_t i = 0; i < count; ++i) {
+    absl::StatusOr<Rule> rule = thaw_rule(reader, previous_line);
+    if (!rule.ok()) {
+      return AddFrozenContext(rule.status(),
+                              absl::StrCat(list.noun, " ", i + 1));
+    }
+    previous_line = rule->line;
+    rules.push_back(*std::move(rule));
+  }
+  return rules;
+}
 
 }  // namespace rsockd::rules
 
