@@ -582,8 +582,7 @@ TEST_F(BindTest, ActiveModeFtpDownloadArrivesThroughBind) {
 TEST_F(BindTest, ThroughACascadeOfTwoRsockdHops) {
   auto [middle, last] = StartHopChain(kPermitLoopback);
   ASSERT_NO_FATAL_FAILURE(
-      StartRsockd({.sockd_conf = kPermitLoopback,
-                   .socks_conf = ThroughServers({middle.address()})}));
+      StartRsockdThrough({middle.address()}, {.sockd_conf = kPermitLoopback}));
   ASSERT_OK_AND_ASSIGN(Socks4Session session,
                        GrantedBind("127.0.0.5", "carol"));
   // The last hop listens, on the address the middle one reached it at.
@@ -624,8 +623,7 @@ TEST_F(BindTest, ThroughACascadeOfTwoRsockdHops) {
 TEST_F(BindTest, WrongPeerAtTheLastHopReaches91ThroughTheCascade) {
   RsockdProcess& hop = StartHop({.sockd_conf = kPermitLoopback});
   ASSERT_NO_FATAL_FAILURE(
-      StartRsockd({.sockd_conf = kPermitLoopback,
-                   .socks_conf = ThroughServers({hop.address()})}));
+      StartRsockdThrough({hop.address()}, {.sockd_conf = kPermitLoopback}));
   ASSERT_OK_AND_ASSIGN(Socks4Session session, GrantedBind("127.0.0.5", "dan"));
   ASSERT_OK_AND_ASSIGN(
       net::Socket intruder,
@@ -644,8 +642,7 @@ TEST_F(BindTest, ThroughDante) {
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<DanteServer> dante,
                        DanteServer::Start({}));
   ASSERT_NO_FATAL_FAILURE(
-      StartRsockd({.sockd_conf = kPermitLoopback,
-                   .socks_conf = ThroughServers({dante->address()})}));
+      StartRsockdThrough({dante->address()}, {.sockd_conf = kPermitLoopback}));
   ASSERT_OK_AND_ASSIGN(Socks4Session session, GrantedBind("127.0.0.5", "eve"));
   const net::SocketAddress listen = session.reply.address();
   // Dante listens on its external address, 127.0.0.1.
@@ -677,9 +674,8 @@ TEST_F(BindTest, UpstreamFirstReplyOfZeroMeansTheUpstreamsAddress) {
       StartScriptedBindUpstream(
           ReplyBytes(net::Socks4ReplyCode::kGranted, "0.0.0.0", 4242) +
           ReplyBytes(net::Socks4ReplyCode::kGranted, "127.0.0.9", 5555)));
-  ASSERT_NO_FATAL_FAILURE(
-      StartRsockd({.sockd_conf = kPermitLoopback,
-                   .socks_conf = ThroughServers({upstream->address()})}));
+  ASSERT_NO_FATAL_FAILURE(StartRsockdThrough({upstream->address()},
+                                             {.sockd_conf = kPermitLoopback}));
   ASSERT_OK_AND_ASSIGN(Socks4Session session, GrantedBind("127.0.0.9", "z"));
   EXPECT_EQ(session.reply.address(),
             net::SocketAddress(upstream->address().ip(), 4242));
@@ -701,9 +697,8 @@ TEST_F(BindTest, UpstreamSecondRefusalIs91) {
       StartScriptedBindUpstream(
           ReplyBytes(net::Socks4ReplyCode::kGranted, "127.0.0.1", 4242) +
           ReplyBytes(net::Socks4ReplyCode::kRejected, "0.0.0.0", 0)));
-  ASSERT_NO_FATAL_FAILURE(
-      StartRsockd({.sockd_conf = kPermitLoopback,
-                   .socks_conf = ThroughServers({upstream->address()})}));
+  ASSERT_NO_FATAL_FAILURE(StartRsockdThrough({upstream->address()},
+                                             {.sockd_conf = kPermitLoopback}));
   ASSERT_OK_AND_ASSIGN(Socks4Session session, GrantedBind("127.0.0.9", "r"));
   ASSERT_OK_AND_ASSIGN(Socks4Reply second, SecondReply(session.socket));
   EXPECT_EQ(second.code, kSocks4Rejected);
@@ -720,9 +715,8 @@ TEST_F(BindTest, UpstreamGarbledSecondReplyIs91) {
       StartScriptedBindUpstream(
           ReplyBytes(net::Socks4ReplyCode::kGranted, "127.0.0.1", 4242) +
           "HTTP/1.0"));
-  ASSERT_NO_FATAL_FAILURE(
-      StartRsockd({.sockd_conf = kPermitLoopback,
-                   .socks_conf = ThroughServers({upstream->address()})}));
+  ASSERT_NO_FATAL_FAILURE(StartRsockdThrough({upstream->address()},
+                                             {.sockd_conf = kPermitLoopback}));
   ASSERT_OK_AND_ASSIGN(Socks4Session session, GrantedBind("127.0.0.9", "g"));
   ASSERT_OK_AND_ASSIGN(Socks4Reply second, SecondReply(session.socket));
   EXPECT_EQ(second.code, kSocks4Rejected);
@@ -740,10 +734,9 @@ TEST_F(BindTest, UpstreamSilentAfterTheFirstReplyTimesOut) {
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<TcpServer> upstream,
                        StartScriptedBindUpstream(ReplyBytes(
                            net::Socks4ReplyCode::kGranted, "127.0.0.1", 4242)));
-  ASSERT_NO_FATAL_FAILURE(
-      StartRsockd({.sockd_conf = kPermitLoopback,
-                   .socks_conf = ThroughServers({upstream->address()}),
-                   .extra_flags = {"--bind_timeout=1s"}}));
+  ASSERT_NO_FATAL_FAILURE(StartRsockdThrough(
+      {upstream->address()},
+      {.sockd_conf = kPermitLoopback, .extra_flags = {"--bind_timeout=1s"}}));
   ASSERT_OK_AND_ASSIGN(Socks4Session session, GrantedBind("127.0.0.9", "s"));
   ASSERT_OK_AND_ASSIGN(Socks4Reply second, SecondReply(session.socket));
   EXPECT_EQ(second.code, kSocks4Rejected);

@@ -122,8 +122,7 @@ TEST_F(RoutingTest, LoopbackOneIsAlwaysDirect) {
 TEST_F(RoutingTest, ThroughASecondRsockd) {
   RsockdProcess& hop = StartHop({.sockd_conf = kPermitLoopback});
   ASSERT_NO_FATAL_FAILURE(
-      StartRsockd({.sockd_conf = kPermitLoopback,
-                   .socks_conf = ThroughServers({hop.address()})}));
+      StartRsockdThrough({hop.address()}, {.sockd_conf = kPermitLoopback}));
   EXPECT_EQ(ConnectToEcho("carol"), kSocks4Granted);
   EXPECT_THAT(rsockd().WaitForLogLineWithAll(
                   {"connected -- Connect from carol",
@@ -141,8 +140,7 @@ TEST_F(RoutingTest, ThroughDante) {
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<DanteServer> dante,
                        DanteServer::Start({}));
   ASSERT_NO_FATAL_FAILURE(
-      StartRsockd({.sockd_conf = kPermitLoopback,
-                   .socks_conf = ThroughServers({dante->address()})}));
+      StartRsockdThrough({dante->address()}, {.sockd_conf = kPermitLoopback}));
   EXPECT_EQ(ConnectToEcho(), kSocks4Granted) << dante->Log();
   EXPECT_THAT(
       rsockd().WaitForLogLine(absl::StrCat("via ", dante->address().ToString()),
@@ -153,8 +151,7 @@ TEST_F(RoutingTest, ThroughDante) {
 TEST_F(RoutingTest, ThreeHopCascadeOfRsockd) {
   auto [middle, last] = StartHopChain(kPermitLoopback);
   ASSERT_NO_FATAL_FAILURE(
-      StartRsockd({.sockd_conf = kPermitLoopback,
-                   .socks_conf = ThroughServers({middle.address()})}));
+      StartRsockdThrough({middle.address()}, {.sockd_conf = kPermitLoopback}));
   EXPECT_EQ(ConnectToEcho("dave"), kSocks4Granted);
   EXPECT_THAT(middle.WaitForLogLine(
                   absl::StrCat("via ", last.address().ToString()), kLogTimeout),
@@ -167,9 +164,8 @@ TEST_F(RoutingTest, ThreeHopCascadeOfRsockd) {
 TEST_F(RoutingTest, ClosedPortIsSkippedAndRememberedAsDown) {
   RsockdProcess& hop = StartHop({.sockd_conf = kPermitLoopback});
   const net::SocketAddress closed = ClosedPort();
-  ASSERT_NO_FATAL_FAILURE(
-      StartRsockd({.sockd_conf = kPermitLoopback,
-                   .socks_conf = ThroughServers({closed, hop.address()})}));
+  ASSERT_NO_FATAL_FAILURE(StartRsockdThrough({closed, hop.address()},
+                                             {.sockd_conf = kPermitLoopback}));
   EXPECT_EQ(ConnectToEcho(), kSocks4Granted);
   EXPECT_THAT(
       rsockd().WaitForLogLine(
@@ -199,10 +195,9 @@ TEST_F(RoutingTest, BlackHoleTimesOutAndTheNextServerWorks) {
                        net::Socket::Listen(testing::LoopbackAddress(0), 4));
   ASSERT_OK_AND_ASSIGN(net::SocketAddress hole, black_hole.LocalAddress());
   RsockdProcess& hop = StartHop({.sockd_conf = kPermitLoopback});
-  ASSERT_NO_FATAL_FAILURE(
-      StartRsockd({.sockd_conf = kPermitLoopback,
-                   .socks_conf = ThroughServers({hole, hop.address()}),
-                   .extra_flags = {"--connect_timeout=1s"}}));
+  ASSERT_NO_FATAL_FAILURE(StartRsockdThrough(
+      {hole, hop.address()}, {.sockd_conf = kPermitLoopback,
+                              .extra_flags = {"--connect_timeout=1s"}}));
   EXPECT_EQ(ConnectToEcho(), kSocks4Granted);
   EXPECT_THAT(rsockd().WaitForLogLine(absl::StrCat("upstream ", hole.ToString(),
                                                    ": no valid reply"),
@@ -214,9 +209,8 @@ TEST_F(RoutingTest, GarbledReplyIsAFaultAndTheNextServerWorks) {
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<ScriptedSocks4Server> garbled,
                        ScriptedSocks4Server::Start("HTTP/1.0 400 Bad\r\n"));
   RsockdProcess& hop = StartHop({.sockd_conf = kPermitLoopback});
-  ASSERT_NO_FATAL_FAILURE(StartRsockd(
-      {.sockd_conf = kPermitLoopback,
-       .socks_conf = ThroughServers({garbled->address(), hop.address()})}));
+  ASSERT_NO_FATAL_FAILURE(StartRsockdThrough(
+      {garbled->address(), hop.address()}, {.sockd_conf = kPermitLoopback}));
   EXPECT_EQ(ConnectToEcho(), kSocks4Granted);
   EXPECT_THAT(rsockd().WaitForLogLine("garbled reply", kLogTimeout), IsOk());
 }
@@ -226,9 +220,9 @@ TEST_F(RoutingTest, UpstreamRefusalIsFinal) {
   ASSERT_OK_AND_ASSIGN(
       std::unique_ptr<ScriptedSocks4Server> second,
       ScriptedSocks4Server::Start(ScriptedSocks4Server::Reply(90)));
-  ASSERT_NO_FATAL_FAILURE(StartRsockd(
-      {.sockd_conf = kPermitLoopback,
-       .socks_conf = ThroughServers({refusing.address(), second->address()})}));
+  ASSERT_NO_FATAL_FAILURE(
+      StartRsockdThrough({refusing.address(), second->address()},
+                         {.sockd_conf = kPermitLoopback}));
   EXPECT_EQ(ConnectToEcho(), kSocks4Rejected);
   EXPECT_THAT(rsockd().WaitForLogLine(
                   absl::StrCat("[upstream ", refusing.address().ToString(),
@@ -245,9 +239,8 @@ TEST_F(RoutingTest, UpstreamRefusalFromDanteIsFinal) {
   ASSERT_OK_AND_ASSIGN(
       std::unique_ptr<ScriptedSocks4Server> second,
       ScriptedSocks4Server::Start(ScriptedSocks4Server::Reply(90)));
-  ASSERT_NO_FATAL_FAILURE(StartRsockd(
-      {.sockd_conf = kPermitLoopback,
-       .socks_conf = ThroughServers({dante->address(), second->address()})}));
+  ASSERT_NO_FATAL_FAILURE(StartRsockdThrough(
+      {dante->address(), second->address()}, {.sockd_conf = kPermitLoopback}));
   EXPECT_EQ(ConnectToEcho(), kSocks4Rejected) << dante->Log();
   EXPECT_THAT(rsockd().WaitForLogLine("replied 91]", kLogTimeout), IsOk());
   EXPECT_EQ(second->accepted(), 0);
@@ -284,9 +277,8 @@ TEST_F(RoutingTest, Socks4aNameGoesUpstreamUnresolved) {
   ASSERT_OK_AND_ASSIGN(
       std::unique_ptr<ScriptedSocks4Server> upstream,
       ScriptedSocks4Server::Start(ScriptedSocks4Server::Reply(90)));
-  ASSERT_NO_FATAL_FAILURE(
-      StartRsockd({.sockd_conf = kPermitLoopback,
-                   .socks_conf = ThroughServers({upstream->address()})}));
+  ASSERT_NO_FATAL_FAILURE(StartRsockdThrough({upstream->address()},
+                                             {.sockd_conf = kPermitLoopback}));
   // A name only the far side knows: it does not resolve here.
   ASSERT_OK_AND_ASSIGN(
       Socks4Session session,

@@ -35,6 +35,12 @@ void RsockdTest::StartRsockd(const RsockdOptions& options) {
   rsockd_ = *std::move(started);
 }
 
+void RsockdTest::StartRsockdThrough(
+    const std::vector<net::SocketAddress>& servers, RsockdOptions options) {
+  options.socks_conf = ThroughServers(servers);
+  StartRsockd(options);
+}
+
 RsockdProcess& RsockdTest::StartHop(const RsockdOptions& options) {
   absl::StatusOr<std::unique_ptr<RsockdProcess>> hop =
       RsockdProcess::Start(options);

@@ -40,6 +40,12 @@ class RsockdTest : public ::testing::Test {
   // ASSERT_NO_FATAL_FAILURE).
   void StartRsockd(const rsockd::testing::RsockdOptions& options = {});
 
+  // StartRsockd() with a socks.conf that sends every destination through
+  // `servers`, tried in order (`ThroughServers`); it replaces any
+  // `options.socks_conf`.
+  void StartRsockdThrough(const std::vector<net::SocketAddress>& servers,
+                          rsockd::testing::RsockdOptions options = {});
+
   // Starts another rsockd, as an upstream hop of the server under test
   // (route to it with `ThroughServers({hop.address()})`). Hops stay up until
   // the end of the test and are stopped, and checked like the server, after
