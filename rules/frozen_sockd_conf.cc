@@ -1,7 +1,5 @@
 #include "rules/frozen_sockd_conf.h"
 
-#include <utility>
-
 #include "absl/strings/str_cat.h"
 #include "net/status_macros.h"
 #include "rules/frozen_io.h"
@@ -10,9 +8,14 @@
 namespace rsockd::rules {
 namespace {
 
-// The smallest frozen rule: line, action, ident, has-users, two one-byte
-// address specs, has-port, empty command.
-constexpr size_t kMinRuleSize = 4 + 1 + 1 + 1 + 1 + 1 + 1 + 4;
+constexpr FrozenRuleList kRuleList{
+    .noun = "rule",
+    .file_kind = "sockd.conf",
+    // The smallest frozen rule: line, action, ident, has-users, two one-byte
+    // address specs, has-port, empty command.
+    .min_rule_size = 4 + 1 + 1 + 1 + 1 + 1 + 1 + 4,
+    .max_rules = kMaxFrozenSockdRules,
+};
 
 // Ident levels on disk; 0 is "no ?= field".
 constexpr uint8_t kWireNoIdentLevel = 0;
@@ -34,13 +37,10 @@ absl::Status FreezeRule(const SockdRule& rule, FrozenWriter* writer) {
   FreezeLineNumber(rule.line, writer);
   writer->U8(rule.action == SockdRule::Action::kPermit ? 0 : 1);
   writer->U8(IdentLevelWire(rule.ident_level));
-  writer->U8(rule.users.has_value() ? 1 : 0);
-  if (rule.users.has_value())
-    RETURN_IF_ERROR(FreezeUserList(*rule.users, writer));
+  RETURN_IF_ERROR(FreezeOptionalUserList(rule.users, writer));
   FreezeAddressSpec(rule.source, writer);
   FreezeAddressSpec(rule.destination, writer);
-  writer->U8(rule.port.has_value() ? 1 : 0);
-  if (rule.port.has_value()) FreezePortSpec(*rule.port, writer);
+  FreezeOptionalPortSpec(rule.port, writer);
   FreezeCommand(rule.command, writer);
   return absl::OkStatus();
 }
@@ -74,16 +74,10 @@ absl::StatusOr<SockdRule> ThawRule(FrozenReader* reader, int previous_line) {
       return reader->Invalid(ident_offset, "ident level",
                              absl::StrCat("unknown ident level ", ident));
   }
-  ASSIGN_OR_RETURN(const bool has_users, reader->Bool("has user list"));
-  if (has_users) {
-    ASSIGN_OR_RETURN(rule.users, ThawUserList(reader, LexerOptions()));
-  }
+  ASSIGN_OR_RETURN(rule.users, ThawOptionalUserList(reader, LexerOptions()));
   ASSIGN_OR_RETURN(rule.source, ThawAddressSpec(reader, "source"));
   ASSIGN_OR_RETURN(rule.destination, ThawAddressSpec(reader, "destination"));
-  ASSIGN_OR_RETURN(const bool has_port, reader->Bool("has port test"));
-  if (has_port) {
-    ASSIGN_OR_RETURN(rule.port, ThawPortSpec(reader));
-  }
+  ASSIGN_OR_RETURN(rule.port, ThawOptionalPortSpec(reader));
   ASSIGN_OR_RETURN(rule.command, ThawCommand(reader, "hook command"));
   return rule;
 }
@@ -91,17 +85,10 @@ absl::StatusOr<SockdRule> ThawRule(FrozenReader* reader, int previous_line) {
 }  // namespace
 
 absl::StatusOr<std::string> FreezeSockdConf(const SockdConf& conf) {
-  if (conf.rules.size() > kMaxFrozenSockdRules) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat(conf.rules.size(), " rules are more than the ",
-                     kMaxFrozenSockdRules, " a frozen sockd.conf may hold"));
-  }
   FrozenWriter writer;
   FreezeFileName(conf.filename, &writer);
-  writer.U32(static_cast<uint32_t>(conf.rules.size()));
-  for (const SockdRule& rule : conf.rules) {
-    RETURN_IF_ERROR(FreezeRule(rule, &writer));
-  }
+  RETURN_IF_ERROR(
+      FreezeRuleList<SockdRule>(conf.rules, kRuleList, FreezeRule, &writer));
   FreezeCommand(conf.no_identd_command, &writer);
   FreezeCommand(conf.bad_id_command, &writer);
   return SealFrozen(FrozenKind::kSockdConf, writer.payload());
@@ -113,18 +100,8 @@ absl::StatusOr<SockdConf> ThawSockdConf(absl::string_view file) {
   FrozenReader reader(payload);
   SockdConf conf;
   ASSIGN_OR_RETURN(conf.filename, ThawFileName(&reader));
-  ASSIGN_OR_RETURN(
-      const uint32_t count,
-      reader.Count("rule count", kMinRuleSize, kMaxFrozenSockdRules));
-  int previous_line = 0;
-  for (uint32_t i = 0; i < count; ++i) {
-    absl::StatusOr<SockdRule> rule = ThawRule(&reader, previous_line);
-    if (!rule.ok()) {
-      return AddFrozenContext(rule.status(), absl::StrCat("rule ", i + 1));
-    }
-    previous_line = rule->line;
-    conf.rules.push_back(*std::move(rule));
-  }
+  ASSIGN_OR_RETURN(conf.rules,
+                   ThawRuleList<SockdRule>(&reader, kRuleList, ThawRule));
   ASSIGN_OR_RETURN(conf.no_identd_command,
                    ThawCommand(&reader, "#NO_IDENTD: command"));
   ASSIGN_OR_RETURN(conf.bad_id_command,

@@ -1,8 +1,5 @@
 #include "rules/frozen_sockd_route.h"
 
-#include <utility>
-
-#include "absl/strings/str_cat.h"
 #include "net/status_macros.h"
 #include "rules/frozen_io.h"
 #include "rules/frozen_specs.h"
@@ -10,8 +7,20 @@
 namespace rsockd::rules {
 namespace {
 
-// Line, an IPv4 interface, a one-byte destination.
-constexpr size_t kMinRouteSize = 4 + 1 + 4 + 1;
+constexpr FrozenRuleList kRouteList{
+    .noun = "route",
+    .file_kind = "sockd.route",
+    // Line, an IPv4 interface, a one-byte destination.
+    .min_rule_size = 4 + 1 + 4 + 1,
+    .max_rules = kMaxFrozenRoutes,
+};
+
+absl::Status FreezeRoute(const RouteRule& rule, FrozenWriter* writer) {
+  FreezeLineNumber(rule.line, writer);
+  FreezeIpAddress(rule.interface, writer);
+  FreezeAddressSpec(rule.destination, writer);
+  return absl::OkStatus();
+}
 
 absl::StatusOr<RouteRule> ThawRoute(FrozenReader* reader, int previous_line) {
   RouteRule rule;
@@ -31,19 +40,10 @@ absl::StatusOr<RouteRule> ThawRoute(FrozenReader* reader, int previous_line) {
 }  // namespace
 
 absl::StatusOr<std::string> FreezeSockdRoute(const SockdRoute& route) {
-  if (route.rules.size() > kMaxFrozenRoutes) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat(route.rules.size(), " routes are more than the ",
-                     kMaxFrozenRoutes, " a frozen sockd.route may hold"));
-  }
   FrozenWriter writer;
   FreezeFileName(route.filename, &writer);
-  writer.U32(static_cast<uint32_t>(route.rules.size()));
-  for (const RouteRule& rule : route.rules) {
-    FreezeLineNumber(rule.line, &writer);
-    FreezeIpAddress(rule.interface, &writer);
-    FreezeAddressSpec(rule.destination, &writer);
-  }
+  RETURN_IF_ERROR(
+      FreezeRuleList<RouteRule>(route.rules, kRouteList, FreezeRoute, &writer));
   return SealFrozen(FrozenKind::kSockdRoute, writer.payload());
 }
 
@@ -53,18 +53,8 @@ absl::StatusOr<SockdRoute> ThawSockdRoute(absl::string_view file) {
   FrozenReader reader(payload);
   SockdRoute route;
   ASSIGN_OR_RETURN(route.filename, ThawFileName(&reader));
-  ASSIGN_OR_RETURN(
-      const uint32_t count,
-      reader.Count("route count", kMinRouteSize, kMaxFrozenRoutes));
-  int previous_line = 0;
-  for (uint32_t i = 0; i < count; ++i) {
-    absl::StatusOr<RouteRule> rule = ThawRoute(&reader, previous_line);
-    if (!rule.ok()) {
-      return AddFrozenContext(rule.status(), absl::StrCat("route ", i + 1));
-    }
-    previous_line = rule->line;
-    route.rules.push_back(*std::move(rule));
-  }
+  ASSIGN_OR_RETURN(route.rules,
+                   ThawRuleList<RouteRule>(&reader, kRouteList, ThawRoute));
   RETURN_IF_ERROR(reader.ExpectEnd());
   return route;
 }

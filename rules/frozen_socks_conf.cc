@@ -12,9 +12,14 @@
 namespace rsockd::rules {
 namespace {
 
-// Line, column, action, server count, has-users, one-byte destination,
-// has-port, empty command.
-constexpr size_t kMinRuleSize = 4 + 4 + 1 + 4 + 1 + 1 + 1 + 4;
+constexpr FrozenRuleList kRuleList{
+    .noun = "rule",
+    .file_kind = "socks.conf",
+    // Line, column, action, server count, has-users, one-byte destination,
+    // has-port, empty command.
+    .min_rule_size = 4 + 4 + 1 + 4 + 1 + 1 + 1 + 4,
+    .max_rules = kMaxFrozenSocksRules,
+};
 // A host string (its length) and a port.
 constexpr size_t kMinServerSize = 4 + 2;
 // A server list is one token of one line.
@@ -35,7 +40,7 @@ constexpr SocksRule::Action kWireActions[] = {
 
 absl::Status FreezeRule(const SocksRule& rule, FrozenWriter* writer) {
   FreezeLineNumber(rule.line, writer);
-  writer->U32(static_cast<uint32_t>(rule.column));
+  FreezeColumn(rule.column, writer);
   uint8_t action = 0;
   while (kWireActions[action] != rule.action) ++action;
   writer->U8(action);
@@ -44,13 +49,9 @@ absl::Status FreezeRule(const SocksRule& rule, FrozenWriter* writer) {
     writer->String(server.host);
     writer->U16(server.port);
   }
-  writer->U8(rule.users.has_value() ? 1 : 0);
-  if (rule.users.has_value()) {
-    RETURN_IF_ERROR(FreezeUserList(*rule.users, writer));
-  }
+  RETURN_IF_ERROR(FreezeOptionalUserList(rule.users, writer));
   FreezeAddressSpec(rule.destination, writer);
-  writer->U8(rule.port.has_value() ? 1 : 0);
-  if (rule.port.has_value()) FreezePortSpec(*rule.port, writer);
+  FreezeOptionalPortSpec(rule.port, writer);
   FreezeCommand(rule.command, writer);
   return absl::OkStatus();
 }
@@ -77,13 +78,7 @@ absl::StatusOr<UpstreamServer> ThawServer(FrozenReader* reader) {
 absl::StatusOr<SocksRule> ThawRule(FrozenReader* reader, int previous_line) {
   SocksRule rule;
   ASSIGN_OR_RETURN(rule.line, ThawLineNumber(reader, previous_line));
-  const size_t column_offset = reader->offset();
-  ASSIGN_OR_RETURN(const uint32_t column, reader->U32("column"));
-  if (column < 1 || column > kMaxLineLength) {
-    return reader->Invalid(column_offset, "column",
-                           absl::StrCat(column, " is not within a line"));
-  }
-  rule.column = static_cast<int>(column);
+  ASSIGN_OR_RETURN(rule.column, ThawColumn(reader));
   const size_t action_offset = reader->offset();
   ASSIGN_OR_RETURN(const uint8_t action, reader->U8("action"));
   if (action >= std::size(kWireActions)) {
@@ -102,15 +97,9 @@ absl::StatusOr<SocksRule> ThawRule(FrozenReader* reader, int previous_line) {
     ASSIGN_OR_RETURN(UpstreamServer server, ThawServer(reader));
     rule.servers.push_back(std::move(server));
   }
-  ASSIGN_OR_RETURN(const bool has_users, reader->Bool("has user list"));
-  if (has_users) {
-    ASSIGN_OR_RETURN(rule.users, ThawUserList(reader, kSocksLexer));
-  }
+  ASSIGN_OR_RETURN(rule.users, ThawOptionalUserList(reader, kSocksLexer));
   ASSIGN_OR_RETURN(rule.destination, ThawAddressSpec(reader, "destination"));
-  ASSIGN_OR_RETURN(const bool has_port, reader->Bool("has port test"));
-  if (has_port) {
-    ASSIGN_OR_RETURN(rule.port, ThawPortSpec(reader));
-  }
+  ASSIGN_OR_RETURN(rule.port, ThawOptionalPortSpec(reader));
   ASSIGN_OR_RETURN(rule.command, ThawCommand(reader, "hook command"));
   return rule;
 }
@@ -118,17 +107,10 @@ absl::StatusOr<SocksRule> ThawRule(FrozenReader* reader, int previous_line) {
 }  // namespace
 
 absl::StatusOr<std::string> FreezeSocksConf(const SocksConf& conf) {
-  if (conf.rules.size() > kMaxFrozenSocksRules) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat(conf.rules.size(), " rules are more than the ",
-                     kMaxFrozenSocksRules, " a frozen socks.conf may hold"));
-  }
   FrozenWriter writer;
   FreezeFileName(conf.filename, &writer);
-  writer.U32(static_cast<uint32_t>(conf.rules.size()));
-  for (const SocksRule& rule : conf.rules) {
-    RETURN_IF_ERROR(FreezeRule(rule, &writer));
-  }
+  RETURN_IF_ERROR(
+      FreezeRuleList<SocksRule>(conf.rules, kRuleList, FreezeRule, &writer));
   return SealFrozen(FrozenKind::kSocksConf, writer.payload());
 }
 
@@ -138,18 +120,8 @@ absl::StatusOr<SocksConf> ThawSocksConf(absl::string_view file) {
   FrozenReader reader(payload);
   SocksConf conf;
   ASSIGN_OR_RETURN(conf.filename, ThawFileName(&reader));
-  ASSIGN_OR_RETURN(
-      const uint32_t count,
-      reader.Count("rule count", kMinRuleSize, kMaxFrozenSocksRules));
-  int previous_line = 0;
-  for (uint32_t i = 0; i < count; ++i) {
-    absl::StatusOr<SocksRule> rule = ThawRule(&reader, previous_line);
-    if (!rule.ok()) {
-      return AddFrozenContext(rule.status(), absl::StrCat("rule ", i + 1));
-    }
-    previous_line = rule->line;
-    conf.rules.push_back(*std::move(rule));
-  }
+  ASSIGN_OR_RETURN(conf.rules,
+                   ThawRuleList<SocksRule>(&reader, kRuleList, ThawRule));
   RETURN_IF_ERROR(reader.ExpectEnd());
   return conf;
 }

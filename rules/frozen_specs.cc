@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -246,6 +247,33 @@ absl::StatusOr<UserList> ThawUserList(FrozenReader* reader,
   return list;
 }
 
+absl::Status FreezeOptionalUserList(const std::optional<UserList>& list,
+                                    FrozenWriter* writer) {
+  writer->U8(list.has_value() ? 1 : 0);
+  if (!list.has_value()) return absl::OkStatus();
+  return FreezeUserList(*list, writer);
+}
+
+absl::StatusOr<std::optional<UserList>> ThawOptionalUserList(
+    FrozenReader* reader, const LexerOptions& lexer) {
+  ASSIGN_OR_RETURN(const bool has_list, reader->Bool("has user list"));
+  if (!has_list) return std::nullopt;
+  return ThawUserList(reader, lexer);
+}
+
+void FreezeOptionalPortSpec(const std::optional<PortSpec>& spec,
+                            FrozenWriter* writer) {
+  writer->U8(spec.has_value() ? 1 : 0);
+  if (spec.has_value()) FreezePortSpec(*spec, writer);
+}
+
+absl::StatusOr<std::optional<PortSpec>> ThawOptionalPortSpec(
+    FrozenReader* reader) {
+  ASSIGN_OR_RETURN(const bool has_spec, reader->Bool("has port test"));
+  if (!has_spec) return std::nullopt;
+  return ThawPortSpec(reader);
+}
+
 void FreezeCommand(absl::string_view command, FrozenWriter* writer) {
   writer->String(command);
 }
@@ -284,6 +312,20 @@ absl::StatusOr<int> ThawLineNumber(FrozenReader* reader, int previous) {
                      ") and ", kMaxLineNumber));
   }
   return static_cast<int>(line);
+}
+
+void FreezeColumn(int column, FrozenWriter* writer) {
+  writer->U32(static_cast<uint32_t>(column));
+}
+
+absl::StatusOr<int> ThawColumn(FrozenReader* reader) {
+  const size_t start = reader->offset();
+  ASSIGN_OR_RETURN(const uint32_t column, reader->U32("column"));
+  if (column < 1 || column > kMaxLineLength) {
+    return reader->Invalid(start, "column",
+                           absl::StrCat(column, " is not within a line"));
+  }
+  return static_cast<int>(column);
 }
 
 void FreezeFileName(absl::string_view name, FrozenWriter* writer) {

@@ -1,6 +1,7 @@
 // This file defines how the parts that the rule files share are stored in a
-// frozen file (frozen_io.h): address specs, port tests, user lists, hook
-// commands, line numbers and the source file name. Each `Freeze*` appends
+// frozen file (frozen_io.h): address specs, port tests, user lists (each
+// also as an optional field), hook commands, line numbers and columns, and
+// the source file name. Each `Freeze*` appends
 // one part to a FrozenWriter; each `Thaw*` reads one back and re-validates
 // it, so that what it returns is always something the text parser could
 // have produced from some file: a thawed rule behaves, prints and dumps like
@@ -22,9 +23,16 @@
 //                  u32 user count, the user ids (strings, in increasing
 //                  byte order, no duplicates): the inline ids and those read
 //                  from the /file items when the file was frozen
+//   optional user  u8 has-list (0 or 1), then a user list when 1
+//     list
+//   optional port  u8 has-test (0 or 1), then a port test when 1
+//     test
 //   hook command   string (trimmed, one line; empty: no command)
 //   line number    u32, 1-based, increasing through a file
+//   column         u32, 1-based, within a line (at most kMaxLineLength)
 //   file name      string: the text file the rules were parsed from
+//   rule list      u32 rule count, then the rules in file order (each starts
+//                  with its line number)
 //
 // Addresses are stored as written (host bits outside the mask included) and
 // names in the parser's normalized form; users in sorted order make the
@@ -36,12 +44,18 @@
 #define RSOCKD_RULES_FROZEN_SPECS_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "net/address.h"
+#include "net/status_macros.h"
 #include "rules/address_spec.h"
 #include "rules/frozen_io.h"
 #include "rules/lexer.h"
@@ -72,6 +86,18 @@ absl::Status FreezeUserList(const UserList& list, FrozenWriter* writer);
 absl::StatusOr<UserList> ThawUserList(FrozenReader* reader,
                                       const LexerOptions& lexer);
 
+// The `*=` field of a rule, present or not.
+absl::Status FreezeOptionalUserList(const std::optional<UserList>& list,
+                                    FrozenWriter* writer);
+absl::StatusOr<std::optional<UserList>> ThawOptionalUserList(
+    FrozenReader* reader, const LexerOptions& lexer);
+
+// The `op port` test of a rule, present or not.
+void FreezeOptionalPortSpec(const std::optional<PortSpec>& spec,
+                            FrozenWriter* writer);
+absl::StatusOr<std::optional<PortSpec>> ThawOptionalPortSpec(
+    FrozenReader* reader);
+
 void FreezeCommand(absl::string_view command, FrozenWriter* writer);
 absl::StatusOr<std::string> ThawCommand(FrozenReader* reader,
                                         absl::string_view what);
@@ -80,8 +106,75 @@ void FreezeLineNumber(int line, FrozenWriter* writer);
 // Requires a line after `previous` (0 for the first).
 absl::StatusOr<int> ThawLineNumber(FrozenReader* reader, int previous);
 
+void FreezeColumn(int column, FrozenWriter* writer);
+absl::StatusOr<int> ThawColumn(FrozenReader* reader);
+
 void FreezeFileName(absl::string_view name, FrozenWriter* writer);
 absl::StatusOr<std::string> ThawFileName(FrozenReader* reader);
+
+// FrozenRuleList
+//
+// The rule list of one file kind: its limits, and how messages name it. With
+// `noun` "rule" and `file_kind` "sockd.conf", the fields are "rule count"
+// and "rule 3", and too long a list is "N rules are more than the
+// <max_rules> a frozen sockd.conf may hold".
+struct FrozenRuleList {
+  absl::string_view noun;
+  absl::string_view file_kind;
+  // The size of the smallest frozen rule, for `FrozenReader::Count`.
+  size_t min_rule_size = 1;
+  uint32_t max_rules = 0;
+};
+
+// FreezeRuleList()
+//
+// Writes the count and then each rule with `freeze_rule`. ResourceExhausted
+// for more than `list.max_rules` rules (nothing useful is written then), or
+// the first error of `freeze_rule`.
+template <typename Rule>
+absl::Status FreezeRuleList(
+    const std::vector<Rule>& rules, const FrozenRuleList& list,
+    absl::FunctionRef<absl::Status(const Rule&, FrozenWriter*)> freeze_rule,
+    FrozenWriter* writer) {
+  if (rules.size() > list.max_rules) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        rules.size(), " ", list.noun, "s are more than the ", list.max_rules,
+        " a frozen ", list.file_kind, " may hold"));
+  }
+  writer->U32(static_cast<uint32_t>(rules.size()));
+  for (const Rule& rule : rules) {
+    RETURN_IF_ERROR(freeze_rule(rule, writer));
+  }
+  return absl::OkStatus();
+}
+
+// ThawRuleList()
+//
+// Reads the count and then each rule with `thaw_rule`, which gets the line
+// number of the rule before (0 for the first) to check that lines increase
+// and returns a rule with its `line` set. An error in a rule gets the context
+// "<noun> N" (1-based), "rule 3".
+template <typename Rule>
+absl::StatusOr<std::vector<Rule>> ThawRuleList(
+    FrozenReader* reader, const FrozenRuleList& list,
+    absl::FunctionRef<absl::StatusOr<Rule>(FrozenReader*, int previous_line)>
+        thaw_rule) {
+  ASSIGN_OR_RETURN(const uint32_t count,
+                   reader->Count(absl::StrCat(list.noun, " count"),
+                                 list.min_rule_size, list.max_rules));
+  std::vector<Rule> rules;
+  int previous_line = 0;
+  for (uint32_t i = 0; i < count; ++i) {
+    absl::StatusOr<Rule> rule = thaw_rule(reader, previous_line);
+    if (!rule.ok()) {
+      return AddFrozenContext(rule.status(),
+                              absl::StrCat(list.noun, " ", i + 1));
+    }
+    previous_line = rule->line;
+    rules.push_back(*std::move(rule));
+  }
+  return rules;
+}
 
 }  // namespace rsockd::rules
 

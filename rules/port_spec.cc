@@ -5,6 +5,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "net/service_names.h"
+#include "net/status_macros.h"
 
 namespace rsockd::rules {
 namespace {
@@ -118,6 +119,32 @@ bool PortSpec::Matches(uint16_t port) const {
 
 std::string PortSpec::ToString() const {
   return absl::StrCat(OpName(op_), " ", port_);
+}
+
+absl::StatusOr<std::optional<PortSpec>> ParsePortTestAndEnd(
+    TokenCursor* cursor,
+    absl::FunctionRef<absl::Status(const Token&)> misplaced_field) {
+  std::optional<PortSpec> port;
+  if (!cursor->AtEnd() && PortSpec::IsOperator(cursor->Peek().text)) {
+    ASSIGN_OR_RETURN(port, PortSpec::Parse(cursor));
+  }
+  if (cursor->AtEnd()) return port;
+
+  const Token& stray = cursor->Peek();
+  RETURN_IF_ERROR(misplaced_field(stray));
+  if (port.has_value()) {
+    if (PortSpec::IsOperator(stray.text)) {
+      return TokenError(
+          stray, absl::StrCat("duplicated port test ", Quote(stray.text)));
+    }
+    return TokenError(stray, absl::StrCat("unexpected ", Quote(stray.text),
+                                          " after the port test"));
+  }
+  return TokenError(stray,
+                    absl::StrCat("unexpected ", Quote(stray.text),
+                                 " after the destination address: expected "
+                                 "a port test (eq, neq, lt, gt, le, ge), "
+                                 "':' or the end of the line"));
 }
 
 }  // namespace rsockd::rules

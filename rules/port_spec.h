@@ -19,6 +19,8 @@
 #include <optional>
 #include <string>
 
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "rules/lexer.h"
@@ -70,6 +72,19 @@ class PortSpec {
   Op op_;
   uint16_t port_;
 };
+
+// ParsePortTestAndEnd()
+//
+// Reads the end of a sockd.conf or socks.conf rule, after its destination
+// address: an optional port test (`PortSpec::Parse`), then no more tokens.
+// Returns the port test, nullopt when there is none. For a token left over,
+// the error is `misplaced_field(token)` when that is not OK (a field of the
+// caller's grammar, such as `*=`, written after the address); else it says
+// what the token is doing there: a second port test, or a word after the
+// port test or after the destination address.
+absl::StatusOr<std::optional<PortSpec>> ParsePortTestAndEnd(
+    TokenCursor* cursor,
+    absl::FunctionRef<absl::Status(const Token&)> misplaced_field);
 
 }  // namespace rsockd::rules
 

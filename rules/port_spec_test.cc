@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <ostream>
 
 #include "testing/status_matchers.h"
@@ -14,6 +15,7 @@ void PrintTo(const PortSpec& spec, std::ostream* os) { *os << spec.ToString(); }
 namespace {
 
 using ::rsockd::testing::IsOk;
+using ::rsockd::testing::IsOkAndHolds;
 using ::rsockd::testing::StatusIs;
 using Op = PortSpec::Op;
 
@@ -106,6 +108,41 @@ TEST(PortSpecTest, RejectsTrailingTokens) {
   EXPECT_THAT(PortSpec::ParseText("eq 23 24"),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "1:7: unexpected \"24\" after the port test"));
+}
+
+// The rule end of "dst_spec [op port]" for the tokens of `text`, with `*=`
+// as the only field of the caller's grammar.
+absl::StatusOr<std::optional<PortSpec>> RuleEnd(absl::string_view text) {
+  absl::StatusOr<Line> line = LexLine(text, 1);
+  if (!line.ok()) return line.status();
+  TokenCursor cursor(line->tokens);
+  return ParsePortTestAndEnd(&cursor, [](const Token& token) {
+    return token.text.rfind("*=", 0) == 0
+               ? TokenError(token, "field after the address")
+               : absl::OkStatus();
+  });
+}
+
+TEST(ParsePortTestAndEndTest, AcceptsNoPortTestOrOneAtTheEnd) {
+  EXPECT_THAT(RuleEnd(""), IsOkAndHolds(std::nullopt));
+  EXPECT_THAT(RuleEnd("lt 1024"), IsOkAndHolds(PortSpec(Op::kLt, 1024)));
+}
+
+TEST(ParsePortTestAndEndTest, ExplainsALeftOverToken) {
+  EXPECT_THAT(RuleEnd("eq 23 *=root"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "1:7: field after the address"));
+  EXPECT_THAT(RuleEnd("eq 23 eq 24"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "1:7: duplicated port test \"eq\""));
+  EXPECT_THAT(RuleEnd("eq 23 24"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "1:7: unexpected \"24\" after the port test"));
+  EXPECT_THAT(RuleEnd("10.0.0.0"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "1:1: unexpected \"10.0.0.0\" after the destination "
+                       "address: expected a port test (eq, neq, lt, gt, le, "
+                       "ge), ':' or the end of the line"));
 }
 
 }  // namespace

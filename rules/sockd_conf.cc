@@ -1,14 +1,12 @@
 #include "rules/sockd_conf.h"
 
-#include <utility>
-
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "net/status_macros.h"
 #include "rules/lexer.h"
 #include "rules/read_file.h"
+#include "rules/rule_lines.h"
 
 namespace rsockd::rules {
 
@@ -120,27 +118,11 @@ absl::StatusOr<SockdRule> ParseRule(const Line& line) {
     ASSIGN_OR_RETURN(rule.destination, AddressSpec::Parse(&cursor));
   }
 
-  if (!cursor.AtEnd() && PortSpec::IsOperator(cursor.Peek().text)) {
-    ASSIGN_OR_RETURN(rule.port, PortSpec::Parse(&cursor));
-  }
-
-  if (!cursor.AtEnd()) {
-    const Token& stray = cursor.Peek();
-    if (IsField(stray)) return MisplacedField(stray, ident_field, users_field);
-    if (rule.port.has_value()) {
-      if (PortSpec::IsOperator(stray.text)) {
-        return TokenError(
-            stray, absl::StrCat("duplicated port test ", Quote(stray.text)));
-      }
-      return TokenError(stray, absl::StrCat("unexpected ", Quote(stray.text),
-                                            " after the port test"));
-    }
-    return TokenError(stray,
-                      absl::StrCat("unexpected ", Quote(stray.text),
-                                   " after the destination address: expected "
-                                   "a port test (eq, neq, lt, gt, le, ge), "
-                                   "':' or the end of the line"));
-  }
+  ASSIGN_OR_RETURN(
+      rule.port, ParsePortTestAndEnd(&cursor, [&](const Token& stray) {
+        return IsField(stray) ? MisplacedField(stray, ident_field, users_field)
+                              : absl::OkStatus();
+      }));
 
   if (line.command.has_value()) rule.command = line.command->text;
   return rule;
@@ -175,38 +157,26 @@ absl::StatusOr<SockdConf> ParseSockdConf(absl::string_view text,
                                          absl::string_view filename) {
   SockdConf conf;
   conf.filename = std::string(filename);
+  // The first line of each special kind counts.
   bool have_no_identd = false;
   bool have_bad_id = false;
-  std::vector<std::string> errors;
-  for (absl::StatusOr<Line>& lexed : Lex(text)) {
-    if (!lexed.ok()) {
-      errors.push_back(absl::StrCat(filename, ":", lexed.status().message()));
-      continue;
-    }
-    const Line& line = *lexed;
+  const auto on_special_line = [&](const Line& line) {
     switch (line.kind) {
       case Line::Kind::kNoIdentd:
         if (!have_no_identd) conf.no_identd_command = line.command->text;
         have_no_identd = true;
-        continue;
+        break;
       case Line::Kind::kBadId:
         if (!have_bad_id) conf.bad_id_command = line.command->text;
         have_bad_id = true;
-        continue;
+        break;
       case Line::Kind::kRule:
         break;
     }
-    if (line.IsEmpty()) continue;
-    absl::StatusOr<SockdRule> rule = ParseRule(line);
-    if (!rule.ok()) {
-      errors.push_back(absl::StrCat(filename, ":", rule.status().message()));
-      continue;
-    }
-    conf.rules.push_back(*std::move(rule));
-  }
-  if (!errors.empty()) {
-    return absl::InvalidArgumentError(absl::StrJoin(errors, "\n"));
-  }
+  };
+  ASSIGN_OR_RETURN(conf.rules,
+                   ParseRuleLines<SockdRule>(text, filename, LexerOptions(),
+                                             ParseRule, on_special_line));
   return conf;
 }
 
@@ -216,10 +186,7 @@ absl::StatusOr<SockdConf> LoadSockdConf(const std::string& path) {
 }
 
 std::string FormatSockdConf(const SockdConf& conf) {
-  std::string text;
-  for (const SockdRule& rule : conf.rules) {
-    absl::StrAppend(&text, rule.ToString(), "\n");
-  }
+  std::string text = FormatRuleLines(conf.rules);
   if (!conf.no_identd_command.empty()) {
     absl::StrAppend(&text, "#NO_IDENTD: ", conf.no_identd_command, "\n");
   }

@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "rules/parse_test_util.h"
 #include "testing/status_matchers.h"
 
 namespace rsockd::rules {
@@ -54,19 +55,11 @@ std::string WriteTempFile(const std::string& name, const std::string& text) {
 
 // The error message of parsing `text` as "t.conf".
 std::string ParseError(absl::string_view text) {
-  absl::StatusOr<SockdConf> conf = ParseSockdConf(text, "t.conf");
-  EXPECT_THAT(conf, StatusIs(absl::StatusCode::kInvalidArgument, ::testing::_));
-  return conf.ok() ? "" : std::string(conf.status().message());
+  return ParseErrorOf(ParseSockdConf, text, "t.conf");
 }
 
 SockdRule ParseOneRule(absl::string_view text) {
-  absl::StatusOr<SockdConf> conf = ParseSockdConf(text, "t.conf");
-  EXPECT_THAT(conf, IsOk()) << text;
-  if (!conf.ok() || conf->rules.size() != 1) {
-    ADD_FAILURE() << "expected one rule from " << text;
-    return SockdRule();
-  }
-  return conf->rules[0];
+  return OnlyRuleOf(ParseSockdConf, text, "t.conf");
 }
 
 // Rules equal apart from the line they came from.

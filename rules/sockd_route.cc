@@ -1,14 +1,13 @@
 #include "rules/sockd_route.h"
 
 #include <optional>
-#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "net/status_macros.h"
 #include "rules/lexer.h"
 #include "rules/read_file.h"
+#include "rules/rule_lines.h"
 
 namespace rsockd::rules {
 namespace {
@@ -65,23 +64,9 @@ absl::StatusOr<SockdRoute> ParseSockdRoute(absl::string_view text,
                                            absl::string_view filename) {
   SockdRoute route;
   route.filename = std::string(filename);
-  std::vector<std::string> errors;
-  for (absl::StatusOr<Line>& lexed : Lex(text)) {
-    if (!lexed.ok()) {
-      errors.push_back(absl::StrCat(filename, ":", lexed.status().message()));
-      continue;
-    }
-    if (lexed->kind != Line::Kind::kRule || lexed->IsEmpty()) continue;
-    absl::StatusOr<RouteRule> rule = ParseRule(*lexed);
-    if (!rule.ok()) {
-      errors.push_back(absl::StrCat(filename, ":", rule.status().message()));
-      continue;
-    }
-    route.rules.push_back(*std::move(rule));
-  }
-  if (!errors.empty()) {
-    return absl::InvalidArgumentError(absl::StrJoin(errors, "\n"));
-  }
+  // The sockd.conf special lines are comments here.
+  ASSIGN_OR_RETURN(route.rules, ParseRuleLines<RouteRule>(
+                                    text, filename, LexerOptions(), ParseRule));
   return route;
 }
 
@@ -91,11 +76,7 @@ absl::StatusOr<SockdRoute> LoadSockdRoute(const std::string& path) {
 }
 
 std::string FormatSockdRoute(const SockdRoute& route) {
-  std::string text;
-  for (const RouteRule& rule : route.rules) {
-    absl::StrAppend(&text, rule.ToString(), "\n");
-  }
-  return text;
+  return FormatRuleLines(route.rules);
 }
 
 }  // namespace rsockd::rules

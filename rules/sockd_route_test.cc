@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "rules/parse_test_util.h"
 #include "testing/status_matchers.h"
 
 namespace rsockd::rules {
@@ -20,10 +21,7 @@ net::IpAddress Ip(absl::string_view text) {
 }
 
 std::string ParseError(absl::string_view text) {
-  absl::StatusOr<SockdRoute> route = ParseSockdRoute(text, "r.route");
-  EXPECT_THAT(route, StatusIs(absl::StatusCode::kInvalidArgument, ::testing::_))
-      << text;
-  return route.ok() ? "" : std::string(route.status().message());
+  return ParseErrorOf(ParseSockdRoute, text, "r.route");
 }
 
 TEST(SockdRouteTest, ParsesClassicAndOneTokenForms) {

@@ -10,6 +10,7 @@
 #include "net/service_names.h"
 #include "net/status_macros.h"
 #include "rules/read_file.h"
+#include "rules/rule_lines.h"
 
 namespace rsockd::rules {
 
@@ -129,27 +130,10 @@ absl::StatusOr<SocksRule> ParseRule(const Line& line) {
   }
   ASSIGN_OR_RETURN(rule.destination, AddressSpec::Parse(&cursor));
 
-  if (!cursor.AtEnd() && PortSpec::IsOperator(cursor.Peek().text)) {
-    ASSIGN_OR_RETURN(rule.port, PortSpec::Parse(&cursor));
-  }
-
-  if (!cursor.AtEnd()) {
-    const Token& stray = cursor.Peek();
-    if (IsField(stray)) return MisplacedField(stray);
-    if (rule.port.has_value()) {
-      if (PortSpec::IsOperator(stray.text)) {
-        return TokenError(
-            stray, absl::StrCat("duplicated port test ", Quote(stray.text)));
-      }
-      return TokenError(stray, absl::StrCat("unexpected ", Quote(stray.text),
-                                            " after the port test"));
-    }
-    return TokenError(stray,
-                      absl::StrCat("unexpected ", Quote(stray.text),
-                                   " after the destination address: expected "
-                                   "a port test (eq, neq, lt, gt, le, ge), "
-                                   "':' or the end of the line"));
-  }
+  ASSIGN_OR_RETURN(
+      rule.port, ParsePortTestAndEnd(&cursor, [&](const Token& stray) {
+        return IsField(stray) ? MisplacedField(stray) : absl::OkStatus();
+      }));
 
   if (line.command.has_value()) rule.command = line.command->text;
   return rule;
@@ -272,25 +256,11 @@ absl::StatusOr<SocksConf> ParseSocksConf(absl::string_view text,
                                          absl::string_view filename) {
   SocksConf conf;
   conf.filename = std::string(filename);
-  std::vector<std::string> errors;
-  for (absl::StatusOr<Line>& lexed :
-       Lex(text, LexerOptions{.colons_in_server_lists = true})) {
-    if (!lexed.ok()) {
-      errors.push_back(absl::StrCat(filename, ":", lexed.status().message()));
-      continue;
-    }
-    // The sockd.conf special lines are comments here.
-    if (lexed->kind != Line::Kind::kRule || lexed->IsEmpty()) continue;
-    absl::StatusOr<SocksRule> rule = ParseRule(*lexed);
-    if (!rule.ok()) {
-      errors.push_back(absl::StrCat(filename, ":", rule.status().message()));
-      continue;
-    }
-    conf.rules.push_back(*std::move(rule));
-  }
-  if (!errors.empty()) {
-    return absl::InvalidArgumentError(absl::StrJoin(errors, "\n"));
-  }
+  // The sockd.conf special lines are comments here.
+  ASSIGN_OR_RETURN(
+      conf.rules, ParseRuleLines<SocksRule>(
+                      text, filename,
+                      LexerOptions{.colons_in_server_lists = true}, ParseRule));
   return conf;
 }
 
@@ -300,11 +270,7 @@ absl::StatusOr<SocksConf> LoadSocksConf(const std::string& path) {
 }
 
 std::string FormatSocksConf(const SocksConf& conf) {
-  std::string text;
-  for (const SocksRule& rule : conf.rules) {
-    absl::StrAppend(&text, rule.ToString(), "\n");
-  }
-  return text;
+  return FormatRuleLines(conf.rules);
 }
 
 absl::Status CheckDefaultServer(const SocksConf& conf, bool have_default) {

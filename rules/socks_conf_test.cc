@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "rules/parse_test_util.h"
 #include "testing/files.h"
 #include "testing/status_matchers.h"
 
@@ -44,20 +45,11 @@ UpstreamServer Server(absl::string_view host, uint16_t port) {
 }
 
 std::string ParseError(absl::string_view text) {
-  absl::StatusOr<SocksConf> conf = ParseSocksConf(text, "s.conf");
-  EXPECT_THAT(conf, StatusIs(absl::StatusCode::kInvalidArgument, ::testing::_))
-      << text;
-  return conf.ok() ? "" : std::string(conf.status().message());
+  return ParseErrorOf(ParseSocksConf, text, "s.conf");
 }
 
 SocksRule ParseOneRule(absl::string_view text) {
-  absl::StatusOr<SocksConf> conf = ParseSocksConf(text, "s.conf");
-  EXPECT_THAT(conf, IsOk()) << text;
-  if (!conf.ok() || conf->rules.size() != 1) {
-    ADD_FAILURE() << "expected one rule from " << text;
-    return SocksRule();
-  }
-  return conf->rules[0];
+  return OnlyRuleOf(ParseSocksConf, text, "s.conf");
 }
 
 TEST(SocksConfTest, ParsesTheCorpExample) {

@@ -18,12 +18,10 @@
 #include <memory>
 #include <string>
 #include <thread>
-#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "glog/logging.h"
 #include "net/deadline.h"
 #include "net/socket.h"
 #include "net/socks4.h"
@@ -51,7 +49,6 @@ using ::rsockd::testing::kSocks4Rejected;
 using ::rsockd::testing::PseudoRandomBytes;
 using ::rsockd::testing::ReadToCloseResult;
 using ::rsockd::testing::ReadUntilClosed;
-using ::rsockd::testing::RsockdOptions;
 using ::rsockd::testing::RsockdProcess;
 using ::rsockd::testing::Sha256;
 using ::rsockd::testing::Socks4aBindRequest;
@@ -168,24 +165,6 @@ std::string ReplyBytes(net::Socks4ReplyCode code, const char* ip,
 
 class BindTest : public RsockdTest {
  protected:
-  void TearDown() override {
-    RsockdTest::TearDown();
-    for (std::unique_ptr<RsockdProcess>& hop : hops_) {
-      absl::StatusOr<testing::ExitStatus> status = hop->Stop();
-      ASSERT_THAT(status.status(), IsOk());
-      EXPECT_TRUE(status->success()) << hop->Stderr();
-    }
-  }
-
-  // Another rsockd, as an upstream hop; stopped and checked at the end.
-  const RsockdProcess& StartHop(const RsockdOptions& options) {
-    absl::StatusOr<std::unique_ptr<RsockdProcess>> hop =
-        RsockdProcess::Start(options);
-    CHECK(hop.ok()) << hop.status();
-    hops_.push_back(*std::move(hop));
-    return *hops_.back();
-  }
-
   // Sends a BIND request and reads the first reply.
   absl::StatusOr<Socks4Session> Bind(absl::string_view request) {
     return Socks4Handshake(proxy(), request, kStepTimeout);
@@ -202,8 +181,6 @@ class BindTest : public RsockdTest {
     }
     return session;
   }
-
-  std::vector<std::unique_ptr<RsockdProcess>> hops_;
 };
 
 TEST_F(BindTest, DirectBindRelaysBothWaysWithHalfClose) {
@@ -602,23 +579,10 @@ TEST_F(BindTest, ActiveModeFtpDownloadArrivesThroughBind) {
 
 // --- Through upstreams (SPEC §7.3).
 
-// "sockd @=a,b ALL".
-std::string ThroughServers(const std::vector<net::SocketAddress>& servers) {
-  std::string list;
-  for (const net::SocketAddress& server : servers) {
-    absl::StrAppend(&list, list.empty() ? "" : ",", server.ToString());
-  }
-  return absl::StrCat("sockd @=", list, " ALL\n");
-}
-
 TEST_F(BindTest, ThroughACascadeOfTwoRsockdHops) {
-  const RsockdProcess& last = StartHop({.sockd_conf = kPermitLoopback});
-  const RsockdProcess& middle =
-      StartHop({.sockd_conf = kPermitLoopback,
-                .socks_conf = ThroughServers({last.address()})});
+  auto [middle, last] = StartHopChain(kPermitLoopback);
   ASSERT_NO_FATAL_FAILURE(
-      StartRsockd({.sockd_conf = kPermitLoopback,
-                   .socks_conf = ThroughServers({middle.address()})}));
+      StartRsockdThrough({middle.address()}, {.sockd_conf = kPermitLoopback}));
   ASSERT_OK_AND_ASSIGN(Socks4Session session,
                        GrantedBind("127.0.0.5", "carol"));
   // The last hop listens, on the address the middle one reached it at.
@@ -644,23 +608,22 @@ TEST_F(BindTest, ThroughACascadeOfTwoRsockdHops) {
           kLogTimeout),
       IsOk());
   EXPECT_THAT(
-      hops_[1]->WaitForLogLine(absl::StrCat("via ", last.address().ToString(),
-                                            " peer ", peer_address.ToString()),
-                               kLogTimeout),
+      middle.WaitForLogLine(absl::StrCat("via ", last.address().ToString(),
+                                         " peer ", peer_address.ToString()),
+                            kLogTimeout),
       IsOk());
-  EXPECT_THAT(hops_[0]->WaitForLogLine(
-                  absl::StrCat("connected -- Bind from carol(unknown)@",
-                               "127.0.0.1 for 127.0.0.5 (ftp) peer ",
-                               peer_address.ToString()),
-                  kLogTimeout),
-              IsOk());
+  EXPECT_THAT(
+      last.WaitForLogLine(absl::StrCat("connected -- Bind from carol(unknown)@",
+                                       "127.0.0.1 for 127.0.0.5 (ftp) peer ",
+                                       peer_address.ToString()),
+                          kLogTimeout),
+      IsOk());
 }
 
 TEST_F(BindTest, WrongPeerAtTheLastHopReaches91ThroughTheCascade) {
-  const RsockdProcess& hop = StartHop({.sockd_conf = kPermitLoopback});
+  RsockdProcess& hop = StartHop({.sockd_conf = kPermitLoopback});
   ASSERT_NO_FATAL_FAILURE(
-      StartRsockd({.sockd_conf = kPermitLoopback,
-                   .socks_conf = ThroughServers({hop.address()})}));
+      StartRsockdThrough({hop.address()}, {.sockd_conf = kPermitLoopback}));
   ASSERT_OK_AND_ASSIGN(Socks4Session session, GrantedBind("127.0.0.5", "dan"));
   ASSERT_OK_AND_ASSIGN(
       net::Socket intruder,
@@ -679,8 +642,7 @@ TEST_F(BindTest, ThroughDante) {
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<DanteServer> dante,
                        DanteServer::Start({}));
   ASSERT_NO_FATAL_FAILURE(
-      StartRsockd({.sockd_conf = kPermitLoopback,
-                   .socks_conf = ThroughServers({dante->address()})}));
+      StartRsockdThrough({dante->address()}, {.sockd_conf = kPermitLoopback}));
   ASSERT_OK_AND_ASSIGN(Socks4Session session, GrantedBind("127.0.0.5", "eve"));
   const net::SocketAddress listen = session.reply.address();
   // Dante listens on its external address, 127.0.0.1.
@@ -712,9 +674,8 @@ TEST_F(BindTest, UpstreamFirstReplyOfZeroMeansTheUpstreamsAddress) {
       StartScriptedBindUpstream(
           ReplyBytes(net::Socks4ReplyCode::kGranted, "0.0.0.0", 4242) +
           ReplyBytes(net::Socks4ReplyCode::kGranted, "127.0.0.9", 5555)));
-  ASSERT_NO_FATAL_FAILURE(
-      StartRsockd({.sockd_conf = kPermitLoopback,
-                   .socks_conf = ThroughServers({upstream->address()})}));
+  ASSERT_NO_FATAL_FAILURE(StartRsockdThrough({upstream->address()},
+                                             {.sockd_conf = kPermitLoopback}));
   ASSERT_OK_AND_ASSIGN(Socks4Session session, GrantedBind("127.0.0.9", "z"));
   EXPECT_EQ(session.reply.address(),
             net::SocketAddress(upstream->address().ip(), 4242));
@@ -736,9 +697,8 @@ TEST_F(BindTest, UpstreamSecondRefusalIs91) {
       StartScriptedBindUpstream(
           ReplyBytes(net::Socks4ReplyCode::kGranted, "127.0.0.1", 4242) +
           ReplyBytes(net::Socks4ReplyCode::kRejected, "0.0.0.0", 0)));
-  ASSERT_NO_FATAL_FAILURE(
-      StartRsockd({.sockd_conf = kPermitLoopback,
-                   .socks_conf = ThroughServers({upstream->address()})}));
+  ASSERT_NO_FATAL_FAILURE(StartRsockdThrough({upstream->address()},
+                                             {.sockd_conf = kPermitLoopback}));
   ASSERT_OK_AND_ASSIGN(Socks4Session session, GrantedBind("127.0.0.9", "r"));
   ASSERT_OK_AND_ASSIGN(Socks4Reply second, SecondReply(session.socket));
   EXPECT_EQ(second.code, kSocks4Rejected);
@@ -755,9 +715,8 @@ TEST_F(BindTest, UpstreamGarbledSecondReplyIs91) {
       StartScriptedBindUpstream(
           ReplyBytes(net::Socks4ReplyCode::kGranted, "127.0.0.1", 4242) +
           "HTTP/1.0"));
-  ASSERT_NO_FATAL_FAILURE(
-      StartRsockd({.sockd_conf = kPermitLoopback,
-                   .socks_conf = ThroughServers({upstream->address()})}));
+  ASSERT_NO_FATAL_FAILURE(StartRsockdThrough({upstream->address()},
+                                             {.sockd_conf = kPermitLoopback}));
   ASSERT_OK_AND_ASSIGN(Socks4Session session, GrantedBind("127.0.0.9", "g"));
   ASSERT_OK_AND_ASSIGN(Socks4Reply second, SecondReply(session.socket));
   EXPECT_EQ(second.code, kSocks4Rejected);
@@ -775,10 +734,9 @@ TEST_F(BindTest, UpstreamSilentAfterTheFirstReplyTimesOut) {
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<TcpServer> upstream,
                        StartScriptedBindUpstream(ReplyBytes(
                            net::Socks4ReplyCode::kGranted, "127.0.0.1", 4242)));
-  ASSERT_NO_FATAL_FAILURE(
-      StartRsockd({.sockd_conf = kPermitLoopback,
-                   .socks_conf = ThroughServers({upstream->address()}),
-                   .extra_flags = {"--bind_timeout=1s"}}));
+  ASSERT_NO_FATAL_FAILURE(StartRsockdThrough(
+      {upstream->address()},
+      {.sockd_conf = kPermitLoopback, .extra_flags = {"--bind_timeout=1s"}}));
   ASSERT_OK_AND_ASSIGN(Socks4Session session, GrantedBind("127.0.0.9", "s"));
   ASSERT_OK_AND_ASSIGN(Socks4Reply second, SecondReply(session.socket));
   EXPECT_EQ(second.code, kSocks4Rejected);

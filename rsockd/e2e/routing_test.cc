@@ -13,7 +13,6 @@
 
 #include <memory>
 #include <string>
-#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "glog/logging.h"
@@ -37,7 +36,6 @@ using ::rsockd::testing::IsOk;
 using ::rsockd::testing::kSocks4Granted;
 using ::rsockd::testing::kSocks4Rejected;
 using ::rsockd::testing::ReadUntilClosed;
-using ::rsockd::testing::RsockdOptions;
 using ::rsockd::testing::RsockdProcess;
 using ::rsockd::testing::ScriptedSocks4Server;
 using ::rsockd::testing::Socks4aConnectRequest;
@@ -52,19 +50,6 @@ constexpr char kPermitLoopback[] = "permit 127.0.0.0 255.0.0.0\n";
 
 net::IpAddress Ip(absl::string_view text) {
   return *net::IpAddress::Parse(text);
-}
-
-std::string ServerList(const std::vector<net::SocketAddress>& servers) {
-  std::string list;
-  for (const net::SocketAddress& server : servers) {
-    absl::StrAppend(&list, list.empty() ? "" : ",", server.ToString());
-  }
-  return list;
-}
-
-// "sockd @=a,b ALL": every destination through these servers, in order.
-std::string ThroughServers(const std::vector<net::SocketAddress>& servers) {
-  return absl::StrCat("sockd @=", ServerList(servers), " ALL\n");
 }
 
 // A free loopback port with nothing listening on it.
@@ -84,24 +69,6 @@ class RoutingTest : public RsockdTest {
     echo_ = *std::move(echo);
   }
 
-  // Another rsockd, as an upstream hop. Stopped (and checked) at the end.
-  const RsockdProcess& StartHop(const RsockdOptions& options) {
-    absl::StatusOr<std::unique_ptr<RsockdProcess>> hop =
-        RsockdProcess::Start(options);
-    CHECK(hop.ok()) << hop.status();
-    hops_.push_back(*std::move(hop));
-    return *hops_.back();
-  }
-
-  void TearDown() override {
-    RsockdTest::TearDown();
-    for (std::unique_ptr<RsockdProcess>& hop : hops_) {
-      absl::StatusOr<testing::ExitStatus> status = hop->Stop();
-      ASSERT_THAT(status.status(), IsOk());
-      EXPECT_TRUE(status->success()) << hop->Stderr();
-    }
-  }
-
   // A CONNECT to the echo server through the front rsockd; the reply code,
   // and for 90 an echo round trip.
   int ConnectToEcho(absl::string_view user = "alice") {
@@ -118,7 +85,6 @@ class RoutingTest : public RsockdTest {
   }
 
   std::unique_ptr<EchoServer> echo_;
-  std::vector<std::unique_ptr<RsockdProcess>> hops_;
 };
 
 TEST_F(RoutingTest, DirectLineConnectsDirectly) {
@@ -154,10 +120,9 @@ TEST_F(RoutingTest, LoopbackOneIsAlwaysDirect) {
 }
 
 TEST_F(RoutingTest, ThroughASecondRsockd) {
-  const RsockdProcess& hop = StartHop({.sockd_conf = kPermitLoopback});
+  RsockdProcess& hop = StartHop({.sockd_conf = kPermitLoopback});
   ASSERT_NO_FATAL_FAILURE(
-      StartRsockd({.sockd_conf = kPermitLoopback,
-                   .socks_conf = ThroughServers({hop.address()})}));
+      StartRsockdThrough({hop.address()}, {.sockd_conf = kPermitLoopback}));
   EXPECT_EQ(ConnectToEcho("carol"), kSocks4Granted);
   EXPECT_THAT(rsockd().WaitForLogLineWithAll(
                   {"connected -- Connect from carol",
@@ -166,7 +131,7 @@ TEST_F(RoutingTest, ThroughASecondRsockd) {
               IsOk());
   // The hop saw the client's user id, forwarded.
   EXPECT_THAT(
-      hops_[0]->WaitForLogLine("connected -- Connect from carol(", kLogTimeout),
+      hop.WaitForLogLine("connected -- Connect from carol(", kLogTimeout),
       IsOk());
 }
 
@@ -175,8 +140,7 @@ TEST_F(RoutingTest, ThroughDante) {
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<DanteServer> dante,
                        DanteServer::Start({}));
   ASSERT_NO_FATAL_FAILURE(
-      StartRsockd({.sockd_conf = kPermitLoopback,
-                   .socks_conf = ThroughServers({dante->address()})}));
+      StartRsockdThrough({dante->address()}, {.sockd_conf = kPermitLoopback}));
   EXPECT_EQ(ConnectToEcho(), kSocks4Granted) << dante->Log();
   EXPECT_THAT(
       rsockd().WaitForLogLine(absl::StrCat("via ", dante->address().ToString()),
@@ -185,28 +149,23 @@ TEST_F(RoutingTest, ThroughDante) {
 }
 
 TEST_F(RoutingTest, ThreeHopCascadeOfRsockd) {
-  const RsockdProcess& last = StartHop({.sockd_conf = kPermitLoopback});
-  const RsockdProcess& middle =
-      StartHop({.sockd_conf = kPermitLoopback,
-                .socks_conf = ThroughServers({last.address()})});
+  auto [middle, last] = StartHopChain(kPermitLoopback);
   ASSERT_NO_FATAL_FAILURE(
-      StartRsockd({.sockd_conf = kPermitLoopback,
-                   .socks_conf = ThroughServers({middle.address()})}));
+      StartRsockdThrough({middle.address()}, {.sockd_conf = kPermitLoopback}));
   EXPECT_EQ(ConnectToEcho("dave"), kSocks4Granted);
-  EXPECT_THAT(hops_[1]->WaitForLogLine(
+  EXPECT_THAT(middle.WaitForLogLine(
                   absl::StrCat("via ", last.address().ToString()), kLogTimeout),
               IsOk());
   EXPECT_THAT(
-      hops_[0]->WaitForLogLine("connected -- Connect from dave(", kLogTimeout),
+      last.WaitForLogLine("connected -- Connect from dave(", kLogTimeout),
       IsOk());
 }
 
 TEST_F(RoutingTest, ClosedPortIsSkippedAndRememberedAsDown) {
-  const RsockdProcess& hop = StartHop({.sockd_conf = kPermitLoopback});
+  RsockdProcess& hop = StartHop({.sockd_conf = kPermitLoopback});
   const net::SocketAddress closed = ClosedPort();
-  ASSERT_NO_FATAL_FAILURE(
-      StartRsockd({.sockd_conf = kPermitLoopback,
-                   .socks_conf = ThroughServers({closed, hop.address()})}));
+  ASSERT_NO_FATAL_FAILURE(StartRsockdThrough({closed, hop.address()},
+                                             {.sockd_conf = kPermitLoopback}));
   EXPECT_EQ(ConnectToEcho(), kSocks4Granted);
   EXPECT_THAT(
       rsockd().WaitForLogLine(
@@ -235,11 +194,10 @@ TEST_F(RoutingTest, BlackHoleTimesOutAndTheNextServerWorks) {
   ASSERT_OK_AND_ASSIGN(net::Socket black_hole,
                        net::Socket::Listen(testing::LoopbackAddress(0), 4));
   ASSERT_OK_AND_ASSIGN(net::SocketAddress hole, black_hole.LocalAddress());
-  const RsockdProcess& hop = StartHop({.sockd_conf = kPermitLoopback});
-  ASSERT_NO_FATAL_FAILURE(
-      StartRsockd({.sockd_conf = kPermitLoopback,
-                   .socks_conf = ThroughServers({hole, hop.address()}),
-                   .extra_flags = {"--connect_timeout=1s"}}));
+  RsockdProcess& hop = StartHop({.sockd_conf = kPermitLoopback});
+  ASSERT_NO_FATAL_FAILURE(StartRsockdThrough(
+      {hole, hop.address()}, {.sockd_conf = kPermitLoopback,
+                              .extra_flags = {"--connect_timeout=1s"}}));
   EXPECT_EQ(ConnectToEcho(), kSocks4Granted);
   EXPECT_THAT(rsockd().WaitForLogLine(absl::StrCat("upstream ", hole.ToString(),
                                                    ": no valid reply"),
@@ -250,10 +208,9 @@ TEST_F(RoutingTest, BlackHoleTimesOutAndTheNextServerWorks) {
 TEST_F(RoutingTest, GarbledReplyIsAFaultAndTheNextServerWorks) {
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<ScriptedSocks4Server> garbled,
                        ScriptedSocks4Server::Start("HTTP/1.0 400 Bad\r\n"));
-  const RsockdProcess& hop = StartHop({.sockd_conf = kPermitLoopback});
-  ASSERT_NO_FATAL_FAILURE(StartRsockd(
-      {.sockd_conf = kPermitLoopback,
-       .socks_conf = ThroughServers({garbled->address(), hop.address()})}));
+  RsockdProcess& hop = StartHop({.sockd_conf = kPermitLoopback});
+  ASSERT_NO_FATAL_FAILURE(StartRsockdThrough(
+      {garbled->address(), hop.address()}, {.sockd_conf = kPermitLoopback}));
   EXPECT_EQ(ConnectToEcho(), kSocks4Granted);
   EXPECT_THAT(rsockd().WaitForLogLine("garbled reply", kLogTimeout), IsOk());
 }
@@ -263,9 +220,9 @@ TEST_F(RoutingTest, UpstreamRefusalIsFinal) {
   ASSERT_OK_AND_ASSIGN(
       std::unique_ptr<ScriptedSocks4Server> second,
       ScriptedSocks4Server::Start(ScriptedSocks4Server::Reply(90)));
-  ASSERT_NO_FATAL_FAILURE(StartRsockd(
-      {.sockd_conf = kPermitLoopback,
-       .socks_conf = ThroughServers({refusing.address(), second->address()})}));
+  ASSERT_NO_FATAL_FAILURE(
+      StartRsockdThrough({refusing.address(), second->address()},
+                         {.sockd_conf = kPermitLoopback}));
   EXPECT_EQ(ConnectToEcho(), kSocks4Rejected);
   EXPECT_THAT(rsockd().WaitForLogLine(
                   absl::StrCat("[upstream ", refusing.address().ToString(),
@@ -282,16 +239,15 @@ TEST_F(RoutingTest, UpstreamRefusalFromDanteIsFinal) {
   ASSERT_OK_AND_ASSIGN(
       std::unique_ptr<ScriptedSocks4Server> second,
       ScriptedSocks4Server::Start(ScriptedSocks4Server::Reply(90)));
-  ASSERT_NO_FATAL_FAILURE(StartRsockd(
-      {.sockd_conf = kPermitLoopback,
-       .socks_conf = ThroughServers({dante->address(), second->address()})}));
+  ASSERT_NO_FATAL_FAILURE(StartRsockdThrough(
+      {dante->address(), second->address()}, {.sockd_conf = kPermitLoopback}));
   EXPECT_EQ(ConnectToEcho(), kSocks4Rejected) << dante->Log();
   EXPECT_THAT(rsockd().WaitForLogLine("replied 91]", kLogTimeout), IsOk());
   EXPECT_EQ(second->accepted(), 0);
 }
 
 TEST_F(RoutingTest, UnresolvableServerNameIsSkipped) {
-  const RsockdProcess& hop = StartHop({.sockd_conf = kPermitLoopback});
+  RsockdProcess& hop = StartHop({.sockd_conf = kPermitLoopback});
   ASSERT_NO_FATAL_FAILURE(StartRsockd(
       {.sockd_conf = kPermitLoopback,
        .socks_conf = absl::StrCat("sockd @=no-such-host.invalid:1080,",
@@ -305,7 +261,7 @@ TEST_F(RoutingTest, UnresolvableServerNameIsSkipped) {
 }
 
 TEST_F(RoutingTest, SockdLineWithoutServersUsesTheDefaultServer) {
-  const RsockdProcess& hop = StartHop({.sockd_conf = kPermitLoopback});
+  RsockdProcess& hop = StartHop({.sockd_conf = kPermitLoopback});
   ASSERT_NO_FATAL_FAILURE(
       StartRsockd({.sockd_conf = kPermitLoopback,
                    .socks_conf = "sockd ALL\n",
@@ -321,9 +277,8 @@ TEST_F(RoutingTest, Socks4aNameGoesUpstreamUnresolved) {
   ASSERT_OK_AND_ASSIGN(
       std::unique_ptr<ScriptedSocks4Server> upstream,
       ScriptedSocks4Server::Start(ScriptedSocks4Server::Reply(90)));
-  ASSERT_NO_FATAL_FAILURE(
-      StartRsockd({.sockd_conf = kPermitLoopback,
-                   .socks_conf = ThroughServers({upstream->address()})}));
+  ASSERT_NO_FATAL_FAILURE(StartRsockdThrough({upstream->address()},
+                                             {.sockd_conf = kPermitLoopback}));
   // A name only the far side knows: it does not resolve here.
   ASSERT_OK_AND_ASSIGN(
       Socks4Session session,
@@ -378,7 +333,7 @@ TEST_F(RoutingTest, NoMatchingRouteGets91) {
 }
 
 TEST_F(RoutingTest, SighupSwitchesARouteFromDirectToSockd) {
-  const RsockdProcess& hop = StartHop({.sockd_conf = kPermitLoopback});
+  RsockdProcess& hop = StartHop({.sockd_conf = kPermitLoopback});
   ASSERT_NO_FATAL_FAILURE(StartRsockd(
       {.sockd_conf = kPermitLoopback, .socks_conf = "direct ALL\n"}));
   EXPECT_EQ(ConnectToEcho(), kSocks4Granted);

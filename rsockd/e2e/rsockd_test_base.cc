@@ -3,9 +3,11 @@
 #include <cstdlib>
 #include <iostream>
 #include <thread>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "glog/logging.h"
 #include "net/deadline.h"
 #include "testing/sha256.h"
 #include "testing/socket_io.h"
@@ -31,6 +33,28 @@ void RsockdTest::StartRsockd(const RsockdOptions& options) {
       RsockdProcess::Start(options);
   ASSERT_TRUE(started.ok()) << started.status();
   rsockd_ = *std::move(started);
+}
+
+void RsockdTest::StartRsockdThrough(
+    const std::vector<net::SocketAddress>& servers, RsockdOptions options) {
+  options.socks_conf = ThroughServers(servers);
+  StartRsockd(options);
+}
+
+RsockdProcess& RsockdTest::StartHop(const RsockdOptions& options) {
+  absl::StatusOr<std::unique_ptr<RsockdProcess>> hop =
+      RsockdProcess::Start(options);
+  CHECK(hop.ok()) << "cannot start an rsockd hop: " << hop.status();
+  hops_.push_back(*std::move(hop));
+  return *hops_.back();
+}
+
+RsockdTest::HopChain RsockdTest::StartHopChain(const std::string& sockd_conf) {
+  RsockdProcess& last = StartHop({.sockd_conf = sockd_conf});
+  RsockdProcess& middle =
+      StartHop({.sockd_conf = sockd_conf,
+                .socks_conf = ThroughServers({last.address()})});
+  return HopChain{.middle = middle, .last = last};
 }
 
 std::string RsockdTest::LogTail() const {
@@ -82,19 +106,39 @@ absl::StatusOr<int> RsockdTest::SettledFdCount(absl::Duration timeout) {
 }
 
 void RsockdTest::TearDown() {
-  if (rsockd_ == nullptr) return;
-  absl::StatusOr<ExitStatus> status = rsockd_->Stop(absl::Seconds(60));
-  EXPECT_TRUE(status.ok()) << "rsockd did not stop on SIGTERM: "
-                           << status.status();
-  if (status.ok()) {
-    EXPECT_TRUE(status->success())
-        << "rsockd ended with " << status->ToString() << "; log:\n"
-        << LogTail();
+  if (rsockd_ != nullptr) {
+    absl::StatusOr<ExitStatus> status = rsockd_->Stop(absl::Seconds(60));
+    EXPECT_TRUE(status.ok())
+        << "rsockd did not stop on SIGTERM: " << status.status();
+    if (status.ok()) {
+      EXPECT_TRUE(status->success())
+          << "rsockd ended with " << status->ToString() << "; log:\n"
+          << LogTail();
+    }
   }
-  if (HasFailure()) {
+  // After the server: it may still be talking to them.
+  for (std::unique_ptr<RsockdProcess>& hop : hops_) {
+    absl::StatusOr<ExitStatus> status = hop->Stop();
+    EXPECT_TRUE(status.ok())
+        << "an rsockd hop did not stop on SIGTERM: " << status.status();
+    if (status.ok()) {
+      EXPECT_TRUE(status->success())
+          << "an rsockd hop ended with " << status->ToString() << "; log:\n"
+          << hop->Stderr();
+    }
+  }
+  if (rsockd_ != nullptr && HasFailure()) {
     std::cerr << "---- rsockd log (tail) ----\n"
               << LogTail() << "---- end of rsockd log ----\n";
   }
+}
+
+std::string ThroughServers(const std::vector<net::SocketAddress>& servers) {
+  std::string list;
+  for (const net::SocketAddress& server : servers) {
+    absl::StrAppend(&list, list.empty() ? "" : ",", server.ToString());
+  }
+  return absl::StrCat("sockd @=", list, " ALL\n");
 }
 
 ::testing::AssertionResult EchoRoundTrip(net::Socket& tunnel,

@@ -1,8 +1,9 @@
 // This file defines `RsockdTest`, the fixture of the end-to-end tests: it
-// starts the real rsockd binary (see testing/rsockd_process.h) and, at the
-// end of every test, stops it with SIGTERM and expects exit code 0 — so a
-// server that crashed or hung during a test fails that test. When a test
-// fails, the tail of the server's log is printed.
+// starts the real rsockd binary (see testing/rsockd_process.h), and more of
+// them as upstream hops for routing tests, and at the end of every test
+// stops them all with SIGTERM and expects exit code 0 — so a server that
+// crashed or hung during a test fails that test. When a test fails, the tail
+// of the server's log is printed.
 //
 // Bounds: every wait here and in the tests is bounded; the bounds are
 // generous because CI runs these on a loaded 2-core machine, and a passing
@@ -15,6 +16,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -38,7 +40,30 @@ class RsockdTest : public ::testing::Test {
   // ASSERT_NO_FATAL_FAILURE).
   void StartRsockd(const rsockd::testing::RsockdOptions& options = {});
 
-  // Stops the server and checks that it exited 0.
+  // StartRsockd() with a socks.conf that sends every destination through
+  // `servers`, tried in order (`ThroughServers`); it replaces any
+  // `options.socks_conf`.
+  void StartRsockdThrough(const std::vector<net::SocketAddress>& servers,
+                          rsockd::testing::RsockdOptions options = {});
+
+  // Starts another rsockd, as an upstream hop of the server under test
+  // (route to it with `ThroughServers({hop.address()})`). Hops stay up until
+  // the end of the test and are stopped, and checked like the server, after
+  // it. A hop that cannot start is a broken test environment: it aborts the
+  // test binary (CHECK) with the reason.
+  rsockd::testing::RsockdProcess& StartHop(
+      const rsockd::testing::RsockdOptions& options);
+
+  // A cascade of two hops, both with `sockd_conf`: `last`, then `middle`
+  // sending every destination through `last`. The server under test joins
+  // it with `ThroughServers({middle.address()})`.
+  struct HopChain {
+    rsockd::testing::RsockdProcess& middle;
+    rsockd::testing::RsockdProcess& last;
+  };
+  HopChain StartHopChain(const std::string& sockd_conf);
+
+  // Stops the server, then the hops, and checks that each exited 0.
   void TearDown() override;
 
   rsockd::testing::RsockdProcess& rsockd() { return *rsockd_; }
@@ -57,7 +82,13 @@ class RsockdTest : public ::testing::Test {
 
  private:
   std::unique_ptr<rsockd::testing::RsockdProcess> rsockd_;
+  // In the order started.
+  std::vector<std::unique_ptr<rsockd::testing::RsockdProcess>> hops_;
 };
+
+// The socks.conf line that sends every destination through `servers`, tried
+// in order: "sockd @=127.0.0.1:4242,127.0.0.1:4243 ALL\n".
+std::string ThroughServers(const std::vector<net::SocketAddress>& servers);
 
 // The path of a file in the test's runfiles, such as a tool built beside
 // rsockd and listed in the test's `data` ("rsockd/make_sockdfc").

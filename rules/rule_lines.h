@@ -1,0 +1,105 @@
+// This file defines the line loop that the rule-file parsers share
+// (sockd.conf, socks.conf, sockd.route): `ParseRuleLines()` lexes a file's
+// text (lexer.h), parses every line that holds a rule, and reports the bad
+// lines together; `FormatRuleLines()` is the matching dump, one rule per
+// line.
+//
+// Errors
+//
+// Parsing is strict (SPEC §4.2): every malformed line is an error, and one
+// error rejects the whole file, because a silently dropped `deny` line would
+// open access. The errors of all the bad lines are reported together in one
+// InvalidArgument status, one per line of its message, each
+// `file:line:col: message` and in file order. For each bad line only its
+// first error is reported: later tokens of a line that is already wrong would
+// likely be misread.
+//
+// Example (sockd.route's parser):
+//
+//   ASSIGN_OR_RETURN(route.rules,
+//                    ParseRuleLines<RouteRule>(text, filename, LexerOptions(),
+//                                              ParseRule));
+//
+// Plain functions over their arguments: thread-compatible.
+
+#ifndef RSOCKD_RULES_RULE_LINES_H_
+#define RSOCKD_RULES_RULE_LINES_H_
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/string_view.h"
+#include "rules/lexer.h"
+
+namespace rsockd::rules {
+
+// IgnoreSpecialLine()
+//
+// The default handler of the sockd.conf special lines (`#NO_IDENTD:`,
+// `#BAD_ID:`): in the other rule files they are comments.
+inline void IgnoreSpecialLine(const Line&) {}
+
+// ParseRuleLines()
+//
+// Lexes `text` with `options` and, in file order, calls `on_special_line`
+// for each special line (`Line::Kind` other than `kRule`) and `parse_rule`
+// for each other line that is not blank or a comment only. Returns the rules
+// in file order, or, when a line fails to lex or `parse_rule` fails on it,
+// InvalidArgument listing every such error as "`filename`:" followed by the
+// error's message ("line:col: message"), one per line.
+//
+// `Rule` is named by the caller: `ParseRuleLines<SockdRule>(...)`.
+template <typename Rule>
+absl::StatusOr<std::vector<Rule>> ParseRuleLines(
+    absl::string_view text, absl::string_view filename,
+    const LexerOptions& options,
+    absl::FunctionRef<absl::StatusOr<Rule>(const Line&)> parse_rule,
+    absl::FunctionRef<void(const Line&)> on_special_line = IgnoreSpecialLine) {
+  std::vector<Rule> rules;
+  std::vector<std::string> errors;
+  for (absl::StatusOr<Line>& lexed : Lex(text, options)) {
+    if (!lexed.ok()) {
+      errors.push_back(absl::StrCat(filename, ":", lexed.status().message()));
+      continue;
+    }
+    if (lexed->kind != Line::Kind::kRule) {
+      on_special_line(*lexed);
+      continue;
+    }
+    if (lexed->IsEmpty()) continue;
+    absl::StatusOr<Rule> rule = parse_rule(*lexed);
+    if (!rule.ok()) {
+      errors.push_back(absl::StrCat(filename, ":", rule.status().message()));
+      continue;
+    }
+    rules.push_back(*std::move(rule));
+  }
+  if (!errors.empty()) {
+    return absl::InvalidArgumentError(absl::StrJoin(errors, "\n"));
+  }
+  return rules;
+}
+
+// FormatRuleLines()
+//
+// One `rule.ToString()` per line, each ending in '\n': the rules part of a
+// normalized dump, which parses back to equal rules (line numbers may
+// differ).
+template <typename Rule>
+std::string FormatRuleLines(const std::vector<Rule>& rules) {
+  std::string text;
+  for (const Rule& rule : rules) {
+    absl::StrAppend(&text, rule.ToString(), "\n");
+  }
+  return text;
+}
+
+}  // namespace rsockd::rules
+
+#endif  // RSOCKD_RULES_RULE_LINES_H_

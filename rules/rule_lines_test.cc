@@ -1,0 +1,103 @@
+#include "rules/rule_lines.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "rules/lexer.h"
+#include "testing/status_matchers.h"
+
+namespace rsockd::rules {
+namespace {
+
+using ::rsockd::testing::StatusIs;
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+
+// A rule of a made-up file kind: a line of exactly one token.
+struct WordRule {
+  std::string word;
+  int line = 0;
+
+  std::string ToString() const { return word; }
+  friend bool operator==(const WordRule&, const WordRule&) = default;
+};
+
+absl::StatusOr<WordRule> ParseWordRule(const Line& line) {
+  if (line.tokens.size() != 1) {
+    return TokenError(line.tokens.empty()
+                          ? Token{"", line.number, line.colon_column}
+                          : line.tokens[1],
+                      "expected one word");
+  }
+  return WordRule{line.tokens[0].text, line.number};
+}
+
+TEST(ParseRuleLinesTest, ParsesRuleLinesInOrderAndSkipsBlanksAndComments) {
+  ASSERT_OK_AND_ASSIGN(
+      const std::vector<WordRule> rules,
+      ParseRuleLines<WordRule>("# a comment\n"
+                               "alpha\n"
+                               "\n"
+                               "  beta   # trailing\n",
+                               "w.conf", LexerOptions(), ParseWordRule));
+  EXPECT_THAT(rules, ElementsAre(WordRule{"alpha", 2}, WordRule{"beta", 4}));
+}
+
+TEST(ParseRuleLinesTest, ReportsEveryBadLineWithFileLineAndColumn) {
+  const std::string long_line(kMaxLineLength + 1, 'x');
+  EXPECT_THAT(
+      ParseRuleLines<WordRule>(
+          absl::StrCat("ok\none two\nfine\n", long_line, "\n: x\n"), "w.conf",
+          LexerOptions(), ParseWordRule),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               absl::StrCat("w.conf:2:5: expected one word\n"
+                            "w.conf:4:",
+                            kMaxLineLength + 1, ": line is longer than ",
+                            kMaxLineLength, " bytes (", kMaxLineLength + 1,
+                            ")\n"
+                            "w.conf:5:1: expected one word")));
+}
+
+TEST(ParseRuleLinesTest, SpecialLinesGoToTheirHandlerOrAreComments) {
+  constexpr char kText[] =
+      "#NO_IDENTD: logger no identd\n"
+      "alpha\n"
+      "#BAD_ID: logger bad id\n";
+  std::vector<std::string> special;
+  ASSERT_OK_AND_ASSIGN(
+      const std::vector<WordRule> rules,
+      ParseRuleLines<WordRule>(kText, "w.conf", LexerOptions(), ParseWordRule,
+                               [&](const Line& line) {
+                                 special.push_back(absl::StrCat(
+                                     line.number, " ", line.command->text));
+                               }));
+  EXPECT_THAT(rules, ElementsAre(WordRule{"alpha", 2}));
+  EXPECT_THAT(special, ElementsAre("1 logger no identd", "3 logger bad id"));
+
+  ASSERT_OK_AND_ASSIGN(
+      const std::vector<WordRule> without_handler,
+      ParseRuleLines<WordRule>(kText, "w.conf", LexerOptions(), ParseWordRule));
+  EXPECT_THAT(without_handler, ElementsAre(WordRule{"alpha", 2}));
+}
+
+TEST(ParseRuleLinesTest, PassesTheLexerOptions) {
+  ASSERT_OK_AND_ASSIGN(
+      const std::vector<WordRule> rules,
+      ParseRuleLines<WordRule>("@=10.1.1.1:1080\n", "s.conf",
+                               LexerOptions{.colons_in_server_lists = true},
+                               ParseWordRule));
+  EXPECT_THAT(rules, ElementsAre(WordRule{"@=10.1.1.1:1080", 1}));
+}
+
+TEST(FormatRuleLinesTest, WritesOneRulePerLine) {
+  EXPECT_EQ(FormatRuleLines(std::vector<WordRule>{{"alpha", 1}, {"beta", 2}}),
+            "alpha\nbeta\n");
+  EXPECT_THAT(FormatRuleLines(std::vector<WordRule>()), IsEmpty());
+}
+
+}  // namespace
+}  // namespace rsockd::rules
