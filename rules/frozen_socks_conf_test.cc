@@ -6,7 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "rules/frozen_io.h"
+#include "rules/lexer.h"
 #include "rules/socks_conf.h"
 #include "testing/files.h"
 #include "testing/frozen_corruption.h"
@@ -107,6 +109,22 @@ TEST_P(FrozenSocksConfRandomTest, RoundTripsGeneratedRuleSets) {
 
 INSTANTIATE_TEST_SUITE_P(Seeds, FrozenSocksConfRandomTest,
                          ::testing::Range(0, 4));
+
+// A frozen file holds rules as values, not text, so a hand-made one could
+// carry a rule no dump could print as a line; thawing refuses it as parsing
+// would.
+TEST(FrozenSocksConfTest, RefusesARuleThatNormalizesPastTheLineLimit) {
+  SocksConf conf = Parse("sockd @=fw:1080 ALL\n");
+  conf.rules[0].servers.assign(1000, UpstreamServer{"fw", 1080});
+  ASSERT_GT(conf.rules[0].ToString().size(), kMaxLineLength);
+  EXPECT_THAT(
+      ThawSocksConf(Freeze(conf)),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr(absl::StrCat(
+                   "rule 1: the rule is ", conf.rules[0].ToString().size(),
+                   " bytes once normalized, more than a line may "
+                   "hold"))));
+}
 
 TEST(FrozenSocksConfTest, RejectsEveryCorruption) {
   EXPECT_TRUE(rsockd::testing::CheckEveryCorruptionIsRejected(

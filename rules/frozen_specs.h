@@ -60,6 +60,7 @@
 #include "rules/frozen_io.h"
 #include "rules/lexer.h"
 #include "rules/port_spec.h"
+#include "rules/rule_lines.h"
 #include "rules/user_list.h"
 
 namespace rsockd::rules {
@@ -152,8 +153,9 @@ absl::Status FreezeRuleList(
 //
 // Reads the count and then each rule with `thaw_rule`, which gets the line
 // number of the rule before (0 for the first) to check that lines increase
-// and returns a rule with its `line` set. An error in a rule gets the context
-// "<noun> N" (1-based), "rule 3".
+// and returns a rule with its `line` set; a rule must also pass
+// CheckNormalizedLength, as a parsed one does. An error in a rule gets the
+// context "<noun> N" (1-based), "rule 3".
 template <typename Rule>
 absl::StatusOr<std::vector<Rule>> ThawRuleList(
     FrozenReader* reader, const FrozenRuleList& list,
@@ -166,6 +168,11 @@ absl::StatusOr<std::vector<Rule>> ThawRuleList(
   int previous_line = 0;
   for (uint32_t i = 0; i < count; ++i) {
     absl::StatusOr<Rule> rule = thaw_rule(reader, previous_line);
+    if (rule.ok()) {
+      if (absl::Status length = CheckNormalizedLength(*rule); !length.ok()) {
+        rule = std::move(length);
+      }
+    }
     if (!rule.ok()) {
       return AddFrozenContext(rule.status(),
                               absl::StrCat(list.noun, " ", i + 1));

@@ -45,12 +45,32 @@ namespace rsockd::rules {
 // `#BAD_ID:`): in the other rule files they are comments.
 inline void IgnoreSpecialLine(const Line&) {}
 
+// CheckNormalizedLength()
+//
+// OK when `rule.ToString()`, the line a dump prints for it, fits in a line
+// (kMaxLineLength), so that every accepted rule can be dumped and read back.
+// Normalizing can lengthen a rule: each upstream server written without a
+// port gains one (`fw` -> `fw:1080`), so a long server list that fits as
+// written may not fit once normalized; such a rule is refused, not dumped as
+// a line no parser takes.
+template <typename Rule>
+absl::Status CheckNormalizedLength(const Rule& rule) {
+  const size_t length = rule.ToString().size();
+  if (length <= kMaxLineLength) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat("the rule is ", length,
+                   " bytes once normalized, more than a line may "
+                   "hold (",
+                   kMaxLineLength, "): split it into several rules"));
+}
+
 // ParseRuleLines()
 //
 // Lexes `text` with `options` and, in file order, calls `on_special_line`
 // for each special line (`Line::Kind` other than `kRule`) and `parse_rule`
 // for each other line that is not blank or a comment only. Returns the rules
-// in file order, or, when a line fails to lex or `parse_rule` fails on it,
+// in file order, or, when a line fails to lex, `parse_rule` fails on it or
+// its rule fails CheckNormalizedLength (reported at column 1),
 // InvalidArgument listing every such error as "`filename`:" followed by the
 // error's message ("line:col: message"), one per line.
 //
@@ -76,6 +96,11 @@ absl::StatusOr<std::vector<Rule>> ParseRuleLines(
     absl::StatusOr<Rule> rule = parse_rule(*lexed);
     if (!rule.ok()) {
       errors.push_back(absl::StrCat(filename, ":", rule.status().message()));
+      continue;
+    }
+    if (absl::Status length = CheckNormalizedLength(*rule); !length.ok()) {
+      errors.push_back(
+          absl::StrCat(filename, ":", lexed->number, ":1: ", length.message()));
       continue;
     }
     rules.push_back(*std::move(rule));

@@ -7,12 +7,14 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "net/status_macros.h"
 #include "rules/lexer.h"
 #include "testing/status_matchers.h"
 
 namespace rsockd::rules {
 namespace {
 
+using ::rsockd::testing::IsOk;
 using ::rsockd::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
@@ -97,6 +99,33 @@ TEST(FormatRuleLinesTest, WritesOneRulePerLine) {
   EXPECT_EQ(FormatRuleLines(std::vector<WordRule>{{"alpha", 1}, {"beta", 2}}),
             "alpha\nbeta\n");
   EXPECT_THAT(FormatRuleLines(std::vector<WordRule>()), IsEmpty());
+}
+
+TEST(CheckNormalizedLengthTest, TheLimitIsTheLineLimit) {
+  EXPECT_THAT(CheckNormalizedLength(WordRule{std::string(kMaxLineLength, 'w')}),
+              IsOk());
+  EXPECT_THAT(
+      CheckNormalizedLength(WordRule{std::string(kMaxLineLength + 1, 'w')}),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               absl::StrCat("the rule is ", kMaxLineLength + 1,
+                            " bytes once normalized, more than a line may "
+                            "hold (",
+                            kMaxLineLength, "): split it into several rules")));
+}
+
+// A rule that parses but whose normalized line would not fit is reported at
+// its line, column 1, with the other errors.
+TEST(ParseRuleLinesTest, RefusesARuleTooLongOnceNormalized) {
+  const auto doubling = [](const Line& line) -> absl::StatusOr<WordRule> {
+    ASSIGN_OR_RETURN(WordRule rule, ParseWordRule(line));
+    rule.word += rule.word;  // what normalizing can do to a rule
+    return rule;
+  };
+  const std::string half(kMaxLineLength / 2 + 1, 'h');
+  EXPECT_THAT(ParseRuleLines<WordRule>(absl::StrCat("ok\n", half, "\n"),
+                                       "w.conf", LexerOptions(), doubling),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       ::testing::StartsWith("w.conf:2:1: the rule is ")));
 }
 
 }  // namespace

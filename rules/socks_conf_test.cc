@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "rules/lexer.h"
 #include "rules/parse_test_util.h"
 #include "testing/files.h"
 #include "testing/status_matchers.h"
@@ -140,6 +142,27 @@ TEST(SocksConfTest, FormatParsesBackToTheSameRules) {
     left.line = right.line = left.column = right.column = 0;
     EXPECT_EQ(left, right);
   }
+}
+
+// Every server written without a port gains ":1080" when normalized: a list
+// that fits in a line as written may not fit once dumped.
+TEST(SocksConfTest, RefusesARuleThatNormalizesPastTheLineLimit) {
+  std::vector<std::string> servers;
+  for (int i = 0; i < 600; ++i) servers.push_back(absl::StrCat("h", i));
+  const std::string fits = absl::StrCat(
+      "sockd @=", absl::StrJoin(servers.begin(), servers.begin() + 300, ","),
+      " ALL\n");
+  const SocksRule rule = ParseOneRule(fits);
+  EXPECT_LE(rule.ToString().size(), kMaxLineLength);
+
+  const std::string line =
+      absl::StrCat("sockd @=", absl::StrJoin(servers, ","), " ALL");
+  ASSERT_LE(line.size(), kMaxLineLength) << "as written, the line fits";
+  EXPECT_THAT(ParseError(absl::StrCat("direct 10.0.0.0/8\n", line, "\n")),
+              ::testing::MatchesRegex(
+                  "s\\.conf:2:1: the rule is [0-9]+ bytes once normalized, "
+                  "more than a line may hold \\(4096\\): split it into "
+                  "several rules"));
 }
 
 TEST(SocksConfTest, ErrorsAreLocated) {
