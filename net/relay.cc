@@ -169,6 +169,7 @@ class Direction {
       }
       const uint8_t* data = buffer_.get();
       size_t left = static_cast<size_t>(in);
+      const bool drained = left < kCopyBufferSize;  // as in SpliceAvailable
       while (left > 0) {
         const ssize_t out = send(sink_.fd(), data, left, MSG_NOSIGNAL);
         if (out > 0) {
@@ -182,6 +183,7 @@ class Direction {
           return Error(errno, "send()");
         }
       }
+      if (drained) return false;
     }
   }
 
