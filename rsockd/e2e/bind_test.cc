@@ -482,11 +482,7 @@ TEST_F(BindTest, TunedBindTimeoutAppliesAfterSighup) {
       StartRsockd({.sockd_conf = kPermitLoopback,
                    .extra_flags = {"--flagfile=" + flagfile}}));
   ASSERT_THAT(WriteStringToFile(flagfile, "--bind_timeout=1s\n"), IsOk());
-  const size_t mark = rsockd().StderrSize();
-  ASSERT_EQ(kill(rsockd().pid(), SIGHUP), 0);
-  ASSERT_THAT(rsockd().WaitForLogLine("SIGHUP: configuration reloaded",
-                                      kLogTimeout, mark),
-              IsOk());
+  ASSERT_TRUE(Reload(kReloaded));
   ASSERT_OK_AND_ASSIGN(Socks4Session session, GrantedBind("127.0.0.5", "hup"));
   ASSERT_OK_AND_ASSIGN(Socks4Reply second, SecondReply(session.socket));
   EXPECT_EQ(second.code, kSocks4Rejected);

@@ -39,7 +39,6 @@ using ::rsockd::testing::WriteStringToFile;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-constexpr char kReloaded[] = "SIGHUP: configuration reloaded";
 constexpr char kStale[] = "is newer than";
 
 class FrozenConfigTest : public RsockdTest {
@@ -84,17 +83,6 @@ class FrozenConfigTest : public RsockdTest {
     absl::StatusOr<Socks4Session> session = Socks4Handshake(
         proxy(), Socks4ConnectRequest(echo.address(), "probe"), kStepTimeout);
     return session.ok() ? session->reply.code : -1;
-  }
-
-  ::testing::AssertionResult Reload(absl::string_view expected_line) {
-    const size_t mark = rsockd().StderrSize();
-    if (kill(rsockd().pid(), SIGHUP) != 0) {
-      return ::testing::AssertionFailure() << "kill: " << strerror(errno);
-    }
-    absl::StatusOr<std::string> line =
-        rsockd().WaitForLogLine(expected_line, kLogTimeout, mark);
-    if (!line.ok()) return ::testing::AssertionFailure() << line.status();
-    return ::testing::AssertionSuccess();
   }
 
   std::string dir_;

@@ -42,7 +42,6 @@ using ::testing::HasSubstr;
 
 constexpr char kPermitLoopback[] = "permit 127.0.0.0 255.0.0.0\n";
 constexpr char kDenyEverything[] = "deny ALL\n";
-constexpr char kReloaded[] = "SIGHUP: configuration reloaded";
 
 // Replaces `path` atomically (write beside it, then rename), as editors and
 // config management do: a reload must never see a half-written file, which
@@ -60,18 +59,6 @@ absl::Status ReplaceFile(const std::string& path, absl::string_view content) {
 
 class ReloadTest : public RsockdTest {
  protected:
-  // Sends SIGHUP and waits for the reload to be logged after `mark`.
-  ::testing::AssertionResult Reload(absl::string_view expected_line) {
-    const size_t mark = rsockd().StderrSize();
-    if (kill(rsockd().pid(), SIGHUP) != 0) {
-      return ::testing::AssertionFailure() << "kill: " << strerror(errno);
-    }
-    absl::StatusOr<std::string> line =
-        rsockd().WaitForLogLine(expected_line, kLogTimeout, mark);
-    if (!line.ok()) return ::testing::AssertionFailure() << line.status();
-    return ::testing::AssertionSuccess();
-  }
-
   // Asks for stats lines (SIGUSR1) until one contains `substring`; bounded.
   ::testing::AssertionResult WaitForStats(absl::string_view substring) {
     const absl::Time deadline = absl::Now() + kLogTimeout;

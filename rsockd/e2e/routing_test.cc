@@ -343,10 +343,7 @@ TEST_F(RoutingTest, SighupSwitchesARouteFromDirectToSockd) {
               IsOk());
   ASSERT_EQ(rename((path + ".new").c_str(), path.c_str()), 0);
   const size_t mark = rsockd().StderrSize();
-  ASSERT_EQ(kill(rsockd().pid(), SIGHUP), 0);
-  ASSERT_THAT(rsockd().WaitForLogLine("SIGHUP: configuration reloaded",
-                                      kLogTimeout, mark),
-              IsOk());
+  ASSERT_TRUE(Reload(kReloaded));
   EXPECT_EQ(ConnectToEcho(), kSocks4Granted);
   EXPECT_THAT(
       rsockd().WaitForLogLine(absl::StrCat("via ", hop.address().ToString()),

@@ -1,6 +1,10 @@
 #include "rsockd/e2e/rsockd_test_base.h"
 
+#include <signal.h>
+
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <thread>
 #include <utility>
@@ -64,6 +68,17 @@ std::string RsockdTest::LogTail() const {
   return log.size() <= kTail
              ? log
              : absl::StrCat("...", log.substr(log.size() - kTail));
+}
+
+::testing::AssertionResult RsockdTest::Reload(absl::string_view expected_line) {
+  const size_t mark = rsockd().StderrSize();
+  if (kill(rsockd().pid(), SIGHUP) != 0) {
+    return ::testing::AssertionFailure() << "kill: " << strerror(errno);
+  }
+  absl::StatusOr<std::string> line =
+      rsockd().WaitForLogLine(expected_line, kLogTimeout, mark);
+  if (!line.ok()) return ::testing::AssertionFailure() << line.status();
+  return ::testing::AssertionSuccess();
 }
 
 ::testing::AssertionResult RsockdTest::WaitForFdCountAtMost(

@@ -33,6 +33,8 @@ inline constexpr absl::Duration kStepTimeout = absl::Seconds(30);
 inline constexpr absl::Duration kCommandTimeout = absl::Seconds(60);
 // Waiting for a log line about something that has already happened.
 inline constexpr absl::Duration kLogTimeout = absl::Seconds(20);
+// What rsockd logs once a SIGHUP has installed new rules.
+inline constexpr char kReloaded[] = "SIGHUP: configuration reloaded";
 
 class RsockdTest : public ::testing::Test {
  protected:
@@ -71,6 +73,10 @@ class RsockdTest : public ::testing::Test {
 
   // The last few KiB of the server's log, for failure messages.
   std::string LogTail() const;
+
+  // Sends the server SIGHUP and waits (kLogTimeout) for `expected_line` to
+  // be logged after that: kReloaded, or an error the reload reports.
+  ::testing::AssertionResult Reload(absl::string_view expected_line);
 
   // Descriptor counts of the server (/proc/PID/fd), for leak checks.
   // Polls the count until it is at most `limit`; the failure lists the
