@@ -59,7 +59,7 @@ absl::Status WriteFileAtomically(const std::string& path,
   // change of owner could otherwise reset set-id bits of.
   if (status.ok() && owner.has_value() &&
       fchown(fd, owner->uid, owner->gid) != 0) {
-    static_cast<void>(fchown(fd, static_cast<uid_t>(-1), owner->gid));
+    (void)!fchown(fd, static_cast<uid_t>(-1), owner->gid);
   }
   // mkstemp creates the file 0600; the caller decides who may read it.
   if (status.ok() && fchmod(fd, mode & 07777) != 0) {
