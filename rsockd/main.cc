@@ -20,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gflags/gflags.h"
@@ -577,6 +578,11 @@ int main(int argc, char** argv) {
   // read: a zone change then needs a restart, as with most daemons. Done
   // first, while this is the only thread.
   setenv("TZ", ":/etc/localtime", /*overwrite=*/0);
+  // Debian builds Abseil without NDEBUG, which leaves absl::Mutex's
+  // lock-order (deadlock) detection on: every Lock() then updates a graph
+  // under one process-wide spinlock, which serialises the workers and relays
+  // for a debugging aid. The unit tests, which do not run this main, keep it.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   // A foreground server logs to stderr unless told otherwise.
   gflags::SetCommandLineOptionWithMode("logtostderr", "true",
                                        gflags::SET_FLAGS_DEFAULT);
