@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <cstring>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
@@ -18,7 +19,14 @@ IpAddress IpAddress::FromIPv4Bytes(const uint8_t bytes[4]) {
   return address;
 }
 
+bool IpAddress::IsV4Mapped(const uint8_t bytes[16]) {
+  static constexpr uint8_t kMappedPrefix[12] = {0, 0, 0, 0, 0,    0,
+                                                0, 0, 0, 0, 0xff, 0xff};
+  return std::memcmp(bytes, kMappedPrefix, sizeof(kMappedPrefix)) == 0;
+}
+
 IpAddress IpAddress::FromIPv6Bytes(const uint8_t bytes[16]) {
+  if (IsV4Mapped(bytes)) return FromIPv4Bytes(bytes + 12);
   IpAddress address;
   address.family_ = Family::kIPv6;
   std::memcpy(address.bytes_.data(), bytes, 16);
@@ -42,13 +50,14 @@ std::optional<IpAddress> IpAddress::Parse(absl::string_view text) {
     return FromIPv6Bytes(bytes);
   }
   // Parsed by hand: inet_pton's IPv4 form is strict too, but the rules
-  // grammar wants exactly four decimal parts without leading signs.
+  // grammar wants exactly four decimal parts without leading signs or zeros.
   std::vector<absl::string_view> parts = absl::StrSplit(text, '.');
   if (parts.size() != 4) return std::nullopt;
   uint8_t bytes[4];
   for (int i = 0; i < 4; ++i) {
     const absl::string_view part = parts[i];
     if (part.empty() || part.size() > 3) return std::nullopt;
+    if (part.size() > 1 && part.front() == '0') return std::nullopt;
     int value = 0;
     for (char c : part) {
       if (c < '0' || c > '9') return std::nullopt;
@@ -58,6 +67,20 @@ std::optional<IpAddress> IpAddress::Parse(absl::string_view text) {
     bytes[i] = static_cast<uint8_t>(value);
   }
   return FromIPv4Bytes(bytes);
+}
+
+bool IpAddress::HasLeadingZero(absl::string_view text) {
+  const std::vector<absl::string_view> parts = absl::StrSplit(text, '.');
+  if (parts.size() != 4) return false;
+  bool leading_zero = false;
+  for (absl::string_view part : parts) {
+    if (part.empty() || part.size() > 3 ||
+        part.find_first_not_of("0123456789") != absl::string_view::npos) {
+      return false;
+    }
+    if (part.size() > 1 && part.front() == '0') leading_zero = true;
+  }
+  return leading_zero;
 }
 
 uint32_t IpAddress::ipv4_host_order() const {
@@ -103,12 +126,8 @@ absl::StatusOr<SocketAddress> SocketAddress::FromSockaddr(const sockaddr* sa,
   if (sa->sa_family == AF_INET6 && len >= sizeof(sockaddr_in6)) {
     sockaddr_in6 in6;
     std::memcpy(&in6, sa, sizeof(in6));
-    const uint8_t* bytes = in6.sin6_addr.s6_addr;
-    const uint16_t port = ntohs(in6.sin6_port);
-    if (IN6_IS_ADDR_V4MAPPED(&in6.sin6_addr)) {
-      return SocketAddress(IpAddress::FromIPv4Bytes(bytes + 12), port);
-    }
-    return SocketAddress(IpAddress::FromIPv6Bytes(bytes), port);
+    return SocketAddress(IpAddress::FromIPv6Bytes(in6.sin6_addr.s6_addr),
+                         ntohs(in6.sin6_port));
   }
   return absl::InvalidArgumentError(
       absl::StrCat("unsupported address family ", sa->sa_family));

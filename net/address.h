@@ -2,10 +2,13 @@
 // `SocketAddress`, an address plus a TCP port, with conversions to and from
 // the BSD `sockaddr` forms.
 //
-// IPv4 addresses are kept in their own family (not as v4-mapped IPv6), so a
-// rule written for 128.12.0.0/16 matches a client that connected over IPv4.
-// `SocketAddress::FromSockaddr` unmaps `::ffff:a.b.c.d` so that clients of a
-// dual-stack listener are seen as IPv4 too.
+// IPv4 addresses are kept in their own family, never as IPv4-mapped IPv6
+// (`::ffff:a.b.c.d`): every way in (`Parse`, `FromIPv6Bytes`,
+// `SocketAddress::FromSockaddr`) turns a mapped address into the IPv4 address
+// it stands for. A mapped address reaches the same host as the IPv4 one, so
+// it must meet the same rules: `deny ALL 127.0.0.0/8` also refuses a
+// destination written `::ffff:127.0.0.1`, and `::ffff:0.0.0.0` is the
+// unspecified 0.0.0.0 (sockd.conf(5), "Addresses").
 //
 // Both types are small, regular values: copyable, comparable, thread-safe to
 // share once built.
@@ -38,13 +41,26 @@ class IpAddress {
   IpAddress() = default;
 
   static IpAddress FromIPv4Bytes(const uint8_t bytes[4]);
+  // An IPv4-mapped address (`::ffff:a.b.c.d`) gives the IPv4 address.
   static IpAddress FromIPv6Bytes(const uint8_t bytes[16]);
+  // Whether `bytes` is an IPv4-mapped IPv6 address, ::ffff:0:0/96.
+  static bool IsV4Mapped(const uint8_t bytes[16]);
   // `host_order` is the address as a number, e.g. 0x7f000001 for 127.0.0.1.
   static IpAddress FromIPv4(uint32_t host_order);
 
   // Parses a numeric literal: dotted quad (exactly four decimal parts, each
-  // 0..255) or an IPv6 literal as inet_pton(3) accepts it. Never resolves.
+  // 0..255, without leading zeros) or an IPv6 literal as inet_pton(3) accepts
+  // it (an IPv4-mapped one gives the IPv4 address). Never resolves.
+  //
+  // A leading zero (`010.0.0.1`) is refused, not read as decimal: classic
+  // tools and inet_aton(3) read such a part as octal, so either reading
+  // would surprise someone (see `HasLeadingZero`).
   static std::optional<IpAddress> Parse(absl::string_view text);
+
+  // True for a dotted quad (four parts of 1..3 digits) with a part that has
+  // a leading zero, such as `010.0.0.1`: what `Parse` refuses as ambiguous,
+  // for messages that say why.
+  static bool HasLeadingZero(absl::string_view text);
 
   Family family() const { return family_; }
   bool is_ipv4() const { return family_ == Family::kIPv4; }

@@ -30,6 +30,46 @@ TEST(IpAddressTest, ParsesIPv6) {
   EXPECT_FALSE(IpAddress::Parse("2001:db8:::1").has_value());
 }
 
+TEST(IpAddressTest, RejectsLeadingZeros) {
+  for (const char* text : {"010.0.0.1", "192.168.010.000", "00.1.2.3"}) {
+    EXPECT_FALSE(IpAddress::Parse(text).has_value()) << text;
+    EXPECT_TRUE(IpAddress::HasLeadingZero(text)) << text;
+  }
+  EXPECT_TRUE(IpAddress::Parse("0.0.0.0").has_value());
+  EXPECT_TRUE(IpAddress::Parse("10.0.100.1").has_value());
+  for (const char* text : {"10.0.0.1", "0.0.0.0", "0x1.2.3.4", "010.0.1"}) {
+    EXPECT_FALSE(IpAddress::HasLeadingZero(text)) << text;
+  }
+}
+
+// Every spelling of a mapped address is the IPv4 address, so that IPv4
+// rules see it (a mapped literal reaches the IPv4 host).
+TEST(IpAddressTest, ParsesIPv4MappedLiteralsAsIPv4) {
+  for (const char* text : {"::ffff:127.0.0.1", "::ffff:7f00:1",
+                           "0:0:0:0:0:ffff:127.0.0.1", "::FFFF:127.0.0.1"}) {
+    std::optional<IpAddress> ip = IpAddress::Parse(text);
+    ASSERT_TRUE(ip.has_value()) << text;
+    EXPECT_TRUE(ip->is_ipv4()) << text;
+    EXPECT_EQ(ip->ToString(), "127.0.0.1") << text;
+  }
+  std::optional<IpAddress> unspecified = IpAddress::Parse("::ffff:0.0.0.0");
+  ASSERT_TRUE(unspecified.has_value());
+  EXPECT_TRUE(unspecified->is_ipv4());
+  EXPECT_TRUE(unspecified->IsUnspecified());
+  // Not mapped: IPv4-compatible and NAT64 forms stay IPv6.
+  EXPECT_FALSE(IpAddress::Parse("::127.0.0.1")->is_ipv4());
+  EXPECT_FALSE(IpAddress::Parse("64:ff9b::7f00:1")->is_ipv4());
+}
+
+TEST(IpAddressTest, FromIPv6BytesUnmapsMappedAddresses) {
+  uint8_t bytes[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 1, 2, 3};
+  EXPECT_TRUE(IpAddress::IsV4Mapped(bytes));
+  EXPECT_EQ(IpAddress::FromIPv6Bytes(bytes), *IpAddress::Parse("10.1.2.3"));
+  bytes[10] = 0;
+  EXPECT_FALSE(IpAddress::IsV4Mapped(bytes));
+  EXPECT_FALSE(IpAddress::FromIPv6Bytes(bytes).is_ipv4());
+}
+
 TEST(IpAddressTest, MatchesPrefixBitByBit) {
   const IpAddress a = *IpAddress::Parse("10.1.2.3");
   EXPECT_TRUE(a.MatchesPrefix(*IpAddress::Parse("10.1.0.0"), 16));

@@ -29,10 +29,32 @@ constexpr absl::string_view kReservedWords[] = {
 };
 
 absl::Status InvalidAddress(const Token& token) {
+  if (absl::Status zeros = CheckNoLeadingZeros(token, token.text);
+      !zeros.ok()) {
+    return zeros;
+  }
   return TokenError(token, absl::StrCat("invalid address ", Quote(token.text),
                                         ": expected ALL, a dotted quad with "
                                         "mask, a CIDR, a host name or a "
                                         ".zone"));
+}
+
+// The spec for an IPv4-mapped IPv6 prefix (`::ffff:10.0.0.0/104`), whose
+// address `ipv4` has already been unmapped (net/address.h): the IPv4 prefix
+// of the last 32 bits. nullopt for a prefix shorter than /96, which would
+// cover IPv6 addresses too.
+std::optional<AddressSpec> MappedPrefix(const net::IpAddress& ipv4,
+                                        int prefix_length) {
+  if (prefix_length < 96) return std::nullopt;
+  return AddressSpec::Prefix(ipv4, prefix_length - 96);
+}
+
+absl::Status ShortMappedPrefix(const Token& token) {
+  return TokenError(
+      token, absl::StrCat("invalid prefix length in ", Quote(token.text),
+                          ": an IPv4-mapped address needs /96 or longer "
+                          "(rsockd reads ::ffff:a.b.c.d/n as a.b.c.d/n-96; "
+                          "write the IPv4 form)"));
 }
 
 bool HasLetter(absl::string_view text) {
@@ -177,10 +199,14 @@ absl::StatusOr<AddressSpec> AddressSpec::Parse(TokenCursor* cursor) {
   }
 
   if (const size_t slash = text.find('/'); slash != absl::string_view::npos) {
+    const absl::string_view address_text = text.substr(0, slash);
     const std::optional<net::IpAddress> address =
-        net::IpAddress::Parse(text.substr(0, slash));
+        net::IpAddress::Parse(address_text);
     if (!address.has_value()) return InvalidAddress(token);
-    const int max = address->size() * 8;
+    // Written as IPv6, read as IPv4: an IPv4-mapped address.
+    const bool mapped =
+        address->is_ipv4() && absl::StrContains(address_text, ':');
+    const int max = mapped ? 128 : address->size() * 8;
     const std::optional<int> length =
         ParsePrefixLength(text.substr(slash + 1), max);
     if (!length.has_value()) {
@@ -188,8 +214,11 @@ absl::StatusOr<AddressSpec> AddressSpec::Parse(TokenCursor* cursor) {
                         absl::StrCat("invalid prefix length in ", Quote(text),
                                      ": expected 0..", max));
     }
+    std::optional<AddressSpec> spec =
+        mapped ? MappedPrefix(*address, *length) : Prefix(*address, *length);
+    if (!spec.has_value()) return ShortMappedPrefix(token);
     SkipIgnoredMask(cursor);
-    return Prefix(*address, *length);
+    return *std::move(spec);
   }
 
   const std::optional<net::IpAddress> address = net::IpAddress::Parse(text);
@@ -198,10 +227,11 @@ absl::StatusOr<AddressSpec> AddressSpec::Parse(TokenCursor* cursor) {
     if (name.ok()) SkipIgnoredMask(cursor);
     return name;
   }
-  if (!address->is_ipv4()) {
-    // There is no mask form for IPv6: a bare literal is a single host.
+  if (absl::StrContains(text, ':')) {
+    // There is no mask form for IPv6: a bare literal is a single host (an
+    // IPv4-mapped one, the IPv4 host).
     SkipIgnoredMask(cursor);
-    return Prefix(*address, 128);
+    return Prefix(*address, address->size() * 8);
   }
   if (cursor->AtEnd()) {
     return TokenError(token,
@@ -212,7 +242,12 @@ absl::StatusOr<AddressSpec> AddressSpec::Parse(TokenCursor* cursor) {
   const Token& mask_token = cursor->Next();
   const std::optional<net::IpAddress> mask =
       net::IpAddress::Parse(mask_token.text);
-  if (!mask.has_value() || !mask->is_ipv4()) {
+  if (absl::Status zeros = CheckNoLeadingZeros(mask_token, mask_token.text);
+      !zeros.ok()) {
+    return zeros;
+  }
+  if (!mask.has_value() || !mask->is_ipv4() ||
+      absl::StrContains(mask_token.text, ':')) {
     return TokenError(mask_token,
                       absl::StrCat("invalid mask ", Quote(mask_token.text),
                                    ": expected a dotted quad such as "
@@ -293,6 +328,14 @@ std::string AddressSpec::ToString() const {
       return absl::StrCat(".", name_);
   }
   return std::string(kAll);
+}
+
+absl::Status CheckNoLeadingZeros(const Token& token, absl::string_view text) {
+  if (!net::IpAddress::HasLeadingZero(text)) return absl::OkStatus();
+  return TokenError(
+      token, absl::StrCat("invalid address ", Quote(text),
+                          ": a part with a leading zero, which classic SOCKS "
+                          "read as octal; write it without the zero"));
 }
 
 absl::Status CheckHostName(const Token& token) {

@@ -10,6 +10,8 @@
 //   128.12.0.0/16                IPv4 CIDR (ext)
 //   2001:db8::/32                IPv6 CIDR (ext); a bare IPv6 literal such as
 //                                `::1` means a /128
+//   ::ffff:10.0.0.0/104          IPv4-mapped IPv6: the IPv4 spec 10.0.0.0/8
+//                                (net/address.h: mapped addresses are IPv4)
 //   www.example.org              host name (orig 4.3): that name, compared
 //                                case-insensitively
 //   .example.org                 zone (orig 4.3): example.org itself and every
@@ -30,11 +32,13 @@
 // `deny` that never matches. Names are kept in lower case.
 //
 // An IPv4 spec never matches an IPv6 address and vice versa; only `ALL`
-// matches both. A name or zone never matches an address: the caller looks up
-// a name (SOCKS4A name or forward-confirmed reverse name, see rule_set.h) and
-// asks `MatchesName()`. The address is kept as written (host bits outside the
-// mask included), so `ToString()` gives back what the operator wrote,
-// normalized.
+// matches both. Mapped addresses are IPv4 everywhere, so `::/0` does not
+// match them and `127.0.0.0/8` does. A dotted quad with a leading zero in a
+// part (`010.0.0.1`) is an error (`CheckNoLeadingZeros`). A name or zone never
+// matches an address: the caller looks up a name (SOCKS4A name or
+// forward-confirmed reverse name, see rule_set.h) and asks `MatchesName()`. The
+// address is kept as written (host bits outside the mask included), so
+// `ToString()` gives back what the operator wrote, normalized.
 //
 // AddressSpec is a small regular value: copyable, comparable, thread-safe to
 // share once built.
@@ -128,6 +132,15 @@ class AddressSpec {
   int prefix_length_ = 0;
   std::string name_;
 };
+
+// CheckNoLeadingZeros()
+//
+// An error located at `token` when `text` is a dotted quad with a leading
+// zero in a part (`010.0.0.1`): classic SOCKS read such a part as octal, and
+// reading it as decimal would quietly change what a rule means
+// (sockd.conf(5), "Addresses"). OK otherwise, whether or not `text` is an
+// address.
+absl::Status CheckNoLeadingZeros(const Token& token, absl::string_view text);
 
 // CheckHostName()
 //

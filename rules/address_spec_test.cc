@@ -21,6 +21,7 @@ namespace {
 
 using ::rsockd::testing::IsOk;
 using ::rsockd::testing::StatusIs;
+using ::testing::HasSubstr;
 
 net::IpAddress Ip(absl::string_view text) {
   std::optional<net::IpAddress> ip = net::IpAddress::Parse(text);
@@ -110,9 +111,55 @@ TEST(AddressSpecTest, CidrMatchesItsPrefix) {
 
 TEST(AddressSpecTest, FamiliesNeverCrossExceptAll) {
   EXPECT_FALSE(ParseOk("::/0").Matches(Ip("127.0.0.1")));
-  EXPECT_FALSE(ParseOk("127.0.0.0/8").Matches(Ip("::ffff:127.0.0.1")));
+  EXPECT_FALSE(ParseOk("127.0.0.0/8").Matches(Ip("::1")));
+  EXPECT_FALSE(ParseOk("0.0.0.0 0.0.0.0").Matches(Ip("::")));
   EXPECT_TRUE(ParseOk("ALL").Matches(Ip("127.0.0.1")));
   EXPECT_TRUE(ParseOk("ALL").Matches(Ip("::1")));
+}
+
+// A mapped address reaches the IPv4 host, so IPv4 specs cover it, and IPv6
+// specs (even ::/0) do not.
+TEST(AddressSpecTest, MappedAddressesAreIPv4) {
+  for (const char* mapped :
+       {"::ffff:127.0.0.1", "::ffff:7f00:1", "0:0:0:0:0:ffff:127.0.0.1"}) {
+    EXPECT_TRUE(ParseOk("127.0.0.0/8").Matches(Ip(mapped))) << mapped;
+    EXPECT_TRUE(ParseOk("127.0.0.0 255.0.0.0").Matches(Ip(mapped))) << mapped;
+    EXPECT_FALSE(ParseOk("::/0").Matches(Ip(mapped))) << mapped;
+  }
+}
+
+TEST(AddressSpecTest, ReadsMappedSpecsAsIPv4Specs) {
+  EXPECT_EQ(ParseOk("::ffff:10.0.0.0/104"), ParseOk("10.0.0.0/8"));
+  EXPECT_EQ(ParseOk("::ffff:0:0/96"), ParseOk("0.0.0.0/0"));
+  EXPECT_EQ(ParseOk("::ffff:127.0.0.1"), ParseOk("127.0.0.1/32"));
+  EXPECT_EQ(ParseOk("::ffff:127.0.0.1/128"), ParseOk("127.0.0.1/32"));
+  EXPECT_EQ(ParseOk("::ffff:10.0.0.0/104").ToString(), "10.0.0.0/8");
+  EXPECT_THAT(AddressSpec::ParseText("::ffff:0:0/95"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "1:1: invalid prefix length in \"::ffff:0:0/95\": an "
+                       "IPv4-mapped address needs /96 or longer (rsockd reads "
+                       "::ffff:a.b.c.d/n as a.b.c.d/n-96; write the IPv4 "
+                       "form)"));
+  EXPECT_THAT(AddressSpec::ParseText("10.0.0.0 ::ffff:255.0.0.0"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("1:10: invalid mask")));
+}
+
+TEST(AddressSpecTest, RejectsLeadingZerosAtTheirColumn) {
+  for (const char* text : {"010.0.0.1 255.255.255.255", "010.0.0.0/8"}) {
+    EXPECT_THAT(AddressSpec::ParseText(text),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         HasSubstr("1:1: invalid address \"010.0.0.")))
+        << text;
+  }
+  EXPECT_THAT(AddressSpec::ParseText("192.168.10.0 255.255.255.000"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "1:14: invalid address \"255.255.255.000\": a part "
+                       "with a leading zero, which classic SOCKS read as "
+                       "octal; write it without the zero"));
+  EXPECT_THAT(
+      AddressSpec::ParseText("192.168.010.000 255.255.255.0"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("leading zero")));
 }
 
 TEST(AddressSpecTest, ParsesHostNames) {

@@ -52,6 +52,16 @@ net::IpAddress IPv6FromBytes(absl::string_view bytes) {
   return net::IpAddress::FromIPv6Bytes(raw);
 }
 
+// The parser reads an IPv4-mapped address as the IPv4 one (net/address.h),
+// so the freezer never stores one as IPv6: such bytes were not written by it.
+absl::Status CheckNotMapped(absl::string_view bytes, size_t offset,
+                            absl::string_view what, FrozenReader* reader) {
+  uint8_t raw[16];
+  std::memcpy(raw, bytes.data(), sizeof(raw));
+  if (!net::IpAddress::IsV4Mapped(raw)) return absl::OkStatus();
+  return reader->Invalid(offset, what, "an IPv4-mapped address stored as IPv6");
+}
+
 absl::string_view AddressBytes(const net::IpAddress& address) {
   return absl::string_view(reinterpret_cast<const char*>(address.bytes()),
                            address.size());
@@ -113,8 +123,9 @@ absl::StatusOr<AddressSpec> ThawAddressSpec(FrozenReader* reader,
             length_offset, what,
             absl::StrCat("prefix length ", length, " is more than ", max));
       }
-      return AddressSpec::Prefix(
-          ipv4 ? IPv4FromBytes(bytes) : IPv6FromBytes(bytes), length);
+      if (ipv4) return AddressSpec::Prefix(IPv4FromBytes(bytes), length);
+      RETURN_IF_ERROR(CheckNotMapped(bytes, start + 1, what, reader));
+      return AddressSpec::Prefix(IPv6FromBytes(bytes), length);
     }
     case kWireHost:
     case kWireZone: {
@@ -160,7 +171,9 @@ absl::StatusOr<net::IpAddress> ThawIpAddress(FrozenReader* reader,
   }
   ASSIGN_OR_RETURN(const absl::string_view bytes,
                    reader->Bytes(family == 4 ? 4 : 16, what));
-  return family == 4 ? IPv4FromBytes(bytes) : IPv6FromBytes(bytes);
+  if (family == 4) return IPv4FromBytes(bytes);
+  RETURN_IF_ERROR(CheckNotMapped(bytes, start + 1, what, reader));
+  return IPv6FromBytes(bytes);
 }
 
 void FreezePortSpec(const PortSpec& spec, FrozenWriter* writer) {

@@ -89,6 +89,24 @@ TEST(FrozenAddressSpecTest, RejectsUnknownKindsAndPrefixLengths) {
               StatusIs(absl::StatusCode::kDataLoss, HasSubstr("truncated")));
 }
 
+// The parser reads a mapped address as IPv4, so the freezer stores it so;
+// bytes holding one as IPv6 were not written by it.
+TEST(FrozenAddressSpecTest, RejectsMappedAddressesStoredAsIPv6) {
+  EXPECT_EQ(FrozenAddress(*AddressSpec::ParseText("::ffff:10.0.0.0/104")),
+            Bytes({2, 10, 0, 0, 0, 8}));
+  EXPECT_THAT(ThawAddress(Bytes({3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff,
+                                 10, 0, 0, 0, 104})),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       "byte 17: source: an IPv4-mapped address stored as "
+                       "IPv6"));
+  const std::string interface =
+      Bytes({6, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 1});
+  FrozenReader reader(interface);
+  EXPECT_THAT(ThawIpAddress(&reader, "interface"),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       HasSubstr("an IPv4-mapped address stored as IPv6")));
+}
+
 TEST(FrozenAddressSpecTest, RejectsNamesTheParserWouldNotProduce) {
   for (const char* bad :
        {"", "UPPER.example", "all", "eq", "10.1.2.3", "a..b", "-a.example",

@@ -24,6 +24,7 @@ absl::StatusOr<RouteRule> ParseRule(const Line& line) {
   const std::optional<net::IpAddress> address =
       net::IpAddress::Parse(interface.text);
   if (!address.has_value()) {
+    RETURN_IF_ERROR(CheckNoLeadingZeros(interface, interface.text));
     return TokenError(
         interface,
         absl::StrCat("invalid interface address ", Quote(interface.text),

@@ -62,6 +62,11 @@ TEST(SockdRouteTest, ParsesClassicAndOneTokenForms) {
 TEST(SockdRouteTest, ErrorsAreLocated) {
   EXPECT_THAT(ParseError("eth0 ALL\n"),
               HasSubstr("r.route:1:1: invalid interface address \"eth0\""));
+  EXPECT_THAT(ParseError("010.0.0.1 ALL\n"),
+              HasSubstr("r.route:1:1: invalid address \"010.0.0.1\": a part "
+                        "with a leading zero"));
+  EXPECT_THAT(ParseError("10.0.0.1 10.0.0.0 255.000.0.0\n"),
+              HasSubstr("r.route:1:19: invalid address \"255.000.0.0\""));
   EXPECT_THAT(ParseError("0.0.0.0 ALL\n"),
               HasSubstr("r.route:1:1: interface address \"0.0.0.0\" is "
                         "unspecified"));

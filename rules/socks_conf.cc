@@ -163,9 +163,10 @@ absl::StatusOr<UpstreamServer> UpstreamServer::Parse(const Token& token) {
     if (close == absl::string_view::npos) {
       return TokenError(token, absl::StrCat("missing ']' in ", Quote(text)));
     }
-    const std::optional<net::IpAddress> ip =
-        net::IpAddress::Parse(text.substr(1, close - 1));
-    if (!ip.has_value() || ip->is_ipv4()) {
+    const absl::string_view literal = text.substr(1, close - 1);
+    const std::optional<net::IpAddress> ip = net::IpAddress::Parse(literal);
+    // An IPv6 literal; a mapped one (`[::ffff:10.1.1.1]`) is the IPv4 server.
+    if (!ip.has_value() || !absl::StrContains(literal, ':')) {
       return TokenError(token,
                         absl::StrCat("invalid IPv6 address in ", Quote(text)));
     }
@@ -205,6 +206,7 @@ absl::StatusOr<UpstreamServer> UpstreamServer::Parse(const Token& token) {
         ip.has_value() && ip->is_ipv4()) {
       server.host = ip->ToString();
     } else {
+      RETURN_IF_ERROR(CheckNoLeadingZeros(host, host.text));
       RETURN_IF_ERROR(CheckHostName(host));
       server.host = absl::AsciiStrToLower(host.text);
     }

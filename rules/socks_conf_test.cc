@@ -98,6 +98,13 @@ TEST(SocksConfTest, ParsesEveryServerForm) {
             "10.0.0.2:1080,[::1]:1080,[2001:db8::1]:1082,[::2]:1080 ALL");
 }
 
+TEST(SocksConfTest, MappedServerAddressesAreIPv4) {
+  const SocksRule rule =
+      ParseOneRule("sockd @=[::ffff:10.0.0.1]:1081,::ffff:10.0.0.2 ALL\n");
+  EXPECT_THAT(rule.servers,
+              ElementsAre(Server("10.0.0.1", 1081), Server("10.0.0.2", 1080)));
+}
+
 TEST(SocksConfTest, LegacyServerFormEqualsTheField) {
   const SocksRule legacy = ParseOneRule("sockd@fw1:1081,fw2 .example.org\n");
   SocksRule field = ParseOneRule("sockd @=fw1:1081,fw2 .example.org\n");
@@ -188,6 +195,10 @@ TEST(SocksConfTest, ErrorsAreLocated) {
       {"sockd @=2001:db8::1:1080x ALL\n", "s.conf:1:9: invalid server"},
       {"sockd @=[2001:db8::1 ALL\n", "s.conf:1:9: missing ']'"},
       {"sockd @=[10.0.0.1]:1080 ALL\n", "s.conf:1:9: invalid IPv6 address"},
+      {"sockd @=010.0.0.1:1080 ALL\n",
+       "s.conf:1:9: invalid address \"010.0.0.1\": a part with a leading "
+       "zero"},
+      {"direct 010.0.0.0/8\n", "s.conf:1:8: invalid address \"010.0.0.0/8\""},
       {"sockd @=[::1]x ALL\n", "s.conf:1:14: expected ':port' after ']'"},
       {"sockd @=socks5://fw:1080 ALL\n", "s.conf:1:9: unsupported server"},
       {"sockd @=a @=b ALL\n",
