@@ -106,7 +106,9 @@ std::array<uint8_t, 8> EncodeSocks4Reply(Socks4ReplyCode code, uint16_t port,
 absl::StatusOr<Socks4Reply> ParseSocks4Reply(
     const std::array<uint8_t, kSocks4ReplySize>& bytes) {
   const uint8_t code = bytes[1];
-  if (bytes[0] != kSocks4ReplyVersion ||
+  const bool known_version =
+      bytes[0] == kSocks4ReplyVersion || bytes[0] == kSocks4Version;
+  if (!known_version ||
       code < static_cast<uint8_t>(Socks4ReplyCode::kGranted) ||
       code > static_cast<uint8_t>(Socks4ReplyCode::kIdentMismatch)) {
     return absl::DataLossError(

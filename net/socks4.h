@@ -33,7 +33,8 @@
 namespace rsockd::net {
 
 inline constexpr uint8_t kSocks4Version = 0x04;
-// The version byte of every SOCKS4 reply.
+// The version byte of every SOCKS4 reply rsockd sends. Replies from
+// upstream servers may also carry `kSocks4Version` (ParseSocks4Reply).
 inline constexpr uint8_t kSocks4ReplyVersion = 0x00;
 inline constexpr size_t kSocks4MaxUserIdLength = 255;
 inline constexpr size_t kSocks4MaxHostNameLength = 255;
@@ -122,10 +123,12 @@ struct Socks4Reply {
 
 // ParseSocks4Reply()
 //
-// Checks and decodes an 8-byte reply. A version byte other than 0 or a code
-// outside 90..93 is DataLoss ("garbled reply ..."): the server is not
-// speaking SOCKS4, which is a fault of that server, unlike a well-formed
-// refusal.
+// Checks and decodes an 8-byte reply. The version byte may be 0 (the
+// protocol's) or 4: classic 4.2 sockd answers its refusals with 4, and
+// calling those garbled would send the request on to the next server, which
+// might grant what the first refused. Another version, or a code outside
+// 90..93, is DataLoss ("garbled reply ..."): the server is not speaking
+// SOCKS4, which is a fault of that server, unlike a well-formed refusal.
 absl::StatusOr<Socks4Reply> ParseSocks4Reply(
     const std::array<uint8_t, kSocks4ReplySize>& bytes);
 

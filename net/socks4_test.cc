@@ -240,11 +240,23 @@ TEST(Socks4ReplyParseTest, DecodesWellFormedReplies) {
   }
 }
 
+// Classic 4.2 sockd sends its refusals with version 4: they are answers,
+// not garbage (a garbled reply would make rsockd ask the next server).
+TEST(Socks4ReplyParseTest, AcceptsVersionFourFromClassicServers) {
+  for (uint8_t code : {90, 91, 92, 93}) {
+    const std::array<uint8_t, 8> bytes = {4, code, 0x10, 0xe1, 10, 1, 2, 3};
+    ASSERT_OK_AND_ASSIGN(Socks4Reply reply, ParseSocks4Reply(bytes));
+    EXPECT_EQ(static_cast<uint8_t>(reply.code), code);
+    EXPECT_EQ(reply.port, 4321);
+    EXPECT_EQ(reply.ip.ToString(), "10.1.2.3");
+  }
+}
+
 TEST(Socks4ReplyParseTest, GarbledRepliesAreDataLoss) {
-  const std::array<uint8_t, 8> wrong_version = {4, 90, 0, 0, 0, 0, 0, 0};
+  const std::array<uint8_t, 8> wrong_version = {5, 90, 0, 0, 0, 0, 0, 0};
   EXPECT_THAT(ParseSocks4Reply(wrong_version),
               StatusIs(absl::StatusCode::kDataLoss,
-                       HasSubstr("garbled reply: version 4, code 90")));
+                       HasSubstr("garbled reply: version 5, code 90")));
   const std::array<uint8_t, 8> wrong_code = {0, 89, 0, 0, 0, 0, 0, 0};
   EXPECT_THAT(ParseSocks4Reply(wrong_code),
               StatusIs(absl::StatusCode::kDataLoss, HasSubstr("code 89")));

@@ -108,6 +108,25 @@ TEST_F(UpstreamChainTest, RefusalIsFinal) {
   EXPECT_THAT(health_.DownServers(absl::Minutes(1), absl::Now()), IsEmpty());
 }
 
+// Classic 4.2 sockd refuses with version byte 4: still a refusal, final,
+// and the next server (which might grant) is never asked.
+TEST_F(UpstreamChainTest, ClassicVersionFourRefusalIsFinal) {
+  ASSERT_OK_AND_ASSIGN(auto classic, ScriptedSocks4Server::Start(std::string(
+                                         "\x04\x5b\0\0\0\0\0\0", 8)));
+  ASSERT_OK_AND_ASSIGN(auto granting, ScriptedSocks4Server::Start(
+                                          ScriptedSocks4Server::Reply(90)));
+  const std::vector<rules::UpstreamServer> servers = {
+      ServerAt(classic->address()), ServerAt(granting->address())};
+  UpstreamResult result =
+      RequestThroughUpstreams(servers, NameRequest(), Context());
+  EXPECT_EQ(result.outcome, UpstreamResult::Outcome::kRefused);
+  EXPECT_EQ(result.reply.code, net::Socks4ReplyCode::kRejected);
+  EXPECT_EQ(result.server, &servers[0]);
+  EXPECT_THAT(result.faults, IsEmpty());
+  EXPECT_EQ(granting->accepted(), 0);
+  EXPECT_THAT(health_.DownServers(absl::Minutes(1), absl::Now()), IsEmpty());
+}
+
 TEST_F(UpstreamChainTest, NoServerAnswers) {
   const std::vector<rules::UpstreamServer> servers = {ServerAt(ClosedPort()),
                                                       ServerAt(ClosedPort())};

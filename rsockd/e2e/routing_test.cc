@@ -232,6 +232,28 @@ TEST_F(RoutingTest, UpstreamRefusalIsFinal) {
   EXPECT_EQ(second->accepted(), 0);
 }
 
+// Classic 4.2 sockd refuses with version byte 4 (docs/socks_conf.md, "Upstream
+// chaining"): still final, never a reason to ask the next server, which would
+// grant.
+TEST_F(RoutingTest, ClassicVersionFourRefusalIsFinal) {
+  ASSERT_OK_AND_ASSIGN(
+      std::unique_ptr<ScriptedSocks4Server> classic,
+      ScriptedSocks4Server::Start(std::string("\x04\x5b\0\0\0\0\0\0", 8)));
+  ASSERT_OK_AND_ASSIGN(
+      std::unique_ptr<ScriptedSocks4Server> second,
+      ScriptedSocks4Server::Start(ScriptedSocks4Server::Reply(90)));
+  ASSERT_NO_FATAL_FAILURE(
+      StartRsockdThrough({classic->address(), second->address()},
+                         {.sockd_conf = kPermitLoopback}));
+  EXPECT_EQ(ConnectToEcho(), kSocks4Rejected);
+  EXPECT_THAT(rsockd().WaitForLogLine(
+                  absl::StrCat("[upstream ", classic->address().ToString(),
+                               " replied 91]"),
+                  kLogTimeout),
+              IsOk());
+  EXPECT_EQ(second->accepted(), 0);
+}
+
 TEST_F(RoutingTest, UpstreamRefusalFromDanteIsFinal) {
   if (!DanteServer::Installed()) GTEST_SKIP() << "danted is not installed";
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<DanteServer> dante,
