@@ -121,7 +121,7 @@ DEFINE_int32(queue, 1024,
              "Accepted connections that may wait for a worker; beyond that, "
              "clients are answered 91 at once.");
 DEFINE_validator(queue, &ValidateNonNegative);
-DEFINE_string(handshake_timeout, "30s",
+DEFINE_string(handshake_timeout, "10s",
               "How long a client has to send its whole request.");
 DEFINE_validator(handshake_timeout, &ValidateDuration);
 DEFINE_string(resolve_timeout, "10s",

@@ -42,6 +42,7 @@ Server::Server(const ServerOptions& options, rules::RuleStore* rules)
   services_.relay_threads = &relay_threads_;
   services_.hooks = &hooks_;
   services_.upstreams = &upstreams_;
+  services_.own_listeners = &own_listeners_;
   services_.stats = &stats_;
   services_.request_log = options.request_log;
   services_.stop = &session_stop_;
@@ -59,6 +60,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(
     server->bound_.push_back(*bound);
     server->listeners_.push_back(*std::move(listener));
   }
+  server->own_listeners_ = OwnListeners(server->bound_);
   return server;
 }
 
@@ -117,14 +119,19 @@ void Server::Dispatch(net::Socket client, const net::SocketAddress& peer) {
   const int fd = client.fd();
   // The snapshot is taken now: a reload after this point does not change
   // how this connection is judged or timed.
+  std::shared_ptr<const rules::RuleSet> rules = rules_->Current();
   SessionOptions session_options;
   {
     absl::MutexLock lock(&mu_);
-    ++live_sessions_;
     session_options = session_options_;
   }
+  if (RefuseOnSight(id, fd, peer, *rules, session_options)) return;
+  {
+    absl::MutexLock lock(&mu_);
+    ++live_sessions_;
+  }
   net::ThreadPool::Task task = [this, id, peer, client = std::move(client),
-                                rules = rules_->Current(),
+                                rules = std::move(rules),
                                 session_options]() mutable {
     Serve(id, std::move(client), peer, std::move(rules), session_options);
     absl::MutexLock lock(&mu_);
@@ -157,13 +164,33 @@ void Server::Serve(uint64_t id, net::Socket client,
 void Server::ServeConnection(net::Socket client,
                              const net::SocketAddress& peer) {
   stats_.accepted.fetch_add(1, std::memory_order_relaxed);
+  // inetd's listener may take any local address with this port.
+  if (absl::StatusOr<net::SocketAddress> local = client.LocalAddress();
+      local.ok()) {
+    own_listeners_ = OwnListeners({net::SocketAddress(
+        local->ip().is_ipv4() ? net::IpAddress() : *net::IpAddress::Parse("::"),
+        local->port())});
+  }
   SessionOptions session_options;
   {
     absl::MutexLock lock(&mu_);
     session_options = session_options_;
   }
-  Serve(next_id_++, std::move(client), peer, rules_->Current(),
-        session_options);
+  const uint64_t id = next_id_++;
+  std::shared_ptr<const rules::RuleSet> rules = rules_->Current();
+  if (RefuseOnSight(id, client.fd(), peer, *rules, session_options)) return;
+  Serve(id, std::move(client), peer, std::move(rules), session_options);
+}
+
+bool Server::RefuseOnSight(uint64_t id, int fd, const net::SocketAddress& peer,
+                           const rules::RuleSet& rules,
+                           const SessionOptions& session_options) {
+  const rules::ClientCheck check = rules.CheckClient(peer.ip());
+  if (check.may_permit) return false;
+  stats_.refused_on_sight.fetch_add(1, std::memory_order_relaxed);
+  LogClientRefusal(id, peer, rules, check, session_options, services_);
+  SendRejection(fd);
+  return true;
 }
 
 std::vector<std::string> Server::StatsSnapshot(
@@ -174,6 +201,10 @@ std::vector<std::string> Server::StatsSnapshot(
 
 void Server::TurnAway(int fd) {
   stats_.overloaded.fetch_add(1, std::memory_order_relaxed);
+  SendRejection(fd);
+}
+
+void Server::SendRejection(int fd) {
   stats_.CountReply(net::Socks4ReplyCode::kRejected);
   const std::array<uint8_t, 8> reply = net::EncodeSocks4Reply(
       net::Socks4ReplyCode::kRejected, 0, net::IpAddress());

@@ -3,8 +3,10 @@
 //
 // Data path: the acceptor thread accepts each connection, takes the current
 // rule snapshot, and hands both to the worker pool; a worker runs the whole
-// session (rsockd/session.h). When the pool and its queue are full the
-// acceptor answers 91 itself and closes, so it never blocks.
+// session (rsockd/session.h). The acceptor answers 91 itself and closes,
+// never blocking, when no sockd.conf line can permit the client's address
+// (so that clients the rules refuse anyway cannot hold workers while they
+// send their requests slowly), and when the pool and its queue are full.
 //
 // Stop: `Stop(drain)` closes the listeners, waits up to `drain` for open
 // sessions to end by themselves, then fires the StopSignal that every
@@ -36,6 +38,7 @@
 #include "net/thread.h"
 #include "net/thread_pool.h"
 #include "rsockd/hook_runner.h"
+#include "rsockd/own_listeners.h"
 #include "rsockd/session.h"
 #include "rsockd/stats.h"
 #include "rsockd/upstream_health.h"
@@ -107,6 +110,13 @@ class Server {
              const SessionOptions& session_options);
   // Answers 91 on a connection the pool refused, before it is closed.
   void TurnAway(int fd);
+  // Answers 91 on `fd` without blocking; the caller closes it.
+  void SendRejection(int fd);
+  // Refuses the connection of a client no rule can permit (before reading
+  // anything) when the snapshot says so; returns whether it did.
+  bool RefuseOnSight(uint64_t id, int fd, const net::SocketAddress& peer,
+                     const rules::RuleSet& rules,
+                     const SessionOptions& session_options);
 
   const ServerOptions options_;
   rules::RuleStore* const rules_;
@@ -121,6 +131,8 @@ class Server {
   net::PipePool pipes_;
   HookRunner hooks_;
   UpstreamHealth upstreams_;
+  // The listeners (or, with --inetd, inetd's): never a destination.
+  OwnListeners own_listeners_;
   SessionServices services_;
   // The acceptor thread's only (ServeConnection's in --inetd mode, where
   // there is no acceptor).

@@ -1,5 +1,6 @@
 #include "rsockd/session.h"
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <utility>
@@ -17,6 +18,7 @@
 #include "net/socks4.h"
 #include "rsockd/bind.h"
 #include "rsockd/hook_command.h"
+#include "rsockd/log_field.h"
 #include "rsockd/upstream_chain.h"
 #include "rules/name_lookups.h"
 
@@ -27,13 +29,34 @@ namespace {
 // beyond the request are kept and forwarded.
 constexpr size_t kHandshakeBufferSize = 1024;
 
-// Text made safe for a one-line log entry: printable ASCII only.
-std::string Printable(absl::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    if (c < 0x20 || c > 0x7e) c = '?';
-  }
-  return out;
+// Starts a hook with `context` (filtered, docs/hooks.md). The host names
+// for %A and %Z (forward-confirmed reverse names of `client` and
+// `destination`, else the addresses) are looked up on the hook's executor
+// thread, and only when the command asks for them, so the request never
+// waits on them.
+void SubmitHook(const std::string& command, HookContext context,
+                const net::IpAddress& client,
+                const std::optional<net::IpAddress>& destination,
+                const SessionOptions& options,
+                const SessionServices& services) {
+  services.hooks->SubmitPrepared([command, context = std::move(context), client,
+                                  destination, resolver = services.resolver,
+                                  timeout = options.resolve_timeout]() mutable {
+    const auto name_of = [&](const net::IpAddress& ip) {
+      absl::StatusOr<std::string> name =
+          resolver->ReverseName(ip, absl::Now() + timeout);
+      return name.ok() ? *name : ip.ToString();
+    };
+    context.client_host =
+        absl::StrContains(command, "%A") ? name_of(client) : context.client_ip;
+    if (context.destination_host.empty()) {
+      context.destination_host = destination && absl::StrContains(command, "%Z")
+                                     ? name_of(*destination)
+                                     : context.destination_ip;
+    }
+    return HookRunner::Command{ExpandHookCommand(command, context),
+                               HookEnvironment(context)};
+  });
 }
 
 class Session {
@@ -63,9 +86,9 @@ class Session {
     // 91 and returns nullopt.
     std::optional<net::Socket> target =
         bind ? (upstream ? BindThroughUpstreams(route->servers)
-                         : BindDirect(request))
+                         : BindDirect(route->addresses))
              : (upstream ? ConnectThroughUpstreams(route->servers)
-                         : ConnectDirect(request));
+                         : ConnectDirect(route->addresses));
     if (target.has_value()) RelayTo(*target);
   }
 
@@ -76,7 +99,7 @@ class Session {
   // error text), and none may start a forged line.
   void Log(absl::string_view line) const {
     LOG_TO_SINK(services_.request_log, INFO)
-        << "[" << id_ << "] " << Printable(line);
+        << "[" << id_ << "] " << PrintableLine(line);
   }
 
   // Reads and parses the request. On failure it has already answered (or
@@ -114,27 +137,35 @@ class Session {
   }
 
   // "Connect from ylee(ylee)@10.1.2.3 to dst (telnet)": the claimed user,
-  // then identd's answer, or "unknown" (SPEC §10). A BIND names the
+  // then identd's answer, or "unknown" (docs/operations.md, "The request
+  // log"; fields from outside are escaped, log_field.h). A BIND names the
   // application server it expects: "Bind from ylee(ylee)@10.1.2.3 for dst
-  // (ftp-data)". Then, once known, the upstream that carries the session
-  // (" via fw1:1080") and a BIND's peer (" peer 10.9.8.7:20").
+  // (ftp-data)". Then, once known, the address a name was connected at
+  // (" at 10.9.8.7"), the upstream that carries the session (" via
+  // fw1:1080") and a BIND's peer (" peer 10.9.8.7:20").
   std::string Description() const {
     const net::Socks4Request& request = parser_.request();
     const bool bind = request.command == net::Socks4Command::kBind;
     return absl::StrCat(
-        bind ? "Bind" : "Connect", " from ", request.user_id, "(", ident_user_,
-        ")@", peer_.ip().ToString(), bind ? " for " : " to ",
-        request.is_socks4a() ? request.host_name : request.ip.ToString(), " (",
-        net::ServiceName(request.port), ")", via_,
+        bind ? "Bind" : "Connect", " from ", EscapeLogField(request.user_id),
+        "(", EscapeLogField(ident_user_), ")@", peer_.ip().ToString(),
+        bind ? " for " : " to ", Destination(), " (",
+        net::ServiceName(request.port), ")", reached_, via_,
         bind_peer_.has_value() ? absl::StrCat(" peer ", bind_peer_->ToString())
                                : "");
   }
 
+  // The destination as the client gave it: the SOCKS4A name, or DSTIP.
+  std::string Destination() const {
+    const net::Socks4Request& request = parser_.request();
+    return request.is_socks4a() ? EscapeLogField(request.host_name)
+                                : request.ip.ToString();
+  }
+
   // Who the bytes of the far side come from, for the "terminated" line.
   std::string FarSide() const {
-    const net::Socks4Request& request = parser_.request();
     if (bind_peer_.has_value()) return bind_peer_->ToString();
-    return request.is_socks4a() ? request.host_name : request.ip.ToString();
+    return Destination();
   }
 
   // The request as the rules see it, with lazy lookups that share the
@@ -163,8 +194,9 @@ class Session {
   }
 
   bool Permitted(const net::Socks4Request& request) {
-    const rules::AccessDecision decision = rules_->CheckAccess(access_);
+    rules::AccessDecision decision = rules_->CheckAccess(access_);
     if (decision.permitted) {
+      permitted_addresses_ = std::move(decision.addresses);
       const rules::IdentLevel level =
           decision.rule->ident_level.value_or(options_.ident_level);
       if (!IdentConfirms(request, level)) return false;
@@ -197,8 +229,8 @@ class Session {
     }
     ident_user_ = *std::move(ident_user);
     if (ident_user_ == request.user_id) return true;
-    Log(absl::StrCat("*Alert*: real user is ", ident_user_, ", not ",
-                     request.user_id));
+    Log(absl::StrCat("*Alert*: real user is ", EscapeLogField(ident_user_),
+                     ", not ", EscapeLogField(request.user_id)));
     RunHook(rules_->access().bad_id_command);
     Refuse("ident mismatch", net::Socks4ReplyCode::kIdentMismatch);
     return false;
@@ -214,10 +246,7 @@ class Session {
                               .stop = services_.stop});
   }
 
-  // Starts a line's hook with the request's values (filtered, SPEC §6).
-  // The host names for %A and %Z (forward-confirmed reverse names, else the
-  // addresses) are looked up on the hook's executor thread, and only when
-  // the command asks for them, so the request never waits on them.
+  // Starts a line's hook with the request's values (SubmitHook).
   void RunHook(const std::string& command) {
     if (command.empty()) return;
     const net::Socks4Request& request = parser_.request();
@@ -239,27 +268,8 @@ class Session {
     }
     context.destination_ip =
         destination ? destination->ToString() : request.ip.ToString();
-    services_.hooks->SubmitPrepared(
-        [command, context, client = peer_.ip(), destination,
-         resolver = services_.resolver,
-         timeout = options_.resolve_timeout]() mutable {
-          const auto name_of = [&](const net::IpAddress& ip) {
-            absl::StatusOr<std::string> name =
-                resolver->ReverseName(ip, absl::Now() + timeout);
-            return name.ok() ? *name : ip.ToString();
-          };
-          context.client_host = absl::StrContains(command, "%A")
-                                    ? name_of(client)
-                                    : context.client_ip;
-          if (context.destination_host.empty()) {
-            context.destination_host =
-                destination && absl::StrContains(command, "%Z")
-                    ? name_of(*destination)
-                    : context.destination_ip;
-          }
-          return HookRunner::Command{ExpandHookCommand(command, context),
-                                     HookEnvironment(context)};
-        });
+    SubmitHook(command, std::move(context), peer_.ip(), destination, options_,
+               services_);
   }
 
   // Resolves a SOCKS4A name once per session; the rules and the connect
@@ -273,27 +283,65 @@ class Session {
     return *resolved_;
   }
 
-  absl::StatusOr<net::Socket> ConnectToDestination(
-      const net::Socks4Request& request) {
+  // The addresses the request may reach: DSTIP, or those of the SOCKS4A
+  // name that the deciding sockd.conf line and (for a direct route) the
+  // socks.conf line both matched, in the resolver's order (README "Security
+  // notes": a name never leads to an address no rule permitted).
+  // PermissionDenied when the name has addresses but none of them is.
+  absl::StatusOr<std::vector<net::IpAddress>> PermittedDestinations(
+      const std::optional<std::vector<net::IpAddress>>& routed) {
+    const net::Socks4Request& request = parser_.request();
+    if (!request.is_socks4a()) return std::vector<net::IpAddress>{request.ip};
+    const absl::StatusOr<std::vector<net::IpAddress>>& resolved =
+        Resolve(request.host_name);
+    if (!resolved.ok()) return resolved.status();
     std::vector<net::IpAddress> addresses;
-    if (request.is_socks4a()) {
-      const absl::StatusOr<std::vector<net::IpAddress>>& resolved =
-          Resolve(request.host_name);
-      if (!resolved.ok()) return resolved.status();
-      addresses = *resolved;
-    } else {
-      addresses.push_back(request.ip);
+    const auto permitted_by =
+        [](const std::optional<std::vector<net::IpAddress>>& allowed,
+           const net::IpAddress& address) {
+          return !allowed.has_value() ||
+                 std::find(allowed->begin(), allowed->end(), address) !=
+                     allowed->end();
+        };
+    for (const net::IpAddress& address : *resolved) {
+      if (permitted_by(permitted_addresses_, address) &&
+          permitted_by(routed, address)) {
+        addresses.push_back(address);
+      }
     }
+    if (addresses.empty()) {
+      return absl::PermissionDeniedError(
+          absl::StrCat("no address of ", EscapeLogField(request.host_name),
+                       " is permitted by both sockd.conf and socks.conf"));
+    }
+    return addresses;
+  }
+
+  // Connects to the first of the permitted destinations that answers.
+  // PermissionDenied (a refusal, not a failure) for a destination that is
+  // rsockd's own listening socket (own_listeners.h).
+  absl::StatusOr<net::Socket> ConnectToDestination(
+      const std::optional<std::vector<net::IpAddress>>& routed) {
+    const net::Socks4Request& request = parser_.request();
+    absl::StatusOr<std::vector<net::IpAddress>> addresses =
+        PermittedDestinations(routed);
+    if (!addresses.ok()) return addresses.status();
     // One deadline for all addresses: "localhost" may be ::1 then 127.0.0.1.
     const net::Deadline deadline =
         net::Deadline::In(options_.connect_timeout, services_.stop);
     absl::Status last_error;
-    for (const net::IpAddress& address : addresses) {
+    for (const net::IpAddress& address : *addresses) {
+      const net::SocketAddress to(address, request.port);
       // Linux takes a connect to 0.0.0.0 or :: as one to this host, which
       // would get around rules that guard loopback services.
       if (address.IsUnspecified()) {
         last_error = absl::InvalidArgumentError(absl::StrCat(
             "unspecified destination address ", address.ToString()));
+        continue;
+      }
+      if (services_.own_listeners->Contains(to)) {
+        last_error = absl::PermissionDeniedError(
+            absl::StrCat(to.ToString(), " is rsockd's own listening socket"));
         continue;
       }
       absl::StatusOr<std::optional<net::IpAddress>> source =
@@ -303,9 +351,13 @@ class Session {
         last_error = source.status();
         continue;
       }
-      absl::StatusOr<net::Socket> target = net::Socket::Connect(
-          net::SocketAddress(address, request.port), *source, deadline);
-      if (target.ok()) return target;
+      absl::StatusOr<net::Socket> target =
+          net::Socket::Connect(to, *source, deadline);
+      if (target.ok()) {
+        if (request.is_socks4a())
+          reached_ = absl::StrCat(" at ", to.ToString());
+        return target;
+      }
       last_error = target.status();
     }
     return last_error;
@@ -324,10 +376,15 @@ class Session {
     return std::nullopt;
   }
 
-  std::optional<net::Socket> ConnectDirect(const net::Socks4Request& request) {
-    absl::StatusOr<net::Socket> target = ConnectToDestination(request);
+  std::optional<net::Socket> ConnectDirect(
+      const std::optional<std::vector<net::IpAddress>>& routed) {
+    absl::StatusOr<net::Socket> target = ConnectToDestination(routed);
     if (!target.ok()) {
-      Fail(target.status().message());
+      if (absl::IsPermissionDenied(target.status())) {
+        Refuse(target.status().message());
+      } else {
+        Fail(target.status().message());
+      }
       return std::nullopt;
     }
     if (!Connected()) return std::nullopt;
@@ -355,6 +412,7 @@ class Session {
                         .resolve_timeout = options_.resolve_timeout,
                         .connect_timeout = options_.connect_timeout,
                         .retry_after = options_.upstream_retry_after,
+                        .own_listeners = services_.own_listeners,
                         .stop = services_.stop});
     for (const std::string& fault : result.faults) {
       Log(absl::StrCat("upstream ", fault));
@@ -396,20 +454,34 @@ class Session {
   // the address the client reached rsockd at; replies with that address;
   // waits for one peer while watching the client; checks the peer against
   // DSTIP; replies with the peer's address. Returns the peer's connection.
-  std::optional<net::Socket> BindDirect(const net::Socks4Request& request) {
-    absl::StatusOr<ExpectedPeer> expected = ExpectedBindPeer(request);
-    if (!expected.ok()) {
-      Fail(expected.status().message());
+  std::optional<net::Socket> BindDirect(
+      const std::optional<std::vector<net::IpAddress>>& routed) {
+    const net::Socks4Request& request = parser_.request();
+    // DSTIP, or the permitted addresses of a SOCKS4A name (resolved here:
+    // this hop is the one that sees the peer); DSTIP 0.0.0.0 admits any.
+    absl::StatusOr<std::vector<net::IpAddress>> peers =
+        PermittedDestinations(routed);
+    if (!peers.ok()) {
+      if (absl::IsPermissionDenied(peers.status())) {
+        Refuse(peers.status().message());
+      } else {
+        Fail(peers.status().message());
+      }
       return std::nullopt;
     }
-    absl::StatusOr<BindListener> listener = OpenBindListener(request);
+    const ExpectedPeer expected =
+        !request.is_socks4a() && request.ip.IsUnspecified()
+            ? ExpectedPeer::Any()
+            : ExpectedPeer::OneOf(*peers);
+    absl::StatusOr<BindListener> listener =
+        OpenBindListener(request, peers->front());
     if (!listener.ok()) {
       Fail(listener.status().message());
       return std::nullopt;
     }
     if (!Bound(listener->address())) return std::nullopt;
     absl::StatusOr<BindPeer> peer =
-        listener->AcceptPeer(client_, *expected, BindDeadline());
+        listener->AcceptPeer(client_, expected, BindDeadline());
     if (!peer.ok()) {
       BindFailed(peer.status(), "no peer connected");
       return std::nullopt;
@@ -444,33 +516,11 @@ class Session {
     return std::move(result->socket);
   }
 
-  // DSTIP, or every address of a SOCKS4A name (resolved here: this hop is
-  // the one that sees the peer), or any peer for DSTIP 0.0.0.0.
-  absl::StatusOr<ExpectedPeer> ExpectedBindPeer(
-      const net::Socks4Request& request) {
-    if (request.is_socks4a()) {
-      const absl::StatusOr<std::vector<net::IpAddress>>& resolved =
-          Resolve(request.host_name);
-      if (!resolved.ok()) return resolved.status();
-      // Never an empty set, which would admit any peer.
-      if (resolved->empty()) {
-        return absl::NotFoundError(
-            absl::StrCat(request.host_name, " has no address"));
-      }
-      return ExpectedPeer::OneOf(*resolved);
-    }
-    if (request.ip.IsUnspecified()) return ExpectedPeer::Any();
-    return ExpectedPeer::OneOf({request.ip});
-  }
-
   // Listens on the address sockd.route gives for the expected peer (SPEC
   // §8: the classic line is logged when no line matches), else on the local
   // address of the client's connection, which the client can reach.
   absl::StatusOr<BindListener> OpenBindListener(
-      const net::Socks4Request& request) {
-    // ExpectedBindPeer has resolved a name already; this is its answer.
-    const net::IpAddress target =
-        request.is_socks4a() ? Resolve(request.host_name)->front() : request.ip;
+      const net::Socks4Request& request, const net::IpAddress& target) {
     absl::StatusOr<std::optional<net::IpAddress>> source =
         rules_->SourceAddressFor(target, request.host_name);
     if (!source.ok()) {
@@ -568,8 +618,8 @@ class Session {
     stats_.bytes_from_destinations.fetch_add(result.bytes_from_target,
                                              std::memory_order_relaxed);
     Log(absl::StrCat("terminated -- ", Description(), ". ", from_client,
-                     " bytes from ", parser_.request().user_id, "@",
-                     peer_.ip().ToString(), ", ", result.bytes_from_target,
+                     " bytes from ", EscapeLogField(parser_.request().user_id),
+                     "@", peer_.ip().ToString(), ", ", result.bytes_from_target,
                      " bytes from ", FarSide()));
     if (!result.status().ok()) {
       VLOG(1) << "[" << id_ << "] relay ended: " << result.status();
@@ -592,12 +642,40 @@ class Session {
   // BIND went through one).
   std::optional<net::SocketAddress> bind_peer_;
   std::vector<uint8_t> early_data_;
+  // For a SOCKS4A name that the deciding sockd.conf line matched by
+  // address: the addresses it matched (rules::AccessDecision::addresses).
+  std::optional<std::vector<net::IpAddress>> permitted_addresses_;
+  // " at 10.9.8.7:80" once a SOCKS4A name is connected to directly.
+  std::string reached_;
   std::optional<absl::StatusOr<std::vector<net::IpAddress>>> resolved_;
   // identd's answer once it confirmed the user; "unknown" until then.
   std::string ident_user_ = "unknown";
 };
 
 }  // namespace
+
+void LogClientRefusal(uint64_t id, const net::SocketAddress& peer,
+                      const rules::RuleSet& rules,
+                      const rules::ClientCheck& check,
+                      const SessionOptions& options,
+                      const SessionServices& services) {
+  const rules::SockdRule* rule = check.refused_by;
+  LOG_TO_SINK(services.request_log, INFO)
+      << "[" << id << "] refused -- Connection from " << peer.ip().ToString()
+      << " ["
+      << (rule == nullptr
+              ? absl::StrCat("no line of ", rules.access().filename,
+                             " permits this client")
+              : absl::StrCat(rules.access().filename, ":", rule->line))
+      << "]";
+  if (rule == nullptr || rule->command.empty()) return;
+  // The request was never read: only the client's fields are known.
+  HookContext context;
+  context.client_ip = peer.ip().ToString();
+  context.ident_user = "unknown";
+  SubmitHook(rule->command, std::move(context), peer.ip(), std::nullopt,
+             options, services);
+}
 
 void RunSession(uint64_t id, net::Socket client, const net::SocketAddress& peer,
                 std::shared_ptr<const rules::RuleSet> rules,

@@ -34,6 +34,7 @@
 #include "net/socket.h"
 #include "net/thread_pool.h"
 #include "rsockd/hook_runner.h"
+#include "rsockd/own_listeners.h"
 #include "rsockd/stats.h"
 #include "rsockd/upstream_health.h"
 #include "rules/rule_set.h"
@@ -42,7 +43,7 @@
 namespace rsockd {
 
 struct SessionOptions {
-  absl::Duration handshake_timeout = absl::Seconds(30);
+  absl::Duration handshake_timeout = absl::Seconds(10);
   absl::Duration resolve_timeout = absl::Seconds(10);
   absl::Duration connect_timeout = absl::Seconds(120);
   absl::Duration idle_timeout = absl::Hours(2);
@@ -72,12 +73,26 @@ struct SessionServices {
   HookRunner* hooks = nullptr;
   // Which upstream servers failed lately, shared by all sessions.
   UpstreamHealth* upstreams = nullptr;
+  // rsockd's own listening sockets, never a destination.
+  const OwnListeners* own_listeners = nullptr;
   Stats* stats = nullptr;
   // Also receives every request-log line (--syslog); null: glog only.
   google::LogSink* request_log = nullptr;
   // Fires when the drain deadline passes; every wait watches it.
   const net::StopSignal* stop = nullptr;
 };
+
+// Logs the refusal of a client that no sockd.conf line can permit
+// (rules::RuleSet::CheckClient), refused as soon as it was accepted, before
+// its request was read: "refused -- Connection from 10.1.2.3
+// [/etc/sockd.conf:7]". Runs the hook of the deny line that refused it, if
+// any, with only the client's fields known (docs/hooks.md). The caller
+// answers 91 and closes.
+void LogClientRefusal(uint64_t id, const net::SocketAddress& peer,
+                      const rules::RuleSet& rules,
+                      const rules::ClientCheck& check,
+                      const SessionOptions& options,
+                      const SessionServices& services);
 
 // Serves one connection to the end. `rules` and `options` are the snapshot
 // taken at accept time; the session uses them for its whole life, so a

@@ -16,6 +16,7 @@ std::vector<std::string> CounterLines(const Stats& stats) {
           "sessions open=", stats.sessions_open.load(std::memory_order_relaxed),
           " total=", Get(stats.sessions_total), " accepted=",
           Get(stats.accepted), " overloaded=", Get(stats.overloaded),
+          " refused_on_sight=", Get(stats.refused_on_sight),
           " bad_requests=", Get(stats.bad_requests)),
       absl::StrCat("bytes from_clients=", Get(stats.bytes_from_clients),
                    " from_destinations=", Get(stats.bytes_from_destinations)),

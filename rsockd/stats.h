@@ -1,7 +1,8 @@
 // This file defines `Stats`, the server's counters, and `StatsSnapshot`, the
 // lines SIGUSR1 logs (SPEC §11):
 //
-//   sessions open=1 total=12 accepted=12 overloaded=0 bad_requests=1
+//   sessions open=1 total=12 accepted=12 overloaded=0 refused_on_sight=0
+//       bad_requests=1
 //   bytes from_clients=5120 from_destinations=1048576
 //   replies 90=10 91=1 92=0 93=0
 //   workers threads=4 busy=1 queued=0 max=16 max_queue=1024
@@ -32,6 +33,9 @@ struct Stats {
   std::atomic<uint64_t> accepted{0};
   // Turned away by the acceptor because the pool and its queue were full.
   std::atomic<uint64_t> overloaded{0};
+  // Refused as soon as they were accepted: no sockd.conf line can permit
+  // their address (rules::RuleSet::CheckClient).
+  std::atomic<uint64_t> refused_on_sight{0};
   std::atomic<int64_t> sessions_open{0};
   std::atomic<uint64_t> sessions_total{0};
   // Connections that closed or timed out before a whole request arrived, or

@@ -15,6 +15,7 @@ TEST(StatsSnapshotTest, ListsCountersPoolsHooksThenExtraLines) {
   Stats stats;
   stats.accepted = 12;
   stats.overloaded = 1;
+  stats.refused_on_sight = 7;
   stats.sessions_open = 2;
   stats.sessions_total = 11;
   stats.bad_requests = 3;
@@ -39,7 +40,7 @@ TEST(StatsSnapshotTest, ListsCountersPoolsHooksThenExtraLines) {
       StatsSnapshot(stats, {.threads = 4, .busy = 2, .queued = 1},
                     {.max_workers = 16, .max_queue = 1024}, hooks, extra),
       ElementsAre("sessions open=2 total=11 accepted=12 overloaded=1 "
-                  "bad_requests=3",
+                  "refused_on_sight=7 bad_requests=3",
                   "bytes from_clients=5120 from_destinations=1048576",
                   "replies 90=2 91=1 92=0 93=1",
                   "workers threads=4 busy=2 queued=1 max=16 max_queue=1024",
@@ -54,7 +55,8 @@ TEST(StatsTest, ToStringIsTheCounterLinesOnOneLine) {
   stats.sessions_total = 1;
   stats.CountReply(net::Socks4ReplyCode::kIdentUnreachable);
   EXPECT_EQ(stats.ToString(),
-            "sessions open=0 total=1 accepted=0 overloaded=0 bad_requests=0 "
+            "sessions open=0 total=1 accepted=0 overloaded=0 "
+            "refused_on_sight=0 bad_requests=0 "
             "bytes from_clients=0 from_destinations=0 "
             "replies 90=0 91=0 92=1 93=0");
 }

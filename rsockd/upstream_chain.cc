@@ -47,6 +47,12 @@ absl::StatusOr<net::Socket> ConnectToServer(
       continue;
     }
     const net::SocketAddress to(address, server.port);
+    if (context.own_listeners != nullptr &&
+        context.own_listeners->Contains(to)) {
+      last_error = absl::FailedPreconditionError(absl::StrCat(
+          to.ToString(), " is rsockd's own listening socket (a routing loop)"));
+      continue;
+    }
     absl::StatusOr<net::Socket> socket =
         net::Socket::Connect(to, *source, deadline);
     if (socket.ok()) {

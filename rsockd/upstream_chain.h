@@ -25,6 +25,7 @@
 #include "net/resolver.h"
 #include "net/socket.h"
 #include "net/socks4.h"
+#include "rsockd/own_listeners.h"
 #include "rsockd/upstream_health.h"
 #include "rules/rule_set.h"
 #include "rules/socks_conf.h"
@@ -42,6 +43,9 @@ struct UpstreamContext {
   // reply (an upstream replies only after its own onward connect).
   absl::Duration connect_timeout = absl::Seconds(120);
   absl::Duration retry_after = absl::Seconds(30);
+  // A server that is one of these is a routing loop: skipped as a fault.
+  // May be null (none).
+  const OwnListeners* own_listeners = nullptr;
   const net::StopSignal* stop = nullptr;
 };
 

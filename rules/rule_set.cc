@@ -17,19 +17,29 @@ class Lookups {
  public:
   explicit Lookups(const AccessRequest& request) : request_(request) {}
 
-  bool DestinationMatchedBy(const AddressSpec& spec) {
-    if (spec.is_all()) return true;
+  // Whether `spec` matches the destination: nullopt when it does not; else
+  // the addresses of a SOCKS4A name that an address spec matched, or an
+  // empty optional inside (every address) when the spec matched the whole
+  // destination (ALL, a name, a literal address).
+  std::optional<std::optional<std::vector<net::IpAddress>>>
+  DestinationMatchedBy(const AddressSpec& spec) {
+    using Addresses = std::optional<std::vector<net::IpAddress>>;
+    if (spec.is_all()) return Addresses();
     if (spec.is_name()) {
       const std::optional<std::string>& name = DestinationName();
-      return name.has_value() && spec.MatchesName(*name);
+      if (name.has_value() && spec.MatchesName(*name)) return Addresses();
+      return std::nullopt;
     }
     if (request_.destination.has_value()) {
-      return spec.Matches(*request_.destination);
+      if (spec.Matches(*request_.destination)) return Addresses();
+      return std::nullopt;
     }
+    std::vector<net::IpAddress> matched;
     for (const net::IpAddress& address : ResolvedDestination()) {
-      if (spec.Matches(address)) return true;
+      if (spec.Matches(address)) matched.push_back(address);
     }
-    return false;
+    if (matched.empty()) return std::nullopt;
+    return Addresses(std::move(matched));
   }
 
   // For a source name or zone spec (address specs are tested directly).
@@ -105,11 +115,32 @@ AccessDecision RuleSet::CheckAccess(const AccessRequest& request) const {
     if (!source_is_name && !rule.source.Matches(request.client)) continue;
     if (rule.users.has_value() && !rule.users->Matches(request.user)) continue;
     if (rule.port.has_value() && !rule.port->Matches(request.port)) continue;
-    if (!lookups.DestinationMatchedBy(rule.destination)) continue;
+    auto destination = lookups.DestinationMatchedBy(rule.destination);
+    if (!destination.has_value()) continue;
     if (source_is_name && !lookups.SourceNameMatchedBy(rule.source)) continue;
-    return AccessDecision{rule.action == SockdRule::Action::kPermit, &rule};
+    return AccessDecision{rule.action == SockdRule::Action::kPermit, &rule,
+                          *std::move(destination)};
   }
   return AccessDecision{};
+}
+
+ClientCheck RuleSet::CheckClient(const net::IpAddress& client) const {
+  for (const SockdRule& rule : access_.rules) {
+    // A source name needs a DNS lookup: it may match.
+    const bool source_matches =
+        !rule.source.is_name() && rule.source.Matches(client);
+    if (rule.action == SockdRule::Action::kPermit) {
+      if (source_matches || rule.source.is_name()) return ClientCheck{};
+      continue;
+    }
+    // A deny line that matches every request from this client ends the
+    // search: no later permit line is ever reached.
+    if (source_matches && rule.destination.is_all() && !rule.port.has_value() &&
+        (!rule.users.has_value() || rule.users->matches_everyone())) {
+      return ClientCheck{.may_permit = false, .refused_by = &rule};
+    }
+  }
+  return ClientCheck{.may_permit = false};
 }
 
 RoutingDecision RuleSet::Route(const AccessRequest& request) const {
@@ -120,8 +151,9 @@ RoutingDecision RuleSet::Route(const AccessRequest& request) const {
   for (const SocksRule& rule : routing_->rules) {
     if (rule.users.has_value() && !rule.users->Matches(request.user)) continue;
     if (rule.port.has_value() && !rule.port->Matches(request.port)) continue;
-    if (!lookups.DestinationMatchedBy(rule.destination)) continue;
-    RoutingDecision decision{rule.action, &rule, {}};
+    auto destination = lookups.DestinationMatchedBy(rule.destination);
+    if (!destination.has_value()) continue;
+    RoutingDecision decision{rule.action, &rule, {}, *std::move(destination)};
     if (rule.action == SocksRule::Action::kSockd) {
       decision.servers = rule.servers.empty()
                              ? absl::MakeConstSpan(default_servers_)

@@ -16,6 +16,9 @@
 //
 // Access: the first matching line wins; a line matches when its source,
 // destination, user list and port test all match. No matching line: denied.
+// A SOCKS4A name matched by an address spec is matched through the
+// addresses it resolves to: the line matches when any of them does, and it
+// decides for those addresses only (AccessDecision::addresses).
 // Ident (§5) is not part of matching: the caller consults it after a
 // `permit` line matched, using that line's `ident_level`.
 //
@@ -118,6 +121,22 @@ struct AccessDecision {
   // The line that decided, owned by the RuleSet (valid as long as it is);
   // nullptr when no line matched, which denies.
   const SockdRule* rule = nullptr;
+  // For a SOCKS4A name that the line's destination spec matched by address:
+  // the name's addresses that the spec matched, in the resolver's order.
+  // The line decided for these addresses only, so a permitted request may
+  // be connected to these only: a name that also resolves to an address no
+  // line permitted must not reach it. nullopt: the line matched the whole
+  // destination (ALL, a name or zone spec, a request by address).
+  std::optional<std::vector<net::IpAddress>> addresses;
+};
+
+// ClientCheck
+struct ClientCheck {
+  bool may_permit = true;
+  // When no request may be permitted: the deny line that refuses every
+  // request from the client (owned by the RuleSet), or nullptr when no line
+  // matches the client at all.
+  const SockdRule* refused_by = nullptr;
 };
 
 // RoutingDecision
@@ -130,6 +149,9 @@ struct RoutingDecision {
   // For kSockd: the servers to try, in order — the line's, or the default
   // servers. Owned by the RuleSet.
   absl::Span<const UpstreamServer> servers;
+  // As AccessDecision::addresses: for kDirect, the addresses of a SOCKS4A
+  // name that the line matched, the only ones it routes directly.
+  std::optional<std::vector<net::IpAddress>> addresses;
 };
 
 // RuleSet
@@ -152,6 +174,17 @@ class RuleSet {
   //
   // Finds the first line of the access rules that matches `request`.
   AccessDecision CheckAccess(const AccessRequest& request) const;
+
+  // CheckClient()
+  //
+  // Whether any request from `client` can be permitted, whatever it asks
+  // for, decided from the address alone: so that rsockd can refuse a client
+  // as soon as it is accepted, before reading (and waiting for) its
+  // request. Not when no permit line's source can match it before a deny
+  // line that refuses everything from it (source matches; destination ALL,
+  // no user list or `*=`, no port test). A permit line with a name or zone
+  // source may match (that needs a DNS lookup), so it counts.
+  ClientCheck CheckClient(const net::IpAddress& client) const;
 
   // Route()
   //

@@ -165,6 +165,40 @@ TEST(RuleSetTest, NameIsResolvedOnceAndOnlyWhenAnAddressRuleIsReached) {
   EXPECT_EQ(calls, 1) << "lines 3 and 4 share one resolution";
 }
 
+// A name that resolves to a permitted and an unpermitted address is
+// permitted for the first only: the line decided for the addresses it
+// matched, and the others must not be connected to.
+TEST(RuleSetTest, NameDecidedByAddressesKeepsOnlyTheMatchedOnes) {
+  const RuleSet rules = MakeRuleSet(
+      "permit ALL 127.0.0.3/32\n"
+      "permit ALL .example\n");
+  AccessRequest request;
+  request.client = Ip("127.0.0.1");
+  request.destination_name = "two.invalid";
+  request.port = 80;
+  request.resolve_destination = [] {
+    return std::vector<net::IpAddress>{Ip("127.0.0.1"), Ip("127.0.0.3"),
+                                       Ip("::1")};
+  };
+  const AccessDecision decision = rules.CheckAccess(request);
+  EXPECT_EQ(DecidingLine(decision), 1);
+  EXPECT_TRUE(decision.permitted);
+  EXPECT_THAT(decision.addresses,
+              ::testing::Optional(::testing::ElementsAre(Ip("127.0.0.3"))));
+
+  // Matched by name or ALL, or asked by address: every address.
+  request.destination_name = "www.example";
+  request.resolve_destination = [] {
+    return std::vector<net::IpAddress>{Ip("192.0.2.1")};
+  };
+  EXPECT_EQ(DecidingLine(rules.CheckAccess(request)), 2);
+  EXPECT_EQ(rules.CheckAccess(request).addresses, std::nullopt);
+  EXPECT_EQ(MakeRuleSet("permit ALL 127.0.0.3/32\n")
+                .CheckAccess(Request("", "127.0.0.1", "127.0.0.3", 80))
+                .addresses,
+            std::nullopt);
+}
+
 TEST(RuleSetTest, UnresolvableNameMatchesOnlyAll) {
   const RuleSet rules = MakeRuleSet(
       "permit ALL 0.0.0.0 0.0.0.0 0.0.0.0\n"
@@ -184,6 +218,32 @@ TEST(RuleSetTest, UnresolvableNameMatchesOnlyAll) {
   // No resolver at all behaves the same.
   request.resolve_destination = nullptr;
   EXPECT_EQ(DecidingLine(rules.CheckAccess(request)), 2);
+}
+
+TEST(RuleSetTest, CheckClientSaysWhetherAnyRequestMayBePermitted) {
+  const RuleSet rules = MakeRuleSet(
+      "deny 10.0.0.0/8 ALL eq 25\n"       // 1: conditional
+      "deny *=bob 10.1.0.0/16\n"          // 2: conditional
+      "deny *= 10.1.2.0/24\n"             // 3: everything from 10.1.2/24
+      "permit 10.0.0.0/8 192.0.2.0/24\n"  // 4
+      "deny 172.16.0.0/12\n"              // 5: everything
+      "permit .lab.example ALL\n"         // 6: a name: may match anyone
+      "permit 192.168.0.0/16\n");         // 7
+  EXPECT_TRUE(rules.CheckClient(Ip("10.1.3.4")).may_permit);
+  const ClientCheck refused = rules.CheckClient(Ip("10.1.2.3"));
+  EXPECT_FALSE(refused.may_permit);
+  ASSERT_NE(refused.refused_by, nullptr);
+  EXPECT_EQ(refused.refused_by->line, 3);
+  EXPECT_EQ(rules.CheckClient(Ip("172.16.9.9")).refused_by->line, 5);
+  EXPECT_TRUE(rules.CheckClient(Ip("203.0.113.1")).may_permit)
+      << "line 6 may match by name";
+
+  const RuleSet no_names = MakeRuleSet("permit 127.0.0.0/8\n");
+  EXPECT_TRUE(no_names.CheckClient(Ip("127.0.0.1")).may_permit);
+  const ClientCheck outsider = no_names.CheckClient(Ip("203.0.113.1"));
+  EXPECT_FALSE(outsider.may_permit);
+  EXPECT_EQ(outsider.refused_by, nullptr);
+  EXPECT_FALSE(no_names.CheckClient(Ip("::1")).may_permit);
 }
 
 TEST(RuleSetTest, FindsTheRightLineAmongTenThousand) {
@@ -491,6 +551,18 @@ TEST(RoutingTest, Socks4aNameMatchesAddressLinesOnlyByResolving) {
   // A name that does not resolve here goes on to the next line.
   request.resolve_destination = [] { return std::vector<net::IpAddress>(); };
   EXPECT_EQ(rules.Route(request).action, SocksRule::Action::kSockd);
+}
+
+TEST(RoutingTest, DirectLineByAddressRoutesOnlyTheAddressesItMatched) {
+  const RuleSet rules = MakeRouting("direct 10.0.0.0/8\nsockd @=fw ALL\n");
+  AccessRequest request = NameRequest("u", "split.example", 80);
+  request.resolve_destination = [] {
+    return std::vector<net::IpAddress>{Ip("192.0.2.7"), Ip("10.1.2.3")};
+  };
+  const RoutingDecision route = rules.Route(request);
+  EXPECT_EQ(route.action, SocksRule::Action::kDirect);
+  EXPECT_THAT(route.addresses,
+              ::testing::Optional(::testing::ElementsAre(Ip("10.1.2.3"))));
 }
 
 // What SourceAddressFor says, as text: "kernel", the address, or the error.

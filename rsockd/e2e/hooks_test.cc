@@ -119,9 +119,11 @@ TEST_F(HooksTest, HookIsKilledAtItsTimeout) {
 TEST_F(HooksTest, HostileUserIdsExecuteNothing) {
   const std::string marker = dir_ + "/pwned";
   const std::string out = dir_ + "/out";
+  // Refused by destination, so that the request (and its user id) is read.
   ASSERT_NO_FATAL_FAILURE(
       StartRsockd({.sockd_conf = absl::StrCat(
-                       "deny ALL : echo \"%u\" '%u' %u > ", out, "\n")}));
+                       "deny ALL 127.0.0.0/8 : echo \"%u\" '%u' %u > ", out,
+                       "\npermit ALL\n")}));
   // Within the 255-byte USERID limit, or the request is refused before any
   // rule (and hook) is reached.
   const std::string hostile = absl::StrCat("x;touch ", marker, ";`id`$(id)\"'");
@@ -130,6 +132,18 @@ TEST_F(HooksTest, HostileUserIdsExecuteNothing) {
   ASSERT_OK_AND_ASSIGN(std::string line, WaitForFile(out));
   EXPECT_THAT(line, ::testing::StartsWith("x_touch_"));
   EXPECT_FALSE(ReadFileToString(marker).ok()) << "a user id ran a command";
+}
+
+// A client refused as soon as it connects (no line can permit it) still
+// runs the hook of the deny line that refused it, with only its own fields.
+TEST_F(HooksTest, ClientRefusedOnSightRunsTheDenyLinesHook) {
+  const std::string out = dir_ + "/outsider";
+  ASSERT_NO_FATAL_FAILURE(StartRsockd(
+      {.sockd_conf = absl::StrCat("deny 127.0.0.2/32 : echo %a '%u' %U > ", out,
+                                  "\npermit 127.0.0.0/8\n")}));
+  EXPECT_EQ(Request("never-read", "127.0.0.2"), kSocks4Rejected);
+  ASSERT_OK_AND_ASSIGN(std::string line, WaitForFile(out));
+  EXPECT_EQ(line, "127.0.0.2  unknown\n");
 }
 
 // Host names (SPEC §4.3): a source name rule matches the client's

@@ -289,8 +289,9 @@ TEST_F(InetdTest, HookOfTheRequestFinishesBeforeTheProcessExits) {
   const std::string marker = absl::StrCat(dir_, "/hook-ran");
   // The hook is still sleeping when the session ends; the process must wait
   // for it (within --drain_timeout) rather than kill it on the way out.
-  ASSERT_NO_FATAL_FAILURE(StartXinetd(
-      absl::StrCat("deny ALL : sleep 1; echo %u > ", marker, "\n")));
+  // Refused by destination, so that the request (and its user) is read.
+  ASSERT_NO_FATAL_FAILURE(StartXinetd(absl::StrCat(
+      "deny ALL 127.0.0.0/8 : sleep 1; echo %u > ", marker, "\npermit ALL\n")));
   ASSERT_OK_AND_ASSIGN(net::Socket client,
                        ConnectTcp(xinetd_->address(), kStepTimeout));
   const net::Deadline deadline = net::Deadline::In(kStepTimeout);

@@ -28,6 +28,7 @@ using ::rsockd::testing::kSocks4Granted;
 using ::rsockd::testing::kSocks4Rejected;
 using ::rsockd::testing::kSocks4ReplyVersion;
 using ::rsockd::testing::kSocks4Version;
+using ::rsockd::testing::LoopbackAddress;
 using ::rsockd::testing::ReadSocks4Reply;
 using ::rsockd::testing::ReadToCloseResult;
 using ::rsockd::testing::ReadUntilClosed;
@@ -106,10 +107,12 @@ TEST_F(RejectionTest, DeniedClientGets91AndARefusedLine) {
       Socks4Handshake(proxy(), Socks4ConnectRequest(echo->address(), "denied"),
                       kStepTimeout, denied_source));
   ExpectRejectedThenClosed(session);
-  ASSERT_OK_AND_ASSIGN(
-      std::string line,
-      rsockd().WaitForLogLineWithAll({"refused --", "denied"}, kLogTimeout));
-  EXPECT_THAT(line, HasSubstr("@127.0.0.2"));
+  // No line can permit 127.0.0.2: refused as soon as it connected, before
+  // its request was read (so the line has no user id).
+  EXPECT_THAT(rsockd().WaitForLogLineWithAll(
+                  {"refused -- Connection from 127.0.0.2 [", "sockd.conf:1]"},
+                  kLogTimeout),
+              IsOk());
   EXPECT_EQ(echo->accepted(), 0) << "a denied request reached the destination";
 
   // The same request from 127.0.0.1 matches the permit line: it is the rule
@@ -130,9 +133,29 @@ TEST_F(RejectionTest, ClientMatchingNoLineGets91) {
       Socks4Handshake(proxy(), Socks4ConnectRequest(echo->address(), "nomatch"),
                       kStepTimeout));
   ExpectRejectedThenClosed(session);
-  EXPECT_THAT(
-      rsockd().WaitForLogLineWithAll({"refused --", "nomatch"}, kLogTimeout),
-      IsOk());
+  EXPECT_THAT(rsockd().WaitForLogLineWithAll(
+                  {"refused -- Connection from 127.0.0.1 [no line of ",
+                   "sockd.conf permits this client]"},
+                  kLogTimeout),
+              IsOk());
+}
+
+// A line that refuses by destination needs the request: it is read, and the
+// refusal names the user and the line.
+TEST_F(RejectionTest, DeniedDestinationGets91AndARefusedLine) {
+  ASSERT_NO_FATAL_FAILURE(StartRsockd(
+      {.sockd_conf = "deny ALL 127.0.0.0/8 eq 9\npermit 127.0.0.0/8\n"}));
+  ASSERT_OK_AND_ASSIGN(
+      Socks4Session session,
+      Socks4Handshake(proxy(), Socks4ConnectRequest(LoopbackAddress(9), "dd"),
+                      kStepTimeout));
+  ExpectRejectedThenClosed(session);
+  EXPECT_THAT(rsockd().WaitForLogLineWithAll(
+                  {"refused -- Connect from dd(unknown)@127.0.0.1 to "
+                   "127.0.0.1 (discard) [",
+                   "sockd.conf:1]"},
+                  kLogTimeout),
+              IsOk());
 }
 
 TEST_F(RejectionTest, WrongVersionIsClosedWithoutAReply) {

@@ -90,7 +90,8 @@ TEST_F(SignalsTest, Sigusr1LogsSessionsBytesRepliesPoolAndHooks) {
   ASSERT_OK_AND_ASSIGN(std::string snapshot,
                        SnapshotWhere("sessions open=0 total=2 "));
   EXPECT_THAT(snapshot, HasSubstr("stats: sessions open=0 total=2 accepted=2 "
-                                  "overloaded=0 bad_requests=0\n"));
+                                  "overloaded=0 refused_on_sight=0 "
+                                  "bad_requests=0\n"));
   EXPECT_THAT(snapshot,
               HasSubstr("stats: bytes from_clients=5 from_destinations=5\n"));
   EXPECT_THAT(snapshot, HasSubstr("stats: replies 90=1 91=1 92=0 93=0\n"));
