@@ -4,7 +4,11 @@
 // Data path: the acceptor thread accepts each connection, takes the current
 // rule snapshot, and hands both to the worker pool; a worker runs the whole
 // session (rsockd/session.h). When the pool and its queue are full the
-// acceptor answers 91 itself and closes, so it never blocks.
+// acceptor answers 91 itself and closes, so it never blocks (it reads at
+// most a bounded amount of what such a client sent). When accept() fails
+// because the process is out of descriptors, the acceptor frees a
+// descriptor it keeps in reserve, accepts with it, answers 91, closes and
+// takes the reserve again, so that clients are not left waiting in silence.
 //
 // Stop: `Stop(drain)` closes the listeners, waits up to `drain` for open
 // sessions to end by themselves, then fires the StopSignal that every
@@ -107,10 +111,18 @@ class Server {
              const SessionOptions& session_options);
   // Answers 91 on a connection the pool refused, before it is closed.
   void TurnAway(int fd);
+  // After accept() failed with EMFILE/ENFILE: frees the reserve descriptor,
+  // accepts one connection from `listener` with it, turns it away, and
+  // takes the reserve again. Returns accept()'s error when no connection
+  // could be accepted that way.
+  absl::Status TurnAwayWithReserve(const net::Socket& listener);
 
   const ServerOptions options_;
   rules::RuleStore* const rules_;
   std::vector<net::Socket> listeners_;
+  // A descriptor (/dev/null) held so that a client can still be answered 91
+  // when the process has no descriptor left. The acceptor thread's only.
+  net::Socket reserve_;
   std::vector<net::SocketAddress> bound_;
   Stats stats_;
   // Wakes the acceptor to stop accepting.
