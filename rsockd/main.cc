@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -26,14 +27,21 @@
 #include "gflags/gflags.h"
 #include "glog/logging.h"
 #include "rsockd/config.h"
+#include "rsockd/config_watcher.h"
 #include "rsockd/descriptor_budget.h"
 #include "rsockd/inetd.h"
 #include "rsockd/pid_file.h"
 #include "rsockd/privileges.h"
 #include "rsockd/server.h"
 #include "rsockd/syslog_sink.h"
+#include "rules/frozen_path.h"
+#include "rules/frozen_sockd_conf.h"
+#include "rules/frozen_sockd_route.h"
+#include "rules/frozen_socks_conf.h"
 #include "rules/rule_store.h"
 #include "rules/sockd_conf.h"
+#include "rules/socks_conf.h"
+#include "rules/user_list.h"
 #include "rules/write_file.h"
 
 namespace {
@@ -187,6 +195,10 @@ DEFINE_string(syslog_socket, "/dev/log",
               "chroot, or for tests).");
 DEFINE_bool(splice, true,
             "Relay with zero-copy splice(2); false uses read/write.");
+DEFINE_bool(reload_on_change, false,
+            "Reload, as on SIGHUP, when a configuration file (the three rule "
+            "files, their frozen files, /file user lists, --flagfile) is "
+            "written or replaced; watched with inotify, debounced.");
 DEFINE_bool(check_config, false,
             "Parse the configuration, print it normalized and exit 0, or "
             "print every error as file:line:col: message and exit 1.");
@@ -385,6 +397,53 @@ void Reload(const char* argv0, rules::RuleStore& store, Server& server) {
             << tunables.pool.max_queue;
 }
 
+// --reload_on_change: every file the configuration is read from, or would
+// be once it exists: the rule files and the frozen files beside them, the
+// `/file` user lists of `rules`, and the flagfile.
+std::vector<std::string> WatchedFiles(const rules::RuleSet& rules) {
+  std::vector<std::string> files;
+  const auto add_rule_file = [&files](const std::string& path,
+                                      absl::string_view frozen_extension) {
+    if (path.empty()) return;  // no file
+    files.push_back(path);
+    files.push_back(rules::FrozenPathFor(path, frozen_extension));
+  };
+  add_rule_file(FLAGS_sockd_conf, rules::kFrozenSockdConfExtension);
+  add_rule_file(FLAGS_socks_conf, rules::kFrozenSocksConfExtension);
+  add_rule_file(FLAGS_route_file, rules::kFrozenSockdRouteExtension);
+  if (!FLAGS_flagfile.empty()) files.push_back(FLAGS_flagfile);
+  const auto add_user_files =
+      [&files](const std::optional<rules::UserList>& users) {
+        if (!users.has_value()) return;
+        for (const std::string& item : users->items()) {
+          if (absl::StartsWith(item, "/")) files.push_back(item);
+        }
+      };
+  for (const rules::SockdRule& rule : rules.access().rules) {
+    add_user_files(rule.users);
+  }
+  if (rules.routing().has_value()) {
+    for (const rules::SocksRule& rule : rules.routing()->rules) {
+      add_user_files(rule.users);
+    }
+  }
+  return files;
+}
+
+// --reload_on_change: watches WatchedFiles and, once a burst of changes is
+// over, reloads exactly as SIGHUP does, by sending this process SIGHUP: the
+// reload then runs on main's thread like any other, and one arriving while
+// another is pending is merged with it.
+absl::StatusOr<std::unique_ptr<ConfigWatcher>> WatchConfig(
+    const rules::RuleSet& rules) {
+  return ConfigWatcher::Start(
+      {.paths = WatchedFiles(rules)}, [](std::vector<std::string> changed) {
+        LOG(INFO) << "--reload_on_change: " << absl::StrJoin(changed, ", ")
+                  << " changed; reloading";
+        kill(getpid(), SIGHUP);
+      });
+}
+
 // --check_config: the normalized configuration on stdout, or every error.
 int CheckConfig() {
   absl::StatusOr<std::shared_ptr<const rules::RuleSet>> rules =
@@ -512,6 +571,16 @@ int Main(const char* argv0, SyslogSink* syslog,
     LOG(ERROR) << "cannot start: " << started;
     return 1;
   }
+  std::unique_ptr<ConfigWatcher> watcher;
+  if (FLAGS_reload_on_change) {
+    absl::StatusOr<std::unique_ptr<ConfigWatcher>> started =
+        WatchConfig(*store.Current());
+    if (!started.ok()) {
+      LOG(ERROR) << "--reload_on_change: " << started.status();
+      return 1;
+    }
+    watcher = *std::move(started);
+  }
   LOG(INFO) << "rsockd " << kVersion << " ready; workers "
             << options.pool.max_workers << ", queue " << options.pool.max_queue;
 
@@ -520,6 +589,14 @@ int Main(const char* argv0, SyslogSink* syslog,
     if (sigwait(&signals, &signal) != 0) continue;
     if (signal == SIGHUP) {
       Reload(argv0, store, **server);
+      // The new rules may name other user list files.
+      if (watcher != nullptr) {
+        if (absl::Status watched =
+                watcher->SetPaths(WatchedFiles(*store.Current()));
+            !watched.ok()) {
+          LOG(WARNING) << "--reload_on_change: " << watched;
+        }
+      }
     } else if (signal == SIGUSR1) {
       LogStats(**server, syslog);
     } else {
