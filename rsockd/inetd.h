@@ -43,7 +43,8 @@ struct InetdConnection {
 // Takes the connection from descriptor 0 as described above.
 // FailedPrecondition when descriptor 0 is not a connected TCP socket
 // (rsockd started by hand, or `wait` instead of `nowait` in inetd.conf); the
-// descriptors are then left as they were.
+// descriptors are then left as they were. Any other error: it was one, but
+// taking it failed part way (out of memory or descriptors).
 absl::StatusOr<InetdConnection> TakeInetdConnection();
 
 // After TakeInetdConnection captured stderr: returns what was written to

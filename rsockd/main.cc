@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -645,7 +646,10 @@ void ForwardCapturedStderrAtExit() {
 // Sets up what both modes share, then runs one of them. `inetd` is the
 // connection inetd passed on descriptor 0, or why there is none.
 int Run(const char* argv0, absl::StatusOr<InetdConnection> inetd) {
-  if (FLAGS_inetd && !inetd.ok()) {
+  // FailedPrecondition: descriptor 0 is no inetd connection. Anything else:
+  // it was one, and taking it failed; serving as a daemon would be wrong.
+  if (!inetd.ok() &&
+      (FLAGS_inetd || !absl::IsFailedPrecondition(inetd.status()))) {
     LOG(ERROR) << inetd.status();
     return 1;
   }
