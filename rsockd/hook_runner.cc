@@ -129,6 +129,15 @@ HookRunner::~HookRunner() {
   // Wakes every thread waiting on a hook; each kills and reaps its own.
   stop_.Notify();
   threads.clear();  // joins, outside the lock the threads need
+  uint64_t unreported, dropped;
+  int max_pending;
+  {
+    absl::MutexLock lock(&mu_);
+    unreported = std::exchange(unreported_drops_, 0);
+    dropped = dropped_;
+    max_pending = options_.max_pending;
+  }
+  ReportDrops(unreported, dropped, max_pending);
   if (discarded > 0) {
     LOG(INFO) << "hook runner stopped; " << discarded
               << " pending hooks discarded";
@@ -165,8 +174,8 @@ bool HookRunner::Submit(std::string command_line,
 }
 
 bool HookRunner::SubmitPrepared(absl::AnyInvocable<Command() &&> prepare) {
-  int pending;
-  uint64_t dropped;
+  uint64_t due, dropped;
+  int max_pending;
   {
     absl::MutexLock lock(&mu_);
     if (stopping_) return false;
@@ -178,13 +187,27 @@ bool HookRunner::SubmitPrepared(absl::AnyInvocable<Command() &&> prepare) {
       GrowLocked();
       return true;
     }
-    pending = static_cast<int>(queue_.size());
     dropped = ++dropped_;
+    ++unreported_drops_;
+    due = TakeDueDropsLocked(absl::Now());
+    max_pending = options_.max_pending;
   }
-  LOG_EVERY_T(WARNING, kWarningPeriodSeconds)
-      << "hook dropped: " << pending << " pending (" << dropped
-      << " dropped so far)";
+  ReportDrops(due, dropped, max_pending);
   return false;
+}
+
+uint64_t HookRunner::TakeDueDropsLocked(absl::Time now) {
+  if (unreported_drops_ == 0 || now < next_drop_report_) return 0;
+  next_drop_report_ = now + options_.drop_report_period;
+  return std::exchange(unreported_drops_, 0);
+}
+
+void HookRunner::ReportDrops(uint64_t drops, uint64_t dropped_in_all,
+                             int max_pending) {
+  if (drops == 0) return;
+  LOG(WARNING) << drops << (drops == 1 ? " hook run" : " hook runs")
+               << " suppressed: hook queue full (" << max_pending
+               << " pending); " << dropped_in_all << " suppressed in all";
 }
 
 void HookRunner::SetOptions(const Options& options) {
@@ -217,13 +240,33 @@ bool HookRunner::WaitUntilIdle(absl::Time deadline) {
 void HookRunner::Work() {
   absl::MutexLock lock(&mu_);
   for (;;) {
-    mu_.Await(absl::Condition(
-        +[](HookRunner* runner) ABSL_EXCLUSIVE_LOCKS_REQUIRED(runner->mu_) {
-          return runner->stopping_ ||
-                 (!runner->queue_.empty() && runner->FreeSlotsLocked() > 0);
-        },
-        this));
+    const auto can_take = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return !queue_.empty() && FreeSlotsLocked() > 0;
+    };
+    // With drops to report, the wait also ends when the report is due, so
+    // that the end of a flood is reported without anything else happening;
+    // a drop while this thread waits without that deadline wakes it to set
+    // one.
+    const bool report_pending = unreported_drops_ > 0;
+    const auto wake = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return stopping_ || can_take() ||
+             (!report_pending && unreported_drops_ > 0);
+    };
+    if (report_pending) {
+      mu_.AwaitWithDeadline(absl::Condition(&wake), next_drop_report_);
+    } else {
+      mu_.Await(absl::Condition(&wake));
+    }
     if (stopping_) return;
+    if (const uint64_t due = TakeDueDropsLocked(absl::Now()); due > 0) {
+      const uint64_t dropped = dropped_;
+      const int max_pending = options_.max_pending;
+      mu_.Unlock();
+      ReportDrops(due, dropped, max_pending);
+      mu_.Lock();
+      continue;
+    }
+    if (!can_take()) continue;
     Job job = std::move(queue_.front());
     queue_.pop_front();
     --idle_;

@@ -13,7 +13,11 @@
 // Bounds:
 //   - at most `max_running` hooks run at once, one per executor thread;
 //   - at most `max_pending` more wait for a thread; beyond that `Submit`
-//     drops the job, counts it and logs a rate-limited warning;
+//     drops the job and counts it. Every drop is reported, in few lines:
+//     "N hook runs suppressed: hook queue full ..." at once for the first
+//     drop, then at most once per `drop_report_period` for the drops since
+//     (an executor thread logs it when it is due, even if nothing else
+//     happens), and the rest when the runner is destroyed;
 //   - a hook still running `timeout` after it started is killed with its
 //     whole process group (SIGKILL), reaped, counted and logged.
 // The runner reaps every hook it starts and holds no descriptor once a hook
@@ -60,6 +64,8 @@ class HookRunner {
     int max_pending = 64;
     // From a hook's start until its process group is killed.
     absl::Duration timeout = absl::Seconds(30);
+    // At most one "hook runs suppressed" line per period.
+    absl::Duration drop_report_period = absl::Seconds(10);
   };
 
   // A snapshot. Each job a thread takes ends as exactly one of `finished`,
@@ -85,9 +91,9 @@ class HookRunner {
   // Queues `/bin/sh -c command_line` with `environment` ("NAME=value"
   // entries, added to the base environment; a PATH entry replaces the base
   // one). Never blocks on a hook: it only takes a mutex and may start an
-  // executor thread. Returns false, counts a drop and logs a rate-limited
-  // warning ("hook dropped: N pending") when `max_pending` jobs are already
-  // waiting for a thread; also returns false once the destructor has begun.
+  // executor thread. Returns false and counts a drop (reported as described
+  // above) when `max_pending` jobs are already waiting for a thread; also
+  // returns false once the destructor has begun.
   bool Submit(std::string command_line, std::vector<std::string> environment);
 
   // A command line and its environment entries, as Submit takes them.
@@ -124,6 +130,13 @@ class HookRunner {
   // Starts executor threads until every job that may start now has an idle
   // thread to take it (or `max_running` threads exist).
   void GrowLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The drops to report now, if a report is due (0 if not); the next one is
+  // then due a period later.
+  uint64_t TakeDueDropsLocked(absl::Time now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Logs "N hook runs suppressed" (nothing for 0).
+  static void ReportDrops(uint64_t drops, uint64_t dropped_in_all,
+                          int max_pending);
   // An executor thread's loop.
   void Work();
   // Spawns, waits for and reaps one hook; logs what happened.
@@ -144,6 +157,9 @@ class HookRunner {
   uint64_t finished_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t timed_out_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t dropped_ ABSL_GUARDED_BY(mu_) = 0;
+  // Drops not yet logged, and when they may be.
+  uint64_t unreported_drops_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Time next_drop_report_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   uint64_t failed_to_start_ ABSL_GUARDED_BY(mu_) = 0;
 };
 

@@ -19,11 +19,14 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "glog/logging.h"
 #include "rsockd/hook_command.h"
 #include "testing/files.h"
 #include "testing/status_matchers.h"
@@ -353,6 +356,88 @@ TEST_F(HookRunnerTest, DropsWhenPendingLimitReached) {
   }
   EXPECT_EQ(kill(leader, 0), -1);
   EXPECT_EQ(errno, ESRCH);
+}
+
+// Collects what glog logs about suppressed hook runs, and adds up the N of
+// each "N hook run(s) suppressed" line.
+class SuppressedLines : public google::LogSink {
+ public:
+  SuppressedLines() { google::AddLogSink(this); }
+  ~SuppressedLines() override { google::RemoveLogSink(this); }
+
+  using google::LogSink::send;
+  void send(google::LogSeverity severity, const char* full_filename,
+            const char* base_filename, int line,
+            const google::LogMessageTime& time, const char* message,
+            size_t message_len) override {
+    const absl::string_view text(message, message_len);
+    if (!absl::StrContains(text, " suppressed")) return;
+    uint64_t n = 0;
+    const bool counted = severity == google::GLOG_WARNING &&
+                         absl::SimpleAtoi(text.substr(0, text.find(' ')), &n);
+    absl::MutexLock lock(&mu_);
+    lines_.emplace_back(text);
+    total_ += counted ? n : 0;
+  }
+
+  uint64_t total() const {
+    absl::MutexLock lock(&mu_);
+    return total_;
+  }
+  std::vector<std::string> lines() const {
+    absl::MutexLock lock(&mu_);
+    return lines_;
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  std::vector<std::string> lines_ ABSL_GUARDED_BY(mu_);
+  uint64_t total_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+TEST_F(HookRunnerTest, EveryDroppedRunIsReportedInFewLines) {
+  SuppressedLines suppressed;
+  HookRunner runner({.max_running = 1,
+                     .max_pending = 0,
+                     .timeout = absl::Seconds(30),
+                     .drop_report_period = absl::Milliseconds(200)});
+  const std::string release = Path("release");
+  ASSERT_TRUE(runner.Submit(
+      absl::StrCat("while [ ! -e ", release, " ]; do sleep 0.01; done"), {}));
+  ASSERT_TRUE(WaitFor([&] { return runner.counts().running == 1; }, "running"));
+  constexpr int kFlood = 200;
+  for (int i = 0; i < kFlood; ++i) {
+    EXPECT_FALSE(runner.Submit("true", {}));
+  }
+  ASSERT_THAT(testing::WriteStringToFile(release, ""), IsOk());
+  ASSERT_TRUE(runner.WaitUntilIdle(absl::Now() + kWaitLimit));
+  // No further activity: the rest of the flood is reported all the same.
+  EXPECT_TRUE(WaitFor([&] { return suppressed.total() == kFlood; },
+                      "every drop reported"))
+      << suppressed.total()
+      << " reported in: " << absl::StrJoin(suppressed.lines(), " | ");
+  EXPECT_LE(suppressed.lines().size(), 5u)
+      << absl::StrJoin(suppressed.lines(), " | ");
+  EXPECT_THAT(suppressed.lines().front(),
+              HasSubstr("1 hook run suppressed: hook queue full"));
+  EXPECT_EQ(runner.counts().dropped, uint64_t{kFlood});
+}
+
+TEST_F(HookRunnerTest, DropsNotYetReportedAreReportedAtTheEnd) {
+  SuppressedLines suppressed;
+  {
+    HookRunner runner({.max_running = 1,
+                       .max_pending = 0,
+                       .timeout = absl::Seconds(30),
+                       .drop_report_period = absl::Hours(1)});
+    ASSERT_TRUE(runner.Submit("sleep 30", {}));
+    ASSERT_TRUE(
+        WaitFor([&] { return runner.counts().running == 1; }, "running"));
+    for (int i = 0; i < 5; ++i) EXPECT_FALSE(runner.Submit("true", {}));
+    // The first drop was reported at once; the next report is an hour off.
+    EXPECT_EQ(suppressed.total(), 1u);
+  }
+  EXPECT_EQ(suppressed.total(), 5u) << absl::StrJoin(suppressed.lines(), " | ");
 }
 
 TEST_F(HookRunnerTest, DestructorKillsRunningHooksPromptly) {

@@ -111,16 +111,22 @@ TEST(TakeInetdConnectionTest, MovesTheConnectionOffZeroOneAndTwo) {
     const int fd = taken->socket.fd();
     const bool cloexec = (fcntl(fd, F_GETFD) & FD_CLOEXEC) != 0;
     const bool nonblocking = (fcntl(fd, F_GETFL) & O_NONBLOCK) != 0;
-    // Whatever is written to stdout and stderr now goes nowhere.
+    // Whatever is written to stdout now goes nowhere; stderr is kept
+    // until taken, then goes nowhere too.
     (void)!write(1, "stdout\n", 7);
     (void)!write(2, "stderr\n", 7);
+    absl::StatusOr<std::string> captured = TakeCapturedStderr();
+    (void)!write(2, "later\n", 6);
     (void)!write(fd, "via socket", 10);
     return absl::StrCat(Kind(0), " ", Kind(1), " ", Kind(2), " fd>2=", fd > 2,
                         " cloexec=", cloexec, " nonblocking=", nonblocking,
+                        " captured=", taken->stderr_captured, ":",
+                        captured.value_or("?"),
                         " peer=", taken->peer.ToString());
   });
   EXPECT_EQ(report,
-            absl::StrCat("null null null fd>2=1 cloexec=1 nonblocking=1 peer=",
+            absl::StrCat("null null null fd>2=1 cloexec=1 nonblocking=1 "
+                         "captured=1:stderr\n peer=",
                          connection.client_address.ToString()));
   // The client got exactly what was written to the taken socket.
   connection.server_side.Close();
@@ -141,9 +147,10 @@ TEST(TakeInetdConnectionTest, KeepsAStderrThatIsNotTheConnection) {
     dup2(log[1], 2);  // a log file, the journal
     absl::StatusOr<InetdConnection> taken = TakeInetdConnection();
     if (!taken.ok()) return taken.status().ToString();
-    return absl::StrCat(Kind(0), " ", Kind(1), " ", Kind(2));
+    return absl::StrCat(Kind(0), " ", Kind(1), " ", Kind(2),
+                        " captured=", taken->stderr_captured);
   });
-  EXPECT_EQ(report, "null null pipe");
+  EXPECT_EQ(report, "null null pipe captured=0");
 }
 
 TEST(TakeInetdConnectionTest, RefusesAListeningSocketAndLeavesDescriptors) {
@@ -171,6 +178,22 @@ TEST(TakeInetdConnectionTest, RefusesDescriptorZeroThatIsNotASocket) {
   EXPECT_THAT(report, StartsWith("FAILED_PRECONDITION: --inetd: descriptor 0 "
                                  "is not a socket"));
   EXPECT_THAT(report, HasSubstr("| fd 0: pipe"));
+}
+
+// sshd runs commands with a Unix socket pair on stdin: not an inetd.
+TEST(TakeInetdConnectionTest, RefusesAUnixStreamSocketAndLeavesDescriptors) {
+  const std::string report = InChild([]() -> std::string {
+    int pair[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, pair) != 0) return "socketpair";
+    dup2(pair[0], 0);
+    dup2(pair[0], 2);
+    absl::StatusOr<InetdConnection> taken = TakeInetdConnection();
+    return absl::StrCat(taken.status().ToString(), " | fd 0: ", Kind(0),
+                        ", fd 2: ", Kind(2));
+  });
+  EXPECT_EQ(report,
+            "FAILED_PRECONDITION: --inetd: descriptor 0 is not a TCP "
+            "connection | fd 0: socket, fd 2: socket");
 }
 
 }  // namespace

@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -26,13 +28,22 @@
 #include "gflags/gflags.h"
 #include "glog/logging.h"
 #include "rsockd/config.h"
+#include "rsockd/config_watcher.h"
+#include "rsockd/descriptor_budget.h"
 #include "rsockd/inetd.h"
 #include "rsockd/pid_file.h"
 #include "rsockd/privileges.h"
 #include "rsockd/server.h"
 #include "rsockd/syslog_sink.h"
+#include "rules/frozen_path.h"
+#include "rules/frozen_sockd_conf.h"
+#include "rules/frozen_sockd_route.h"
+#include "rules/frozen_socks_conf.h"
 #include "rules/rule_store.h"
 #include "rules/sockd_conf.h"
+#include "rules/socks_conf.h"
+#include "rules/user_list.h"
+#include "rules/write_file.h"
 
 namespace {
 
@@ -119,7 +130,8 @@ DEFINE_int32(workers, 0,
 DEFINE_validator(workers, &ValidateNonNegative);
 DEFINE_int32(queue, 1024,
              "Accepted connections that may wait for a worker; beyond that, "
-             "clients are answered 91 at once.");
+             "clients are answered 91 at once. Shrunk (with a warning) when "
+             "the open-file limit cannot hold it beside the workers.");
 DEFINE_validator(queue, &ValidateNonNegative);
 DEFINE_string(handshake_timeout, "10s",
               "How long a client has to send its whole request.");
@@ -165,14 +177,16 @@ DEFINE_string(pidfile, "",
               "Write the process id here; removed again on a clean exit.");
 DEFINE_bool(inetd, false,
             "Serve the one connection inetd passes on descriptor 0, then "
-            "exit (inetd.conf: socks stream tcp nowait nobody "
-            "/usr/sbin/rsockd rsockd --inetd --syslog).");
+            "exit; a TCP connection on descriptor 0 means this even without "
+            "the flag (inetd.conf: socks stream tcp nowait nobody "
+            "/usr/sbin/rsockd rsockd -i). Logs go to syslog.");
 DEFINE_string(user, "",
               "After binding, switch to this user and its groups for good; "
               "rsockd exits if that fails.");
 DEFINE_bool(syslog, false,
-            "Also send the request log, and every warning and error, to "
-            "syslog with ident rsockd.");
+            "Also send the request log (notice; *Alert* lines warning), and "
+            "every warning and error, to syslog with ident rsockd; always "
+            "on in inetd mode.");
 DEFINE_string(syslog_facility, "daemon",
               "The syslog facility of --syslog: daemon, auth, authpriv, "
               "user, local0..local7, ...");
@@ -182,6 +196,10 @@ DEFINE_string(syslog_socket, "/dev/log",
               "chroot, or for tests).");
 DEFINE_bool(splice, true,
             "Relay with zero-copy splice(2); false uses read/write.");
+DEFINE_bool(reload_on_change, false,
+            "Reload, as on SIGHUP, when a configuration file (the three rule "
+            "files, their frozen files, /file user lists, --flagfile) is "
+            "written or replaced; watched with inotify, debounced.");
 DEFINE_bool(check_config, false,
             "Parse the configuration, print it normalized and exit 0, or "
             "print every error as file:line:col: message and exit 1.");
@@ -212,11 +230,12 @@ rlim_t RaiseFileLimit() {
   return limit.rlim_cur;
 }
 
-// Default pool size: each session holds two sockets, plus pipes while bytes
-// move, so a third of the descriptors, within sane bounds.
-int DefaultWorkers(rlim_t file_limit) {
-  const rlim_t by_files = file_limit / 3;
-  return static_cast<int>(std::clamp<rlim_t>(by_files, 16, 8192));
+// The open-file limit in force now (`prlimit --pid` can change it while
+// rsockd runs; a reload sizes the pool for it).
+rlim_t CurrentFileLimit() {
+  rlimit limit;
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 1024;
+  return limit.rlim_cur;
 }
 
 bool IsExplicit(const char* flag) {
@@ -285,9 +304,15 @@ struct Tunables {
 
 Tunables TunablesFromFlags(rlim_t file_limit) {
   Tunables tunables;
-  tunables.pool.max_workers =
-      FLAGS_workers > 0 ? FLAGS_workers : DefaultWorkers(file_limit);
-  tunables.pool.max_queue = FLAGS_queue;
+  const PoolSize pool = PoolForFileLimit(
+      static_cast<int64_t>(std::min<rlim_t>(file_limit, INT64_MAX)),
+      FLAGS_workers, FLAGS_queue);
+  // Said at start and on every reload, while it holds.
+  if (pool.queue < FLAGS_queue) {
+    LOG(WARNING) << pool.ExplainShrink(FLAGS_queue);
+  }
+  tunables.pool.max_workers = pool.workers;
+  tunables.pool.max_queue = pool.queue;
   tunables.session.handshake_timeout = DurationFlag(FLAGS_handshake_timeout);
   tunables.session.resolve_timeout = DurationFlag(FLAGS_resolve_timeout);
   tunables.session.connect_timeout = DurationFlag(FLAGS_connect_timeout);
@@ -340,8 +365,7 @@ class FlagSnapshot {
 
 // SIGHUP: the flagfile's tunable flags and the config files, as one change:
 // either all of it is applied, or none of it and the errors are logged.
-void Reload(const char* argv0, rlim_t file_limit, rules::RuleStore& store,
-            Server& server) {
+void Reload(const char* argv0, rules::RuleStore& store, Server& server) {
   const FlagSnapshot before;
   if (!FLAGS_flagfile.empty()) {
     // gflags prints the reasons for a failure to stderr itself.
@@ -367,11 +391,58 @@ void Reload(const char* argv0, rlim_t file_limit, rules::RuleStore& store,
     return;
   }
   store.Install(*std::move(rules));
-  const Tunables tunables = TunablesFromFlags(file_limit);
+  const Tunables tunables = TunablesFromFlags(CurrentFileLimit());
   server.Reconfigure(tunables.session, tunables.pool, tunables.hooks);
   LOG(INFO) << "SIGHUP: configuration reloaded; workers "
             << tunables.pool.max_workers << ", queue "
             << tunables.pool.max_queue;
+}
+
+// --reload_on_change: every file the configuration is read from, or would
+// be once it exists: the rule files and the frozen files beside them, the
+// `/file` user lists of `rules`, and the flagfile.
+std::vector<std::string> WatchedFiles(const rules::RuleSet& rules) {
+  std::vector<std::string> files;
+  const auto add_rule_file = [&files](const std::string& path,
+                                      absl::string_view frozen_extension) {
+    if (path.empty()) return;  // no file
+    files.push_back(path);
+    files.push_back(rules::FrozenPathFor(path, frozen_extension));
+  };
+  add_rule_file(FLAGS_sockd_conf, rules::kFrozenSockdConfExtension);
+  add_rule_file(FLAGS_socks_conf, rules::kFrozenSocksConfExtension);
+  add_rule_file(FLAGS_route_file, rules::kFrozenSockdRouteExtension);
+  if (!FLAGS_flagfile.empty()) files.push_back(FLAGS_flagfile);
+  const auto add_user_files =
+      [&files](const std::optional<rules::UserList>& users) {
+        if (!users.has_value()) return;
+        for (const std::string& item : users->items()) {
+          if (absl::StartsWith(item, "/")) files.push_back(item);
+        }
+      };
+  for (const rules::SockdRule& rule : rules.access().rules) {
+    add_user_files(rule.users);
+  }
+  if (rules.routing().has_value()) {
+    for (const rules::SocksRule& rule : rules.routing()->rules) {
+      add_user_files(rule.users);
+    }
+  }
+  return files;
+}
+
+// --reload_on_change: watches WatchedFiles and, once a burst of changes is
+// over, reloads exactly as SIGHUP does, by sending this process SIGHUP: the
+// reload then runs on main's thread like any other, and one arriving while
+// another is pending is merged with it.
+absl::StatusOr<std::unique_ptr<ConfigWatcher>> WatchConfig(
+    const rules::RuleSet& rules) {
+  return ConfigWatcher::Start(
+      {.paths = WatchedFiles(rules)}, [](std::vector<std::string> changed) {
+        LOG(INFO) << "--reload_on_change: " << absl::StrJoin(changed, ", ")
+                  << " changed; reloading";
+        kill(getpid(), SIGHUP);
+      });
 }
 
 // --check_config: the normalized configuration on stdout, or every error.
@@ -488,7 +559,8 @@ int Main(const char* argv0, SyslogSink* syslog,
   // Last: tests and scripts take the port file as the sign of readiness.
   if (!FLAGS_port_file.empty()) {
     const std::string port = absl::StrCat((*server)->bound()[0].port(), "\n");
-    if (absl::Status written = WriteFileAtomically(FLAGS_port_file, port);
+    if (absl::Status written =
+            rules::WriteFileAtomically(FLAGS_port_file, port, 0644);
         !written.ok()) {
       LOG(ERROR) << "cannot write --port_file: " << written;
       return 1;
@@ -500,6 +572,16 @@ int Main(const char* argv0, SyslogSink* syslog,
     LOG(ERROR) << "cannot start: " << started;
     return 1;
   }
+  std::unique_ptr<ConfigWatcher> watcher;
+  if (FLAGS_reload_on_change) {
+    absl::StatusOr<std::unique_ptr<ConfigWatcher>> started =
+        WatchConfig(*store.Current());
+    if (!started.ok()) {
+      LOG(ERROR) << "--reload_on_change: " << started.status();
+      return 1;
+    }
+    watcher = *std::move(started);
+  }
   LOG(INFO) << "rsockd " << kVersion << " ready; workers "
             << options.pool.max_workers << ", queue " << options.pool.max_queue;
 
@@ -507,7 +589,15 @@ int Main(const char* argv0, SyslogSink* syslog,
     int signal = 0;
     if (sigwait(&signals, &signal) != 0) continue;
     if (signal == SIGHUP) {
-      Reload(argv0, file_limit, store, **server);
+      Reload(argv0, store, **server);
+      // The new rules may name other user list files.
+      if (watcher != nullptr) {
+        if (absl::Status watched =
+                watcher->SetPaths(WatchedFiles(*store.Current()));
+            !watched.ok()) {
+          LOG(WARNING) << "--reload_on_change: " << watched;
+        }
+      }
     } else if (signal == SIGUSR1) {
       LogStats(**server, syslog);
     } else {
@@ -522,27 +612,51 @@ int Main(const char* argv0, SyslogSink* syslog,
   return 0;
 }
 
-// Sets up what both modes share, then runs one of them.
-int Run(const char* argv0) {
-  std::optional<InetdConnection> inetd;
-  if (FLAGS_inetd) {
-    // First of all: until then, stdout and stderr may be the client's
-    // connection, and a log line there would corrupt its SOCKS reply.
-    absl::StatusOr<InetdConnection> taken = TakeInetdConnection();
-    if (!taken.ok()) {
-      LOG(ERROR) << taken.status();
-      return 1;
-    }
-    inetd.emplace(*std::move(taken));
-    for (const char* flag : {"pidfile", "port_file"}) {
-      if (!gflags::GetCommandLineFlagInfoOrDie(flag).is_default) {
-        LOG(ERROR) << "--" << flag << " does not apply with --inetd";
-        return 1;
-      }
-    }
+// In inetd mode, descriptor 2 holds what was printed before the syslog sink
+// existed (rsockd/inetd.h) until this takes it.
+bool captured_stderr_pending = false;
+
+// Sends what was printed to the captured stderr to syslog, one message a
+// line, at LOG_ERR: flag errors are all that is printed there.
+void ForwardCapturedStderr(SyslogSink& syslog) {
+  if (!captured_stderr_pending) return;
+  captured_stderr_pending = false;
+  absl::StatusOr<std::string> captured = TakeCapturedStderr();
+  if (!captured.ok()) {
+    LOG(ERROR) << captured.status();
+    return;
+  }
+  for (absl::string_view line :
+       absl::StrSplit(*captured, '\n', absl::SkipWhitespace())) {
+    syslog.SendLine(LOG_ERR, line);
+  }
+}
+
+// atexit: when the process ends before Run took the capture (gflags exits
+// on a bad flag), with the syslog flags as far as they were parsed.
+void ForwardCapturedStderrAtExit() {
+  if (!captured_stderr_pending) return;
+  absl::StatusOr<int> facility = ParseSyslogFacility(FLAGS_syslog_facility);
+  absl::StatusOr<std::unique_ptr<SyslogSink>> syslog =
+      SyslogSink::Create({.socket_path = FLAGS_syslog_socket,
+                          .facility = facility.ok() ? *facility : LOG_DAEMON});
+  if (syslog.ok()) ForwardCapturedStderr(**syslog);
+}
+
+// Sets up what both modes share, then runs one of them. `inetd` is the
+// connection inetd passed on descriptor 0, or why there is none.
+int Run(const char* argv0, absl::StatusOr<InetdConnection> inetd) {
+  // FailedPrecondition: descriptor 0 is no inetd connection. Anything else:
+  // it was one, and taking it failed; serving as a daemon would be wrong.
+  if (!inetd.ok() &&
+      (FLAGS_inetd || !absl::IsFailedPrecondition(inetd.status()))) {
+    LOG(ERROR) << inetd.status();
+    return 1;
   }
   std::unique_ptr<SyslogSink> syslog;
-  if (FLAGS_syslog) {
+  // In inetd mode syslog is the only place diagnostics can go: descriptors
+  // 0 to 2 carry nothing but the SOCKS protocol.
+  if (FLAGS_syslog || inetd.ok()) {
     absl::StatusOr<std::unique_ptr<SyslogSink>> sink = SyslogSink::Create(
         {.socket_path = FLAGS_syslog_socket,
          // Validated at parse time.
@@ -552,11 +666,19 @@ int Run(const char* argv0) {
       return 1;
     }
     syslog = *std::move(sink);
-    google::AddLogSink(syslog->warnings_and_errors());
+    ForwardCapturedStderr(*syslog);
   }
-  const int status = Main(argv0, syslog.get(), std::move(inetd));
-  if (syslog != nullptr) google::RemoveLogSink(syslog->warnings_and_errors());
-  return status;
+  std::optional<InetdConnection> connection;
+  if (inetd.ok()) {
+    for (const char* flag : {"pidfile", "port_file"}) {
+      if (IsExplicit(flag)) {
+        LOG(ERROR) << "--" << flag << " does not apply in inetd mode";
+        return 1;
+      }
+    }
+    connection.emplace(*std::move(inetd));
+  }
+  return Main(argv0, syslog.get(), std::move(connection));
 }
 
 void PrintVersion() {
@@ -589,6 +711,16 @@ int main(int argc, char** argv) {
   gflags::SetUsageMessage(
       "rsockd [-ver] [--flag=value ...]\n"
       "The SOCKSified SOCKS server; see README.md.");
+  // First of all, before anything can write to descriptor 2: a TCP
+  // connection on descriptor 0 means inetd started rsockd, with --inetd or
+  // without (the classic `rsockd -i` line). Until then, stdout and stderr
+  // may be the client's connection, and a line there would corrupt its
+  // SOCKS reply.
+  absl::StatusOr<rsockd::InetdConnection> inetd = rsockd::TakeInetdConnection();
+  if (inetd.ok() && inetd->stderr_captured) {
+    rsockd::captured_stderr_pending = true;
+    std::atexit(&rsockd::ForwardCapturedStderrAtExit);
+  }
   gflags::ParseCommandLineFlags(&argc, &argv, /*remove_flags=*/true);
   if (argc > 1) {
     std::cerr << "rsockd: unexpected argument \"" << argv[1]
@@ -601,5 +733,5 @@ int main(int argc, char** argv) {
   }
   google::InitGoogleLogging(argv[0]);
   if (FLAGS_check_config) return rsockd::CheckConfig();
-  return rsockd::Run(argv[0]);
+  return rsockd::Run(argv[0], std::move(inetd));
 }

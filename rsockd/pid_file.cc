@@ -4,11 +4,11 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "glog/logging.h"
+#include "rules/write_file.h"
 
 namespace rsockd {
 namespace {
@@ -32,39 +32,8 @@ absl::StatusOr<std::string> ReadSmallFile(const std::string& path) {
 
 }  // namespace
 
-absl::Status WriteFileAtomically(const std::string& path,
-                                 absl::string_view content) {
-  const std::string temp = absl::StrCat(path, ".tmp.", getpid());
-  const int fd =
-      open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return absl::ErrnoToStatus(errno, absl::StrCat("open ", temp));
-  while (!content.empty()) {
-    const ssize_t n = write(fd, content.data(), content.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int error = errno;
-      close(fd);
-      unlink(temp.c_str());
-      return absl::ErrnoToStatus(error, absl::StrCat("write ", temp));
-    }
-    content.remove_prefix(n);
-  }
-  if (close(fd) != 0) {
-    const int error = errno;
-    unlink(temp.c_str());
-    return absl::ErrnoToStatus(error, absl::StrCat("close ", temp));
-  }
-  if (std::rename(temp.c_str(), path.c_str()) != 0) {
-    const int error = errno;
-    unlink(temp.c_str());
-    return absl::ErrnoToStatus(error,
-                               absl::StrCat("rename ", temp, " to ", path));
-  }
-  return absl::OkStatus();
-}
-
 absl::StatusOr<PidFile> PidFile::Create(const std::string& path) {
-  if (absl::Status written = WriteFileAtomically(path, PidLine());
+  if (absl::Status written = rules::WriteFileAtomically(path, PidLine(), 0644);
       !written.ok()) {
     return written;
   }

@@ -1,6 +1,8 @@
-// This file defines `WriteFileAtomically`, for the files rsockd writes for
-// others to read (--pidfile, --port_file), and `PidFile`, the --pidfile that
-// is removed again when rsockd exits cleanly.
+// This file defines `PidFile`, the --pidfile that is removed again when
+// rsockd exits cleanly. It is written with rules::WriteFileAtomically
+// (rules/write_file.h), which never follows a link planted at the path or
+// beside it: rsockd writes it as root, perhaps in a directory others can
+// write to.
 //
 // A pid file left behind after a clean exit is a hazard: once the pid is
 // reused, `kill -HUP $(cat /run/rsockd.pid)` reaches an unrelated process.
@@ -19,19 +21,12 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/strings/string_view.h"
 
 namespace rsockd {
 
-// Writes `content` to `path` through a temporary file in the same directory
-// and rename(2), so that a reader polling for the file never sees it
-// half-written. The file gets mode 0644 (less the umask).
-absl::Status WriteFileAtomically(const std::string& path,
-                                 absl::string_view content);
-
 class PidFile {
  public:
-  // Writes this process's pid and a newline to `path`.
+  // Writes this process's pid and a newline to `path`, mode 0644.
   static absl::StatusOr<PidFile> Create(const std::string& path);
 
   PidFile(PidFile&& other) noexcept : path_(std::move(other.path_)) {

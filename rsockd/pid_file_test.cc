@@ -18,9 +18,7 @@ namespace {
 using ::rsockd::testing::IsOk;
 using ::rsockd::testing::MakeTempDir;
 using ::rsockd::testing::ReadFileToString;
-using ::rsockd::testing::StatusIs;
 using ::rsockd::testing::WriteStringToFile;
-using ::testing::_;
 
 bool Exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
 
@@ -35,16 +33,32 @@ class PidFileTest : public ::testing::Test {
   std::string path_;
 };
 
-TEST_F(PidFileTest, WriteFileAtomicallyReplacesTheFileAndLeavesNoTemporary) {
-  ASSERT_THAT(WriteStringToFile(path_, "old contents, longer\n"), IsOk());
-  ASSERT_THAT(WriteFileAtomically(path_, "new\n"), IsOk());
-  EXPECT_EQ(*ReadFileToString(path_), "new\n");
-  EXPECT_FALSE(Exists(absl::StrCat(path_, ".tmp.", getpid())));
+// rsockd writes its pid file as root, often in a directory others can write
+// to: nothing planted there may redirect the write.
+TEST_F(PidFileTest, DoesNotFollowAPlantedTemporaryFileLink) {
+  const std::string victim = dir_ + "/victim";
+  ASSERT_THAT(WriteStringToFile(victim, "precious\n"), IsOk());
+  // The temporary name an earlier version used, predictable from the pid.
+  const std::string planted = absl::StrCat(path_, ".tmp.", getpid());
+  ASSERT_EQ(symlink(victim.c_str(), planted.c_str()), 0);
+  ASSERT_OK_AND_ASSIGN(PidFile pidfile, PidFile::Create(path_));
+  EXPECT_EQ(*ReadFileToString(victim), "precious\n");
+  EXPECT_EQ(*ReadFileToString(path_), absl::StrCat(getpid(), "\n"));
 }
 
-TEST_F(PidFileTest, WriteFileAtomicallyFailsInAMissingDirectory) {
-  EXPECT_THAT(WriteFileAtomically(dir_ + "/missing/file", "x"),
-              StatusIs(absl::StatusCode::kNotFound, _));
+TEST_F(PidFileTest, ReplacesASymlinkAtThePathInsteadOfWritingThroughIt) {
+  const std::string victim = dir_ + "/victim";
+  ASSERT_THAT(WriteStringToFile(victim, "precious\n"), IsOk());
+  ASSERT_EQ(symlink(victim.c_str(), path_.c_str()), 0);
+  {
+    ASSERT_OK_AND_ASSIGN(PidFile pidfile, PidFile::Create(path_));
+    struct stat status;
+    ASSERT_EQ(lstat(path_.c_str(), &status), 0);
+    EXPECT_TRUE(S_ISREG(status.st_mode));
+    EXPECT_EQ(*ReadFileToString(path_), absl::StrCat(getpid(), "\n"));
+  }
+  EXPECT_EQ(*ReadFileToString(victim), "precious\n");
+  EXPECT_FALSE(Exists(path_));
 }
 
 TEST_F(PidFileTest, HoldsThePidAndIsRemovedWithTheObject) {

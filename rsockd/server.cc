@@ -1,5 +1,6 @@
 #include "rsockd/server.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
 
@@ -16,6 +17,20 @@ namespace {
 
 // Idle pipes kept for the relays; beyond this, pipes are closed on return.
 constexpr size_t kMaxIdlePipes = 256;
+
+// What a turned-away connection may have sent that the acceptor still reads
+// before closing it (see TurnAway).
+constexpr size_t kTurnAwayDrainLimit = 64 * 1024;
+
+// The descriptor kept in reserve for answering a client when the process has
+// none left (see Accept).
+absl::StatusOr<net::Socket> OpenReserve() {
+  // Any descriptor will do; /dev/null costs nothing. Held as a Socket only
+  // for its ownership (the class closes it, nothing else).
+  const int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return absl::ErrnoToStatus(errno, "open /dev/null");
+  return net::Socket(fd);
+}
 
 // The relay pool for a session pool. A relay direction must start at once,
 // and it can: there are at most `max_workers` relays. The queue only absorbs
@@ -51,6 +66,9 @@ Server::Server(const ServerOptions& options, rules::RuleStore* rules)
 absl::StatusOr<std::unique_ptr<Server>> Server::Create(
     const ServerOptions& options, rules::RuleStore* rules) {
   std::unique_ptr<Server> server(new Server(options, rules));
+  absl::StatusOr<net::Socket> reserve = OpenReserve();
+  if (!reserve.ok()) return reserve.status();
+  server->reserve_ = *std::move(reserve);
   for (const net::SocketAddress& address : options.listen) {
     absl::StatusOr<net::Socket> listener =
         net::Socket::Listen(address, options.listen_backlog);
@@ -102,10 +120,18 @@ void Server::Accept() {
           Dispatch(*std::move(client), peer);
           continue;
         }
-        if (absl::IsUnavailable(client.status())) break;  // EAGAIN: drained
-        // EMFILE/ENFILE and friends: the connection stays pending; back off
-        // briefly instead of spinning on a listener that stays readable.
-        LOG_EVERY_N(WARNING, 100) << client.status();
+        absl::Status failed = client.status();
+        // EMFILE/ENFILE: answer the client with the reserve descriptor
+        // rather than leave it waiting in silence.
+        if (absl::IsResourceExhausted(failed)) {
+          failed = TurnAwayWithReserve(listeners_[i]);
+          if (failed.ok()) continue;
+        }
+        if (absl::IsUnavailable(failed)) break;  // EAGAIN: drained
+        // Anything else (or no reserve to be had): the connection stays
+        // pending; back off briefly instead of spinning on a listener that
+        // stays readable.
+        LOG_EVERY_N(WARNING, 100) << failed;
         pollfd stop{accept_stop_.fd(), POLLIN, 0};
         if (poll(&stop, 1, /*timeout_ms=*/100) > 0) return;
         break;
@@ -199,6 +225,32 @@ std::vector<std::string> Server::StatsSnapshot(
                                hooks_.counts(), extra_lines);
 }
 
+absl::Status Server::TurnAwayWithReserve(const net::Socket& listener) {
+  if (!reserve_.valid()) {
+    // Given up by an earlier turn-away that could not take it back.
+    absl::StatusOr<net::Socket> reserve = OpenReserve();
+    if (!reserve.ok()) return reserve.status();
+    reserve_ = *std::move(reserve);
+  }
+  reserve_.Close();
+  net::SocketAddress peer;
+  absl::StatusOr<net::Socket> client = listener.Accept(&peer);
+  // Another thread may take the descriptor first (EMFILE again: the caller
+  // backs off). Whatever happened, the reserve is reopened once the client
+  // is closed.
+  if (client.ok()) {
+    stats_.accepted.fetch_add(1, std::memory_order_relaxed);
+    TurnAway(client->fd());
+    client->Close();
+    LOG_EVERY_N(WARNING, 100)
+        << "out of descriptors -- turned away " << peer.ToString() << " ("
+        << google::COUNTER << " so far): the open-file limit is reached";
+  }
+  absl::StatusOr<net::Socket> reserve = OpenReserve();
+  if (reserve.ok()) reserve_ = *std::move(reserve);
+  return client.status();
+}
+
 void Server::TurnAway(int fd) {
   stats_.overloaded.fetch_add(1, std::memory_order_relaxed);
   SendRejection(fd);
@@ -212,9 +264,15 @@ void Server::SendRejection(int fd) {
   (void)!send(fd, reply.data(), reply.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
   shutdown(fd, SHUT_WR);
   // Consume what the client already sent: closing with unread input sends
-  // RST, which can destroy the reply before the client reads it.
-  char discard[1024];
-  while (recv(fd, discard, sizeof(discard), MSG_DONTWAIT) > 0) {
+  // RST, which can destroy the reply before the client reads it. Bounded:
+  // a client that keeps sending must not hold up the acceptor; past the
+  // bound it gets the reset (it was not going to be served either way).
+  char discard[4096];
+  size_t drained = 0;
+  while (drained < kTurnAwayDrainLimit) {
+    const ssize_t n = recv(fd, discard, sizeof(discard), MSG_DONTWAIT);
+    if (n <= 0) break;
+    drained += static_cast<size_t>(n);
   }
 }
 

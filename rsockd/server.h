@@ -6,7 +6,11 @@
 // session (rsockd/session.h). The acceptor answers 91 itself and closes,
 // never blocking, when no sockd.conf line can permit the client's address
 // (so that clients the rules refuse anyway cannot hold workers while they
-// send their requests slowly), and when the pool and its queue are full.
+// send their requests slowly), and when the pool and its queue are full (it
+// reads at most a bounded amount of what such a client sent). When accept()
+// fails because the process is out of descriptors, the acceptor frees a
+// descriptor it keeps in reserve, accepts with it, answers 91, closes and
+// takes the reserve again, so that clients are not left waiting in silence.
 //
 // Stop: `Stop(drain)` closes the listeners, waits up to `drain` for open
 // sessions to end by themselves, then fires the StopSignal that every
@@ -117,10 +121,18 @@ class Server {
   bool RefuseOnSight(uint64_t id, int fd, const net::SocketAddress& peer,
                      const rules::RuleSet& rules,
                      const SessionOptions& session_options);
+  // After accept() failed with EMFILE/ENFILE: frees the reserve descriptor,
+  // accepts one connection from `listener` with it, turns it away, and
+  // takes the reserve again. Returns accept()'s error when no connection
+  // could be accepted that way.
+  absl::Status TurnAwayWithReserve(const net::Socket& listener);
 
   const ServerOptions options_;
   rules::RuleStore* const rules_;
   std::vector<net::Socket> listeners_;
+  // A descriptor (/dev/null) held so that a client can still be answered 91
+  // when the process has no descriptor left. The acceptor thread's only.
+  net::Socket reserve_;
   std::vector<net::SocketAddress> bound_;
   Stats stats_;
   // Wakes the acceptor to stop accepting.

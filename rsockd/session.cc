@@ -96,9 +96,14 @@ class Session {
   // Every request-log line goes through here (to glog, and to syslog with
   // --syslog), and is made printable here:
   // client bytes reach it in many ways (user ids, host names, the resolver's
-  // error text), and none may start a forged line.
-  void Log(absl::string_view line) const {
-    LOG_TO_SINK(services_.request_log, INFO)
+  // error text), and none may start a forged line. Lines are INFO, which
+  // syslog gets at LOG_NOTICE; `*Alert*` lines are WARNING
+  // (rsockd/syslog_sink.h).
+  void Log(absl::string_view line,
+           google::LogSeverity severity = google::GLOG_INFO) const {
+    google::LogMessage(__FILE__, __LINE__, severity, services_.request_log,
+                       /*also_send_to_log=*/true)
+            .stream()
         << "[" << id_ << "] " << PrintableLine(line);
   }
 
@@ -230,7 +235,8 @@ class Session {
     ident_user_ = *std::move(ident_user);
     if (ident_user_ == request.user_id) return true;
     Log(absl::StrCat("*Alert*: real user is ", EscapeLogField(ident_user_),
-                     ", not ", EscapeLogField(request.user_id)));
+                     ", not ", EscapeLogField(request.user_id)),
+        google::GLOG_WARNING);
     RunHook(rules_->access().bad_id_command);
     Refuse("ident mismatch", net::Socks4ReplyCode::kIdentMismatch);
     return false;

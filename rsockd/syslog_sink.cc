@@ -108,15 +108,33 @@ SyslogSink::SyslogSink(const Options& options, net::Socket socket)
     : options_(options),
       pid_(getpid()),
       socket_(std::move(socket)),
-      warnings_and_errors_(this, google::GLOG_WARNING) {}
+      warnings_and_errors_(this, google::GLOG_WARNING) {
+  google::AddLogSink(&warnings_and_errors_);
+}
+
+SyslogSink::~SyslogSink() { google::RemoveLogSink(&warnings_and_errors_); }
 
 void SyslogSink::send(google::LogSeverity severity, const char* full_filename,
                       const char* base_filename, int line,
                       const google::LogMessageTime& time, const char* message,
                       size_t message_len) {
+  // A warning or error logged to this sink reaches it again through the
+  // registered filter (see the header): send it once, from there.
+  if (severity != google::GLOG_INFO) return;
+  Send(LOG_NOTICE, time.tm(), absl::string_view(message, message_len));
+}
+
+void SyslogSink::SendLine(int severity, absl::string_view message) {
+  const time_t now = time(nullptr);
+  std::tm local = {};
+  localtime_r(&now, &local);
+  Send(severity, local, message);
+}
+
+void SyslogSink::Send(int severity, const std::tm& time,
+                      absl::string_view message) {
   const std::string datagram = FormatSyslogMessage(
-      options_.facility, SyslogSeverity(severity), time.tm(), options_.ident,
-      pid_, absl::string_view(message, message_len));
+      options_.facility, severity, time, options_.ident, pid_, message);
   sockaddr_un address = {};
   address.sun_family = AF_UNIX;
   memcpy(address.sun_path, options_.socket_path.data(),
@@ -143,8 +161,8 @@ void SyslogSink::SeverityFilter::send(google::LogSeverity severity,
                                       const google::LogMessageTime& time,
                                       const char* message, size_t message_len) {
   if (severity < min_severity_) return;
-  target_->send(severity, full_filename, base_filename, line, time, message,
-                message_len);
+  target_->Send(SyslogSeverity(severity), time.tm(),
+                absl::string_view(message, message_len));
 }
 
 }  // namespace rsockd

@@ -91,13 +91,14 @@ class SyslogSinkTest : public ::testing::Test {
   std::unique_ptr<SyslogReceiver> receiver_;
 };
 
-TEST_F(SyslogSinkTest, SendsLinesLoggedToItWithFacilityPidAndTime) {
+TEST_F(SyslogSinkTest, RequestLogLinesGoOutAtNoticeWithFacilityPidAndTime) {
   std::unique_ptr<SyslogSink> sink = MakeSink(LOG_LOCAL5);
   ASSERT_NE(sink, nullptr);
   LOG_TO_SINK(sink.get(), INFO) << "[3] refused -- Connect from x";
   ASSERT_OK_AND_ASSIGN(std::string message, receiver_->Receive(kTimeout));
-  // local5.info: 21 * 8 + 6 = 174.
-  EXPECT_THAT(message, MatchesRegex("<174>[A-Z][a-z][a-z] [ 123][0-9] "
+  // local5.notice: 21 * 8 + 5 = 173, so that classic `*.notice` selectors
+  // keep seeing the request log.
+  EXPECT_THAT(message, MatchesRegex("<173>[A-Z][a-z][a-z] [ 123][0-9] "
                                     "[0-2][0-9]:[0-5][0-9]:[0-6][0-9] .*"));
   EXPECT_THAT(message,
               EndsWith(absl::StrCat(" rsockd[", getpid(),
@@ -106,33 +107,59 @@ TEST_F(SyslogSinkTest, SendsLinesLoggedToItWithFacilityPidAndTime) {
   EXPECT_EQ(sink->dropped(), 0u);
 }
 
-TEST_F(SyslogSinkTest, WarningsAndErrorsSinkPassesOnlyThose) {
+TEST_F(SyslogSinkTest, AlertLineGoesOutOnceAtWarning) {
   std::unique_ptr<SyslogSink> sink = MakeSink();
   ASSERT_NE(sink, nullptr);
-  google::LogSink* filtered = sink->warnings_and_errors();
-  LOG_TO_SINK(filtered, INFO) << "an info line";
-  LOG_TO_SINK(filtered, WARNING) << "a warning";
-  LOG_TO_SINK(filtered, ERROR) << "an error";
-  // Datagrams arrive in order, so the info line was never sent if the first
-  // message is the warning.
-  ASSERT_OK_AND_ASSIGN(std::string first, receiver_->Receive(kTimeout));
-  EXPECT_THAT(first, StartsWith("<28>"));  // daemon.warning
-  EXPECT_THAT(first, EndsWith("]: a warning"));
-  ASSERT_OK_AND_ASSIGN(std::string second, receiver_->Receive(kTimeout));
-  EXPECT_THAT(second, StartsWith("<27>"));  // daemon.err
+  // glog hands a LOG_TO_SINK line to the sink named and then to every
+  // registered sink: a warning must still be sent once.
+  LOG_TO_SINK(sink.get(), WARNING) << "[4] *Alert*: real user is a, not b";
+  LOG_TO_SINK(sink.get(), INFO) << "[4] refused -- after the alert";
+  // Datagrams arrive in order: the second one is the next line, not a copy.
+  ASSERT_OK_AND_ASSIGN(std::string alert, receiver_->Receive(kTimeout));
+  EXPECT_THAT(alert, StartsWith("<28>"));  // daemon.warning
+  EXPECT_THAT(alert, EndsWith("]: [4] *Alert*: real user is a, not b"));
+  ASSERT_OK_AND_ASSIGN(std::string next, receiver_->Receive(kTimeout));
+  EXPECT_THAT(next, StartsWith("<29>"));  // daemon.notice
+  EXPECT_THAT(next, EndsWith("]: [4] refused -- after the alert"));
   EXPECT_EQ(sink->sent(), 2u);
 }
 
-TEST_F(SyslogSinkTest, GlobalRegistrationForwardsWarningsNotInfo) {
+TEST_F(SyslogSinkTest, WarningsAndErrorsFromAnywhereGoOutAndInfoStaysOut) {
   std::unique_ptr<SyslogSink> sink = MakeSink();
   ASSERT_NE(sink, nullptr);
-  google::AddLogSink(sink->warnings_and_errors());
   LOG(INFO) << "ordinary diagnostics";
   LOG(WARNING) << "server-level trouble";
-  google::RemoveLogSink(sink->warnings_and_errors());
+  LOG(ERROR) << "a reload failed";
+  ASSERT_OK_AND_ASSIGN(std::string warning, receiver_->Receive(kTimeout));
+  EXPECT_THAT(warning, StartsWith("<28>"));  // daemon.warning
+  EXPECT_THAT(warning, EndsWith("]: server-level trouble"));
+  ASSERT_OK_AND_ASSIGN(std::string error, receiver_->Receive(kTimeout));
+  EXPECT_THAT(error, StartsWith("<27>"));  // daemon.err
+  EXPECT_THAT(error, EndsWith("]: a reload failed"));
+  EXPECT_EQ(sink->sent(), 2u);
+}
+
+TEST_F(SyslogSinkTest, StopsTakingWarningsWhenDestroyed) {
+  // A sink destroyed while still registered would be called after its end.
+  MakeSink().reset();
+  std::unique_ptr<SyslogSink> sink = MakeSink();
+  ASSERT_NE(sink, nullptr);
+  LOG(WARNING) << "once";
+  LOG_TO_SINK(sink.get(), INFO) << "next";
   ASSERT_OK_AND_ASSIGN(std::string message, receiver_->Receive(kTimeout));
-  EXPECT_THAT(message, StartsWith("<28>"));
-  EXPECT_THAT(message, EndsWith("]: server-level trouble"));
+  EXPECT_THAT(message, EndsWith("]: once"));
+  ASSERT_OK_AND_ASSIGN(std::string next, receiver_->Receive(kTimeout));
+  EXPECT_THAT(next, EndsWith("]: next"));
+}
+
+TEST_F(SyslogSinkTest, SendLineFormatsWithTheCurrentTime) {
+  std::unique_ptr<SyslogSink> sink = MakeSink(LOG_LOCAL0);
+  ASSERT_NE(sink, nullptr);
+  sink->SendLine(LOG_ERR, "--port: 70000 is not a port");
+  ASSERT_OK_AND_ASSIGN(std::string message, receiver_->Receive(kTimeout));
+  EXPECT_THAT(message, MatchesRegex("<131>[A-Z][a-z][a-z] [ 123][0-9] "
+                                    "[0-2][0-9]:[0-5][0-9]:[0-6][0-9] .*"));
+  EXPECT_THAT(message, EndsWith("]: --port: 70000 is not a port"));
 }
 
 TEST_F(SyslogSinkTest, DropsAndCountsWhatTheDaemonCannotTakeWithoutBlocking) {

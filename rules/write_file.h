@@ -1,7 +1,16 @@
 // This file defines `WriteFileAtomically()`, which replaces a file so that a
 // reader (rsockd reloading on SIGHUP, say) sees either the old contents or
 // the new, never a half-written file — a truncated frozen config would be
-// refused, but a reload must not fail because a tool was still writing.
+// refused, but a reload must not fail because a tool was still writing. It
+// is the one way the tree writes a file: the frozen-file tools, and rsockd's
+// --pidfile and --port_file.
+//
+// Those are often written by root into a directory others can write to
+// (/tmp, a shared run directory), so nothing planted there can redirect the
+// write: the temporary file gets an unpredictable name and is created with
+// O_CREAT|O_EXCL, which fails on any existing name, a symlink included
+// (mkostemp(3) then tries another), and rename(2) replaces a symlink at
+// `path` itself instead of following it.
 //
 // Thread-safe (no shared state; concurrent writers of one path each leave a
 // whole file, the last rename wins).

@@ -21,6 +21,7 @@ using ::rsockd::testing::ReadFileToString;
 using ::rsockd::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::UnorderedElementsAre;
 
 std::vector<std::string> Entries(const std::string& dir) {
   std::vector<std::string> names;
@@ -84,6 +85,28 @@ TEST_F(WriteFileAtomicallyTest, GivesTheOwnerWhereAllowed) {
     EXPECT_EQ(info.st_uid, getuid());
   }
   EXPECT_THAT(ReadFileToString(path), IsOkAndHolds(getuid() != 0 ? "y" : "x"));
+}
+
+// rsockd writes --pidfile and --port_file as root, perhaps in a directory
+// others can write to: a symlink planted at the path is replaced, never
+// written through.
+TEST_F(WriteFileAtomicallyTest, ReplacesASymlinkAtThePathWithoutFollowingIt) {
+  const std::string victim = dir_ + "/victim";
+  const std::string path = dir_ + "/rsockd.pid";
+  ASSERT_THAT(WriteFileAtomically(victim, "precious", 0600), IsOk());
+  ASSERT_EQ(symlink(victim.c_str(), path.c_str()), 0);
+  ASSERT_THAT(WriteFileAtomically(path, "42\n", 0644), IsOk());
+  EXPECT_THAT(ReadFileToString(victim), IsOkAndHolds(std::string("precious")));
+  struct stat info;
+  ASSERT_EQ(lstat(path.c_str(), &info), 0);
+  EXPECT_TRUE(S_ISREG(info.st_mode));
+  EXPECT_THAT(ReadFileToString(path), IsOkAndHolds(std::string("42\n")));
+  // A dangling link does not make the write create its target either.
+  const std::string dangling = dir_ + "/port";
+  ASSERT_EQ(symlink((dir_ + "/created").c_str(), dangling.c_str()), 0);
+  ASSERT_THAT(WriteFileAtomically(dangling, "1080\n", 0644), IsOk());
+  EXPECT_THAT(Entries(dir_),
+              UnorderedElementsAre("victim", "rsockd.pid", "port"));
 }
 
 TEST_F(WriteFileAtomicallyTest, FailureLeavesNothingBehind) {

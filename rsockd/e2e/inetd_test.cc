@@ -22,11 +22,13 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "net/deadline.h"
 #include "rsockd/e2e/rsockd_test_base.h"
+#include "testing/fake_identd.h"
 #include "testing/files.h"
 #include "testing/rsockd_process.h"
 #include "testing/socket_io.h"
@@ -41,6 +43,7 @@ namespace {
 
 using ::rsockd::testing::ConnectTcp;
 using ::rsockd::testing::EchoServer;
+using ::rsockd::testing::FakeIdentd;
 using ::rsockd::testing::IsOk;
 using ::rsockd::testing::kSocks4Rejected;
 using ::rsockd::testing::kSocks4ReplySize;
@@ -60,6 +63,7 @@ using ::rsockd::testing::SubprocessResult;
 using ::rsockd::testing::SyslogReceiver;
 using ::rsockd::testing::WriteStringToFile;
 using ::testing::HasSubstr;
+using ::testing::StartsWith;
 
 constexpr char kXinetd[] = "/usr/sbin/xinetd";
 constexpr char kService[] = "rsockd-test";
@@ -200,19 +204,22 @@ class InetdTest : public ::testing::Test {
     ASSERT_OK_AND_ASSIGN(syslog_, SyslogReceiver::Create());
   }
 
-  // Starts xinetd serving `rsockd --inetd` with `sockd_conf`. Verbose
-  // logging on stderr (-v=1), so that a log line reaching the socket would
-  // corrupt what the client reads.
-  void StartXinetd(const std::string& sockd_conf) {
+  // Starts xinetd serving `rsockd --inetd` with `sockd_conf`, or rsockd with
+  // `server_args` instead of --inetd --syslog (the classic line has
+  // neither). Verbose logging on stderr (-v=1), so that a log line reaching
+  // the socket would corrupt what the client reads.
+  void StartXinetd(const std::string& sockd_conf,
+                   std::vector<std::string> server_args = {"--inetd",
+                                                           "--syslog"}) {
     const std::string conf = absl::StrCat(dir_, "/sockd.conf");
     ASSERT_THAT(WriteStringToFile(conf, sockd_conf), IsOk());
-    ASSERT_OK_AND_ASSIGN(
-        xinetd_,
-        Xinetd::Start(
-            dir_, binary_,
-            {"--inetd", absl::StrCat("--sockd_conf=", conf), "-v=1", "--syslog",
-             absl::StrCat("--syslog_socket=", syslog_->path()),
-             "--handshake_timeout=10s"}));
+    for (std::string flag :
+         {absl::StrCat("--sockd_conf=", conf), std::string("-v=1"),
+          absl::StrCat("--syslog_socket=", syslog_->path()),
+          std::string("--handshake_timeout=10s")}) {
+      server_args.push_back(std::move(flag));
+    }
+    ASSERT_OK_AND_ASSIGN(xinetd_, Xinetd::Start(dir_, binary_, server_args));
   }
 
   // The pid in "rsockd[PID]: " of a syslog message.
@@ -311,6 +318,65 @@ TEST_F(InetdTest, HookOfTheRequestFinishesBeforeTheProcessExits) {
               IsOk());
   // The process has exited: the hook it waited for has written its file.
   EXPECT_EQ(ReadFileToString(marker).value_or("(no file)"), "hooker\n");
+}
+
+// The classic inetd.conf line, `socks stream tcp nowait nobody
+// /usr/sbin/rsockd rsockd -i`: no --inetd, no --syslog. The connection on
+// descriptor 0 is served all the same, nothing but SOCKS reaches it, and
+// the log goes to syslog.
+TEST_F(InetdTest, ClassicLineWithoutInetdFlagServesAndLogsToSyslog) {
+  // -i asks the client's identd; this one confirms the user.
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<FakeIdentd> identd, FakeIdentd::Start());
+  identd->Answer([](uint16_t client_port, uint16_t server_port) {
+    return absl::StrFormat("%d , %d : USERID : UNIX : classic\r\n", client_port,
+                           server_port);
+  });
+  ASSERT_NO_FATAL_FAILURE(
+      StartXinetd("permit 127.0.0.0 255.0.0.0\n",
+                  {"-i", absl::StrCat("--ident_port=", identd->port())}));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<EchoServer> echo, EchoServer::Start());
+  {
+    // Exactly the granted reply, then exactly the echoed bytes and EOF.
+    ASSERT_OK_AND_ASSIGN(
+        net::Socket tunnel,
+        Socks4Connect(xinetd_->address(),
+                      Socks4ConnectRequest(echo->address(), "classic"),
+                      kStepTimeout));
+    EXPECT_TRUE(EchoRoundTrip(tunnel, std::string(100000, 'c')));
+  }
+  // daemon.notice = 3 * 8 + 5 = 29.
+  ASSERT_OK_AND_ASSIGN(
+      std::string connected,
+      syslog_->WaitForMessage(
+          {"[1] connected -- Connect from classic(classic)"}, kLogTimeout));
+  EXPECT_THAT(connected, StartsWith("<29>"));
+  ASSERT_OK_AND_ASSIGN(
+      std::string terminated,
+      syslog_->WaitForMessage({"[1] terminated -- "}, kLogTimeout));
+  EXPECT_EQ(PidOf(terminated), PidOf(connected));
+  EXPECT_THAT(WaitForFileLine(xinetd_->service_log(),
+                              absl::StrCat("EXIT: ", kService,
+                                           " status=0 pid=", PidOf(connected)),
+                              kLogTimeout),
+              IsOk());
+}
+
+// What gflags prints about a bad flag goes to syslog, not to the client.
+TEST_F(InetdTest, FlagErrorsGoToSyslogAndNotToTheClient) {
+  ASSERT_NO_FATAL_FAILURE(
+      StartXinetd("permit 127.0.0.0 255.0.0.0\n", {"-i", "--no_such_flag=1"}));
+  ASSERT_OK_AND_ASSIGN(net::Socket client,
+                       ConnectTcp(xinetd_->address(), kStepTimeout));
+  const net::Deadline deadline = net::Deadline::In(kStepTimeout);
+  ASSERT_THAT(
+      client.WriteAll(Socks4ConnectRequest(LoopbackAddress(9), "x"), deadline),
+      IsOk());
+  ASSERT_OK_AND_ASSIGN(ReadToCloseResult all,
+                       ReadUntilClosed(client, deadline, 4096));
+  EXPECT_EQ(all.data, "") << "bytes reached the client";
+  ASSERT_OK_AND_ASSIGN(std::string error,
+                       syslog_->WaitForMessage({"no_such_flag"}, kLogTimeout));
+  EXPECT_THAT(error, StartsWith("<27>"));  // daemon.err
 }
 
 TEST(InetdFlagTest, RefusesToRunWhenDescriptorZeroIsNotASocket) {

@@ -1,23 +1,34 @@
-// End-to-end: the bounds of SPEC §2 and §3.1 — the handshake timeout and
-// the bounded worker pool that turns clients away with 91 when full.
+// End-to-end: the bounds of SPEC §2 and §3.1 — the handshake timeout, the
+// bounded worker pool that turns clients away with 91 when full, and the
+// open-file limit (docs/operations.md, "Descriptor budget"): a queue the
+// limit cannot hold is shrunk, and a client arriving when the process has
+// no descriptor left still gets 91.
 
+#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
+#include <atomic>
 #include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "net/deadline.h"
 #include "rsockd/e2e/rsockd_test_base.h"
+#include "testing/files.h"
 #include "testing/socket_io.h"
 #include "testing/socks4_client.h"
 #include "testing/status_matchers.h"
+#include "testing/subprocess.h"
 #include "testing/tcp_servers.h"
 
 namespace rsockd::e2e {
@@ -37,6 +48,8 @@ using ::rsockd::testing::Socks4ConnectRequest;
 using ::rsockd::testing::Socks4Handshake;
 using ::rsockd::testing::Socks4Reply;
 using ::rsockd::testing::Socks4Session;
+using ::rsockd::testing::SubprocessResult;
+using ::testing::Not;
 
 // With --handshake_timeout=1s a stalled client must be gone well within
 // this (generous for a loaded machine).
@@ -233,6 +246,214 @@ TEST_F(WorkerPoolTest, TwoSilentClientsFillAPoolOfOneWorkerAndOneSlot) {
   EXPECT_LT(absl::Now() - start, absl::Seconds(2));
   EXPECT_EQ(turned_away.reply.code, kSocks4Rejected);
   EXPECT_EQ(echo->accepted(), 0);
+}
+
+// A client that sends junk as fast as the server takes it, on its own
+// thread, until the server closes the connection or it is told to stop.
+// Large blocking writes from a large send buffer: on loopback, every bit of
+// room the server makes by reading is filled again at once.
+class Streamer {
+ public:
+  explicit Streamer(const net::SocketAddress& proxy)
+      : thread_([this, proxy] { Run(proxy); }) {}
+  ~Streamer() {
+    stop_ = true;
+    thread_.join();
+  }
+  // Bytes the kernel took so far (-1: could not connect).
+  int64_t sent() const { return sent_; }
+
+ private:
+  void Run(const net::SocketAddress& proxy) {
+    absl::StatusOr<net::Socket> socket = ConnectTcp(proxy, kStepTimeout);
+    if (!socket.ok()) {
+      sent_ = -1;
+      return;
+    }
+    const int fd = socket->fd();
+    const int size = 4 << 20;
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+    // Blocking, with a timeout so that `stop_` is seen promptly.
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    const timeval timeout = {.tv_sec = 0, .tv_usec = 200 * 1000};
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
+    const std::string chunk(1 << 20, 'x');
+    while (!stop_) {
+      const ssize_t n = send(fd, chunk.data(), chunk.size(), MSG_NOSIGNAL);
+      if (n > 0) {
+        sent_ += n;
+      } else if (errno != EAGAIN && errno != EINTR) {
+        return;  // closed by the server
+      }
+    }
+  }
+
+  std::atomic<bool> stop_{false};
+  std::atomic<int64_t> sent_{0};
+  std::thread thread_;
+};
+
+TEST_F(WorkerPoolTest, ClientsStreamingIntoTurnedAwayConnectionsDoNotStall) {
+  ASSERT_NO_FATAL_FAILURE(
+      StartRsockd({.extra_flags = {"--workers=1", "--queue=0"}}));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<EchoServer> echo, EchoServer::Start());
+  ASSERT_OK_AND_ASSIGN(
+      net::Socket busy,
+      Socks4Connect(proxy(), Socks4ConnectRequest(echo->address(), "busy"),
+                    kStepTimeout));
+  {
+    // Both connect and start sending while the server is stopped, so that
+    // their data waits in the kernel when the acceptor gets to them, and
+    // more keeps coming while it turns them away.
+    ASSERT_EQ(kill(rsockd().pid(), SIGSTOP), 0);
+    absl::Cleanup resume = [this] { kill(rsockd().pid(), SIGCONT); };
+    Streamer first(proxy());
+    Streamer second(proxy());
+    const absl::Time deadline = absl::Now() + kStepTimeout;
+    while ((first.sent() == 0 || second.sent() == 0) &&
+           absl::Now() < deadline) {
+      absl::SleepFor(absl::Milliseconds(5));  // poll interval
+    }
+    ASSERT_GT(first.sent(), 0);
+    ASSERT_GT(second.sent(), 0);
+    std::move(resume).Invoke();
+
+    const absl::Time start = absl::Now();
+    ASSERT_OK_AND_ASSIGN(
+        Socks4Session third,
+        Socks4Handshake(proxy(), Socks4ConnectRequest(echo->address(), "3rd"),
+                        kStepTimeout));
+    EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+    EXPECT_EQ(third.reply.code, kSocks4Rejected);
+    // What the server read of each is bounded: beyond the socket buffers
+    // (a few MiB each way), the kernel took nothing more before the close.
+    EXPECT_LT(first.sent(), int64_t{32} << 20);
+    EXPECT_LT(second.sent(), int64_t{32} << 20);
+  }
+  EXPECT_TRUE(EchoRoundTrip(busy, "still relaying"));
+}
+
+class DescriptorLimitTest : public WorkerPoolTest {
+ protected:
+  // Sets the running server's open-file limit (soft and hard) with
+  // util-linux's prlimit(1).
+  ::testing::AssertionResult SetFileLimit(int limit) {
+    absl::StatusOr<SubprocessResult> result = rsockd::testing::RunCommand(
+        {.argv = {"prlimit", absl::StrCat("--pid=", rsockd().pid()),
+                  absl::StrCat("--nofile=", limit, ":", limit)}},
+        kCommandTimeout);
+    if (!result.ok()) return ::testing::AssertionFailure() << result.status();
+    if (!result->status.success()) {
+      return ::testing::AssertionFailure()
+             << "prlimit: " << result->status.ToString() << ": "
+             << result->stderr_text;
+    }
+    return ::testing::AssertionSuccess();
+  }
+
+  // Polls the server's descriptor count until it is exactly `count`.
+  ::testing::AssertionResult WaitForFdCount(int count) {
+    const absl::Time deadline = absl::Now() + kStepTimeout;
+    absl::StatusOr<int> now = rsockd().OpenFdCount();
+    while (!now.ok() || *now != count) {
+      if (absl::Now() >= deadline) {
+        return ::testing::AssertionFailure()
+               << "descriptor count " << now.value_or(-1) << ", not " << count
+               << ":\n"
+               << rsockd().DescribeOpenFds();
+      }
+      absl::SleepFor(absl::Milliseconds(10));  // poll interval
+      now = rsockd().OpenFdCount();
+    }
+    return ::testing::AssertionSuccess();
+  }
+};
+
+TEST_F(DescriptorLimitTest, ClientIsAnswered91WhenNoDescriptorIsLeft) {
+  ASSERT_NO_FATAL_FAILURE(
+      StartRsockd({.extra_flags = {"--workers=64", "--queue=64",
+                                   "--handshake_timeout=60s"}}));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<EchoServer> echo, EchoServer::Start());
+  ASSERT_OK_AND_ASSIGN(int idle, SettledFdCount(kStepTimeout));
+  // Room for kHeld connections, then none: the pool and queue are far from
+  // full, so only the descriptors run out.
+  constexpr int kHeld = 8;
+  ASSERT_TRUE(SetFileLimit(idle + kHeld));
+  std::vector<net::Socket> held;
+  for (int i = 0; i < kHeld; ++i) {
+    ASSERT_OK_AND_ASSIGN(net::Socket silent, ConnectTcp(proxy(), kStepTimeout));
+    held.push_back(std::move(silent));
+  }
+  ASSERT_TRUE(WaitForFdCount(idle + kHeld));
+
+  for (int i = 0; i < 3; ++i) {
+    SCOPED_TRACE(absl::StrCat("client ", i));
+    ASSERT_OK_AND_ASSIGN(
+        Socks4Session refused,
+        Socks4Handshake(proxy(), Socks4ConnectRequest(echo->address(), "late"),
+                        kStepTimeout));
+    EXPECT_EQ(refused.reply.code, kSocks4Rejected);
+  }
+  EXPECT_THAT(
+      rsockd().WaitForLogLine("out of descriptors -- turned away", kLogTimeout),
+      IsOk());
+
+  // Once descriptors are free again, clients are served.
+  held.clear();
+  ASSERT_TRUE(WaitForFdCount(idle));
+  ASSERT_OK_AND_ASSIGN(
+      net::Socket tunnel,
+      Socks4Connect(proxy(), Socks4ConnectRequest(echo->address(), "after"),
+                    kStepTimeout));
+  EXPECT_TRUE(EchoRoundTrip(tunnel, "served again"));
+}
+
+TEST_F(DescriptorLimitTest, QueueShrinksToWhatTheLimitHolds) {
+  // Started under a limit of 128: 64 for the process, 2 workers at 4 each,
+  // which leaves 56 of the 1000 queue slots asked for.
+  ASSERT_OK_AND_ASSIGN(std::string binary,
+                       rsockd::testing::RsockdProcess::BinaryPath());
+  ASSERT_OK_AND_ASSIGN(std::string dir, rsockd::testing::MakeTempDir("limit-"));
+  const std::string wrapper = dir + "/rsockd-limited";
+  ASSERT_THAT(
+      rsockd::testing::WriteStringToFile(
+          wrapper, absl::StrCat("#!/bin/sh\nexec prlimit --nofile=128:128 -- ",
+                                binary, " \"$@\"\n")),
+      IsOk());
+  ASSERT_EQ(chmod(wrapper.c_str(), 0755), 0);
+  ASSERT_NO_FATAL_FAILURE(
+      StartRsockd({.extra_flags = {"--workers=2", "--queue=1000",
+                                   "--handshake_timeout=60s"},
+                   .binary_path = wrapper}));
+  const std::string shrunk =
+      "--queue 1000 shrunk to 56: the open-file limit 128 holds";
+  EXPECT_THAT(rsockd().WaitForLogLine(shrunk, kLogTimeout), IsOk());
+  ASSERT_OK_AND_ASSIGN(std::string ready,
+                       rsockd().WaitForLogLine(" ready; ", kLogTimeout));
+  EXPECT_THAT(ready, ::testing::HasSubstr("workers 2, queue 56"));
+
+  // Full: two in the workers and 56 queued, all silent. The next client is
+  // turned away by the pool, with descriptors to spare.
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<EchoServer> echo, EchoServer::Start());
+  std::vector<net::Socket> held;
+  for (int i = 0; i < 2 + 56; ++i) {
+    ASSERT_OK_AND_ASSIGN(net::Socket silent, ConnectTcp(proxy(), kStepTimeout));
+    held.push_back(std::move(silent));
+  }
+  ASSERT_TRUE(WaitForPool(/*busy=*/2, /*queued=*/56, kStepTimeout));
+  ASSERT_OK_AND_ASSIGN(
+      Socks4Session refused,
+      Socks4Handshake(proxy(), Socks4ConnectRequest(echo->address(), "over"),
+                      kStepTimeout));
+  EXPECT_EQ(refused.reply.code, kSocks4Rejected);
+  EXPECT_THAT(rsockd().Stderr(),
+              Not(::testing::HasSubstr("out of descriptors")));
+
+  // A reload sizes it again, and says so again.
+  const size_t mark = rsockd().StderrSize();
+  ASSERT_TRUE(Reload(kReloaded));
+  EXPECT_THAT(rsockd().WaitForLogLine(shrunk, kLogTimeout, mark), IsOk());
+  held.clear();
 }
 
 }  // namespace

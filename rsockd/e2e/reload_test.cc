@@ -1,7 +1,8 @@
 // SIGHUP (SPEC §11): new snapshots for new connections, old ones keep
 // theirs, broken files never installed, tunable flags re-read from
-// --flagfile. Each reload is awaited through its log line, which the server
-// writes after installing the new snapshot.
+// --flagfile; and --reload_on_change, which does the same when a file
+// changes, without a signal. Each reload is awaited through its log line,
+// which the server writes after installing the new snapshot.
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -116,6 +117,67 @@ TEST_F(ReloadTest, BrokenFileKeepsTheRulesInUseAndReportsEveryError) {
   EXPECT_THAT(rsockd().WaitForLogLine("sockd.conf:2:", kLogTimeout, mark),
               IsOk());
   EXPECT_THAT(rsockd().WaitForLogLine("sockd.conf:3:", kLogTimeout, mark),
+              IsOk());
+  EXPECT_EQ(Verdict(*echo), kSocks4Granted);
+}
+
+TEST_F(ReloadTest, ReloadOnChangeAppliesAnEditWithoutASignal) {
+  ASSERT_NO_FATAL_FAILURE(StartRsockd(
+      {.sockd_conf = kPermitLoopback, .extra_flags = {"--reload_on_change"}}));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<EchoServer> echo, EchoServer::Start());
+  EXPECT_EQ(Verdict(*echo), kSocks4Granted);
+
+  // Replaced by rename, as editors do.
+  size_t mark = rsockd().StderrSize();
+  ASSERT_THAT(ReplaceFile(rsockd().sockd_conf_path(), kDenyEverything), IsOk());
+  EXPECT_THAT(rsockd().WaitForLogLine(
+                  absl::StrCat("--reload_on_change: ",
+                               rsockd().sockd_conf_path(), " changed"),
+                  kLogTimeout, mark),
+              IsOk());
+  ASSERT_THAT(rsockd().WaitForLogLine(kReloaded, kLogTimeout, mark), IsOk());
+  EXPECT_EQ(Verdict(*echo), kSocks4Rejected);
+
+  // A broken edit, written in place: reported, and the rules in use stay.
+  mark = rsockd().StderrSize();
+  ASSERT_THAT(
+      WriteStringToFile(rsockd().sockd_conf_path(), "permit 127.0.0.0 x\n"),
+      IsOk());
+  ASSERT_THAT(rsockd().WaitForLogLine("configuration has errors; keeping",
+                                      kLogTimeout, mark),
+              IsOk());
+  EXPECT_EQ(Verdict(*echo), kSocks4Rejected);
+
+  // Fixed again: applied.
+  mark = rsockd().StderrSize();
+  ASSERT_THAT(ReplaceFile(rsockd().sockd_conf_path(), kPermitLoopback), IsOk());
+  ASSERT_THAT(rsockd().WaitForLogLine(kReloaded, kLogTimeout, mark), IsOk());
+  EXPECT_EQ(Verdict(*echo), kSocks4Granted);
+}
+
+TEST_F(ReloadTest, ReloadOnChangeWatchesUserListFilesAndFrozenFiles) {
+  ASSERT_OK_AND_ASSIGN(std::string dir, rsockd::testing::MakeTempDir("users-"));
+  const std::string users = dir + "/users";
+  ASSERT_THAT(WriteStringToFile(users, "ylee\n"), IsOk());
+  ASSERT_NO_FATAL_FAILURE(StartRsockd(
+      {.sockd_conf = absl::StrCat("permit *=", users, " 127.0.0.0 255.0.0.0\n"),
+       .extra_flags = {"--reload_on_change"}}));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<EchoServer> echo, EchoServer::Start());
+  EXPECT_EQ(Verdict(*echo), kSocks4Rejected);  // "probe" is not listed
+
+  size_t mark = rsockd().StderrSize();
+  ASSERT_THAT(ReplaceFile(users, "ylee\nprobe\n"), IsOk());
+  ASSERT_THAT(rsockd().WaitForLogLine(kReloaded, kLogTimeout, mark), IsOk());
+  EXPECT_EQ(Verdict(*echo), kSocks4Granted);
+
+  // A frozen file appearing beside sockd.conf is loaded instead of it: here
+  // a broken one, which is reported and changes nothing.
+  mark = rsockd().StderrSize();
+  ASSERT_THAT(WriteStringToFile(absl::StrCat(rsockd().dir(), "/sockd.fc"),
+                                "not frozen"),
+              IsOk());
+  ASSERT_THAT(rsockd().WaitForLogLine("configuration has errors; keeping",
+                                      kLogTimeout, mark),
               IsOk());
   EXPECT_EQ(Verdict(*echo), kSocks4Granted);
 }

@@ -1,6 +1,7 @@
-// End-to-end: --syslog (SPEC §10). The server is pointed at a datagram
-// socket the test owns (--syslog_socket) instead of /dev/log, and the test
-// reads the RFC 3164 messages syslog(3) would have sent.
+// End-to-end: --syslog (docs/operations.md, "Syslog"). The server is pointed
+// at a datagram socket the test owns (--syslog_socket) instead of /dev/log,
+// and the test reads the RFC 3164 messages syslog(3) would have sent: the
+// request log at notice, *Alert* lines at warning, errors at err.
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -9,8 +10,11 @@
 #include <memory>
 #include <string>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "rsockd/e2e/rsockd_test_base.h"
+#include "testing/fake_identd.h"
 #include "testing/files.h"
 #include "testing/rsockd_process.h"
 #include "testing/socket_io.h"
@@ -24,7 +28,9 @@ namespace rsockd::e2e {
 namespace {
 
 using ::rsockd::testing::EchoServer;
+using ::rsockd::testing::FakeIdentd;
 using ::rsockd::testing::IsOk;
+using ::rsockd::testing::kSocks4IdentMismatch;
 using ::rsockd::testing::kSocks4Rejected;
 using ::rsockd::testing::LoopbackAddress;
 using ::rsockd::testing::RsockdProcess;
@@ -74,11 +80,12 @@ TEST_F(SyslogTest, RequestLogGoesToDaemonFacilityByDefault) {
     EXPECT_TRUE(EchoRoundTrip(tunnel, "hello"));
   }
   const std::string destination = echo->address().ip().ToString();
-  // daemon.info = 3 * 8 + 6 = 30.
+  // daemon.notice = 3 * 8 + 5 = 29, so that classic `daemon.notice`
+  // selectors see the request log.
   ASSERT_OK_AND_ASSIGN(std::string connected,
                        syslog_->WaitForMessage({"connected -- "}, kLogTimeout));
   EXPECT_THAT(connected, MatchesRegex(absl::StrCat(kHeader, ".*")));
-  EXPECT_THAT(connected, StartsWith("<30>"));
+  EXPECT_THAT(connected, StartsWith("<29>"));
   EXPECT_THAT(connected,
               HasSubstr(absl::StrCat(
                   Tag(),
@@ -88,7 +95,7 @@ TEST_F(SyslogTest, RequestLogGoesToDaemonFacilityByDefault) {
   ASSERT_OK_AND_ASSIGN(
       std::string terminated,
       syslog_->WaitForMessage({"terminated -- "}, kLogTimeout));
-  EXPECT_THAT(terminated, StartsWith("<30>"));
+  EXPECT_THAT(terminated, StartsWith("<29>"));
   EXPECT_THAT(terminated,
               HasSubstr(absl::StrCat("5 bytes from ylee@127.0.0.1, 5 bytes "
                                      "from ",
@@ -101,7 +108,7 @@ TEST_F(SyslogTest, RequestLogGoesToDaemonFacilityByDefault) {
   EXPECT_EQ(refused.reply.code, kSocks4Rejected);
   ASSERT_OK_AND_ASSIGN(std::string refusal,
                        syslog_->WaitForMessage({"refused -- "}, kLogTimeout));
-  EXPECT_THAT(refusal, StartsWith("<30>"));
+  EXPECT_THAT(refusal, StartsWith("<29>"));
   EXPECT_THAT(refusal, HasSubstr(absl::StrCat(
                            Tag(),
                            "[2] refused -- Connect from jane(unknown)@"
@@ -127,10 +134,10 @@ TEST_F(SyslogTest, FacilityFlagSetsThePriorityAndErrorsGoThereToo) {
                       kStepTimeout));
     EXPECT_TRUE(EchoRoundTrip(tunnel, "x"));
   }
-  // local3.info = 19 * 8 + 6 = 158.
+  // local3.notice = 19 * 8 + 5 = 157.
   ASSERT_OK_AND_ASSIGN(std::string connected,
                        syslog_->WaitForMessage({"connected -- "}, kLogTimeout));
-  EXPECT_THAT(connected, StartsWith("<158>"));
+  EXPECT_THAT(connected, StartsWith("<157>"));
 
   // A reload that fails is server-level trouble: its errors reach syslog
   // at local3.err = 19 * 8 + 3 = 155.
@@ -144,6 +151,78 @@ TEST_F(SyslogTest, FacilityFlagSetsThePriorityAndErrorsGoThereToo) {
   EXPECT_THAT(error, HasSubstr(Tag()));
 }
 
+TEST_F(SyslogTest, EachKindOfLineHasItsPriorityAndIsSentOnce) {
+  // identd names another user than the request: the *Alert* line.
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<FakeIdentd> identd, FakeIdentd::Start());
+  identd->Answer([](uint16_t client_port, uint16_t server_port) {
+    return absl::StrFormat("%d , %d : USERID : UNIX : mallory\r\n", client_port,
+                           server_port);
+  });
+  ASSERT_NO_FATAL_FAILURE(StartRsockd(
+      {.sockd_conf = "permit ?=I 127.0.0.0 255.0.0.0 eq 7\n"
+                     "deny 127.0.0.0 255.0.0.0 eq 9\n"
+                     "permit 127.0.0.0 255.0.0.0\n",
+       .extra_flags = {"--syslog", SocketFlag(),
+                       absl::StrCat("--ident_port=", identd->port()),
+                       "--ident_timeout=5s"}}));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<EchoServer> echo, EchoServer::Start());
+  {
+    ASSERT_OK_AND_ASSIGN(
+        net::Socket tunnel,
+        Socks4Connect(proxy(), Socks4ConnectRequest(echo->address(), "ylee"),
+                      kStepTimeout));
+  }
+  ASSERT_OK_AND_ASSIGN(
+      std::string connected,
+      syslog_->WaitForMessage({"[1] connected -- "}, kLogTimeout));
+  EXPECT_THAT(connected, StartsWith("<29>"));  // daemon.notice
+
+  ASSERT_OK_AND_ASSIGN(
+      Socks4Session refused,
+      Socks4Handshake(proxy(), Socks4ConnectRequest(LoopbackAddress(9), "jane"),
+                      kStepTimeout));
+  EXPECT_EQ(refused.reply.code, kSocks4Rejected);
+  ASSERT_OK_AND_ASSIGN(
+      std::string refusal,
+      syslog_->WaitForMessage({"[2] refused -- "}, kLogTimeout));
+  EXPECT_THAT(refusal, StartsWith("<29>"));
+
+  ASSERT_OK_AND_ASSIGN(
+      Socks4Session mismatch,
+      Socks4Handshake(proxy(), Socks4ConnectRequest(LoopbackAddress(7), "ylee"),
+                      kStepTimeout));
+  EXPECT_EQ(mismatch.reply.code, kSocks4IdentMismatch);
+  ASSERT_OK_AND_ASSIGN(
+      std::string alert,
+      syslog_->WaitForMessage({"[3] *Alert*: real user is mallory, not ylee"},
+                              kLogTimeout));
+  EXPECT_THAT(alert, StartsWith("<28>"));  // daemon.warning
+  ASSERT_OK_AND_ASSIGN(
+      std::string after_alert,
+      syslog_->WaitForMessage({"[3] refused -- "}, kLogTimeout));
+  EXPECT_THAT(after_alert, StartsWith("<29>"));
+
+  // An error: a reload that fails.
+  ASSERT_THAT(WriteStringToFile(rsockd().sockd_conf_path(), "allow ALL\n"),
+              IsOk());
+  ASSERT_EQ(kill(rsockd().pid(), SIGHUP), 0);
+  ASSERT_OK_AND_ASSIGN(std::string error,
+                       syslog_->WaitForMessage(
+                           {"sockd.conf:1:1: unknown keyword"}, kLogTimeout));
+  EXPECT_THAT(error, StartsWith("<27>"));  // daemon.err
+
+  // Every line went out once: the *Alert* line is a warning in glog too,
+  // and glog hands it to more than one sink.
+  int alerts = 0;
+  for (const std::string& message : syslog_->received()) {
+    if (absl::StrContains(message, "*Alert*")) ++alerts;
+  }
+  EXPECT_EQ(alerts, 1);
+  EXPECT_THAT(
+      rsockd().WaitForLogLine("*Alert*: real user is mallory", kLogTimeout),
+      IsOk());
+}
+
 TEST_F(SyslogTest, Sigusr1SnapshotGoesToSyslogWithItsOwnCounts) {
   ASSERT_NO_FATAL_FAILURE(
       StartRsockd({.extra_flags = {"--syslog", SocketFlag()}}));
@@ -151,7 +230,7 @@ TEST_F(SyslogTest, Sigusr1SnapshotGoesToSyslogWithItsOwnCounts) {
   ASSERT_OK_AND_ASSIGN(
       std::string sessions,
       syslog_->WaitForMessage({"stats: sessions open=0 "}, kLogTimeout));
-  EXPECT_THAT(sessions, StartsWith("<30>"));
+  EXPECT_THAT(sessions, StartsWith("<29>"));
   ASSERT_OK_AND_ASSIGN(std::string syslog_line,
                        syslog_->WaitForMessage(
                            {"stats: syslog ", syslog_->path()}, kLogTimeout));
