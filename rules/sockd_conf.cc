@@ -174,9 +174,8 @@ absl::StatusOr<SockdConf> ParseSockdConf(absl::string_view text,
         break;
     }
   };
-  ASSIGN_OR_RETURN(conf.rules,
-                   ParseRuleLines<SockdRule>(text, filename, LexerOptions(),
-                                             ParseRule, on_special_line));
+  ASSIGN_OR_RETURN(conf.rules, ParseRuleLines<SockdRule>(
+                                   text, filename, ParseRule, on_special_line));
   return conf;
 }
 

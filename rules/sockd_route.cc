@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "net/status_macros.h"
 #include "rules/lexer.h"
@@ -21,8 +22,13 @@ absl::StatusOr<RouteRule> ParseRule(const Line& line) {
   rule.line = line.number;
   TokenCursor cursor(line.tokens);
   const Token& interface = cursor.Next();
-  const std::optional<net::IpAddress> address =
-      net::IpAddress::Parse(interface.text);
+  // An IPv6 interface may be bracketed, as in the address specs: `[::1]`.
+  absl::string_view text = interface.text;
+  if (text.size() > 2 && text.front() == '[' && text.back() == ']' &&
+      absl::StrContains(text, ':')) {
+    text = text.substr(1, text.size() - 2);
+  }
+  const std::optional<net::IpAddress> address = net::IpAddress::Parse(text);
   if (!address.has_value()) {
     RETURN_IF_ERROR(CheckNoLeadingZeros(interface, interface.text));
     return TokenError(
@@ -66,8 +72,8 @@ absl::StatusOr<SockdRoute> ParseSockdRoute(absl::string_view text,
   SockdRoute route;
   route.filename = std::string(filename);
   // The sockd.conf special lines are comments here.
-  ASSIGN_OR_RETURN(route.rules, ParseRuleLines<RouteRule>(
-                                    text, filename, LexerOptions(), ParseRule));
+  ASSIGN_OR_RETURN(route.rules,
+                   ParseRuleLines<RouteRule>(text, filename, ParseRule));
   return route;
 }
 

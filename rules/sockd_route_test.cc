@@ -77,9 +77,23 @@ TEST(SockdRouteTest, ErrorsAreLocated) {
               HasSubstr("r.route:1:14: unexpected \"extra\""));
   EXPECT_THAT(ParseError("10.0.0.1 ALL : hook\n"),
               HasSubstr("r.route:1:14: sockd.route lines take no ':'"));
+  // A ':' inside a token is part of it (sockd.route(5)).
+  EXPECT_THAT(ParseError("10.0.0.1 ALL:hook\n"),
+              HasSubstr("r.route:1:10: invalid address \"ALL:hook\""));
+  EXPECT_THAT(ParseError("::1 ::1/\n"),
+              HasSubstr("r.route:1:5: invalid prefix length in \"::1/\""));
   const std::string both = ParseError("x ALL\n127.0.0.1 ALL\ny ALL\n");
   EXPECT_THAT(both, HasSubstr("r.route:1:1:"));
   EXPECT_THAT(both, HasSubstr("\nr.route:3:1:"));
+}
+
+TEST(SockdRouteTest, IPv6InterfaceMayBeBracketed) {
+  ASSERT_OK_AND_ASSIGN(SockdRoute route,
+                       ParseSockdRoute("[::1] [2001:db8::]/32\n", "r.route"));
+  ASSERT_THAT(route.rules, SizeIs(1));
+  EXPECT_EQ(route.rules[0].ToString(), "::1 2001:db8::/32");
+  EXPECT_THAT(ParseError("[127.0.0.1] ALL\n"),
+              HasSubstr("r.route:1:1: invalid interface address"));
 }
 
 TEST(SockdRouteTest, EmptyFileHasNoRoutes) {

@@ -259,10 +259,8 @@ absl::StatusOr<SocksConf> ParseSocksConf(absl::string_view text,
   SocksConf conf;
   conf.filename = std::string(filename);
   // The sockd.conf special lines are comments here.
-  ASSIGN_OR_RETURN(
-      conf.rules, ParseRuleLines<SocksRule>(
-                      text, filename,
-                      LexerOptions{.colons_in_server_lists = true}, ParseRule));
+  ASSIGN_OR_RETURN(conf.rules,
+                   ParseRuleLines<SocksRule>(text, filename, ParseRule));
   return conf;
 }
 

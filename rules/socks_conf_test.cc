@@ -138,6 +138,31 @@ TEST(SocksConfTest, SockdWithoutServersUsesTheDefault) {
   EXPECT_EQ(rule.ToString(), "sockd ALL");
 }
 
+// socks.conf(5), "Lexical rules": the ':' of a server entry or an IPv6
+// address is part of its token; only " : " starts the hook command.
+TEST(SocksConfTest, ColonsOfServersAndAddressesAreNotHooks) {
+  const SocksRule rule = ParseOneRule(
+      "sockd @=10.1.1.1:1080,[::1]:1081 2001:db8::/32 : logger %u\n");
+  EXPECT_THAT(rule.servers,
+              ElementsAre(Server("10.1.1.1", 1080), Server("::1", 1081)));
+  EXPECT_EQ(rule.destination, AddressSpec::Prefix(Ip("2001:db8::"), 32));
+  EXPECT_EQ(rule.command, "logger %u");
+  const SocksRule legacy = ParseOneRule("sockd@fw1:1081 [2001:db8::]/32 : h\n");
+  EXPECT_THAT(legacy.servers, ElementsAre(Server("fw1", 1081)));
+  EXPECT_EQ(legacy.destination, rule.destination);
+  EXPECT_EQ(legacy.command, "h");
+
+  // A mistyped address is an error at its column, not a shorter rule.
+  EXPECT_THAT(ParseError("sockd @=fw 127.0.0.0/8 ::1/\n"),
+              HasSubstr("s.conf:1:24: unexpected \"::1/\""));
+  EXPECT_THAT(ParseError("deny ::1/ : hook\n"),
+              HasSubstr("s.conf:1:6: invalid prefix length in \"::1/\""));
+  // A classic hook without blanks around its ':' is an error that says so.
+  const std::string classic = ParseError("sockd@fw1:1080 ALL: hook\n");
+  EXPECT_THAT(classic, HasSubstr("s.conf:1:16: invalid address \"ALL:\""));
+  EXPECT_THAT(classic, HasSubstr("put a blank before and after the ':'"));
+}
+
 TEST(SocksConfTest, FormatParsesBackToTheSameRules) {
   ASSERT_OK_AND_ASSIGN(SocksConf conf, ParseSocksConf(kCorpExample, "s.conf"));
   ASSERT_OK_AND_ASSIGN(SocksConf again,
