@@ -137,13 +137,37 @@ TEST(LoadRuleSetTest, LoadsAllThreeFilesAndTheDefaultServer) {
 
 TEST(LoadRuleSetTest, SockdLineNeedsADefaultServer) {
   const std::string socks =
-      WriteFile("d.socks", "direct 10.0.0.0/8\n sockd ALL\n");
-  EXPECT_THAT(
-      LoadRuleSet(Explicit(WriteFile("all.conf", "permit ALL\n"), socks)),
-      StatusIs(absl::StatusCode::kInvalidArgument,
-               HasSubstr(absl::StrCat(socks,
-                                      ":2:2: sockd line without @= "
-                                      "and no default server"))));
+      WriteFile("d.socks", "direct 10.0.0.0/8\n sockd ALL\nsockd @= ALL\n");
+  const absl::StatusOr<std::shared_ptr<const rules::RuleSet>> rules =
+      LoadRuleSet(Explicit(WriteFile("all.conf", "permit ALL\n"), socks));
+  // Both lines, each with both ways to set a default server.
+  EXPECT_THAT(rules, StatusIs(absl::StatusCode::kInvalidArgument,
+                              HasSubstr(absl::StrCat(
+                                  socks,
+                                  ":2:2: sockd line without servers (no @= "
+                                  "list, or an empty one) and no default "
+                                  "server: set one with --socks_server or the "
+                                  "SOCKS_SERVER environment variable"))));
+  EXPECT_THAT(rules, StatusIs(absl::StatusCode::kInvalidArgument,
+                              HasSubstr(absl::StrCat(socks,
+                                                     ":3:1: sockd line "
+                                                     "without servers"))));
+}
+
+// socks.conf(5): `sockd @=` with an empty list goes to the default server,
+// as `sockd` without `@=` does.
+TEST(LoadRuleSetTest, EmptyServerListUsesTheDefaultServer) {
+  ConfigPaths paths =
+      Explicit(WriteFile("all.conf", "permit ALL\n"),
+               WriteFile("e.socks", "direct 10.0.0.0/8\nsockd @= ALL\n"));
+  paths.default_servers = "fw1:1081";
+  paths.default_servers_origin = "SOCKS_SERVER";
+  ASSERT_OK_AND_ASSIGN(std::shared_ptr<const rules::RuleSet> rules,
+                       LoadRuleSet(paths));
+  const rules::RoutingDecision route = rules->Route(From("10.0.0.1"));
+  EXPECT_EQ(route.action, rules::SocksRule::Action::kSockd);
+  ASSERT_EQ(route.servers.size(), 1u);
+  EXPECT_EQ(route.servers[0].ToString(), "fw1:1081");
 }
 
 TEST(LoadRuleSetTest, BadDefaultServerIsLocated) {
@@ -250,7 +274,7 @@ TEST_F(FrozenConfigTest, FrozenRoutingStillNeedsADefaultServer) {
          &rules::FreezeSocksConf);
   EXPECT_THAT(LoadRuleSet(Explicit(conf, socks)),
               StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr(socks + ":1:1: sockd line without @=")));
+                       HasSubstr(socks + ":1:1: sockd line without servers")));
 }
 
 }  // namespace

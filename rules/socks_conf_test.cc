@@ -138,6 +138,21 @@ TEST(SocksConfTest, SockdWithoutServersUsesTheDefault) {
   EXPECT_EQ(rule.ToString(), "sockd ALL");
 }
 
+// socks.conf(5): an empty `@=` list, like no `@=`, means the default server
+// (--socks_server, else $SOCKS_SERVER).
+TEST(SocksConfTest, EmptyServerListMeansTheDefaultServer) {
+  const SocksRule empty = ParseOneRule("sockd @= .example.org eq 80\n");
+  EXPECT_EQ(empty.action, SocksRule::Action::kSockd);
+  EXPECT_TRUE(empty.servers.empty());
+  EXPECT_EQ(empty, ParseOneRule("sockd .example.org eq 80\n"));
+  EXPECT_EQ(empty.ToString(), "sockd .example.org eq 80");
+  EXPECT_EQ(ParseOneRule("sockd@ *=bob ALL\n"),
+            ParseOneRule("sockd *=bob ALL\n"));
+  // Still at most one server list.
+  EXPECT_THAT(ParseError("sockd @= @=fw ALL\n"),
+              HasSubstr("s.conf:1:10: duplicated field \"@=\""));
+}
+
 // socks.conf(5), "Lexical rules": the ':' of a server entry or an IPv6
 // address is part of its token; only " : " starts the hook command.
 TEST(SocksConfTest, ColonsOfServersAndAddressesAreNotHooks) {
@@ -210,7 +225,6 @@ TEST(SocksConfTest, ErrorsAreLocated) {
       {"direct @=fw ALL\n",
        "s.conf:1:8: a server list is only allowed on "
        "sockd lines"},
-      {"sockd @= ALL\n", "s.conf:1:9: empty server list"},
       {"sockd @=a,,b ALL\n", "s.conf:1:11: empty server name"},
       {"sockd @=fw:99999 ALL\n", "s.conf:1:12: port \"99999\" is out of"},
       {"sockd @=fw:0 ALL\n", "s.conf:1:12: port 0 cannot be connected to"},
@@ -247,7 +261,7 @@ TEST(SocksConfTest, ErrorsAreLocated) {
 
 TEST(SocksConfTest, ReportsEveryBadLine) {
   const std::string error =
-      ParseError("direct ALL\nbogus\ndirect ALL\nsockd @= ALL\n");
+      ParseError("direct ALL\nbogus\ndirect ALL\nsockd @=, ALL\n");
   EXPECT_THAT(error, HasSubstr("s.conf:2:1:"));
   EXPECT_THAT(error, HasSubstr("\ns.conf:4:9:"));
 }
@@ -263,13 +277,17 @@ TEST(SocksConfTest, CheckDefaultServerNamesEveryLineThatNeedsIt) {
   ASSERT_OK_AND_ASSIGN(
       SocksConf conf,
       ParseSocksConf("sockd @=fw ALL eq 80\n  sockd 10.0.0.0/8\n"
-                     "direct ALL\nsockd ALL\n",
+                     "direct ALL\nsockd @= ALL\n",
                      "s.conf"));
   EXPECT_THAT(CheckDefaultServer(conf, /*have_default=*/true), IsOk());
   const absl::Status status = CheckDefaultServer(conf, false);
-  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument,
-                               HasSubstr("s.conf:2:3: sockd line without @= "
-                                         "and no default server")));
+  EXPECT_THAT(status,
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("s.conf:2:3: sockd line without servers (no "
+                                 "@= list, or an empty one) and no default "
+                                 "server: set one with --socks_server or the "
+                                 "SOCKS_SERVER environment variable, or list "
+                                 "servers after @=")));
   EXPECT_THAT(std::string(status.message()), HasSubstr("\ns.conf:4:1:"));
 }
 

@@ -180,8 +180,9 @@ TEST_F(ToolsTest, TestSocksConfShowsTheDecisionAndServers) {
 }
 
 TEST_F(ToolsTest, TestSocksConfDefaultServerAndErrors) {
+  // `sockd @=` (an empty list) is `sockd`: the default server.
   const std::string conf =
-      WriteConf("socks.conf", "direct 10.0.0.0/8\nsockd ALL\n");
+      WriteConf("socks.conf", "direct 10.0.0.0/8\nsockd @= ALL\n");
   const std::string tool = RunfilePath("rsockd/test_socks_conf");
   absl::StatusOr<SubprocessResult> with_default =
       RunCommand({.argv = {tool, "-C", conf, "u", "192.0.2.1", "80"},
@@ -199,8 +200,10 @@ TEST_F(ToolsTest, TestSocksConfDefaultServerAndErrors) {
   ASSERT_THAT(without, IsOk());
   EXPECT_EQ(without->status.exit_code, 2);
   EXPECT_THAT(without->stderr_text,
-              HasSubstr("socks.conf:2:1: sockd line without @= and no default "
-                        "server"));
+              HasSubstr("socks.conf:2:1: sockd line without servers (no @= "
+                        "list, or an empty one) and no default server: set "
+                        "one with --socks_server or the SOCKS_SERVER "
+                        "environment variable"));
 
   const std::string bad = WriteConf("bad.conf", "direct ALL\nforward ALL\n");
   const SubprocessResult broken = Run({tool, "-C", bad, "u", "10.0.0.1", "80"});
