@@ -273,6 +273,18 @@ class Session {
     return *resolved_;
   }
 
+  // What sockd.route picks a local address for: `address`, reached by
+  // `name` (a SOCKS4A name) if any, else matched by its reverse name.
+  rules::RouteTarget RouteTargetFor(rules::Command command,
+                                    const net::IpAddress& address,
+                                    const std::string& name) {
+    return {.command = command,
+            .address = address,
+            .name = name,
+            .reverse_name = rules::ReverseNameLookup(
+                services_.resolver, options_.resolve_timeout, address)};
+  }
+
   absl::StatusOr<net::Socket> ConnectToDestination(
       const net::Socks4Request& request) {
     std::vector<net::IpAddress> addresses;
@@ -297,7 +309,8 @@ class Session {
         continue;
       }
       absl::StatusOr<std::optional<net::IpAddress>> source =
-          rules_->SourceAddressFor(address, request.host_name);
+          rules_->SourceAddressFor(RouteTargetFor(rules::Command::kConnect,
+                                                  address, request.host_name));
       if (!source.ok()) {
         Log(source.status().message());
         last_error = source.status();
@@ -472,7 +485,8 @@ class Session {
     const net::IpAddress target =
         request.is_socks4a() ? Resolve(request.host_name)->front() : request.ip;
     absl::StatusOr<std::optional<net::IpAddress>> source =
-        rules_->SourceAddressFor(target, request.host_name);
+        rules_->SourceAddressFor(
+            RouteTargetFor(rules::Command::kBind, target, request.host_name));
     if (!source.ok()) {
       Log(source.status().message());
       return source.status();

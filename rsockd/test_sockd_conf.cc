@@ -119,10 +119,16 @@ void ShowSourceAddress(const rules::RuleSet& rules,
   }
   for (const net::IpAddress& target : targets) {
     absl::StatusOr<std::optional<net::IpAddress>> source =
-        rules.SourceAddressFor(target, request.destination_name);
+        rules.SourceAddressFor({.command = request.command,
+                                .address = target,
+                                .name = request.destination_name,
+                                .reverse_name = rules::ReverseNameLookup(
+                                    &resolver, kLookupTimeout, target)});
     std::cout << "route: " << target.ToString() << ": "
-              << (source.ok() ? absl::StrCat("from ", (*source)->ToString())
-                              : std::string(source.status().message()))
+              << (!source.ok() ? source.status().message()
+                  : source->has_value()
+                      ? absl::StrCat("from ", (*source)->ToString())
+                      : "the kernel chooses")
               << "\n";
   }
 }

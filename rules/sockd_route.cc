@@ -34,14 +34,8 @@ absl::StatusOr<RouteRule> ParseRule(const Line& line) {
     return TokenError(
         interface,
         absl::StrCat("invalid interface address ", Quote(interface.text),
-                     ": expected a local IPv4 or IPv6 address"));
-  }
-  if (address->IsUnspecified()) {
-    return TokenError(interface,
-                      absl::StrCat("interface address ", Quote(interface.text),
-                                   " is unspecified: name the local address "
-                                   "to use (no route file lets the kernel "
-                                   "choose)"));
+                     ": expected a local IPv4 or IPv6 address, or 0.0.0.0 "
+                     "or :: to let the kernel choose"));
   }
   rule.interface = *address;
   if (cursor.AtEnd()) {
