@@ -231,15 +231,124 @@ TEST_F(ToolsTest, TestSockdConfRunsTheHookOnlyWithX) {
 TEST_F(ToolsTest, TestSockdConfShowsTheIdentLevel) {
   const std::string conf =
       WriteConf("ident.conf", "permit ?=I 127.0.0.1/32\npermit 127.0.0.0/8\n");
-  EXPECT_THAT(
-      TestSockdConf(conf, {"u", "127.0.0.1", "10.1.1.1", "80"}).stdout_text,
-      HasSubstr("permitted; ident strict"));
-  EXPECT_THAT(TestSockdConf(conf, {"-i", "u", "127.0.0.2", "10.1.1.1", "80"})
-                  .stdout_text,
-              HasSubstr("permitted; ident lenient"));
-  EXPECT_THAT(
-      TestSockdConf(conf, {"u", "127.0.0.2", "10.1.1.1", "80"}).stdout_text,
-      HasSubstr("permitted; ident off"));
+  // Without -i, -I or -B identd is taken to confirm the user.
+  SubprocessResult result =
+      TestSockdConf(conf, {"u", "127.0.0.1", "10.1.1.1", "80"});
+  EXPECT_EQ(result.status.exit_code, 1);
+  EXPECT_THAT(result.stdout_text, HasSubstr("ident strict: identd confirms u"));
+  result = TestSockdConf(conf, {"u", "127.0.0.2", "10.1.1.1", "80"});
+  EXPECT_EQ(result.status.exit_code, 1);
+  EXPECT_THAT(result.stdout_text, HasSubstr("ident off\n"));
+  EXPECT_THAT(result.stdout_text, HasSubstr("permitted (reply 90)"));
+}
+
+// test_sockd_conf(8): the classic flags simulate the client's identd. -i and
+// -I: the global level, with no identd answering; -B: identd names another
+// user. A line's ?= sets its level as in rsockd.
+constexpr char kIdentHooks[] =
+    "permit ?=n 127.0.0.9/32\n"
+    "permit 127.0.0.0/8\n"
+    "#NO_IDENTD: logger no identd on %A\n"
+    "#BAD_ID: logger %U is not %u\n";
+
+TEST_F(ToolsTest, TestSockdConfLenientIdentWithoutIdentdPermits) {
+  const std::string conf = WriteConf("ident.conf", kIdentHooks);
+  const SubprocessResult result =
+      TestSockdConf(conf, {"-i", "u", "127.0.0.1", "10.1.1.1", "80"});
+  EXPECT_EQ(result.status.exit_code, 1) << result.stdout_text;
+  EXPECT_THAT(result.stdout_text,
+              HasSubstr("ident lenient: identd does not answer\n"
+                        "#NO_IDENTD: logger no identd on %A (not run; -x "
+                        "runs it)\n"));
+  EXPECT_THAT(result.stdout_text, HasSubstr("permitted (reply 90)"));
+}
+
+TEST_F(ToolsTest, TestSockdConfStrictIdentWithoutIdentdDenies) {
+  const std::string conf = WriteConf("ident.conf", kIdentHooks);
+  const SubprocessResult result =
+      TestSockdConf(conf, {"-I", "u", "127.0.0.1", "10.1.1.1", "80"});
+  EXPECT_EQ(result.status.exit_code, 0) << result.stdout_text;
+  EXPECT_THAT(result.stdout_text,
+              HasSubstr("ident strict: identd does not answer\n"
+                        "#NO_IDENTD: logger no identd on %A (not run; -x "
+                        "runs it)\n"));
+  EXPECT_THAT(result.stdout_text,
+              HasSubstr("denied: cannot verify user-id (reply 92)"));
+  // A line with ?=n does not ask identd.
+  EXPECT_EQ(TestSockdConf(conf, {"-I", "u", "127.0.0.9", "10.1.1.1", "80"})
+                .status.exit_code,
+            1);
+}
+
+TEST_F(ToolsTest, TestSockdConfBadIdDenies) {
+  const std::string conf = WriteConf("ident.conf", kIdentHooks);
+  for (const char* level : {"-B", "-i"}) {
+    std::vector<std::string> args = {"u", "127.0.0.1", "10.1.1.1", "80"};
+    args.insert(args.begin(), "-B");
+    if (std::string(level) != "-B") args.insert(args.begin(), level);
+    const SubprocessResult result = TestSockdConf(conf, args);
+    EXPECT_EQ(result.status.exit_code, 0) << result.stdout_text;
+    EXPECT_THAT(result.stdout_text,
+                HasSubstr("identd names another user than u\n"
+                          "#BAD_ID: logger %U is not %u (not run; -x runs "
+                          "it)\n"));
+    EXPECT_THAT(result.stdout_text,
+                HasSubstr("denied: bad user-id (reply 93)"));
+  }
+}
+
+TEST_F(ToolsTest, TestSockdConfRunsTheIdentHookWithX) {
+  const std::string marker = dir_ + "/no-identd";
+  const std::string conf = WriteConf(
+      "ident.conf", absl::StrCat("permit ALL : echo line >> ", marker,
+                                 "\n#NO_IDENTD: echo %u %c >> ", marker, "\n"));
+  // Strict: the #NO_IDENTD: hook runs, the line's does not.
+  EXPECT_EQ(
+      TestSockdConf(conf, {"-x", "-I", "u", "127.0.0.1", "10.1.1.1", "80"})
+          .status.exit_code,
+      0);
+  ASSERT_OK_AND_ASSIGN(std::string ran,
+                       rsockd::testing::ReadFileToString(marker));
+  EXPECT_EQ(ran, "u connect\n");
+  // Lenient: both, the #NO_IDENTD: hook first.
+  EXPECT_EQ(TestSockdConf(
+                conf, {"-x", "-i", "-b", "u", "127.0.0.1", "10.1.1.1", "80"})
+                .status.exit_code,
+            1);
+  ASSERT_OK_AND_ASSIGN(ran, rsockd::testing::ReadFileToString(marker));
+  EXPECT_EQ(ran, "u connect\nu bind\nline\n");
+}
+
+// -b asks about a BIND (the classic -B means a bad user id). With -R, a BIND
+// needs a route line to listen on; a CONNECT only shows the local address.
+TEST_F(ToolsTest, TestSockdConfRouteFileDecidesABind) {
+  const std::string conf = WriteConf("sockd.conf", "permit ALL\n");
+  const std::string route =
+      WriteConf("sockd.route", "127.0.0.2 127.0.0.0 255.0.0.0\n");
+  SubprocessResult result = TestSockdConf(
+      conf, {"-b", "-R", route, "u", "127.0.0.1", "192.0.2.1", "ftp"});
+  EXPECT_EQ(result.status.exit_code, 0) << result.stdout_text;
+  EXPECT_THAT(result.stdout_text, HasSubstr("BIND from u@127.0.0.1 for "));
+  EXPECT_THAT(result.stdout_text,
+              HasSubstr("denied: Cannot find appropriate interface to "
+                        "communicate with 192.0.2.1 (reply 91)"));
+
+  result = TestSockdConf(
+      conf, {"-b", "-R", route, "u", "127.0.0.1", "127.0.0.9", "ftp"});
+  EXPECT_EQ(result.status.exit_code, 1) << result.stdout_text;
+  EXPECT_THAT(result.stdout_text,
+              HasSubstr("route: 127.0.0.9: listen on 127.0.0.2"));
+
+  // Without -R the route file plays no part.
+  EXPECT_EQ(TestSockdConf(conf, {"-b", "u", "127.0.0.1", "192.0.2.1", "ftp"})
+                .status.exit_code,
+            1);
+  // A CONNECT no line matches: the kernel chooses, still permitted.
+  result =
+      TestSockdConf(conf, {"-R", route, "u", "127.0.0.1", "192.0.2.1", "80"});
+  EXPECT_EQ(result.status.exit_code, 1) << result.stdout_text;
+  EXPECT_THAT(result.stdout_text,
+              HasSubstr("route: 192.0.2.1: the kernel chooses"));
 }
 
 TEST_F(ToolsTest, TestSockdConfUsageAndConfigErrorsExitTwo) {
