@@ -2,6 +2,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -17,8 +18,10 @@ namespace rsockd {
 namespace {
 
 using ::rsockd::testing::IsOk;
+using ::rsockd::testing::SetModificationTime;
 using ::rsockd::testing::StatusIs;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 std::string TempPath(const std::string& name) {
   return std::string(std::getenv("TEST_TMPDIR")) + "/" + name;
@@ -275,6 +278,89 @@ TEST_F(FrozenConfigTest, FrozenRoutingStillNeedsADefaultServer) {
   EXPECT_THAT(LoadRuleSet(Explicit(conf, socks)),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr(socks + ":1:1: sockd line without servers")));
+}
+
+// docs/frozen_files.md, "Staleness": a frozen file older than the text file
+// beside it, or than a user file it froze, fails closed, naming both files.
+TEST_F(FrozenConfigTest, AFrozenFileOlderThanItsTextIsAnError) {
+  const std::string conf = Write("sockd.conf", "permit ALL\n");
+  const std::string socks = Write("socks.conf", "direct ALL\n");
+  const std::string route = Write("sockd.route", "127.0.0.2 ALL\n");
+  Freeze("sockd.fc", rules::ParseSockdConf("permit ALL\n", conf),
+         &rules::FreezeSockdConf);
+  Freeze("socks.fc", rules::ParseSocksConf("direct ALL\n", socks),
+         &rules::FreezeSocksConf);
+  Freeze("sockd.fr", rules::ParseSockdRoute("127.0.0.2 ALL\n", route),
+         &rules::FreezeSockdRoute);
+  for (const char* frozen : {"sockd.fc", "socks.fc", "sockd.fr"}) {
+    ASSERT_THAT(SetModificationTime(dir_ + "/" + frozen, 1000000000), IsOk());
+  }
+  ASSERT_THAT(SetModificationTime(conf, 1000000001), IsOk());
+  ASSERT_THAT(SetModificationTime(socks, 1000000001), IsOk());
+  ASSERT_THAT(SetModificationTime(route, 1000000000), IsOk());
+  const absl::StatusOr<std::shared_ptr<const rules::RuleSet>> rules =
+      LoadRuleSet(Explicit(conf, socks, route));
+  EXPECT_THAT(
+      rules,
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr(absl::StrCat(dir_, "/sockd.fc is older than ", conf,
+                                      ", so its rules may be out of date: run "
+                                      "make_sockdfc ",
+                                      conf, " to refreeze it, or remove ", dir_,
+                                      "/sockd.fc to use ", conf, "\n"))));
+  EXPECT_THAT(
+      rules,
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr(absl::StrCat(dir_, "/socks.fc is older than ", socks,
+                                      ", so its rules may be out of date: run "
+                                      "make_socksfc"))));
+  // Equal times are not stale.
+  EXPECT_THAT(rules, StatusIs(absl::StatusCode::kInvalidArgument,
+                              Not(HasSubstr("sockd.fr"))));
+
+  // The tools read files the same way.
+  EXPECT_THAT(ReadSockdConf(conf),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("sockd.fc is older than")));
+  ASSERT_THAT(SetModificationTime(route, 1000000002), IsOk());
+  EXPECT_THAT(
+      ReadSockdRoute(route),
+      StatusIs(absl::StatusCode::kFailedPrecondition,
+               HasSubstr(absl::StrCat(dir_, "/sockd.fr is older than ", route,
+                                      ", so its rules may be "
+                                      "out of date: run make_sockdfr"))));
+}
+
+TEST_F(FrozenConfigTest, AFrozenFileOlderThanAUserFileItFrozeIsAnError) {
+  const std::string users = Write("staff", "alice\n");
+  const std::string socks = Write("socks.conf", "");
+  Freeze("socks.fc",
+         rules::ParseSocksConf(absl::StrCat("direct *=bob,", users, " ALL\n"),
+                               socks),
+         &rules::FreezeSocksConf);
+  ASSERT_THAT(SetModificationTime(socks, 1000000000), IsOk());
+  ASSERT_THAT(SetModificationTime(dir_ + "/socks.fc", 1000000100), IsOk());
+  ASSERT_THAT(SetModificationTime(users, 1000000000), IsOk());
+  ASSERT_THAT(ReadSocksConf(socks), IsOk());
+
+  ASSERT_THAT(SetModificationTime(users, 1000000200), IsOk());
+  EXPECT_THAT(ReadSocksConf(socks),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       absl::StrCat(dir_, "/socks.fc is older than ", users,
+                                    ", a user file it froze, so its rules may "
+                                    "be out of date: run make_socksfc ",
+                                    socks, " to refreeze it, or remove ", dir_,
+                                    "/socks.fc to use ", socks)));
+  // A frozen file named directly: nothing to compare but the user files.
+  EXPECT_THAT(ReadSocksConf(dir_ + "/socks.fc"),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       absl::StrCat(dir_, "/socks.fc is older than ", users,
+                                    ", a user file it froze, so its rules may "
+                                    "be out of date: refreeze it with "
+                                    "make_socksfc")));
+  // Deployed without its user file, it holds the ids it needs.
+  ASSERT_EQ(unlink(users.c_str()), 0);
+  EXPECT_THAT(ReadSocksConf(socks), IsOk());
 }
 
 }  // namespace

@@ -525,7 +525,10 @@ TEST_F(ToolsTest, FrozenToolUsageExitsTwo) {
 TEST_F(ToolsTest, CheckConfigShowsTheFrozenRulesInUse) {
   const std::string conf = WriteConf("sockd.conf", kWorkedExample);
   ASSERT_EQ(Tool("make_sockdfc", {conf}).status.exit_code, 0);
+  // An older text beside the frozen file plays no part.
   WriteConf("sockd.conf", "deny ALL\n");
+  ASSERT_THAT(SetModificationTime(conf, 1000000000), IsOk());
+  ASSERT_THAT(SetModificationTime(dir_ + "/sockd.fc", 1000000060), IsOk());
   ASSERT_OK_AND_ASSIGN(std::string rsockd,
                        rsockd::testing::RsockdProcess::BinaryPath());
   const SubprocessResult result =
@@ -536,16 +539,54 @@ TEST_F(ToolsTest, CheckConfigShowsTheFrozenRulesInUse) {
   EXPECT_THAT(result.stdout_text, Not(HasSubstr("deny ALL")));
 }
 
+// frozen_files.md, "Staleness": a frozen file older than its text is an
+// error for --check_config and the test tools, as for the server.
+TEST_F(ToolsTest, AStaleFrozenFileIsAnErrorEverywhere) {
+  const std::string conf = WriteConf("sockd.conf", "permit ALL\n");
+  ASSERT_EQ(Tool("make_sockdfc", {conf}).status.exit_code, 0);
+  WriteConf("sockd.conf", "deny 10.0.0.0/8\npermit ALL\n");
+  ASSERT_THAT(SetModificationTime(dir_ + "/sockd.fc", 1000000000), IsOk());
+  ASSERT_THAT(SetModificationTime(conf, 1000000060), IsOk());
+  const std::string error = absl::StrCat(
+      dir_, "/sockd.fc is older than ", conf,
+      ", so its rules may be out of date: run make_sockdfc ", conf,
+      " to refreeze it, or remove ", dir_, "/sockd.fc to use ", conf, "\n");
+
+  ASSERT_OK_AND_ASSIGN(std::string rsockd,
+                       rsockd::testing::RsockdProcess::BinaryPath());
+  SubprocessResult result =
+      Run({rsockd, "--check_config", "--sockd_conf=" + conf});
+  EXPECT_EQ(result.status.exit_code, 1);
+  EXPECT_THAT(result.stderr_text, HasSubstr(error));
+  EXPECT_EQ(result.stdout_text, "");
+
+  result = TestSockdConf(conf, {"u", "10.1.1.1", "10.2.2.2", "80"});
+  EXPECT_EQ(result.status.exit_code, 2);
+  EXPECT_THAT(result.stderr_text, HasSubstr(error));
+  EXPECT_EQ(result.stdout_text, "");
+
+  const std::string socks = WriteConf("socks.conf", "direct ALL\n");
+  ASSERT_EQ(Tool("make_socksfc", {socks}).status.exit_code, 0);
+  ASSERT_THAT(SetModificationTime(dir_ + "/socks.fc", 1000000000), IsOk());
+  ASSERT_THAT(SetModificationTime(socks, 1000000060), IsOk());
+  result = Run({RunfilePath("rsockd/test_socks_conf"), "-C", socks, "u",
+                "10.1.1.1", "80"});
+  EXPECT_EQ(result.status.exit_code, 2);
+  EXPECT_THAT(result.stderr_text,
+              HasSubstr(absl::StrCat(dir_, "/socks.fc is older than ", socks,
+                                     ", so its rules may be out of date: run "
+                                     "make_socksfc")));
+}
+
 // The test tools judge by the rules rsockd would use: the frozen file beside
-// the named one, and they say so, with rsockd's warning when the text is
-// newer.
+// the named one, and they say so.
 TEST_F(ToolsTest, TestSockdConfJudgesByTheFrozenFileInUse) {
   const std::string conf =
       WriteConf("sockd.conf", "permit 10.0.0.0 255.0.0.0\n");
   ASSERT_EQ(Tool("make_sockdfc", {conf}).status.exit_code, 0);
   WriteConf("sockd.conf", "deny 10.0.0.0 255.0.0.0\n");
-  ASSERT_THAT(SetModificationTime(dir_ + "/sockd.fc", 1000000000), IsOk());
-  ASSERT_THAT(SetModificationTime(conf, 1000000060), IsOk());
+  ASSERT_THAT(SetModificationTime(conf, 1000000000), IsOk());
+  ASSERT_THAT(SetModificationTime(dir_ + "/sockd.fc", 1000000060), IsOk());
   const std::string route = WriteConf("sockd.route", "127.0.0.3 ALL\n");
   ASSERT_EQ(Tool("make_sockdfr", {route}).status.exit_code, 0);
 
@@ -557,9 +598,6 @@ TEST_F(ToolsTest, TestSockdConfJudgesByTheFrozenFileInUse) {
   EXPECT_THAT(result.stderr_text,
               HasSubstr("test_sockd_conf: using the frozen rules of " + dir_ +
                         "/sockd.fc\n"));
-  EXPECT_THAT(result.stderr_text,
-              HasSubstr("test_sockd_conf: warning: " + conf +
-                        " is newer than " + dir_ + "/sockd.fc"));
   EXPECT_THAT(result.stderr_text,
               HasSubstr("using the frozen rules of " + dir_ + "/sockd.fr"));
   EXPECT_THAT(result.stdout_text, HasSubstr("127.0.0.3"));
@@ -576,6 +614,8 @@ TEST_F(ToolsTest, TestSocksConfJudgesByTheFrozenFileInUse) {
   const std::string conf = WriteConf("socks.conf", "direct ALL\n");
   ASSERT_EQ(Tool("make_socksfc", {conf}).status.exit_code, 0);
   WriteConf("socks.conf", "deny ALL\n");
+  ASSERT_THAT(SetModificationTime(conf, 1000000000), IsOk());
+  ASSERT_THAT(SetModificationTime(dir_ + "/socks.fc", 1000000060), IsOk());
   const SubprocessResult result = Run({RunfilePath("rsockd/test_socks_conf"),
                                        "-C", conf, "u", "10.1.1.1", "80"});
   EXPECT_EQ(result.status.exit_code, 1) << result.stderr_text;
