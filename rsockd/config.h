@@ -4,10 +4,10 @@
 //   - a path given on the command line (or flagfile) must exist, else it is
 //     an error;
 //   - a default path that does not exist is replaced, and that is logged:
-//     /etc/sockd.conf by the embedded `permit 127.0.0.0 255.0.0.0` (loopback
-//     clients only, never an open relay), /etc/socks.conf by the embedded
-//     `direct ALL`, and /etc/sockd.route by nothing (the kernel chooses the
-//     source address);
+//     /etc/sockd.conf by the embedded `permit 127.0.0.0 255.0.0.0` and
+//     `permit ::1/128` (loopback clients only, never an open relay),
+//     /etc/socks.conf by the embedded `direct ALL`, and /etc/sockd.route by
+//     nothing (the kernel chooses the source address);
 //   - an empty path means no file: no socks.conf routes everything directly,
 //     no sockd.route lets the kernel choose; sockd.conf cannot be empty.
 //

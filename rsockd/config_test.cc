@@ -48,8 +48,13 @@ TEST(LoadRuleSetTest, MissingDefaultFileFallsBackToLoopbackOnly) {
                        LoadRuleSet(AccessOnly(TempPath("absent.conf"), false)));
   EXPECT_TRUE(rules->CheckAccess(From("127.0.0.1")).permitted);
   EXPECT_TRUE(rules->CheckAccess(From("127.9.9.9")).permitted);
+  EXPECT_TRUE(rules->CheckAccess(From("::ffff:127.0.0.1")).permitted);
+  // An IPv4 rule never covers ::1: loopback over IPv6 needs its own line.
+  EXPECT_TRUE(rules->CheckAccess(From("::1")).permitted);
   EXPECT_FALSE(rules->CheckAccess(From("10.0.0.1")).permitted)
       << "the embedded default must never be an open relay";
+  EXPECT_FALSE(rules->CheckAccess(From("::2")).permitted);
+  EXPECT_FALSE(rules->CheckAccess(From("::ffff:10.0.0.1")).permitted);
 }
 
 TEST(LoadRuleSetTest, MissingExplicitFileIsAnError) {

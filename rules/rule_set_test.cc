@@ -122,7 +122,9 @@ TEST(RuleSetTest, EmbeddedDefaultPermitsOnlyLoopbackClients) {
       rules.CheckAccess(Request("", "127.8.9.10", "10.0.0.1", 22)).permitted);
   EXPECT_FALSE(
       rules.CheckAccess(Request("", "10.0.0.1", "127.0.0.1", 22)).permitted);
-  EXPECT_FALSE(rules.CheckAccess(Request("", "::1", "::1", 22)).permitted);
+  // IPv6 loopback has its own line: an IPv4 rule never covers ::1.
+  EXPECT_TRUE(rules.CheckAccess(Request("", "::1", "::1", 22)).permitted);
+  EXPECT_FALSE(rules.CheckAccess(Request("", "::2", "::1", 22)).permitted);
 }
 
 TEST(RuleSetTest, IPv6RulesMatchIPv6Requests) {

@@ -119,10 +119,15 @@ TEST(SockdConfTest, ParsesTheWorkedExample) {
 TEST(SockdConfTest, EmbeddedDefaultAllowsOnlyLoopback) {
   ASSERT_OK_AND_ASSIGN(SockdConf conf,
                        ParseSockdConf(kEmbeddedSockdConf, "<embedded>"));
-  ASSERT_THAT(conf.rules, SizeIs(1));
+  ASSERT_THAT(conf.rules, SizeIs(2));
   EXPECT_EQ(conf.rules[0].ToString(), "permit 127.0.0.0 255.0.0.0");
+  EXPECT_EQ(conf.rules[1].ToString(), "permit ::1/128");
   EXPECT_TRUE(conf.rules[0].source.Matches(Ip("127.0.0.1")));
-  EXPECT_FALSE(conf.rules[0].source.Matches(Ip("10.0.0.1")));
+  EXPECT_TRUE(conf.rules[1].source.Matches(Ip("::1")));
+  for (const SockdRule& rule : conf.rules) {
+    EXPECT_FALSE(rule.source.Matches(Ip("10.0.0.1"))) << rule.ToString();
+    EXPECT_FALSE(rule.source.Matches(Ip("::2"))) << rule.ToString();
+  }
   EXPECT_THAT(std::string(kEmbeddedSockdConf), HasSubstr("\n#"));
 }
 
