@@ -1,10 +1,12 @@
 #include "rsockd/config.h"
 
 #include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "glog/logging.h"
@@ -28,7 +30,7 @@ struct FileKind {
   absl::StatusOr<Conf> (*parse)(absl::string_view, absl::string_view);
   absl::string_view frozen_extension;
   absl::StatusOr<Conf> (*load_frozen)(const std::string&);
-  // The tool that makes the frozen file, for the staleness warning.
+  // The tool that makes the frozen file, for the staleness error.
   absl::string_view make_tool;
 };
 
@@ -45,6 +47,51 @@ constexpr FileKind<rules::SockdRoute> kSockdRouteKind = {
     rules::kFrozenSockdRouteExtension, &rules::LoadFrozenSockdRoute,
     "make_sockdfr"};
 
+// The `/file` user lists of `rules`, which a frozen file keeps the ids of.
+template <typename Rule>
+std::vector<std::string> UserFilesOf(const std::vector<Rule>& rules) {
+  std::vector<std::string> files;
+  for (const Rule& rule : rules) {
+    if (!rule.users.has_value()) continue;
+    for (const std::string& item : rule.users->items()) {
+      if (absl::StartsWith(item, "/")) files.push_back(item);
+    }
+  }
+  return files;
+}
+std::vector<std::string> UserFiles(const rules::SockdConf& conf) {
+  return UserFilesOf(conf.rules);
+}
+std::vector<std::string> UserFiles(const rules::SocksConf& conf) {
+  return UserFilesOf(conf.rules);
+}
+std::vector<std::string> UserFiles(const rules::SockdRoute&) { return {}; }
+
+// Fails closed on a frozen file made before a file it came from was changed
+// (docs/frozen_files.md, "Staleness"): FailedPrecondition naming both.
+template <typename Conf>
+absl::Status CheckNotStale(const std::string& path, const Conf& conf,
+                           const rules::ConfigFileChoice& file,
+                           const FileKind<Conf>& kind) {
+  std::vector<std::string> sources = UserFiles(conf);
+  // Unless the configured path names the frozen file itself.
+  const bool has_text = path != file.path;
+  if (has_text) sources.insert(sources.begin(), path);
+  const std::optional<std::string> newer =
+      rules::NewerSource(file.path, sources);
+  if (!newer.has_value()) return absl::OkStatus();
+  const bool is_text = has_text && *newer == path;
+  const std::string what_to_do =
+      has_text ? absl::StrCat("run ", kind.make_tool, " ", path,
+                              " to refreeze it, or remove ", file.path,
+                              " to use ", path)
+               : absl::StrCat("refreeze it with ", kind.make_tool);
+  return absl::FailedPreconditionError(
+      absl::StrCat(file.path, " is older than ", *newer,
+                   is_text ? "" : ", a user file it froze",
+                   ", so its rules may be out of date: ", what_to_do));
+}
+
 // Reads the file `ChooseConfigFile` picked for `path`.
 template <typename Conf>
 absl::StatusOr<ConfigFile<Conf>> ReadChosen(const std::string& path,
@@ -53,14 +100,13 @@ absl::StatusOr<ConfigFile<Conf>> ReadChosen(const std::string& path,
   absl::StatusOr<Conf> conf =
       file.frozen ? kind.load_frozen(file.path) : kind.load(path);
   if (!conf.ok()) return conf.status();
-  ConfigFile<Conf> read{*std::move(conf), file, ""};
-  if (file.text_is_newer) {
-    read.stale_warning = absl::StrCat(
-        path, " is newer than ", file.path,
-        ", whose rules are the ones in use: run ", kind.make_tool,
-        " to refreeze it, or remove ", file.path, " to use ", path);
+  if (file.frozen) {
+    if (absl::Status stale = CheckNotStale(path, *conf, file, kind);
+        !stale.ok()) {
+      return stale;
+    }
   }
-  return read;
+  return ConfigFile<Conf>{*std::move(conf), file};
 }
 
 template <typename Conf>
@@ -70,7 +116,7 @@ absl::StatusOr<ConfigFile<Conf>> Read(const std::string& path,
                     kind);
 }
 
-// Loads one file as ReadChosen does, logging which file and any staleness, or
+// Loads one file as ReadChosen does, logging which file, or
 // stands in for a missing default one: `embedded` text parsed under the name
 // `embedded_name`, or nothing when `embedded` is null. An empty path means no
 // file: nothing, and no message.
@@ -86,7 +132,6 @@ absl::StatusOr<std::optional<Conf>> LoadOrDefault(
     absl::StatusOr<ConfigFile<Conf>> read = ReadChosen(path, file, kind);
     if (!read.ok()) return read.status();
     if (file.frozen) LOG(INFO) << "using the frozen rules of " << file.path;
-    if (!read->stale_warning.empty()) LOG(WARNING) << read->stale_warning;
     return std::optional<Conf>(std::move(read->conf));
   }
   LOG(INFO) << path << " does not exist; " << what_instead;

@@ -4,18 +4,20 @@
 //   - a path given on the command line (or flagfile) must exist, else it is
 //     an error;
 //   - a default path that does not exist is replaced, and that is logged:
-//     /etc/sockd.conf by the embedded `permit 127.0.0.0 255.0.0.0` (loopback
-//     clients only, never an open relay), /etc/socks.conf by the embedded
-//     `direct ALL`, and /etc/sockd.route by nothing (the kernel chooses the
-//     source address);
+//     /etc/sockd.conf by the embedded `permit 127.0.0.0 255.0.0.0` and
+//     `permit ::1/128` (loopback clients only, never an open relay),
+//     /etc/socks.conf by the embedded `direct ALL`, and /etc/sockd.route by
+//     nothing (the kernel chooses the source address);
 //   - an empty path means no file: no socks.conf routes everything directly,
 //     no sockd.route lets the kernel choose; sockd.conf cannot be empty.
 //
-// Frozen files (SPEC §9): when `X.fc` (`X.fr` for the route file) exists
-// beside a configured `X.conf`, it is loaded instead, whether or not the text
-// file exists, and a text file modified after it is logged as a warning. A
-// frozen file that cannot be read or is corrupt is an error like a text file
-// that does not parse: never a silent fallback to the text.
+// Frozen files (docs/frozen_files.md): when `X.fc` (`X.fr` for the route
+// file) exists beside a configured `X.conf`, it is loaded instead, whether or
+// not the text file exists. A frozen file that cannot be read or is corrupt
+// is an error like a text file that does not parse: never a silent fallback
+// to the text. So is a stale one — older than its text file, or than a
+// `/file` user list it froze — whose rules may lack what the operator has
+// since added (a `deny`): rsockd fails closed, the error names both files.
 //
 // The default upstream server (--socks_server, else $SOCKS_SERVER) is part of
 // the snapshot too, and a `sockd` line without `@=` needs one.
@@ -69,23 +71,14 @@ struct ConfigFile {
   Conf conf;
   // Which file was read.
   rules::ConfigFileChoice file;
-  // Set when the text file is newer than the frozen file read: says so and
-  // what to do about it.
-  std::string stale_warning;
 };
 // What a tool tells its user on stderr before its answer about `read`: the
-// frozen file it judged by, and the staleness warning; empty for a text file.
+// frozen file it judged by; empty for a text file.
 template <typename Conf>
 std::string ToolNotes(absl::string_view tool, const ConfigFile<Conf>& read) {
-  std::string notes;
-  if (read.file.frozen) {
-    absl::StrAppend(&notes, tool, ": using the frozen rules of ",
-                    read.file.path, "\n");
-  }
-  if (!read.stale_warning.empty()) {
-    absl::StrAppend(&notes, tool, ": warning: ", read.stale_warning, "\n");
-  }
-  return notes;
+  if (!read.file.frozen) return "";
+  return absl::StrCat(tool, ": using the frozen rules of ", read.file.path,
+                      "\n");
 }
 
 absl::StatusOr<ConfigFile<rules::SockdConf>> ReadSockdConf(

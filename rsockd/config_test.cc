@@ -2,6 +2,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -17,8 +18,10 @@ namespace rsockd {
 namespace {
 
 using ::rsockd::testing::IsOk;
+using ::rsockd::testing::SetModificationTime;
 using ::rsockd::testing::StatusIs;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 std::string TempPath(const std::string& name) {
   return std::string(std::getenv("TEST_TMPDIR")) + "/" + name;
@@ -45,8 +48,13 @@ TEST(LoadRuleSetTest, MissingDefaultFileFallsBackToLoopbackOnly) {
                        LoadRuleSet(AccessOnly(TempPath("absent.conf"), false)));
   EXPECT_TRUE(rules->CheckAccess(From("127.0.0.1")).permitted);
   EXPECT_TRUE(rules->CheckAccess(From("127.9.9.9")).permitted);
+  EXPECT_TRUE(rules->CheckAccess(From("::ffff:127.0.0.1")).permitted);
+  // An IPv4 rule never covers ::1: loopback over IPv6 needs its own line.
+  EXPECT_TRUE(rules->CheckAccess(From("::1")).permitted);
   EXPECT_FALSE(rules->CheckAccess(From("10.0.0.1")).permitted)
       << "the embedded default must never be an open relay";
+  EXPECT_FALSE(rules->CheckAccess(From("::2")).permitted);
+  EXPECT_FALSE(rules->CheckAccess(From("::ffff:10.0.0.1")).permitted);
 }
 
 TEST(LoadRuleSetTest, MissingExplicitFileIsAnError) {
@@ -137,13 +145,37 @@ TEST(LoadRuleSetTest, LoadsAllThreeFilesAndTheDefaultServer) {
 
 TEST(LoadRuleSetTest, SockdLineNeedsADefaultServer) {
   const std::string socks =
-      WriteFile("d.socks", "direct 10.0.0.0/8\n sockd ALL\n");
-  EXPECT_THAT(
-      LoadRuleSet(Explicit(WriteFile("all.conf", "permit ALL\n"), socks)),
-      StatusIs(absl::StatusCode::kInvalidArgument,
-               HasSubstr(absl::StrCat(socks,
-                                      ":2:2: sockd line without @= "
-                                      "and no default server"))));
+      WriteFile("d.socks", "direct 10.0.0.0/8\n sockd ALL\nsockd @= ALL\n");
+  const absl::StatusOr<std::shared_ptr<const rules::RuleSet>> rules =
+      LoadRuleSet(Explicit(WriteFile("all.conf", "permit ALL\n"), socks));
+  // Both lines, each with both ways to set a default server.
+  EXPECT_THAT(rules, StatusIs(absl::StatusCode::kInvalidArgument,
+                              HasSubstr(absl::StrCat(
+                                  socks,
+                                  ":2:2: sockd line without servers (no @= "
+                                  "list, or an empty one) and no default "
+                                  "server: set one with --socks_server or the "
+                                  "SOCKS_SERVER environment variable"))));
+  EXPECT_THAT(rules, StatusIs(absl::StatusCode::kInvalidArgument,
+                              HasSubstr(absl::StrCat(socks,
+                                                     ":3:1: sockd line "
+                                                     "without servers"))));
+}
+
+// socks.conf(5): `sockd @=` with an empty list goes to the default server,
+// as `sockd` without `@=` does.
+TEST(LoadRuleSetTest, EmptyServerListUsesTheDefaultServer) {
+  ConfigPaths paths =
+      Explicit(WriteFile("all.conf", "permit ALL\n"),
+               WriteFile("e.socks", "direct 10.0.0.0/8\nsockd @= ALL\n"));
+  paths.default_servers = "fw1:1081";
+  paths.default_servers_origin = "SOCKS_SERVER";
+  ASSERT_OK_AND_ASSIGN(std::shared_ptr<const rules::RuleSet> rules,
+                       LoadRuleSet(paths));
+  const rules::RoutingDecision route = rules->Route(From("10.0.0.1"));
+  EXPECT_EQ(route.action, rules::SocksRule::Action::kSockd);
+  ASSERT_EQ(route.servers.size(), 1u);
+  EXPECT_EQ(route.servers[0].ToString(), "fw1:1081");
 }
 
 TEST(LoadRuleSetTest, BadDefaultServerIsLocated) {
@@ -250,7 +282,90 @@ TEST_F(FrozenConfigTest, FrozenRoutingStillNeedsADefaultServer) {
          &rules::FreezeSocksConf);
   EXPECT_THAT(LoadRuleSet(Explicit(conf, socks)),
               StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr(socks + ":1:1: sockd line without @=")));
+                       HasSubstr(socks + ":1:1: sockd line without servers")));
+}
+
+// docs/frozen_files.md, "Staleness": a frozen file older than the text file
+// beside it, or than a user file it froze, fails closed, naming both files.
+TEST_F(FrozenConfigTest, AFrozenFileOlderThanItsTextIsAnError) {
+  const std::string conf = Write("sockd.conf", "permit ALL\n");
+  const std::string socks = Write("socks.conf", "direct ALL\n");
+  const std::string route = Write("sockd.route", "127.0.0.2 ALL\n");
+  Freeze("sockd.fc", rules::ParseSockdConf("permit ALL\n", conf),
+         &rules::FreezeSockdConf);
+  Freeze("socks.fc", rules::ParseSocksConf("direct ALL\n", socks),
+         &rules::FreezeSocksConf);
+  Freeze("sockd.fr", rules::ParseSockdRoute("127.0.0.2 ALL\n", route),
+         &rules::FreezeSockdRoute);
+  for (const char* frozen : {"sockd.fc", "socks.fc", "sockd.fr"}) {
+    ASSERT_THAT(SetModificationTime(dir_ + "/" + frozen, 1000000000), IsOk());
+  }
+  ASSERT_THAT(SetModificationTime(conf, 1000000001), IsOk());
+  ASSERT_THAT(SetModificationTime(socks, 1000000001), IsOk());
+  ASSERT_THAT(SetModificationTime(route, 1000000000), IsOk());
+  const absl::StatusOr<std::shared_ptr<const rules::RuleSet>> rules =
+      LoadRuleSet(Explicit(conf, socks, route));
+  EXPECT_THAT(
+      rules,
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr(absl::StrCat(dir_, "/sockd.fc is older than ", conf,
+                                      ", so its rules may be out of date: run "
+                                      "make_sockdfc ",
+                                      conf, " to refreeze it, or remove ", dir_,
+                                      "/sockd.fc to use ", conf, "\n"))));
+  EXPECT_THAT(
+      rules,
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr(absl::StrCat(dir_, "/socks.fc is older than ", socks,
+                                      ", so its rules may be out of date: run "
+                                      "make_socksfc"))));
+  // Equal times are not stale.
+  EXPECT_THAT(rules, StatusIs(absl::StatusCode::kInvalidArgument,
+                              Not(HasSubstr("sockd.fr"))));
+
+  // The tools read files the same way.
+  EXPECT_THAT(ReadSockdConf(conf),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("sockd.fc is older than")));
+  ASSERT_THAT(SetModificationTime(route, 1000000002), IsOk());
+  EXPECT_THAT(
+      ReadSockdRoute(route),
+      StatusIs(absl::StatusCode::kFailedPrecondition,
+               HasSubstr(absl::StrCat(dir_, "/sockd.fr is older than ", route,
+                                      ", so its rules may be "
+                                      "out of date: run make_sockdfr"))));
+}
+
+TEST_F(FrozenConfigTest, AFrozenFileOlderThanAUserFileItFrozeIsAnError) {
+  const std::string users = Write("staff", "alice\n");
+  const std::string socks = Write("socks.conf", "");
+  Freeze("socks.fc",
+         rules::ParseSocksConf(absl::StrCat("direct *=bob,", users, " ALL\n"),
+                               socks),
+         &rules::FreezeSocksConf);
+  ASSERT_THAT(SetModificationTime(socks, 1000000000), IsOk());
+  ASSERT_THAT(SetModificationTime(dir_ + "/socks.fc", 1000000100), IsOk());
+  ASSERT_THAT(SetModificationTime(users, 1000000000), IsOk());
+  ASSERT_THAT(ReadSocksConf(socks), IsOk());
+
+  ASSERT_THAT(SetModificationTime(users, 1000000200), IsOk());
+  EXPECT_THAT(ReadSocksConf(socks),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       absl::StrCat(dir_, "/socks.fc is older than ", users,
+                                    ", a user file it froze, so its rules may "
+                                    "be out of date: run make_socksfc ",
+                                    socks, " to refreeze it, or remove ", dir_,
+                                    "/socks.fc to use ", socks)));
+  // A frozen file named directly: nothing to compare but the user files.
+  EXPECT_THAT(ReadSocksConf(dir_ + "/socks.fc"),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       absl::StrCat(dir_, "/socks.fc is older than ", users,
+                                    ", a user file it froze, so its rules may "
+                                    "be out of date: refreeze it with "
+                                    "make_socksfc")));
+  // Deployed without its user file, it holds the ids it needs.
+  ASSERT_EQ(unlink(users.c_str()), 0);
+  EXPECT_THAT(ReadSocksConf(socks), IsOk());
 }
 
 }  // namespace

@@ -289,6 +289,18 @@ class Session {
     return *resolved_;
   }
 
+  // What sockd.route picks a local address for: `address`, reached by
+  // `name` (a SOCKS4A name) if any, else matched by its reverse name.
+  rules::RouteTarget RouteTargetFor(rules::Command command,
+                                    const net::IpAddress& address,
+                                    const std::string& name) {
+    return {.command = command,
+            .address = address,
+            .name = name,
+            .reverse_name = rules::ReverseNameLookup(
+                services_.resolver, options_.resolve_timeout, address)};
+  }
+
   // The addresses the request may reach: DSTIP, or those of the SOCKS4A
   // name that the deciding sockd.conf line and (for a direct route) the
   // socks.conf line both matched, in the resolver's order (README "Security
@@ -351,7 +363,8 @@ class Session {
         continue;
       }
       absl::StatusOr<std::optional<net::IpAddress>> source =
-          rules_->SourceAddressFor(address, request.host_name);
+          rules_->SourceAddressFor(RouteTargetFor(rules::Command::kConnect,
+                                                  address, request.host_name));
       if (!source.ok()) {
         Log(source.status().message());
         last_error = source.status();
@@ -360,8 +373,9 @@ class Session {
       absl::StatusOr<net::Socket> target =
           net::Socket::Connect(to, *source, deadline);
       if (target.ok()) {
-        if (request.is_socks4a())
+        if (request.is_socks4a()) {
           reached_ = absl::StrCat(" at ", to.ToString());
+        }
         return target;
       }
       last_error = target.status();
@@ -528,7 +542,8 @@ class Session {
   absl::StatusOr<BindListener> OpenBindListener(
       const net::Socks4Request& request, const net::IpAddress& target) {
     absl::StatusOr<std::optional<net::IpAddress>> source =
-        rules_->SourceAddressFor(target, request.host_name);
+        rules_->SourceAddressFor(
+            RouteTargetFor(rules::Command::kBind, target, request.host_name));
     if (!source.ok()) {
       Log(source.status().message());
       return source.status();

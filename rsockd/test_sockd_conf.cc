@@ -1,8 +1,18 @@
 // test_sockd_conf: shows which line of sockd.conf decides a made-up request,
-// with the same parser and matcher as the server (SPEC §9).
+// with the same parser and matcher as the server, and what the server would
+// answer (test_sockd_conf(8)).
 //
-//   test_sockd_conf [-i] [-I] [-B] [-x] [-R route] [-C conf] user src_addr
-//                   dst_addr {service|port}
+//   test_sockd_conf [-i | -I] [-B] [-b] [-x] [-R route] [-C conf] user
+//                   src_addr dst_addr {service|port}
+//
+// The flags keep their classic meanings. -i and -I set the global ident
+// level (lenient, strict) and simulate a client whose identd does not
+// answer; -B simulates an identd that names another user (and asks identd on
+// lines without `?=` even without -i or -I, as the classic tool did). A
+// line's `?=` sets its level as in the server. Without these flags identd is
+// taken to confirm the user. -b asks about a BIND instead of a CONNECT. With
+// -R, the route file's choice is shown, and for a BIND a missing line is
+// part of the verdict.
 //
 // Exit status (classic): 1 permitted, 0 denied, 2 usage or configuration
 // error. Hooks are described, and run only with -x. Like rsockd, it judges by
@@ -14,8 +24,10 @@
 #include <iostream>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "net/address.h"
@@ -34,13 +46,19 @@ namespace rsockd {
 namespace {
 
 constexpr char kUsage[] =
-    "usage: test_sockd_conf [-i] [-I] [-B] [-x] [-R route] [-C conf] user "
-    "src_addr dst_addr {service|port}\n"
-    "  -i, -I   global ident level lenient / strict (a line's ?= overrides)\n"
-    "  -B       a BIND request instead of CONNECT\n"
-    "  -x       also run the deciding line's hook command\n"
+    "usage: test_sockd_conf [-i | -I] [-B] [-b] [-x] [-R route] [-C conf] "
+    "user src_addr dst_addr {service|port}\n"
+    "  -i       ident lenient, identd not answering: permitted, #NO_IDENTD: "
+    "runs\n"
+    "  -I       ident strict, identd not answering: denied, #NO_IDENTD: runs\n"
+    "  -B       identd names another user: denied, #BAD_ID: runs\n"
+    "           (a line's ?= sets its ident level, as in rsockd)\n"
+    "  -b       a BIND request instead of CONNECT\n"
+    "  -x       also run the hooks that would run\n"
     "  -C conf  the access rules (default /etc/sockd.conf)\n"
-    "  -R route also show the local address sockd.route picks for dst_addr\n"
+    "  -R route also judge by this sockd.route: the local address; for a "
+    "BIND,\n"
+    "           a missing line denies\n"
     "exit status: 1 permitted, 0 denied, 2 usage or configuration error\n";
 
 constexpr absl::Duration kLookupTimeout = absl::Seconds(10);
@@ -64,22 +82,77 @@ absl::string_view IdentLevelName(rules::IdentLevel level) {
   return "off";
 }
 
-// Runs the hook as the server would (same expansion, filtering, executor
-// and timeout), and waits for it.
-void RunHook(const std::string& command, const rules::AccessRequest& request,
-             const std::string& source, const std::string& destination) {
+// What the simulated identd of the client does.
+enum class SimulatedIdentd {
+  kConfirms,          // answers with the claimed user id
+  kDoesNotAnswer,     // -i, -I
+  kNamesAnotherUser,  // -B
+};
+
+// The request as made up on the command line, and what the server would
+// substitute into its hooks.
+struct MadeUpRequest {
+  rules::AccessRequest access;
+  // dst_addr as given: an address, or a name judged as SOCKS4A.
+  std::string destination;
+  // identd's answer for %U: the claimed user when it confirms, else unknown.
+  std::string ident_user = "unknown";
+};
+
+// The verdict, and the hooks that would run, in order.
+struct Verdict {
+  bool permitted = false;
+  // For a denial: why, when it is not the deciding line ("cannot verify
+  // user-id"), and the SOCKS4 reply.
+  std::string reason;
+  int reply = 91;
+  // What runs, in order: a label ("hook:", "#NO_IDENTD:") and the command.
+  std::vector<std::pair<std::string, std::string>> hooks;
+
+  void Deny(std::string why, int code) {
+    permitted = false;
+    reason = std::move(why);
+    reply = code;
+  }
+};
+
+// Runs one hook as the server would (same expansion, filtering, executor,
+// environment and timeout), and waits for it. Host names for %A and %Z are
+// looked up as the server does: the forward-confirmed reverse name, only
+// when the command asks for it, else the address; a SOCKS4A name is %Z
+// itself.
+void RunHook(const std::string& command, const MadeUpRequest& request,
+             net::Resolver& resolver) {
+  const rules::AccessRequest& access = request.access;
+  const auto name_of = [&](const net::IpAddress& ip) {
+    absl::StatusOr<std::string> name =
+        resolver.ReverseName(ip, absl::Now() + kLookupTimeout);
+    return name.ok() ? *name : ip.ToString();
+  };
   HookContext context;
-  context.client_host = source;
-  context.client_ip = request.client.ToString();
+  context.client_ip = access.client.ToString();
+  context.client_host = absl::StrContains(command, "%A")
+                            ? name_of(access.client)
+                            : context.client_ip;
   context.command =
-      request.command == rules::Command::kBind ? "bind" : "connect";
-  context.service = net::ServiceName(request.port);
-  context.port = request.port;
-  context.ident_user = "unknown";
-  context.claimed_user = request.user;
-  context.destination_host = destination;
-  context.destination_ip =
-      request.destination ? request.destination->ToString() : destination;
+      access.command == rules::Command::kBind ? "bind" : "connect";
+  context.service = net::ServiceName(access.port);
+  context.port = access.port;
+  context.ident_user = request.ident_user;
+  context.claimed_user = access.user;
+  if (access.destination.has_value()) {
+    context.destination_ip = access.destination->ToString();
+    context.destination_host = absl::StrContains(command, "%Z")
+                                   ? name_of(*access.destination)
+                                   : context.destination_ip;
+  } else {
+    // A SOCKS4A name: its first address here, else DSTIP 0.0.0.1.
+    absl::StatusOr<std::vector<net::IpAddress>> resolved =
+        resolver.Resolve(request.destination, absl::Now() + kLookupTimeout);
+    context.destination_ip =
+        resolved.ok() ? resolved->front().ToString() : "0.0.0.1";
+    context.destination_host = request.destination;
+  }
   const std::string line = ExpandHookCommand(command, context);
   std::cout << "running: " << line << "\n" << std::flush;
   HookRunner hooks(
@@ -99,42 +172,107 @@ void RunHook(const std::string& command, const rules::AccessRequest& request,
   }
 }
 
-// -R: the local address sockd.route picks for the destination.
-void ShowSourceAddress(const rules::RuleSet& rules,
-                       const rules::AccessRequest& request,
-                       net::Resolver& resolver) {
-  std::vector<net::IpAddress> targets;
-  if (request.destination.has_value()) {
-    targets.push_back(*request.destination);
-  } else {
-    absl::StatusOr<std::vector<net::IpAddress>> resolved = resolver.Resolve(
-        request.destination_name, absl::Now() + kLookupTimeout);
-    if (!resolved.ok()) {
-      std::cout << "route: " << request.destination_name
-                << " does not resolve here: " << resolved.status().message()
-                << "\n";
-      return;
-    }
-    targets = *std::move(resolved);
+// Ident (sockd.conf(5), IDENT) as the server applies it after a permit line
+// matched, with the simulated identd. Prints the ident line and adds the
+// ident hook that runs.
+void JudgeIdent(const rules::SockdConf& conf, rules::IdentLevel level,
+                SimulatedIdentd identd, MadeUpRequest* request,
+                Verdict* verdict) {
+  if (level == rules::IdentLevel::kOff) {
+    std::cout << "ident off\n";
+    return;
   }
-  for (const net::IpAddress& target : targets) {
-    absl::StatusOr<std::optional<net::IpAddress>> source =
-        rules.SourceAddressFor(target, request.destination_name);
-    std::cout << "route: " << target.ToString() << ": "
-              << (source.ok() ? absl::StrCat("from ", (*source)->ToString())
-                              : std::string(source.status().message()))
+  std::cout << "ident " << IdentLevelName(level) << ": ";
+  const auto special = [&](absl::string_view prefix,
+                           const std::string& command) {
+    if (!command.empty()) verdict->hooks.emplace_back(prefix, command);
+  };
+  switch (identd) {
+    case SimulatedIdentd::kConfirms:
+      std::cout << "identd confirms " << request->access.user
+                << " (-i, -I and -B simulate failures)\n";
+      request->ident_user = request->access.user;
+      return;
+    case SimulatedIdentd::kDoesNotAnswer:
+      std::cout << "identd does not answer\n";
+      special("#NO_IDENTD:", conf.no_identd_command);
+      if (level == rules::IdentLevel::kStrict) {
+        verdict->Deny("cannot verify user-id", 92);
+      }
+      return;
+    case SimulatedIdentd::kNamesAnotherUser:
+      std::cout << "identd names another user than " << request->access.user
+                << "\n";
+      special("#BAD_ID:", conf.bad_id_command);
+      verdict->Deny("bad user-id", 93);
+      return;
+  }
+}
+
+// The addresses sockd.route is asked about: dst_addr, or the addresses of a
+// name (for a BIND only the first, which the server listens for).
+absl::StatusOr<std::vector<net::IpAddress>> RouteTargets(
+    const MadeUpRequest& request, net::Resolver& resolver) {
+  const rules::AccessRequest& access = request.access;
+  if (access.destination.has_value()) {
+    return std::vector<net::IpAddress>{*access.destination};
+  }
+  absl::StatusOr<std::vector<net::IpAddress>> resolved =
+      resolver.Resolve(request.destination, absl::Now() + kLookupTimeout);
+  if (!resolved.ok()) return resolved.status();
+  if (access.command == rules::Command::kBind) resolved->resize(1);
+  return resolved;
+}
+
+// -R: the local address sockd.route picks for each target. For a permitted
+// BIND, a target no line matches denies the request (sockd.route(5)).
+void JudgeRoute(const rules::RuleSet& rules, const MadeUpRequest& request,
+                net::Resolver& resolver, Verdict* verdict) {
+  const rules::AccessRequest& access = request.access;
+  const bool bind = access.command == rules::Command::kBind;
+  absl::StatusOr<std::vector<net::IpAddress>> targets =
+      RouteTargets(request, resolver);
+  if (!targets.ok()) {
+    std::cout << "route: " << request.destination
+              << " does not resolve here: " << targets.status().message()
               << "\n";
+    if (bind && verdict->permitted) {
+      verdict->Deny(absl::StrCat(request.destination, " does not resolve here"),
+                    91);
+    }
+    return;
+  }
+  for (const net::IpAddress& target : *targets) {
+    absl::StatusOr<std::optional<net::IpAddress>> source =
+        rules.SourceAddressFor({.command = access.command,
+                                .address = target,
+                                .name = access.destination_name,
+                                .reverse_name = rules::ReverseNameLookup(
+                                    &resolver, kLookupTimeout, target)});
+    std::cout << "route: " << target.ToString() << ": ";
+    if (!source.ok()) {
+      std::cout << source.status().message() << "\n";
+      if (verdict->permitted) {
+        verdict->Deny(std::string(source.status().message()), 91);
+      }
+    } else if (source->has_value()) {
+      std::cout << (bind ? "listen on " : "from ") << (*source)->ToString()
+                << "\n";
+    } else {
+      std::cout << "the kernel chooses\n";
+    }
   }
 }
 
 int Main(int argc, char** argv) {
-  rules::IdentLevel global_ident = rules::IdentLevel::kOff;
+  std::optional<rules::IdentLevel> global_ident;
+  bool bad_id = false;
   bool bind = false;
-  bool run_hook = false;
+  bool run_hooks = false;
   std::string conf_path = "/etc/sockd.conf";
   std::string route_path;
   int option;
-  while ((option = getopt(argc, argv, "iIBxC:R:")) != -1) {
+  while ((option = getopt(argc, argv, "iIBbxC:R:")) != -1) {
     switch (option) {
       case 'i':
         global_ident = rules::IdentLevel::kLenient;
@@ -143,10 +281,13 @@ int Main(int argc, char** argv) {
         global_ident = rules::IdentLevel::kStrict;
         break;
       case 'B':
+        bad_id = true;
+        break;
+      case 'b':
         bind = true;
         break;
       case 'x':
-        run_hook = true;
+        run_hooks = true;
         break;
       case 'C':
         conf_path = optarg;
@@ -168,17 +309,28 @@ int Main(int argc, char** argv) {
       rules::PortSpec::ResolvePort(rules::Token{service, 0, 0});
   if (!port.ok()) return Usage(absl::StrCat("bad port or service: ", service));
 
+  // -B alone still asks identd (at the lenient level: a wrong user id is
+  // refused at both levels).
+  const SimulatedIdentd identd = bad_id ? SimulatedIdentd::kNamesAnotherUser
+                                 : global_ident.has_value()
+                                     ? SimulatedIdentd::kDoesNotAnswer
+                                     : SimulatedIdentd::kConfirms;
+  const rules::IdentLevel global_level = global_ident.value_or(
+      bad_id ? rules::IdentLevel::kLenient : rules::IdentLevel::kOff);
+
   net::Resolver resolver({.threads = 1, .max_pending = 4});
-  rules::AccessRequest request;
-  request.command = bind ? rules::Command::kBind : rules::Command::kConnect;
-  request.user = user;
-  request.port = *port;
+  MadeUpRequest request;
+  request.destination = destination;
+  rules::AccessRequest& access = request.access;
+  access.command = bind ? rules::Command::kBind : rules::Command::kConnect;
+  access.user = user;
+  access.port = *port;
   absl::StatusOr<std::vector<net::IpAddress>> client =
       resolver.Resolve(source, absl::Now() + kLookupTimeout);
   if (!client.ok()) return Usage(client.status().message());
-  request.client = client->front();
-  rules::SetDestination(destination, &resolver, kLookupTimeout, &request);
-  rules::SetNameLookups(&resolver, kLookupTimeout, &request);
+  access.client = client->front();
+  rules::SetDestination(destination, &resolver, kLookupTimeout, &access);
+  rules::SetNameLookups(&resolver, kLookupTimeout, &access);
 
   absl::StatusOr<ConfigFile<rules::SockdConf>> conf = ReadSockdConf(conf_path);
   if (!conf.ok()) {
@@ -199,35 +351,44 @@ int Main(int argc, char** argv) {
   }
   const rules::RuleSet rules(std::move(conf->conf), std::nullopt,
                              std::move(route));
-  const rules::AccessDecision decision = rules.CheckAccess(request);
+  const rules::AccessDecision decision = rules.CheckAccess(access);
 
   std::cout << (bind ? "BIND" : "CONNECT") << " from " << user << "@"
-            << request.client.ToString() << " to " << destination << " ("
-            << net::ServiceName(*port) << "/" << *port << ")\n";
-  if (!route_path.empty()) ShowSourceAddress(rules, request, resolver);
+            << access.client.ToString() << (bind ? " for " : " to ")
+            << destination << " (" << net::ServiceName(*port) << "/" << *port
+            << ")\n";
+  Verdict verdict;
   if (decision.rule == nullptr) {
-    std::cout << "no line matches: denied\n";
-    return 0;
-  }
-  const rules::SockdRule& rule = *decision.rule;
-  std::cout << "line " << rule.line << ": " << rule.ToString() << "\n";
-  if (decision.permitted) {
-    const rules::IdentLevel level = rule.ident_level.value_or(global_ident);
-    std::cout << "permitted; ident " << IdentLevelName(level)
-              << (level == rules::IdentLevel::kOff
-                      ? ""
-                      : " (identd would be asked; a different user id gets "
-                        "93)")
-              << "\n";
+    std::cout << "no line matches\n";
   } else {
-    std::cout << "denied\n";
+    const rules::SockdRule& rule = *decision.rule;
+    std::cout << "line " << rule.line << ": " << rule.ToString() << "\n";
+    verdict.permitted = decision.permitted;
+    if (decision.permitted) {
+      JudgeIdent(rules.access(), rule.ident_level.value_or(global_level),
+                 identd, &request, &verdict);
+    }
+    // The line's own hook runs, unless ident refused the request.
+    const bool ident_refused = decision.permitted && !verdict.permitted;
+    if (!rule.command.empty() && !ident_refused) {
+      verdict.hooks.emplace_back("hook:", rule.command);
+    }
   }
-  if (!rule.command.empty()) {
-    std::cout << "hook: " << rule.command
-              << (run_hook ? "" : " (not run; -x runs it)") << "\n";
-    if (run_hook) RunHook(rule.command, request, source, destination);
+  if (rules.interfaces().has_value()) {
+    JudgeRoute(rules, request, resolver, &verdict);
   }
-  return decision.permitted ? 1 : 0;
+  for (const auto& [label, command] : verdict.hooks) {
+    std::cout << label << " " << command
+              << (run_hooks ? "" : " (not run; -x runs it)") << "\n";
+    if (run_hooks) RunHook(command, request, resolver);
+  }
+  if (verdict.permitted) {
+    std::cout << "permitted (reply 90)\n";
+    return 1;
+  }
+  std::cout << "denied" << (verdict.reason.empty() ? "" : ": ")
+            << verdict.reason << " (reply " << verdict.reply << ")\n";
+  return 0;
 }
 
 }  // namespace

@@ -5,8 +5,9 @@
 //
 //   test_socks_conf [-C conf] user dst_addr {service|port}
 //
-// A `sockd` line without `@=` names the default server, taken from
-// $SOCKS_SERVER as rsockd would without --socks_server. dst_addr may be a
+// A `sockd` line without servers (no `@=`, or an empty one) names the
+// default server, taken from $SOCKS_SERVER as rsockd would without
+// --socks_server. dst_addr may be a
 // name: it is judged as a SOCKS4A request for it.
 //
 // Like rsockd, it judges by socks.fc beside the configured file when that
@@ -40,7 +41,7 @@ namespace {
 constexpr char kUsage[] =
     "usage: test_socks_conf [-C conf] user dst_addr {service|port}\n"
     "  -C conf  the routing rules (default /etc/socks.conf)\n"
-    "  $SOCKS_SERVER  the default server for sockd lines without @=\n"
+    "  $SOCKS_SERVER  the default server for sockd lines without servers\n"
     "exit status: 1 direct or through servers, 0 refused, 2 usage or "
     "configuration error\n";
 

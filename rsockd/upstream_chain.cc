@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "net/socks4_client.h"
+#include "rules/name_lookups.h"
 
 namespace rsockd {
 namespace {
@@ -40,8 +41,14 @@ absl::StatusOr<net::Socket> ConnectToServer(
       net::Deadline::In(context.connect_timeout, context.stop);
   absl::Status last_error;
   for (const net::IpAddress& address : addresses) {
+    // A connection to an upstream is a CONNECT, whatever the client asked.
     absl::StatusOr<std::optional<net::IpAddress>> source =
-        context.rules->SourceAddressFor(address, server.host);
+        context.rules->SourceAddressFor(
+            {.command = rules::Command::kConnect,
+             .address = address,
+             .name = server.host,
+             .reverse_name = rules::ReverseNameLookup(
+                 context.resolver, context.resolve_timeout, address)});
     if (!source.ok()) {
       last_error = source.status();
       continue;

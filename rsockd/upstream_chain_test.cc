@@ -137,7 +137,10 @@ TEST_F(UpstreamChainTest, NoServerAnswers) {
   EXPECT_THAT(result.faults, SizeIs(2));
 }
 
-TEST_F(UpstreamChainTest, NoMatchingInterfaceRouteIsAFaultOfThatServer) {
+// A connection to an upstream server is a CONNECT, also for a client's
+// BIND: when no sockd.route line matches the server, the kernel chooses the
+// source address (sockd.route(5)).
+TEST_F(UpstreamChainTest, NoMatchingInterfaceRouteLetsTheKernelChoose) {
   ASSERT_OK_AND_ASSIGN(rules::SockdRoute route,
                        rules::ParseSockdRoute("10.0.0.1 10.0.0.0/8\n", "r"));
   const rules::RuleSet routed(rules::SockdConf{}, std::nullopt, route);
@@ -147,14 +150,12 @@ TEST_F(UpstreamChainTest, NoMatchingInterfaceRouteIsAFaultOfThatServer) {
   context.rules = &routed;
   const std::vector<rules::UpstreamServer> servers = {
       ServerAt(granting->address())};
-  UpstreamResult result =
-      RequestThroughUpstreams(servers, NameRequest(), context);
-  EXPECT_EQ(result.outcome, UpstreamResult::Outcome::kUnreachable);
-  ASSERT_THAT(result.faults, SizeIs(1));
-  EXPECT_THAT(result.faults[0],
-              HasSubstr("Cannot find appropriate interface to communicate with "
-                        "127.0.0.1"));
-  EXPECT_EQ(granting->accepted(), 0);
+  net::Socks4Request bind = NameRequest();
+  bind.command = net::Socks4Command::kBind;
+  UpstreamResult result = RequestThroughUpstreams(servers, bind, context);
+  EXPECT_EQ(result.outcome, UpstreamResult::Outcome::kGranted);
+  EXPECT_THAT(result.faults, IsEmpty());
+  EXPECT_EQ(granting->accepted(), 1);
 }
 
 }  // namespace

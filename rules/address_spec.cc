@@ -1,6 +1,7 @@
 #include "rules/address_spec.h"
 
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -191,11 +192,26 @@ AddressSpec AddressSpec::Zone(absl::string_view domain) {
 
 absl::StatusOr<AddressSpec> AddressSpec::Parse(TokenCursor* cursor) {
   const Token& token = cursor->Next();
-  const absl::string_view text = token.text;
+  absl::string_view text = token.text;
 
   if (text == kAll) {
     SkipIgnoredMask(cursor);
     return All();
+  }
+
+  // `[2001:db8::]/32` and `[::1]`, as URLs write IPv6 addresses: the same
+  // specs without the brackets. Only an IPv6 literal may be bracketed.
+  std::string unbracketed;
+  if (absl::StartsWith(text, "[")) {
+    const size_t close = text.find(']');
+    if (close == absl::string_view::npos ||
+        !absl::StrContains(text.substr(1, close), ':') ||
+        (close + 1 < text.size() && text[close + 1] != '/')) {
+      return InvalidAddress(token);
+    }
+    unbracketed =
+        absl::StrCat(text.substr(1, close - 1), text.substr(close + 1));
+    text = unbracketed;
   }
 
   if (const size_t slash = text.find('/'); slash != absl::string_view::npos) {
@@ -210,9 +226,9 @@ absl::StatusOr<AddressSpec> AddressSpec::Parse(TokenCursor* cursor) {
     const std::optional<int> length =
         ParsePrefixLength(text.substr(slash + 1), max);
     if (!length.has_value()) {
-      return TokenError(token,
-                        absl::StrCat("invalid prefix length in ", Quote(text),
-                                     ": expected 0..", max));
+      return TokenError(
+          token, absl::StrCat("invalid prefix length in ", Quote(token.text),
+                              ": expected 0..", max));
     }
     std::optional<AddressSpec> spec =
         mapped ? MappedPrefix(*address, *length) : Prefix(*address, *length);

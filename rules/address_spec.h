@@ -9,7 +9,8 @@
 //                                non-contiguous masks are allowed (orig)
 //   128.12.0.0/16                IPv4 CIDR (ext)
 //   2001:db8::/32                IPv6 CIDR (ext); a bare IPv6 literal such as
-//                                `::1` means a /128
+//                                `::1` means a /128; either may be bracketed,
+//                                `[2001:db8::]/32`, `[::1]`
 //   ::ffff:10.0.0.0/104          IPv4-mapped IPv6: the IPv4 spec 10.0.0.0/8
 //                                (net/address.h: mapped addresses are IPv4)
 //   www.example.org              host name (orig 4.3): that name, compared

@@ -30,22 +30,32 @@ ConfigFileChoice ChooseConfigFile(const std::string& text_path,
                                   absl::string_view frozen_extension) {
   ConfigFileChoice choice;
   const std::string frozen_path = FrozenPathFor(text_path, frozen_extension);
-  struct stat frozen;
-  struct stat text;
-  const bool have_text = stat(text_path.c_str(), &text) == 0;
-  if (stat(frozen_path.c_str(), &frozen) == 0) {
+  struct stat info;
+  if (stat(frozen_path.c_str(), &info) == 0) {
     choice.path = frozen_path;
     choice.frozen = true;
     choice.exists = true;
-    // When the configured path names the frozen file itself there is no
-    // text file to compare with.
-    choice.text_is_newer = frozen_path != text_path && have_text &&
-                           Newer(text.st_mtim, frozen.st_mtim);
     return choice;
   }
   choice.path = text_path;
-  choice.exists = have_text;
+  choice.exists = stat(text_path.c_str(), &info) == 0;
   return choice;
+}
+
+std::optional<std::string> NewerSource(const std::string& frozen_path,
+                                       absl::Span<const std::string> sources) {
+  struct stat frozen;
+  // A frozen file that vanished since it was read cannot be judged here;
+  // loading it again reports that.
+  if (stat(frozen_path.c_str(), &frozen) != 0) return std::nullopt;
+  for (const std::string& source : sources) {
+    struct stat info;
+    if (stat(source.c_str(), &info) == 0 &&
+        Newer(info.st_mtim, frozen.st_mtim)) {
+      return source;
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace rsockd::rules

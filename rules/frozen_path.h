@@ -1,6 +1,8 @@
 // This file defines where frozen configuration files live and which file
-// rsockd loads (SPEC §9): the frozen file beside a configured text file, when
-// it exists, is preferred, and a text file modified after it is reported.
+// rsockd loads (docs/frozen_files.md): the frozen file beside a configured
+// text file, when it exists, is preferred; and `NewerSource` finds the file
+// that makes a frozen file stale (its text file, or a user file it froze,
+// modified after it).
 //
 //   FrozenPathFor("/etc/sockd.conf", ".fc")   == "/etc/sockd.fc"
 //   FrozenPathFor("/etc/sockd.route", ".fr")  == "/etc/sockd.fr"
@@ -11,9 +13,11 @@
 #ifndef RSOCKD_RULES_FROZEN_PATH_H_
 #define RSOCKD_RULES_FROZEN_PATH_H_
 
+#include <optional>
 #include <string>
 
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 
 namespace rsockd::rules {
 
@@ -38,17 +42,24 @@ struct ConfigFileChoice {
   // False when neither file exists (then `path` is the text file, whose
   // loading reports the error).
   bool exists = false;
-  // The frozen file is used, and the text file beside it was modified after
-  // it: the frozen rules may be out of date.
-  bool text_is_newer = false;
 };
 
 // ChooseConfigFile()
 //
-// Applies the rule above to the configured `text_path`. Modification times
-// are compared to the nanosecond.
+// Applies the rule above to the configured `text_path`.
 ConfigFileChoice ChooseConfigFile(const std::string& text_path,
                                   absl::string_view frozen_extension);
+
+// NewerSource()
+//
+// The first of `sources` — the files a frozen file was made from: its text
+// file and the `/file` user lists it froze — that was modified after the
+// frozen file at `frozen_path`, comparing modification times to the
+// nanosecond; nullopt when none is (equal times are not newer). A source
+// that does not exist is not newer: a frozen file holds everything it needs
+// and may be deployed without them.
+std::optional<std::string> NewerSource(const std::string& frozen_path,
+                                       absl::Span<const std::string> sources);
 
 }  // namespace rsockd::rules
 

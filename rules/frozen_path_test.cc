@@ -60,7 +60,6 @@ TEST_F(ChooseConfigFileTest, TextOnly) {
   EXPECT_EQ(choice.path, text_);
   EXPECT_FALSE(choice.frozen);
   EXPECT_TRUE(choice.exists);
-  EXPECT_FALSE(choice.text_is_newer);
 }
 
 TEST_F(ChooseConfigFileTest, NeitherFile) {
@@ -77,7 +76,6 @@ TEST_F(ChooseConfigFileTest, PrefersTheFrozenFile) {
   EXPECT_EQ(choice.path, frozen_);
   EXPECT_TRUE(choice.frozen);
   EXPECT_TRUE(choice.exists);
-  EXPECT_FALSE(choice.text_is_newer) << "equal times are not newer";
 }
 
 TEST_F(ChooseConfigFileTest, UsesTheFrozenFileWithoutTheText) {
@@ -85,25 +83,47 @@ TEST_F(ChooseConfigFileTest, UsesTheFrozenFileWithoutTheText) {
   const ConfigFileChoice choice = ChooseConfigFile(text_, ".fc");
   EXPECT_EQ(choice.path, frozen_);
   EXPECT_TRUE(choice.exists);
-  EXPECT_FALSE(choice.text_is_newer);
 }
 
-TEST_F(ChooseConfigFileTest, ReportsATextFileModifiedAfterFreezing) {
-  Write(frozen_, 1000, 500);
-  Write(text_, 1000, 501);  // One nanosecond later.
-  EXPECT_TRUE(ChooseConfigFile(text_, ".fc").text_is_newer);
-  Write(text_, 999, 999999999);
-  EXPECT_FALSE(ChooseConfigFile(text_, ".fc").text_is_newer);
-  Write(text_, 1001, 0);
-  EXPECT_TRUE(ChooseConfigFile(text_, ".fc").text_is_newer);
-}
-
-TEST_F(ChooseConfigFileTest, TheFrozenFileNamedDirectlyIsNeverStale) {
+TEST_F(ChooseConfigFileTest, TheFrozenFileNamedDirectlyIsUsed) {
   Write(frozen_, 1000, 0);
   const ConfigFileChoice choice = ChooseConfigFile(frozen_, ".fc");
   EXPECT_EQ(choice.path, frozen_);
   EXPECT_TRUE(choice.frozen);
-  EXPECT_FALSE(choice.text_is_newer);
+}
+
+using NewerSourceTest = ChooseConfigFileTest;
+
+TEST_F(NewerSourceTest, ComparesToTheNanosecond) {
+  Write(frozen_, 1000, 500);
+  Write(text_, 1000, 501);  // One nanosecond later.
+  EXPECT_EQ(NewerSource(frozen_, {text_}), text_);
+  Write(text_, 1000, 500);
+  EXPECT_EQ(NewerSource(frozen_, {text_}), std::nullopt)
+      << "equal times are not newer";
+  Write(text_, 999, 999999999);
+  EXPECT_EQ(NewerSource(frozen_, {text_}), std::nullopt);
+  Write(text_, 1001, 0);
+  EXPECT_EQ(NewerSource(frozen_, {text_}), text_);
+}
+
+TEST_F(NewerSourceTest, NamesTheFirstNewerSource) {
+  const std::string users = text_ + ".users";
+  const std::string staff = text_ + ".staff";
+  Write(text_, 900, 0);
+  Write(frozen_, 1000, 0);
+  Write(users, 800, 0);
+  Write(staff, 1100, 0);
+  EXPECT_EQ(NewerSource(frozen_, {text_, users, staff}), staff);
+  Write(text_, 1200, 0);
+  EXPECT_EQ(NewerSource(frozen_, {text_, users, staff}), text_);
+  EXPECT_EQ(NewerSource(frozen_, {}), std::nullopt);
+}
+
+// A frozen file may be deployed without the files it was made from.
+TEST_F(NewerSourceTest, AMissingSourceIsNotNewer) {
+  Write(frozen_, 1000, 0);
+  EXPECT_EQ(NewerSource(frozen_, {text_, text_ + ".users"}), std::nullopt);
 }
 
 }  // namespace

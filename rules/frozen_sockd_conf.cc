@@ -74,7 +74,7 @@ absl::StatusOr<SockdRule> ThawRule(FrozenReader* reader, int previous_line) {
       return reader->Invalid(ident_offset, "ident level",
                              absl::StrCat("unknown ident level ", ident));
   }
-  ASSIGN_OR_RETURN(rule.users, ThawOptionalUserList(reader, LexerOptions()));
+  ASSIGN_OR_RETURN(rule.users, ThawOptionalUserList(reader));
   ASSIGN_OR_RETURN(rule.source, ThawAddressSpec(reader, "source"));
   ASSIGN_OR_RETURN(rule.destination, ThawAddressSpec(reader, "destination"));
   ASSIGN_OR_RETURN(rule.port, ThawOptionalPortSpec(reader));

@@ -25,14 +25,8 @@ absl::Status FreezeRoute(const RouteRule& rule, FrozenWriter* writer) {
 absl::StatusOr<RouteRule> ThawRoute(FrozenReader* reader, int previous_line) {
   RouteRule rule;
   ASSIGN_OR_RETURN(rule.line, ThawLineNumber(reader, previous_line));
-  const size_t interface_offset = reader->offset();
+  // The unspecified address is valid: the kernel chooses.
   ASSIGN_OR_RETURN(rule.interface, ThawIpAddress(reader, "interface"));
-  // The parser refuses it: it would mean "let the kernel choose", which is
-  // what having no route file says.
-  if (rule.interface.IsUnspecified()) {
-    return reader->Invalid(interface_offset, "interface",
-                           "the unspecified address is not an interface");
-  }
   ASSIGN_OR_RETURN(rule.destination, ThawAddressSpec(reader, "destination"));
   return rule;
 }

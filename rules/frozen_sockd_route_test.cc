@@ -31,6 +31,7 @@ constexpr char kExample[] =
     "10.0.0.1      10.0.0.0/8\n"
     "2001:db8::1   2001:db8::/32\n"
     "127.0.0.2     .lab.example\n"
+    "0.0.0.0       .partner.example\n"
     "127.0.0.2     ALL\n";
 
 SockdRoute Parse(absl::string_view text) {
@@ -61,9 +62,10 @@ TEST(FrozenSockdRouteTest, ExampleRoundTrips) {
   ASSERT_OK_AND_ASSIGN(const SockdRoute thawed, ThawSockdRoute(Freeze(route)));
   EXPECT_EQ(thawed.filename, "/etc/sockd.route");
   EXPECT_EQ(thawed.rules, route.rules);
-  ASSERT_EQ(thawed.rules.size(), 5u);
+  ASSERT_EQ(thawed.rules.size(), 6u);
   EXPECT_EQ(thawed.rules[0].line, 2);
   EXPECT_EQ(thawed.rules[2].ToString(), "2001:db8::1 2001:db8::/32");
+  EXPECT_EQ(thawed.rules[4].ToString(), "0.0.0.0 .partner.example");
   ExpectSameRoutesIgnoringLines(Parse(FormatSockdRoute(thawed)), route);
 }
 
@@ -107,16 +109,17 @@ class FrozenSockdRouteFieldTest : public ::testing::Test {
                     FrozenKind::kSockdRoute));
 };
 
-TEST_F(FrozenSockdRouteFieldTest, RejectsInvalidInterfaces) {
+TEST_F(FrozenSockdRouteFieldTest, ChecksTheInterface) {
   ASSERT_THAT(ThawSockdRoute(Patched(kFamily, "\x04")), IsOk());
   EXPECT_THAT(ThawSockdRoute(Patched(kFamily, "\x05")),
               StatusIs(absl::StatusCode::kDataLoss,
                        "route 1: byte 29: interface: unknown address family "
                        "5"));
-  EXPECT_THAT(ThawSockdRoute(Patched(kInterface, std::string(4, '\0'))),
-              StatusIs(absl::StatusCode::kDataLoss,
-                       HasSubstr("the unspecified address is not an "
-                                 "interface")));
+  // The unspecified address lets the kernel choose (sockd.route(5)).
+  ASSERT_OK_AND_ASSIGN(
+      const SockdRoute kernel,
+      ThawSockdRoute(Patched(kInterface, std::string(4, '\0'))));
+  EXPECT_EQ(kernel.rules[0].ToString(), "0.0.0.0 ALL");
   // Family 6 needs 16 bytes: the 5 left are not enough.
   EXPECT_THAT(ThawSockdRoute(Patched(kFamily, "\x06")),
               StatusIs(absl::StatusCode::kDataLoss, HasSubstr("truncated")));

@@ -27,10 +27,6 @@ constexpr uint32_t kMaxServers = kMaxLineLength / 2 + 1;
 // The longest server entry: "[" IPv6 "]:" port, or a host name and port.
 constexpr size_t kMaxServerHostLength = 253;
 
-// The line as socks.conf's lexer reads it: a ':' in a server list belongs
-// to the list, which matters for user list items too.
-constexpr LexerOptions kSocksLexer{.colons_in_server_lists = true};
-
 // Actions on disk, indexed by wire value.
 constexpr SocksRule::Action kWireActions[] = {
     SocksRule::Action::kDeny,
@@ -97,7 +93,7 @@ absl::StatusOr<SocksRule> ThawRule(FrozenReader* reader, int previous_line) {
     ASSIGN_OR_RETURN(UpstreamServer server, ThawServer(reader));
     rule.servers.push_back(std::move(server));
   }
-  ASSIGN_OR_RETURN(rule.users, ThawOptionalUserList(reader, kSocksLexer));
+  ASSIGN_OR_RETURN(rule.users, ThawOptionalUserList(reader));
   ASSIGN_OR_RETURN(rule.destination, ThawAddressSpec(reader, "destination"));
   ASSIGN_OR_RETURN(rule.port, ThawOptionalPortSpec(reader));
   ASSIGN_OR_RETURN(rule.command, ThawCommand(reader, "hook command"));

@@ -212,8 +212,7 @@ absl::Status FreezeUserList(const UserList& list, FrozenWriter* writer) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<UserList> ThawUserList(FrozenReader* reader,
-                                      const LexerOptions& lexer) {
+absl::StatusOr<UserList> ThawUserList(FrozenReader* reader) {
   const size_t start = reader->offset();
   // Every string takes at least its 4-byte length.
   ASSIGN_OR_RETURN(const uint32_t item_count,
@@ -242,20 +241,12 @@ absl::StatusOr<UserList> ThawUserList(FrozenReader* reader,
     previous = user;
     users.insert(std::move(user));
   }
+  // FromParts accepts only what Parse could have produced, so the list reads
+  // back as the one `*=` token it was.
   absl::StatusOr<UserList> list =
       UserList::FromParts(std::move(items), std::move(users));
   if (!list.ok()) {
     return reader->Invalid(start, "user list", list.status().message());
-  }
-  // The list must read back as the one token it was: e.g. an item with a
-  // ':' is fine in socks.conf after an '@', but would end a sockd.conf rule.
-  const std::string token = list->ToString();
-  const absl::StatusOr<Line> line = LexLine(token, 1, lexer);
-  if (!line.ok() || line->tokens.size() != 1 || line->tokens[0].text != token ||
-      line->command.has_value()) {
-    return reader->Invalid(
-        start, "user list",
-        absl::StrCat(Quote(token), " does not read back as one field"));
   }
   return list;
 }
@@ -268,10 +259,10 @@ absl::Status FreezeOptionalUserList(const std::optional<UserList>& list,
 }
 
 absl::StatusOr<std::optional<UserList>> ThawOptionalUserList(
-    FrozenReader* reader, const LexerOptions& lexer) {
+    FrozenReader* reader) {
   ASSIGN_OR_RETURN(const bool has_list, reader->Bool("has user list"));
   if (!has_list) return std::nullopt;
-  return ThawUserList(reader, lexer);
+  return ThawUserList(reader);
 }
 
 void FreezeOptionalPortSpec(const std::optional<PortSpec>& spec,
@@ -295,10 +286,9 @@ absl::StatusOr<std::string> ThawCommand(FrozenReader* reader,
                                         absl::string_view what) {
   const size_t start = reader->offset();
   ASSIGN_OR_RETURN(std::string command, reader->String(what, kMaxLineLength));
-  // The lexer's view of ": " followed by the text: it gives the text back
-  // unchanged only when it is a trimmed command, as the lexer makes them.
-  // (The blank keeps a command starting with ':' from being read as an
-  // IPv6 word such as "::".) A newline would end the line.
+  // The lexer's view of ": " (the hook separator) followed by the text: it
+  // gives the text back unchanged only when it is a trimmed command, as the
+  // lexer makes them. A newline would end the line.
   const absl::StatusOr<Line> line = LexLine(absl::StrCat(": ", command), 1);
   if (command.find('\n') != std::string::npos || !line.ok() ||
       !line->command.has_value() || line->command->text != command) {

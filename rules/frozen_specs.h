@@ -82,16 +82,13 @@ absl::StatusOr<PortSpec> ThawPortSpec(FrozenReader* reader);
 
 // ResourceExhausted for a list of more than kMaxFrozenUsers user ids.
 absl::Status FreezeUserList(const UserList& list, FrozenWriter* writer);
-// `lexer` is the lexer configuration of the file kind: the list must read
-// back as the single `*=` token it was in that kind of file.
-absl::StatusOr<UserList> ThawUserList(FrozenReader* reader,
-                                      const LexerOptions& lexer);
+absl::StatusOr<UserList> ThawUserList(FrozenReader* reader);
 
 // The `*=` field of a rule, present or not.
 absl::Status FreezeOptionalUserList(const std::optional<UserList>& list,
                                     FrozenWriter* writer);
 absl::StatusOr<std::optional<UserList>> ThawOptionalUserList(
-    FrozenReader* reader, const LexerOptions& lexer);
+    FrozenReader* reader);
 
 // The `op port` test of a rule, present or not.
 void FreezeOptionalPortSpec(const std::optional<PortSpec>& spec,

@@ -1,9 +1,10 @@
 #include "rules/lexer.h"
 
+#include <algorithm>
+
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "net/address.h"
 
 namespace rsockd::rules {
 namespace {
@@ -28,24 +29,17 @@ Token CommandToken(absl::string_view text, size_t start, int line_number) {
                static_cast<int>(begin) + 1};
 }
 
-// True for an IPv6 literal, optionally with a "/n" suffix.
-bool IsIPv6Word(absl::string_view word) {
-  const absl::string_view address = word.substr(0, word.find('/'));
-  if (address.find(':') == absl::string_view::npos) return false;
-  if (address.size() < word.size()) {
-    const absl::string_view length = word.substr(address.size() + 1);
-    if (length.empty() ||
-        length.find_first_not_of("0123456789") != absl::string_view::npos) {
-      return false;
-    }
-  }
-  return net::IpAddress::Parse(address).has_value();
+// True for a token that looks like an attempt at an IPv6 address ("::1/",
+// "2001:db8::/129"): hex digits, '.', '/', brackets and at least two colons.
+bool LooksLikeIPv6(absl::string_view text) {
+  return std::count(text.begin(), text.end(), ':') >= 2 &&
+         text.find_first_not_of("0123456789abcdefABCDEF:./[]") ==
+             absl::string_view::npos;
 }
 
 }  // namespace
 
-absl::StatusOr<Line> LexLine(absl::string_view text, int line_number,
-                             const LexerOptions& options) {
+absl::StatusOr<Line> LexLine(absl::string_view text, int line_number) {
   if (text.size() > kMaxLineLength) {
     return TokenError(
         Token{"", line_number, static_cast<int>(kMaxLineLength) + 1},
@@ -74,58 +68,28 @@ absl::StatusOr<Line> LexLine(absl::string_view text, int line_number,
       continue;
     }
     if (c == '#') return line;  // Comment to the end of the line.
-    const size_t start = i;
-    // An IPv6 address or CIDR keeps its colons: "::1", "2001:db8::/32".
-    size_t word_end = start;
-    while (word_end < text.size() && !IsBlank(text[word_end]) &&
-           text[word_end] != '#') {
-      ++word_end;
-    }
-    if (IsIPv6Word(text.substr(start, word_end - start))) {
-      line.tokens.push_back(
-          Token{std::string(text.substr(start, word_end - start)), line_number,
-                static_cast<int>(start) + 1});
-      i = word_end;
-      continue;
-    }
-    if (c == ':') {
+    if (c == ':' && (i + 1 == text.size() || IsBlank(text[i + 1]))) {
       line.colon_column = static_cast<int>(i) + 1;
       line.command = CommandToken(text, i + 1, line_number);
       return line;
     }
-    // Any other word runs to a blank, a '#', or a ':' (unless the word holds
-    // a server list and the options say such a ':' is part of it).
-    bool server_list = false;
-    while (i < text.size()) {
-      const char w = text[i];
-      if (IsBlank(w) || w == '#') break;
-      if (w == '@') server_list = options.colons_in_server_lists;
-      if (w == ':' && !server_list) break;
-      ++i;
-    }
+    // A token runs to a blank or a '#'; its colons are its own.
+    const size_t start = i;
+    while (i < text.size() && !IsBlank(text[i]) && text[i] != '#') ++i;
     line.tokens.push_back(Token{std::string(text.substr(start, i - start)),
                                 line_number, static_cast<int>(start) + 1});
-    if (i < text.size() && text[i] == ':') {
-      // Handled here rather than by the next round, which would take a word
-      // such as "::1" after "ALL:" for an IPv6 address.
-      line.colon_column = static_cast<int>(i) + 1;
-      line.command = CommandToken(text, i + 1, line_number);
-      return line;
-    }
   }
   return line;
 }
 
-std::vector<absl::StatusOr<Line>> Lex(absl::string_view text,
-                                      const LexerOptions& options) {
+std::vector<absl::StatusOr<Line>> Lex(absl::string_view text) {
   std::vector<absl::StatusOr<Line>> lines;
   int line_number = 0;
   size_t start = 0;
   while (start < text.size()) {
     size_t end = text.find('\n', start);
     if (end == absl::string_view::npos) end = text.size();
-    lines.push_back(
-        LexLine(text.substr(start, end - start), ++line_number, options));
+    lines.push_back(LexLine(text.substr(start, end - start), ++line_number));
     start = end + 1;
   }
   return lines;
@@ -134,6 +98,22 @@ std::vector<absl::StatusOr<Line>> Lex(absl::string_view text,
 absl::Status TokenError(const Token& token, absl::string_view message) {
   return absl::InvalidArgumentError(
       absl::StrCat(token.line, ":", token.column, ": ", message));
+}
+
+absl::Status CheckHookColon(const Line& line, absl::Status error) {
+  for (const Token& token : line.tokens) {
+    if (!absl::StrContains(token.text, ':') || LooksLikeIPv6(token.text) ||
+        !absl::StartsWith(error.message(),
+                          absl::StrCat(token.line, ":", token.column, ": "))) {
+      continue;
+    }
+    return absl::Status(
+        error.code(),
+        absl::StrCat(error.message(),
+                     " (to start a hook command, put a blank before and "
+                     "after the ':': \"... : command\")"));
+  }
+  return error;
 }
 
 std::string Quote(absl::string_view text) {

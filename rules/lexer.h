@@ -1,21 +1,25 @@
-// This file defines the lexer shared by the rule files (sockd.conf, and later
+// This file defines the lexer shared by the rule files (sockd.conf,
 // socks.conf and sockd.route): it splits config text into lines and each line
 // into tokens, recording the 1-based line and column of every token so that
 // the parsers can report errors as `file:line:col: message`.
 //
-// Lexical rules (SPEC §4.1):
+// Lexical rules (sockd.conf(5), "Lexical rules"):
 //
 //   * Lines end at '\n'. A line may hold up to `kMaxLineLength` bytes (not
 //     counting the newline); a longer line is an error, never split.
 //   * Tabs (and '\r', '\v', '\f') are blanks. Columns count bytes, so a tab
 //     is one column.
-//   * The first ':' ends the rule; the rest of the line, trimmed of blanks,
-//     is the hook command. A '#' before that ':' starts a comment that runs
-//     to the end of the line (so the line then has no command).
-//   * Except: a word (up to a blank or '#') that is an IPv6 literal or IPv6
-//     CIDR keeps its colons, so `permit 2001:db8::/32 ::1 : hook` has three
-//     tokens and a command. Put a blank between such a word and the ':' of
-//     the command.
+//   * The hook separator is a ':' that begins a token (at the start of the
+//     line or after blanks) and is followed by a blank or the end of the
+//     line; the rest of the line, trimmed of blanks, is the hook command. A
+//     '#' before the separator starts a comment that runs to the end of the
+//     line (so the line then has no command).
+//   * Any other ':' belongs to its token: IPv6 literals (`::1`,
+//     `2001:db8::/32`, `[2001:db8::]/32`), socks.conf server lists
+//     (`@=10.1.1.1:1080`, `sockd@fw:1080`). So a mistyped address such as
+//     `::1/`, or a classic `ALL:command` without blanks, is a token that the
+//     parsers refuse at its column, never a hook command that silently
+//     shortens the rule (`CheckHookColon` words such errors).
 //   * A line whose first bytes (column 1) are `#NO_IDENTD:` or `#BAD_ID:` is
 //     a special line; its command text is kept. Any other line starting with
 //     '#' is a comment.
@@ -23,10 +27,6 @@
 //   Example:    `deny *=bonnie 128.12.6.0 255.255.255.0 : logger %u`
 //   gives       tokens "deny"@1, "*=bonnie"@6, "128.12.6.0"@15,
 //               "255.255.255.0"@26, command "logger %u"@42.
-//
-// With `LexerOptions::colons_in_server_lists` (for socks.conf), a ':' inside a
-// token that holds a server list — a token containing '@', as in
-// `@=10.1.1.1:1080` or the legacy `sockd@fw:1080` — belongs to the token.
 //
 // Errors
 //
@@ -81,12 +81,12 @@ struct Line {
   int number = 0;  // 1-based.
   // The rule's words; always empty for the special kinds.
   std::vector<Token> tokens;
-  // The text after the first ':' (or after the special prefix), trimmed, with
-  // the column where it starts (the column after the ':' when empty). Absent
-  // when the line has no ':' before any comment.
+  // The text after the hook separator (or after the special prefix),
+  // trimmed, with the column where it starts (the column after the ':' when
+  // empty). Absent when the line has no separator before any comment.
   std::optional<Token> command;
-  // Column of the ':' that starts the command; 0 for a line without one and
-  // for the special kinds.
+  // Column of the hook separator; 0 for a line without one and for the
+  // special kinds.
   int colon_column = 0;
 
   // True for a line that carries nothing: blank or comment only.
@@ -95,32 +95,32 @@ struct Line {
   }
 };
 
-// LexerOptions
-struct LexerOptions {
-  // socks.conf: a ':' inside a token containing '@' is part of that token
-  // (`@=10.1.1.1:1080`), not the start of the hook command.
-  bool colons_in_server_lists = false;
-};
-
 // LexLine()
 //
 // Lexes one line's text (without its newline) as line number `line_number`.
 // Fails only for a line longer than `kMaxLineLength`.
-absl::StatusOr<Line> LexLine(absl::string_view text, int line_number,
-                             const LexerOptions& options = {});
+absl::StatusOr<Line> LexLine(absl::string_view text, int line_number);
 
 // Lex()
 //
 // Splits `text` at '\n' and lexes every line, in order, one result per line
 // (a final line without a newline counts; an empty text has no lines). Bad
 // lines do not stop the lexer, so a parser can report every error.
-std::vector<absl::StatusOr<Line>> Lex(absl::string_view text,
-                                      const LexerOptions& options = {});
+std::vector<absl::StatusOr<Line>> Lex(absl::string_view text);
 
 // TokenError()
 //
 // An InvalidArgument error located at `token`: "line:col: message".
 absl::Status TokenError(const Token& token, absl::string_view message);
+
+// CheckHookColon()
+//
+// `error` is a parser's error for `line`. When it is located at the start of
+// a token holding a ':' (`ALL:logger`, `:logger`), returns it with advice to
+// put blanks around a ':' meant to start a hook command; otherwise, and for
+// a token that looks like a mistyped IPv6 address (`::1/`), returns it
+// unchanged.
+absl::Status CheckHookColon(const Line& line, absl::Status error);
 
 // Quote()
 //

@@ -28,9 +28,8 @@ Token T(const std::string& text, int line, int column) {
   return Token{text, line, column};
 }
 
-Line LexOk(absl::string_view text, int line_number = 1,
-           const LexerOptions& options = {}) {
-  absl::StatusOr<Line> line = LexLine(text, line_number, options);
+Line LexOk(absl::string_view text, int line_number = 1) {
+  absl::StatusOr<Line> line = LexLine(text, line_number);
   EXPECT_THAT(line, IsOk());
   return line.ok() ? *line : Line{};
 }
@@ -67,11 +66,44 @@ TEST(LexerTest, FirstColonEndsTheRule) {
   EXPECT_EQ(*line.command, T("echo a:b : c", 1, 14));
 }
 
-TEST(LexerTest, ColonInsideAWordEndsTheRule) {
-  const Line line = LexOk("permit ALL:hook");
-  EXPECT_THAT(line.tokens, ElementsAre(T("permit", 1, 1), T("ALL", 1, 8)));
-  EXPECT_EQ(*line.command, T("hook", 1, 12));
-  EXPECT_EQ(line.colon_column, 11);
+// sockd.conf(5), "Lexical rules": the hook separator is a ':' that begins a
+// token and is followed by a blank or the end of the line.
+TEST(LexerTest, SeparatorIsAColonBeginningATokenBeforeABlank) {
+  EXPECT_EQ(*LexOk("permit ALL\t:\thook").command, T("hook", 1, 14));
+  const Line at_end = LexOk("deny ALL :");
+  EXPECT_EQ(*at_end.command, T("", 1, 11));
+  EXPECT_EQ(at_end.colon_column, 10);
+  EXPECT_EQ(LexOk(": hook").colon_column, 1);
+  EXPECT_THAT(LexOk(": hook").tokens, IsEmpty());
+}
+
+// Any other ':' belongs to its token, so a mistyped IPv6 address is a token
+// the parser refuses, never a hook command that drops the rest of the rule.
+TEST(LexerTest, OtherColonsBelongToTheirToken) {
+  const Line typo = LexOk("permit 127.0.0.0/8 ::1/");
+  EXPECT_THAT(
+      typo.tokens,
+      ElementsAre(T("permit", 1, 1), T("127.0.0.0/8", 1, 8), T("::1/", 1, 20)));
+  EXPECT_FALSE(typo.command.has_value());
+
+  EXPECT_THAT(LexOk("permit ALL:hook").tokens,
+              ElementsAre(T("permit", 1, 1), T("ALL:hook", 1, 8)));
+  EXPECT_THAT(
+      LexOk("permit ALL: hook").tokens,
+      ElementsAre(T("permit", 1, 1), T("ALL:", 1, 8), T("hook", 1, 13)));
+  EXPECT_THAT(
+      LexOk("permit ALL :hook").tokens,
+      ElementsAre(T("permit", 1, 1), T("ALL", 1, 8), T(":hook", 1, 12)));
+  EXPECT_THAT(LexOk("deny 10.0.0.0 255.0.0.0:add").tokens,
+              ElementsAre(T("deny", 1, 1), T("10.0.0.0", 1, 6),
+                          T("255.0.0.0:add", 1, 15)));
+  EXPECT_THAT(LexOk("permit ALL::1").tokens,
+              ElementsAre(T("permit", 1, 1), T("ALL::1", 1, 8)));
+  for (const char* text : {"permit ALL:hook", "permit ALL: hook",
+                           "permit ALL :hook", "permit ::1/"}) {
+    EXPECT_FALSE(LexOk(text).command.has_value()) << text;
+    EXPECT_EQ(LexOk(text).colon_column, 0) << text;
+  }
 }
 
 TEST(LexerTest, IPv6WordsKeepTheirColons) {
@@ -82,16 +114,12 @@ TEST(LexerTest, IPv6WordsKeepTheirColons) {
   EXPECT_EQ(*line.command, T("hook", 1, 28));
 }
 
-TEST(LexerTest, WordsThatAreNotIPv6StillEndAtAColon) {
-  // "255.0.0.0:add" is all hex digits and dots but not an IPv6 literal.
-  const Line line = LexOk("deny 10.0.0.0 255.0.0.0:add");
-  EXPECT_THAT(line.tokens, ElementsAre(T("deny", 1, 1), T("10.0.0.0", 1, 6),
-                                       T("255.0.0.0", 1, 15)));
-  EXPECT_EQ(*line.command, T("add", 1, 25));
-  EXPECT_EQ(LexOk("permit ::1/x").command->text, ":1/x");
-  EXPECT_EQ(LexOk("permit ALL ::hook").command->text, ":hook");
-  // The colon ending "ALL" starts the command even if an address follows.
-  EXPECT_EQ(LexOk("permit ALL::1").command->text, ":1");
+TEST(LexerTest, BracketedIPv6WordsAreTokens) {
+  const Line line = LexOk("permit [2001:db8::]/32 [::1] : hook");
+  EXPECT_THAT(line.tokens,
+              ElementsAre(T("permit", 1, 1), T("[2001:db8::]/32", 1, 8),
+                          T("[::1]", 1, 24)));
+  EXPECT_EQ(*line.command, T("hook", 1, 32));
 }
 
 TEST(LexerTest, EmptyCommandIsPlacedAfterTheColon) {
@@ -184,31 +212,17 @@ TEST(LexerTest, LexOfEmptyTextHasNoLines) {
   EXPECT_EQ(Lex("\n").size(), 1u);
 }
 
-TEST(LexerTest, ColonsInServerListsNeedTheOption) {
-  const absl::string_view text = "sockd @=10.1.1.1:1080,[::1]:1081 ALL : hook";
-
-  const Line plain = LexOk(text);
-  EXPECT_THAT(plain.tokens,
-              ElementsAre(T("sockd", 1, 1), T("@=10.1.1.1", 1, 7)));
-  EXPECT_EQ(plain.command->text, "1080,[::1]:1081 ALL : hook");
-
-  LexerOptions options;
-  options.colons_in_server_lists = true;
-  const Line socks = LexOk(text, 1, options);
-  EXPECT_THAT(socks.tokens, ElementsAre(T("sockd", 1, 1),
-                                        T("@=10.1.1.1:1080,[::1]:1081", 1, 7),
-                                        T("ALL", 1, 34)));
-  ASSERT_TRUE(socks.command.has_value());
-  EXPECT_EQ(*socks.command, T("hook", 1, 40));
-}
-
-TEST(LexerTest, LegacyServerListKeepsItsColons) {
-  LexerOptions options;
-  options.colons_in_server_lists = true;
-  const Line line = LexOk("sockd@fw1:1080 ALL: hook", 1, options);
-  EXPECT_THAT(line.tokens,
+TEST(LexerTest, ServerListsKeepTheirColons) {
+  const Line line =
+      LexOk("sockd @=10.1.1.1:1080,[::1]:1081,socks5://u:p@h:1080 ALL : hook");
+  EXPECT_THAT(
+      line.tokens,
+      ElementsAre(T("sockd", 1, 1),
+                  T("@=10.1.1.1:1080,[::1]:1081,socks5://u:p@h:1080", 1, 7),
+                  T("ALL", 1, 54)));
+  EXPECT_EQ(*line.command, T("hook", 1, 60));
+  EXPECT_THAT(LexOk("sockd@fw1:1080 ALL : hook").tokens,
               ElementsAre(T("sockd@fw1:1080", 1, 1), T("ALL", 1, 16)));
-  EXPECT_EQ(line.command->text, "hook");
 }
 
 TEST(LexerTest, TokenErrorIsLocated) {

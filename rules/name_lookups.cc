@@ -8,9 +8,8 @@
 #include "net/address.h"
 
 namespace rsockd::rules {
-namespace {
 
-std::function<std::optional<std::string>()> ReverseNameOf(
+std::function<std::optional<std::string>()> ReverseNameLookup(
     net::Resolver* resolver, absl::Duration timeout, net::IpAddress ip) {
   return [resolver, timeout, ip]() -> std::optional<std::string> {
     absl::StatusOr<std::string> name =
@@ -20,18 +19,17 @@ std::function<std::optional<std::string>()> ReverseNameOf(
   };
 }
 
-}  // namespace
-
 void SetNameLookups(net::Resolver* resolver, absl::Duration timeout,
                     AccessRequest* request) {
-  request->client_name = ReverseNameOf(resolver, timeout, request->client);
+  request->client_name = ReverseNameLookup(resolver, timeout, request->client);
   std::optional<net::IpAddress> destination = request->destination;
   if (!destination.has_value() && !request->destination_name.empty()) {
     destination = net::IpAddress::Parse(request->destination_name);
   }
   request->destination_reverse_name =
-      destination.has_value() ? ReverseNameOf(resolver, timeout, *destination)
-                              : std::function<std::optional<std::string>()>();
+      destination.has_value()
+          ? ReverseNameLookup(resolver, timeout, *destination)
+          : std::function<std::optional<std::string>()>();
 }
 
 void SetDestination(absl::string_view destination, net::Resolver* resolver,

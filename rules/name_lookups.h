@@ -1,7 +1,8 @@
 // This file defines `SetNameLookups()`, which connects the lazy name lookups
 // of an `AccessRequest` (rule_set.h) to a `net::Resolver`: the client's and
 // the destination's forward-confirmed reverse names (SPEC §4.3), each with a
-// timeout and through the resolver's shared cache.
+// timeout and through the resolver's shared cache; and `ReverseNameLookup()`,
+// the same lookup for a `RouteTarget` of sockd.route.
 //
 //   rules::AccessRequest access;
 //   access.client = peer.ip();
@@ -15,6 +16,10 @@
 
 #ifndef RSOCKD_RULES_NAME_LOOKUPS_H_
 #define RSOCKD_RULES_NAME_LOOKUPS_H_
+
+#include <functional>
+#include <optional>
+#include <string>
 
 #include "absl/time/time.h"
 #include "net/resolver.h"
@@ -35,6 +40,15 @@ namespace rsockd::rules {
 // `request`.
 void SetNameLookups(net::Resolver* resolver, absl::Duration timeout,
                     AccessRequest* request);
+
+// ReverseNameLookup()
+//
+// A lazy lookup of the forward-confirmed reverse name of `ip`, as
+// `RouteTarget::reverse_name` wants it: `resolver->ReverseName(ip, <when it
+// is called> + timeout)`, any error meaning no name. `resolver` must outlive
+// every call.
+std::function<std::optional<std::string>()> ReverseNameLookup(
+    net::Resolver* resolver, absl::Duration timeout, net::IpAddress ip);
 
 // SetDestination()
 //

@@ -17,8 +17,7 @@
 // Example (sockd.route's parser):
 //
 //   ASSIGN_OR_RETURN(route.rules,
-//                    ParseRuleLines<RouteRule>(text, filename, LexerOptions(),
-//                                              ParseRule));
+//                    ParseRuleLines<RouteRule>(text, filename, ParseRule));
 //
 // Plain functions over their arguments: thread-compatible.
 
@@ -66,24 +65,24 @@ absl::Status CheckNormalizedLength(const Rule& rule) {
 
 // ParseRuleLines()
 //
-// Lexes `text` with `options` and, in file order, calls `on_special_line`
+// Lexes `text` and, in file order, calls `on_special_line`
 // for each special line (`Line::Kind` other than `kRule`) and `parse_rule`
 // for each other line that is not blank or a comment only. Returns the rules
 // in file order, or, when a line fails to lex, `parse_rule` fails on it or
 // its rule fails CheckNormalizedLength (reported at column 1),
 // InvalidArgument listing every such error as "`filename`:" followed by the
-// error's message ("line:col: message"), one per line.
+// error's message ("line:col: message"), one per line. An error at a token
+// holding a ':' gets CheckHookColon's advice.
 //
 // `Rule` is named by the caller: `ParseRuleLines<SockdRule>(...)`.
 template <typename Rule>
 absl::StatusOr<std::vector<Rule>> ParseRuleLines(
     absl::string_view text, absl::string_view filename,
-    const LexerOptions& options,
     absl::FunctionRef<absl::StatusOr<Rule>(const Line&)> parse_rule,
     absl::FunctionRef<void(const Line&)> on_special_line = IgnoreSpecialLine) {
   std::vector<Rule> rules;
   std::vector<std::string> errors;
-  for (absl::StatusOr<Line>& lexed : Lex(text, options)) {
+  for (absl::StatusOr<Line>& lexed : Lex(text)) {
     if (!lexed.ok()) {
       errors.push_back(absl::StrCat(filename, ":", lexed.status().message()));
       continue;
@@ -95,7 +94,8 @@ absl::StatusOr<std::vector<Rule>> ParseRuleLines(
     if (lexed->IsEmpty()) continue;
     absl::StatusOr<Rule> rule = parse_rule(*lexed);
     if (!rule.ok()) {
-      errors.push_back(absl::StrCat(filename, ":", rule.status().message()));
+      errors.push_back(absl::StrCat(
+          filename, ":", CheckHookColon(*lexed, rule.status()).message()));
       continue;
     }
     if (absl::Status length = CheckNormalizedLength(*rule); !length.ok()) {

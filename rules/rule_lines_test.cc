@@ -39,13 +39,12 @@ absl::StatusOr<WordRule> ParseWordRule(const Line& line) {
 }
 
 TEST(ParseRuleLinesTest, ParsesRuleLinesInOrderAndSkipsBlanksAndComments) {
-  ASSERT_OK_AND_ASSIGN(
-      const std::vector<WordRule> rules,
-      ParseRuleLines<WordRule>("# a comment\n"
-                               "alpha\n"
-                               "\n"
-                               "  beta   # trailing\n",
-                               "w.conf", LexerOptions(), ParseWordRule));
+  ASSERT_OK_AND_ASSIGN(const std::vector<WordRule> rules,
+                       ParseRuleLines<WordRule>("# a comment\n"
+                                                "alpha\n"
+                                                "\n"
+                                                "  beta   # trailing\n",
+                                                "w.conf", ParseWordRule));
   EXPECT_THAT(rules, ElementsAre(WordRule{"alpha", 2}, WordRule{"beta", 4}));
 }
 
@@ -54,7 +53,7 @@ TEST(ParseRuleLinesTest, ReportsEveryBadLineWithFileLineAndColumn) {
   EXPECT_THAT(
       ParseRuleLines<WordRule>(
           absl::StrCat("ok\none two\nfine\n", long_line, "\n: x\n"), "w.conf",
-          LexerOptions(), ParseWordRule),
+          ParseWordRule),
       StatusIs(absl::StatusCode::kInvalidArgument,
                absl::StrCat("w.conf:2:5: expected one word\n"
                             "w.conf:4:",
@@ -72,27 +71,28 @@ TEST(ParseRuleLinesTest, SpecialLinesGoToTheirHandlerOrAreComments) {
   std::vector<std::string> special;
   ASSERT_OK_AND_ASSIGN(
       const std::vector<WordRule> rules,
-      ParseRuleLines<WordRule>(kText, "w.conf", LexerOptions(), ParseWordRule,
-                               [&](const Line& line) {
-                                 special.push_back(absl::StrCat(
-                                     line.number, " ", line.command->text));
-                               }));
+      ParseRuleLines<WordRule>(
+          kText, "w.conf", ParseWordRule, [&](const Line& line) {
+            special.push_back(
+                absl::StrCat(line.number, " ", line.command->text));
+          }));
   EXPECT_THAT(rules, ElementsAre(WordRule{"alpha", 2}));
   EXPECT_THAT(special, ElementsAre("1 logger no identd", "3 logger bad id"));
 
   ASSERT_OK_AND_ASSIGN(
       const std::vector<WordRule> without_handler,
-      ParseRuleLines<WordRule>(kText, "w.conf", LexerOptions(), ParseWordRule));
+      ParseRuleLines<WordRule>(kText, "w.conf", ParseWordRule));
   EXPECT_THAT(without_handler, ElementsAre(WordRule{"alpha", 2}));
 }
 
-TEST(ParseRuleLinesTest, PassesTheLexerOptions) {
-  ASSERT_OK_AND_ASSIGN(
-      const std::vector<WordRule> rules,
-      ParseRuleLines<WordRule>("@=10.1.1.1:1080\n", "s.conf",
-                               LexerOptions{.colons_in_server_lists = true},
-                               ParseWordRule));
-  EXPECT_THAT(rules, ElementsAre(WordRule{"@=10.1.1.1:1080", 1}));
+// An error at a token holding a ':' advises blanks around a hook separator.
+TEST(ParseRuleLinesTest, ErrorsAtATokenWithAColonAdviseBlanks) {
+  EXPECT_THAT(
+      ParseRuleLines<WordRule>("a:b c\nd e:f\n", "w.conf", ParseWordRule),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               "w.conf:1:5: expected one word\n"
+               "w.conf:2:3: expected one word (to start a hook command, put "
+               "a blank before and after the ':': \"... : command\")"));
 }
 
 TEST(FormatRuleLinesTest, WritesOneRulePerLine) {
@@ -123,7 +123,7 @@ TEST(ParseRuleLinesTest, RefusesARuleTooLongOnceNormalized) {
   };
   const std::string half(kMaxLineLength / 2 + 1, 'h');
   EXPECT_THAT(ParseRuleLines<WordRule>(absl::StrCat("ok\n", half, "\n"),
-                                       "w.conf", LexerOptions(), doubling),
+                                       "w.conf", doubling),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        ::testing::StartsWith("w.conf:2:1: the rule is ")));
 }

@@ -165,18 +165,38 @@ RoutingDecision RuleSet::Route(const AccessRequest& request) const {
 }
 
 absl::StatusOr<std::optional<net::IpAddress>> RuleSet::SourceAddressFor(
-    const net::IpAddress& target, absl::string_view target_name) const {
+    const RouteTarget& target) const {
   if (!interfaces_.has_value()) return std::optional<net::IpAddress>();
+  // The name name and zone lines match, looked up at most once.
+  std::optional<std::optional<std::string>> name;
+  const auto name_matched_by = [&](const AddressSpec& spec) {
+    if (!name.has_value()) {
+      name.emplace();
+      if (!target.name.empty() &&
+          !net::IpAddress::Parse(target.name).has_value()) {
+        *name = target.name;
+      } else if (target.reverse_name && !target.address.IsUnspecified()) {
+        // The unspecified address (a BIND's "any peer") has no name.
+        *name = target.reverse_name();
+      }
+    }
+    return name->has_value() && spec.MatchesName(**name);
+  };
   for (const RouteRule& rule : interfaces_->rules) {
-    if (rule.interface.family() != target.family()) continue;
+    if (rule.interface.family() != target.address.family()) continue;
     const bool matches = rule.destination.is_name()
-                             ? rule.destination.MatchesName(target_name)
-                             : rule.destination.Matches(target);
-    if (matches) return std::optional<net::IpAddress>(rule.interface);
+                             ? name_matched_by(rule.destination)
+                             : rule.destination.Matches(target.address);
+    if (!matches) continue;
+    if (rule.interface.IsUnspecified()) return std::optional<net::IpAddress>();
+    return std::optional<net::IpAddress>(rule.interface);
+  }
+  if (target.command == Command::kConnect) {
+    return std::optional<net::IpAddress>();
   }
   return absl::NotFoundError(
       absl::StrCat("Cannot find appropriate interface to communicate with ",
-                   target.ToString()));
+                   target.address.ToString()));
 }
 
 }  // namespace rsockd::rules

@@ -26,10 +26,13 @@
 // socks.conf everything is direct; otherwise the first line whose
 // destination, user list and port match decides, and no match denies.
 //
-// Interface routes: without a sockd.route the kernel picks the source
-// address; with one, the first line whose spec matches the address being
-// connected to (and whose interface has that address's family) gives the
-// source address, and no match is an error.
+// Interface routes (sockd.route(5)): without a sockd.route the kernel picks
+// the source address; with one, the first line whose spec matches the
+// target (and whose interface has the target's family) gives the source
+// address of a CONNECT or the listen address of a BIND, and an interface of
+// 0.0.0.0 or :: leaves the choice to the kernel. When no line matches, a
+// CONNECT is left to the kernel (classic route files were written for BIND
+// and have no catch-all line) and a BIND fails.
 //
 // Names (SPEC §3.3, §4.3). Host name and `.zone` specs match names, never
 // addresses:
@@ -39,9 +42,9 @@
 //     forward-confirmed reverse name of the destination address;
 //   * a source name/zone spec matches the forward-confirmed reverse name of
 //     the client address;
-//   * in sockd.route, a name/zone spec matches the name rsockd connects to
-//     by name (the SOCKS4A name, or an upstream server's name), never a
-//     reverse lookup: choosing a source address must not wait on DNS;
+//   * in sockd.route, a name/zone spec matches the name rsockd reaches the
+//     target by (the SOCKS4A name, or an upstream server's name), else the
+//     forward-confirmed reverse name of the target address;
 //   * no name (no PTR record, not confirmed, lookup failed or timed out): the
 //     spec does not match.
 //
@@ -154,6 +157,24 @@ struct RoutingDecision {
   std::optional<std::vector<net::IpAddress>> addresses;
 };
 
+// RouteTarget
+//
+// What `RuleSet::SourceAddressFor` picks a local address for: one address
+// rsockd is about to connect to (CONNECT, or an upstream server) or expects
+// a connection from (BIND).
+struct RouteTarget {
+  Command command = Command::kConnect;
+  net::IpAddress address;
+  // The name the target is reached by: the SOCKS4A name, or an upstream
+  // server's name. Empty (or an IP literal) for a plain address.
+  std::string name;
+  // The forward-confirmed reverse name of `address`, for name and zone
+  // lines when there is no `name`. A lazy lookup bounded by the caller, as
+  // in AccessRequest: called at most once, and only when such a line is
+  // reached. Empty, or nullopt from it: no name, so no name line matches.
+  std::function<std::optional<std::string>()> reverse_name;
+};
+
 // RuleSet
 class RuleSet {
  public:
@@ -195,13 +216,14 @@ class RuleSet {
 
   // SourceAddressFor()
   //
-  // The local address to connect from (or, for BIND, to listen on) when
-  // reaching `target`, reached by the name `target_name` if not empty
-  // (SPEC §8). nullopt: no sockd.route, the kernel chooses. NotFound with
-  // the classic message "Cannot find appropriate interface to communicate
-  // with <ip>" when there is a route file and no line matches.
+  // The local address to connect from (or, for a BIND, to listen on) for
+  // `target` (sockd.route(5)). nullopt: the kernel chooses — there is no
+  // sockd.route, the deciding line's interface is 0.0.0.0 or ::, or no line
+  // matches a CONNECT. NotFound with the classic message "Cannot find
+  // appropriate interface to communicate with <ip>" when no line matches a
+  // BIND.
   absl::StatusOr<std::optional<net::IpAddress>> SourceAddressFor(
-      const net::IpAddress& target, absl::string_view target_name) const;
+      const RouteTarget& target) const;
 
   const SockdConf& access() const { return access_; }
   const std::optional<SocksConf>& routing() const { return routing_; }

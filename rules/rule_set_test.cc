@@ -122,7 +122,9 @@ TEST(RuleSetTest, EmbeddedDefaultPermitsOnlyLoopbackClients) {
       rules.CheckAccess(Request("", "127.8.9.10", "10.0.0.1", 22)).permitted);
   EXPECT_FALSE(
       rules.CheckAccess(Request("", "10.0.0.1", "127.0.0.1", 22)).permitted);
-  EXPECT_FALSE(rules.CheckAccess(Request("", "::1", "::1", 22)).permitted);
+  // IPv6 loopback has its own line: an IPv4 rule never covers ::1.
+  EXPECT_TRUE(rules.CheckAccess(Request("", "::1", "::1", 22)).permitted);
+  EXPECT_FALSE(rules.CheckAccess(Request("", "::2", "::1", 22)).permitted);
 }
 
 TEST(RuleSetTest, IPv6RulesMatchIPv6Requests) {
@@ -565,17 +567,25 @@ TEST(RoutingTest, DirectLineByAddressRoutesOnlyTheAddressesItMatched) {
               ::testing::Optional(::testing::ElementsAre(Ip("10.1.2.3"))));
 }
 
-// What SourceAddressFor says, as text: "kernel", the address, or the error.
+// What SourceAddressFor says about `target`, as text: "kernel", the
+// address, or the error. A name is the one the target is reached by.
 std::string SourceFor(const RuleSet& rules, absl::string_view target,
-                      absl::string_view name = "") {
-  absl::StatusOr<std::optional<net::IpAddress>> source =
-      rules.SourceAddressFor(Ip(target), name);
+                      absl::string_view name = "",
+                      Command command = Command::kConnect) {
+  absl::StatusOr<std::optional<net::IpAddress>> source = rules.SourceAddressFor(
+      {.command = command, .address = Ip(target), .name = std::string(name)});
   if (!source.ok()) return std::string(source.status().message());
   return source->has_value() ? (*source)->ToString() : "kernel";
 }
 
+std::string BindSourceFor(const RuleSet& rules, absl::string_view target,
+                          absl::string_view name = "") {
+  return SourceFor(rules, target, name, Command::kBind);
+}
+
 TEST(InterfaceRouteTest, NoRouteFileLetsTheKernelChoose) {
   EXPECT_EQ(SourceFor(RuleSet(SockdConf{}), "192.0.2.1"), "kernel");
+  EXPECT_EQ(BindSourceFor(RuleSet(SockdConf{}), "192.0.2.1"), "kernel");
 }
 
 TEST(InterfaceRouteTest, FirstMatchingLineOfTheSameFamilyDecides) {
@@ -584,13 +594,91 @@ TEST(InterfaceRouteTest, FirstMatchingLineOfTheSameFamilyDecides) {
                                     "127.0.0.2 127.0.0.0 255.0.0.0\n"
                                     "127.0.0.3 .example.org\n"
                                     "127.0.0.4 10.0.0.0/8\n");
-  EXPECT_EQ(SourceFor(rules, "127.0.0.1"), "127.0.0.2");
-  EXPECT_EQ(SourceFor(rules, "192.0.2.1", "www.example.org"), "127.0.0.3");
-  EXPECT_EQ(SourceFor(rules, "10.9.9.9"), "127.0.0.4");
-  EXPECT_EQ(SourceFor(rules, "2001:db8::1"), "::1");
-  EXPECT_EQ(SourceFor(rules, "192.0.2.1"),
+  for (Command command : {Command::kConnect, Command::kBind}) {
+    EXPECT_EQ(SourceFor(rules, "127.0.0.1", "", command), "127.0.0.2");
+    EXPECT_EQ(SourceFor(rules, "192.0.2.1", "www.example.org", command),
+              "127.0.0.3");
+    EXPECT_EQ(SourceFor(rules, "10.9.9.9", "", command), "127.0.0.4");
+    EXPECT_EQ(SourceFor(rules, "2001:db8::1", "", command), "::1");
+  }
+}
+
+// sockd.route(5): classic route files were written for BIND and have no
+// catch-all line. A CONNECT that no line matches goes out from where the
+// kernel chooses; a BIND has nowhere to listen and fails.
+TEST(InterfaceRouteTest, NoMatchingLineLetsTheKernelChooseOnlyForConnect) {
+  const RuleSet rules = MakeRouting("direct ALL\n", "127.0.0.4 10.0.0.0/8\n");
+  EXPECT_EQ(SourceFor(rules, "192.0.2.1"), "kernel");
+  EXPECT_EQ(SourceFor(rules, "2001:db8::1"), "kernel");
+  EXPECT_EQ(BindSourceFor(rules, "192.0.2.1"),
             "Cannot find appropriate interface to communicate with "
             "192.0.2.1");
+  EXPECT_EQ(BindSourceFor(rules, "2001:db8::1"),
+            "Cannot find appropriate interface to communicate with "
+            "2001:db8::1");
+}
+
+TEST(InterfaceRouteTest, UnspecifiedInterfaceLetsTheKernelChoose) {
+  const RuleSet rules = MakeRouting("direct ALL\n",
+                                    "0.0.0.0 10.0.0.0/8\n"
+                                    ":: 2001:db8::/32\n"
+                                    "127.0.0.2 ALL\n");
+  for (Command command : {Command::kConnect, Command::kBind}) {
+    EXPECT_EQ(SourceFor(rules, "10.1.2.3", "", command), "kernel");
+    EXPECT_EQ(SourceFor(rules, "2001:db8::7", "", command), "kernel");
+    EXPECT_EQ(SourceFor(rules, "192.0.2.1", "", command), "127.0.0.2");
+  }
+  // Of the interface's family only: :: is no catch-all for IPv4.
+  EXPECT_EQ(BindSourceFor(MakeRouting("direct ALL\n", ":: ALL\n"), "10.1.2.3"),
+            "Cannot find appropriate interface to communicate with "
+            "10.1.2.3");
+}
+
+// Name and zone lines match a target reached by a name with that name, and a
+// plain-IP target with its forward-confirmed reverse name, looked up at most
+// once and only when such a line is reached.
+TEST(InterfaceRouteTest, NameLinesMatchPlainAddressesByTheirReverseName) {
+  const RuleSet rules = MakeRouting("direct ALL\n",
+                                    "127.0.0.5 192.0.2.0/24\n"
+                                    "127.0.0.6 .partner.example\n"
+                                    "127.0.0.7 host.partner.example\n"
+                                    "127.0.0.8 198.51.100.0/24\n");
+  int lookups = 0;
+  const auto source = [&](absl::string_view target, absl::string_view name,
+                          std::optional<std::string> reverse) {
+    absl::StatusOr<std::optional<net::IpAddress>> chosen =
+        rules.SourceAddressFor({.command = Command::kBind,
+                                .address = Ip(target),
+                                .name = std::string(name),
+                                .reverse_name = [&lookups, reverse] {
+                                  ++lookups;
+                                  return reverse;
+                                }});
+    if (!chosen.ok()) return std::string(chosen.status().message());
+    return chosen->has_value() ? (*chosen)->ToString() : "kernel";
+  };
+
+  EXPECT_EQ(source("203.0.113.9", "", "www.partner.example"), "127.0.0.6");
+  EXPECT_EQ(lookups, 1);
+  // Reached before any name line: no lookup.
+  EXPECT_EQ(source("192.0.2.9", "", "www.partner.example"), "127.0.0.5");
+  EXPECT_EQ(lookups, 1);
+  // One lookup for both name lines it goes past.
+  EXPECT_EQ(source("198.51.100.9", "", "other.example"), "127.0.0.8");
+  EXPECT_EQ(lookups, 2);
+  // No confirmed name: no name line matches.
+  EXPECT_EQ(source("203.0.113.9", "", std::nullopt),
+            "Cannot find appropriate interface to communicate with "
+            "203.0.113.9");
+  EXPECT_EQ(lookups, 3);
+  // A target reached by a name is matched by that name, without a lookup;
+  // a name that is an IP literal is no name.
+  EXPECT_EQ(source("203.0.113.9", "HOST.partner.example", "x.example"),
+            "127.0.0.6");
+  EXPECT_EQ(lookups, 3);
+  EXPECT_EQ(source("203.0.113.9", "203.0.113.9", "host.partner.example"),
+            "127.0.0.6");
+  EXPECT_EQ(lookups, 4);
 }
 
 }  // namespace

@@ -12,8 +12,10 @@ namespace rsockd::rules {
 
 const char kEmbeddedSockdConf[] =
     "# Embedded default: no sockd.conf was found, so only loopback clients\n"
-    "# are served (rsockd is never an open relay).\n"
-    "permit 127.0.0.0 255.0.0.0\n";
+    "# are served (rsockd is never an open relay). An IPv4 rule never covers\n"
+    "# ::1, so IPv6 loopback has its own line.\n"
+    "permit 127.0.0.0 255.0.0.0\n"
+    "permit ::1/128\n";
 
 namespace {
 
@@ -174,9 +176,8 @@ absl::StatusOr<SockdConf> ParseSockdConf(absl::string_view text,
         break;
     }
   };
-  ASSIGN_OR_RETURN(conf.rules,
-                   ParseRuleLines<SockdRule>(text, filename, LexerOptions(),
-                                             ParseRule, on_special_line));
+  ASSIGN_OR_RETURN(conf.rules, ParseRuleLines<SockdRule>(
+                                   text, filename, ParseRule, on_special_line));
   return conf;
 }
 

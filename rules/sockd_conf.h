@@ -93,8 +93,8 @@ struct SockdConf {
 inline constexpr size_t kMaxSockdConfSize = 64 << 20;
 
 // The access rules used when no sockd.conf was named on the command line and
-// the default file does not exist (SPEC §1): loopback clients only, so a
-// fresh install is never an open relay.
+// the default file does not exist (sockd.conf(5)): loopback clients only,
+// 127.0.0.0/8 and ::1, so a fresh install is never an open relay.
 extern const char kEmbeddedSockdConf[];
 
 // ParseSockdConf()

@@ -26,6 +26,7 @@ using ::rsockd::testing::IsOk;
 using ::rsockd::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::SizeIs;
 
 // SPEC §4.5, the classic test data.
@@ -118,10 +119,15 @@ TEST(SockdConfTest, ParsesTheWorkedExample) {
 TEST(SockdConfTest, EmbeddedDefaultAllowsOnlyLoopback) {
   ASSERT_OK_AND_ASSIGN(SockdConf conf,
                        ParseSockdConf(kEmbeddedSockdConf, "<embedded>"));
-  ASSERT_THAT(conf.rules, SizeIs(1));
+  ASSERT_THAT(conf.rules, SizeIs(2));
   EXPECT_EQ(conf.rules[0].ToString(), "permit 127.0.0.0 255.0.0.0");
+  EXPECT_EQ(conf.rules[1].ToString(), "permit ::1/128");
   EXPECT_TRUE(conf.rules[0].source.Matches(Ip("127.0.0.1")));
-  EXPECT_FALSE(conf.rules[0].source.Matches(Ip("10.0.0.1")));
+  EXPECT_TRUE(conf.rules[1].source.Matches(Ip("::1")));
+  for (const SockdRule& rule : conf.rules) {
+    EXPECT_FALSE(rule.source.Matches(Ip("10.0.0.1"))) << rule.ToString();
+    EXPECT_FALSE(rule.source.Matches(Ip("::2"))) << rule.ToString();
+  }
   EXPECT_THAT(std::string(kEmbeddedSockdConf), HasSubstr("\n#"));
 }
 
@@ -347,6 +353,71 @@ TEST(SockdConfTest, RejectsStrayTokens) {
             "of the line");
   EXPECT_EQ(ParseError("permit ALL eq 23 extra"),
             "t.conf:1:18: unexpected \"extra\" after the port test");
+}
+
+// sockd.conf(5), "Lexical rules": the hook command starts at a ':' that
+// begins a token and is followed by a blank or the end of the line. Any
+// other ':' belongs to its token, so a mistyped IPv6 address is an error at
+// its column instead of a hook that silently drops the destination.
+TEST(SockdConfTest, MistypedIPv6AddressIsAnErrorNotAHook) {
+  EXPECT_EQ(ParseError("permit 127.0.0.0/8 ::1/"),
+            "t.conf:1:20: invalid prefix length in \"::1/\": expected 0..128");
+  EXPECT_THAT(ParseError("permit 127.0.0.0/8 ::1/12x8 : hook"),
+              HasSubstr("t.conf:1:20: invalid prefix length"));
+  EXPECT_THAT(ParseError("deny ALL 2001:db8::g/32"),
+              HasSubstr("t.conf:1:10: invalid address \"2001:db8::g/32\""));
+}
+
+TEST(SockdConfTest, HookColonWithoutBlanksIsAnErrorThatSaysSo) {
+  constexpr char kHint[] =
+      " (to start a hook command, put a blank before and after the ':': "
+      "\"... : command\")";
+  EXPECT_EQ(ParseError("deny ALL:logger %u"),
+            absl::StrCat("t.conf:1:6: invalid address \"ALL:logger\": "
+                         "expected ALL, a dotted quad with mask, a CIDR, a "
+                         "host name or a .zone",
+                         kHint));
+  EXPECT_THAT(ParseError("deny ALL: logger %u"),
+              HasSubstr(absl::StrCat("t.conf:1:6: invalid address \"ALL:\"")));
+  EXPECT_THAT(ParseError("deny ALL :logger %u"),
+              HasSubstr("t.conf:1:10: invalid address \":logger\""));
+  EXPECT_THAT(ParseError("deny 10.0.0.0 255.0.0.0:add"),
+              HasSubstr("t.conf:1:15: invalid mask \"255.0.0.0:add\""));
+  EXPECT_THAT(ParseError("deny ALL eq 23:logger"),
+              HasSubstr("t.conf:1:13: unknown service \"23:logger\""));
+  EXPECT_THAT(ParseError("deny ALL ALL eq 23 :logger"),
+              HasSubstr("t.conf:1:20: unexpected \":logger\""));
+  for (const char* text :
+       {"deny ALL:logger %u", "deny ALL: logger %u", "deny ALL :logger %u",
+        "deny 10.0.0.0 255.0.0.0:add", "deny ALL eq 23:logger",
+        "deny ALL ALL eq 23 :logger"}) {
+    EXPECT_THAT(ParseError(text), ::testing::EndsWith(kHint)) << text;
+  }
+  // Errors that are not about a token with a ':' get no such advice.
+  EXPECT_THAT(ParseError("deny ALL eq 23x : logger"),
+              Not(HasSubstr("hook command")));
+}
+
+TEST(SockdConfTest, HookSeparatorNeedsOnlyABlankAfterIt) {
+  EXPECT_EQ(ParseOneRule("deny ALL :\tlogger %u").command, "logger %u");
+  EXPECT_EQ(ParseOneRule("deny ALL\t: logger %u").command, "logger %u");
+  EXPECT_EQ(ParseOneRule("deny ALL :").command, "");
+  EXPECT_EQ(ParseOneRule("deny ::1 : logger a:b").command, "logger a:b");
+  EXPECT_EQ(ParseOneRule("deny ALL # no hook : x").command, "");
+}
+
+TEST(SockdConfTest, IPv6SpecsMayBeBracketed) {
+  const SockdRule rule = ParseOneRule("permit [::1] [2001:db8::]/32 : hook");
+  EXPECT_EQ(rule.source, AddressSpec::Prefix(Ip("::1"), 128));
+  EXPECT_EQ(rule.destination, AddressSpec::Prefix(Ip("2001:db8::"), 32));
+  EXPECT_EQ(rule.command, "hook");
+  EXPECT_EQ(rule.ToString(), "permit ::1/128 2001:db8::/32 : hook");
+  EXPECT_THAT(ParseError("permit [10.0.0.1]"),
+              HasSubstr("t.conf:1:8: invalid address \"[10.0.0.1]\""));
+  EXPECT_THAT(ParseError("permit [::1"),
+              HasSubstr("t.conf:1:8: invalid address \"[::1\""));
+  EXPECT_THAT(ParseError("permit [::1]x"),
+              HasSubstr("t.conf:1:8: invalid address \"[::1]x\""));
 }
 
 TEST(SockdConfTest, RejectsOverLongLine) {

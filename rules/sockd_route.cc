@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "net/status_macros.h"
 #include "rules/lexer.h"
@@ -21,21 +22,20 @@ absl::StatusOr<RouteRule> ParseRule(const Line& line) {
   rule.line = line.number;
   TokenCursor cursor(line.tokens);
   const Token& interface = cursor.Next();
-  const std::optional<net::IpAddress> address =
-      net::IpAddress::Parse(interface.text);
+  // An IPv6 interface may be bracketed, as in the address specs: `[::1]`.
+  absl::string_view text = interface.text;
+  if (text.size() > 2 && text.front() == '[' && text.back() == ']' &&
+      absl::StrContains(text, ':')) {
+    text = text.substr(1, text.size() - 2);
+  }
+  const std::optional<net::IpAddress> address = net::IpAddress::Parse(text);
   if (!address.has_value()) {
     RETURN_IF_ERROR(CheckNoLeadingZeros(interface, interface.text));
     return TokenError(
         interface,
         absl::StrCat("invalid interface address ", Quote(interface.text),
-                     ": expected a local IPv4 or IPv6 address"));
-  }
-  if (address->IsUnspecified()) {
-    return TokenError(interface,
-                      absl::StrCat("interface address ", Quote(interface.text),
-                                   " is unspecified: name the local address "
-                                   "to use (no route file lets the kernel "
-                                   "choose)"));
+                     ": expected a local IPv4 or IPv6 address, or 0.0.0.0 "
+                     "or :: to let the kernel choose"));
   }
   rule.interface = *address;
   if (cursor.AtEnd()) {
@@ -66,8 +66,8 @@ absl::StatusOr<SockdRoute> ParseSockdRoute(absl::string_view text,
   SockdRoute route;
   route.filename = std::string(filename);
   // The sockd.conf special lines are comments here.
-  ASSIGN_OR_RETURN(route.rules, ParseRuleLines<RouteRule>(
-                                    text, filename, LexerOptions(), ParseRule));
+  ASSIGN_OR_RETURN(route.rules,
+                   ParseRuleLines<RouteRule>(text, filename, ParseRule));
   return route;
 }
 

@@ -12,11 +12,17 @@
 //   127.0.0.2     ALL
 //
 // `dst_spec` is any address spec of sockd.conf (address_spec.h). The first
-// line whose spec matches the address rsockd is about to connect to, and
-// whose interface is of the same family, decides the local address
-// (rule_set.h says how names are matched). '#' starts a comment; anything
-// else is an error, reported like the other rule files: every bad line,
-// `file:line:col: message`, and one error rejects the file.
+// line whose spec matches the address rsockd is about to connect to (or, for
+// a BIND, expects a connection from), and whose interface is of the same
+// family, decides the local address (rule_set.h says how names are matched
+// and what happens when no line matches). An interface of `0.0.0.0` (or
+// `::`) lets the kernel choose for the destinations of its line:
+//
+//   0.0.0.0       .partner.example
+//
+// '#' starts a comment; anything else is an error, reported like the other rule
+// files: every bad line, `file:line:col: message`, and one error rejects the
+// file.
 //
 // All types are regular values, thread-safe to share once built.
 
@@ -37,6 +43,7 @@ namespace rsockd::rules {
 //
 // One line: the local address to use for destinations matching the spec.
 struct RouteRule {
+  // The unspecified address (0.0.0.0, ::): the kernel chooses.
   net::IpAddress interface;
   AddressSpec destination;
   // 1-based line number, for messages.

@@ -67,9 +67,6 @@ TEST(SockdRouteTest, ErrorsAreLocated) {
                         "with a leading zero"));
   EXPECT_THAT(ParseError("10.0.0.1 10.0.0.0 255.000.0.0\n"),
               HasSubstr("r.route:1:19: invalid address \"255.000.0.0\""));
-  EXPECT_THAT(ParseError("0.0.0.0 ALL\n"),
-              HasSubstr("r.route:1:1: interface address \"0.0.0.0\" is "
-                        "unspecified"));
   EXPECT_THAT(ParseError("10.0.0.1\n"),
               HasSubstr("r.route:1:1: missing destination"));
   EXPECT_THAT(ParseError("10.0.0.1 10.0.0.0\n"), HasSubstr("r.route:1:10:"));
@@ -77,9 +74,39 @@ TEST(SockdRouteTest, ErrorsAreLocated) {
               HasSubstr("r.route:1:14: unexpected \"extra\""));
   EXPECT_THAT(ParseError("10.0.0.1 ALL : hook\n"),
               HasSubstr("r.route:1:14: sockd.route lines take no ':'"));
+  // A ':' inside a token is part of it (sockd.route(5)).
+  EXPECT_THAT(ParseError("10.0.0.1 ALL:hook\n"),
+              HasSubstr("r.route:1:10: invalid address \"ALL:hook\""));
+  EXPECT_THAT(ParseError("::1 ::1/\n"),
+              HasSubstr("r.route:1:5: invalid prefix length in \"::1/\""));
   const std::string both = ParseError("x ALL\n127.0.0.1 ALL\ny ALL\n");
   EXPECT_THAT(both, HasSubstr("r.route:1:1:"));
   EXPECT_THAT(both, HasSubstr("\nr.route:3:1:"));
+}
+
+TEST(SockdRouteTest, IPv6InterfaceMayBeBracketed) {
+  ASSERT_OK_AND_ASSIGN(SockdRoute route,
+                       ParseSockdRoute("[::1] [2001:db8::]/32\n", "r.route"));
+  ASSERT_THAT(route.rules, SizeIs(1));
+  EXPECT_EQ(route.rules[0].ToString(), "::1 2001:db8::/32");
+  EXPECT_THAT(ParseError("[127.0.0.1] ALL\n"),
+              HasSubstr("r.route:1:1: invalid interface address"));
+}
+
+// sockd.route(5): an interface of 0.0.0.0 or :: lets the kernel choose the
+// source address for the destinations of its line.
+TEST(SockdRouteTest, UnspecifiedInterfaceMeansTheKernelChooses) {
+  ASSERT_OK_AND_ASSIGN(SockdRoute route,
+                       ParseSockdRoute("0.0.0.0 10.0.0.0 255.0.0.0\n"
+                                       ":: 2001:db8::/32\n"
+                                       "[::] .example.org\n",
+                                       "r.route"));
+  ASSERT_THAT(route.rules, SizeIs(3));
+  EXPECT_TRUE(route.rules[0].interface.IsUnspecified());
+  EXPECT_EQ(route.rules[1].interface, Ip("::"));
+  EXPECT_EQ(route.rules[2].interface, Ip("::"));
+  EXPECT_EQ(FormatSockdRoute(route),
+            "0.0.0.0 10.0.0.0 255.0.0.0\n:: 2001:db8::/32\n:: .example.org\n");
 }
 
 TEST(SockdRouteTest, EmptyFileHasNoRoutes) {

@@ -42,6 +42,14 @@ absl::StatusOr<uint16_t> ParseServerPort(const Token& token) {
   return port;
 }
 
+// The servers of an `@=` field (or of the legacy `sockd@`). An empty list
+// means the default server, as a `sockd` line without `@=` does: nothing.
+absl::StatusOr<std::vector<UpstreamServer>> ParseServerField(
+    const Token& list) {
+  if (list.text.empty()) return std::vector<UpstreamServer>();
+  return UpstreamServer::ParseList(list);
+}
+
 absl::string_view ActionWord(SocksRule::Action action) {
   switch (action) {
     case SocksRule::Action::kDeny:
@@ -87,9 +95,9 @@ absl::StatusOr<SocksRule> ParseRule(const Line& line) {
   } else if (absl::StartsWith(keyword.text, kLegacySockd)) {
     rule.action = SocksRule::Action::kSockd;
     servers_field = keyword;
-    ASSIGN_OR_RETURN(rule.servers,
-                     UpstreamServer::ParseList(
-                         SubToken(keyword, kLegacySockd.size(),
+    ASSIGN_OR_RETURN(
+        rule.servers,
+        ParseServerField(SubToken(keyword, kLegacySockd.size(),
                                   keyword.text.size() - kLegacySockd.size())));
   } else {
     return TokenError(keyword,
@@ -119,7 +127,7 @@ absl::StatusOr<SocksRule> ParseRule(const Line& line) {
                                             "on sockd lines, not on ",
                                             keyword.text, " lines"));
     }
-    ASSIGN_OR_RETURN(rule.servers, UpstreamServer::ParseList(value));
+    ASSIGN_OR_RETURN(rule.servers, ParseServerField(value));
   }
 
   if (cursor.AtEnd()) {
@@ -259,10 +267,8 @@ absl::StatusOr<SocksConf> ParseSocksConf(absl::string_view text,
   SocksConf conf;
   conf.filename = std::string(filename);
   // The sockd.conf special lines are comments here.
-  ASSIGN_OR_RETURN(
-      conf.rules, ParseRuleLines<SocksRule>(
-                      text, filename,
-                      LexerOptions{.colons_in_server_lists = true}, ParseRule));
+  ASSIGN_OR_RETURN(conf.rules,
+                   ParseRuleLines<SocksRule>(text, filename, ParseRule));
   return conf;
 }
 
@@ -284,8 +290,9 @@ absl::Status CheckDefaultServer(const SocksConf& conf, bool have_default) {
     }
     errors.push_back(absl::StrCat(
         conf.filename, ":", rule.line, ":", rule.column,
-        ": sockd line without @= and no default server: give --socks_server "
-        "or SOCKS_SERVER, or list the servers with @="));
+        ": sockd line without servers (no @= list, or an empty one) and no "
+        "default server: set one with --socks_server or the SOCKS_SERVER "
+        "environment variable, or list servers after @="));
   }
   if (errors.empty()) return absl::OkStatus();
   return absl::InvalidArgumentError(absl::StrJoin(errors, "\n"));

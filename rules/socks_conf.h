@@ -12,7 +12,9 @@
 //   server  := host | ipv4 | ipv6 | host:port | ipv4:port | [ipv6]:port
 //
 // `@=` and `*=` may come in either order, each at most once. The legacy
-// form `sockd@fw1,fw2` is the same as `sockd @=fw1,fw2`. The destination
+// form `sockd@fw1,fw2` is the same as `sockd @=fw1,fw2`. A `sockd` line
+// without `@=`, or with an empty list (`sockd @= ALL`), goes to the default
+// server (--socks_server, else $SOCKS_SERVER). The destination
 // spec is an address spec as in sockd.conf (address_spec.h) and is required;
 // classic files write `ALL 0.0.0.0` or `0.0.0.0 0.0.0.0` for "everything".
 // A port is a number or a tcp service name; without one, the `socks/tcp`
@@ -65,7 +67,7 @@ struct UpstreamServer {
 
   // Parses a comma-separated list (the text after `@=`, or the value of
   // --socks_server). Errors point at the bad entry; an empty list or entry
-  // is an error.
+  // is an error (the parser takes an empty `@=` itself).
   static absl::StatusOr<std::vector<UpstreamServer>> ParseList(
       const Token& list);
 
@@ -84,8 +86,9 @@ struct SocksRule {
   enum class Action { kDeny, kDirect, kSockd };
 
   Action action = Action::kDeny;
-  // For `sockd`: the servers to try, in order. Empty: the default server
-  // (--socks_server / SOCKS_SERVER). Always empty for the other actions.
+  // For `sockd`: the servers to try, in order. Empty (no `@=`, or an empty
+  // one): the default server (--socks_server / SOCKS_SERVER). Always empty
+  // for the other actions.
   std::vector<UpstreamServer> servers;
   // From `*=`, matched against the USERID rsockd forwards. Absent: every
   // user.
@@ -145,9 +148,11 @@ std::string FormatSocksConf(const SocksConf& conf);
 
 // CheckDefaultServer()
 //
-// A `sockd` line without `@=` goes to the default server; with no default
-// server configured such a line is a config error (SPEC §7.2). Returns
-// InvalidArgument listing every such line ("file:line:col: message"), or OK.
+// A `sockd` line without servers (no `@=`, or an empty one) goes to the
+// default server; with no default server configured such a line is a config
+// error, whose message names both ways to set one (--socks_server and
+// $SOCKS_SERVER). Returns InvalidArgument listing every such line
+// ("file:line:col: message"), or OK.
 absl::Status CheckDefaultServer(const SocksConf& conf, bool have_default);
 
 }  // namespace rsockd::rules

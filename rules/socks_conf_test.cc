@@ -138,6 +138,46 @@ TEST(SocksConfTest, SockdWithoutServersUsesTheDefault) {
   EXPECT_EQ(rule.ToString(), "sockd ALL");
 }
 
+// socks.conf(5): an empty `@=` list, like no `@=`, means the default server
+// (--socks_server, else $SOCKS_SERVER).
+TEST(SocksConfTest, EmptyServerListMeansTheDefaultServer) {
+  const SocksRule empty = ParseOneRule("sockd @= .example.org eq 80\n");
+  EXPECT_EQ(empty.action, SocksRule::Action::kSockd);
+  EXPECT_TRUE(empty.servers.empty());
+  EXPECT_EQ(empty, ParseOneRule("sockd .example.org eq 80\n"));
+  EXPECT_EQ(empty.ToString(), "sockd .example.org eq 80");
+  EXPECT_EQ(ParseOneRule("sockd@ *=bob ALL\n"),
+            ParseOneRule("sockd *=bob ALL\n"));
+  // Still at most one server list.
+  EXPECT_THAT(ParseError("sockd @= @=fw ALL\n"),
+              HasSubstr("s.conf:1:10: duplicated field \"@=\""));
+}
+
+// socks.conf(5), "Lexical rules": the ':' of a server entry or an IPv6
+// address is part of its token; only " : " starts the hook command.
+TEST(SocksConfTest, ColonsOfServersAndAddressesAreNotHooks) {
+  const SocksRule rule = ParseOneRule(
+      "sockd @=10.1.1.1:1080,[::1]:1081 2001:db8::/32 : logger %u\n");
+  EXPECT_THAT(rule.servers,
+              ElementsAre(Server("10.1.1.1", 1080), Server("::1", 1081)));
+  EXPECT_EQ(rule.destination, AddressSpec::Prefix(Ip("2001:db8::"), 32));
+  EXPECT_EQ(rule.command, "logger %u");
+  const SocksRule legacy = ParseOneRule("sockd@fw1:1081 [2001:db8::]/32 : h\n");
+  EXPECT_THAT(legacy.servers, ElementsAre(Server("fw1", 1081)));
+  EXPECT_EQ(legacy.destination, rule.destination);
+  EXPECT_EQ(legacy.command, "h");
+
+  // A mistyped address is an error at its column, not a shorter rule.
+  EXPECT_THAT(ParseError("sockd @=fw 127.0.0.0/8 ::1/\n"),
+              HasSubstr("s.conf:1:24: unexpected \"::1/\""));
+  EXPECT_THAT(ParseError("deny ::1/ : hook\n"),
+              HasSubstr("s.conf:1:6: invalid prefix length in \"::1/\""));
+  // A classic hook without blanks around its ':' is an error that says so.
+  const std::string classic = ParseError("sockd@fw1:1080 ALL: hook\n");
+  EXPECT_THAT(classic, HasSubstr("s.conf:1:16: invalid address \"ALL:\""));
+  EXPECT_THAT(classic, HasSubstr("put a blank before and after the ':'"));
+}
+
 TEST(SocksConfTest, FormatParsesBackToTheSameRules) {
   ASSERT_OK_AND_ASSIGN(SocksConf conf, ParseSocksConf(kCorpExample, "s.conf"));
   ASSERT_OK_AND_ASSIGN(SocksConf again,
@@ -185,7 +225,6 @@ TEST(SocksConfTest, ErrorsAreLocated) {
       {"direct @=fw ALL\n",
        "s.conf:1:8: a server list is only allowed on "
        "sockd lines"},
-      {"sockd @= ALL\n", "s.conf:1:9: empty server list"},
       {"sockd @=a,,b ALL\n", "s.conf:1:11: empty server name"},
       {"sockd @=fw:99999 ALL\n", "s.conf:1:12: port \"99999\" is out of"},
       {"sockd @=fw:0 ALL\n", "s.conf:1:12: port 0 cannot be connected to"},
@@ -222,7 +261,7 @@ TEST(SocksConfTest, ErrorsAreLocated) {
 
 TEST(SocksConfTest, ReportsEveryBadLine) {
   const std::string error =
-      ParseError("direct ALL\nbogus\ndirect ALL\nsockd @= ALL\n");
+      ParseError("direct ALL\nbogus\ndirect ALL\nsockd @=, ALL\n");
   EXPECT_THAT(error, HasSubstr("s.conf:2:1:"));
   EXPECT_THAT(error, HasSubstr("\ns.conf:4:9:"));
 }
@@ -238,13 +277,17 @@ TEST(SocksConfTest, CheckDefaultServerNamesEveryLineThatNeedsIt) {
   ASSERT_OK_AND_ASSIGN(
       SocksConf conf,
       ParseSocksConf("sockd @=fw ALL eq 80\n  sockd 10.0.0.0/8\n"
-                     "direct ALL\nsockd ALL\n",
+                     "direct ALL\nsockd @= ALL\n",
                      "s.conf"));
   EXPECT_THAT(CheckDefaultServer(conf, /*have_default=*/true), IsOk());
   const absl::Status status = CheckDefaultServer(conf, false);
-  EXPECT_THAT(status, StatusIs(absl::StatusCode::kInvalidArgument,
-                               HasSubstr("s.conf:2:3: sockd line without @= "
-                                         "and no default server")));
+  EXPECT_THAT(status,
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("s.conf:2:3: sockd line without servers (no "
+                                 "@= list, or an empty one) and no default "
+                                 "server: set one with --socks_server or the "
+                                 "SOCKS_SERVER environment variable, or list "
+                                 "servers after @=")));
   EXPECT_THAT(std::string(status.message()), HasSubstr("\ns.conf:4:1:"));
 }
 

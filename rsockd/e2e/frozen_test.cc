@@ -1,8 +1,9 @@
 // Frozen configuration files in the running server (SPEC §9): rsockd
 // prefers sockd.fc beside the configured sockd.conf, decides with its rules
 // exactly as with the text (permit, deny, and `refused` log lines naming
-// the text file and line), warns when the text is newer, and reloads the
-// frozen file on SIGHUP. The frozen files are made by the real make_sockdfc.
+// the text file and line), refuses a frozen file older than its text or a
+// user file it froze (at start and on SIGHUP), and reloads the frozen file
+// on SIGHUP. The frozen files are made by the real make_sockdfc.
 
 #include <fcntl.h>
 #include <gmock/gmock.h>
@@ -29,6 +30,7 @@ using ::rsockd::testing::EchoServer;
 using ::rsockd::testing::IsOk;
 using ::rsockd::testing::kSocks4Granted;
 using ::rsockd::testing::kSocks4Rejected;
+using ::rsockd::testing::RsockdProcess;
 using ::rsockd::testing::RunCommand;
 using ::rsockd::testing::SetModificationTime;
 using ::rsockd::testing::Socks4ConnectRequest;
@@ -39,7 +41,7 @@ using ::rsockd::testing::WriteStringToFile;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-constexpr char kStale[] = "is newer than";
+constexpr char kStale[] = "is older than";
 
 class FrozenConfigTest : public RsockdTest {
  protected:
@@ -123,17 +125,57 @@ TEST_F(FrozenConfigTest, ServesTheFrozenFileWithoutTheTextFile) {
   EXPECT_EQ(Verdict(*denied_), kSocks4Rejected);
 }
 
-TEST_F(FrozenConfigTest, WarnsWhenTheTextFileIsNewerAndKeepsTheFrozenRules) {
+// frozen_files.md, "Staleness": a frozen file older than its text file may
+// lack a deny the operator has since added. rsockd fails closed: it does not
+// start, and the error names both files.
+TEST_F(FrozenConfigTest, StartIsRefusedWhenTheTextFileIsNewer) {
   ASSERT_TRUE(Freeze(Rules()));
   ASSERT_THAT(WriteStringToFile(conf(), "deny ALL\n"), IsOk());
   ASSERT_THAT(SetModificationTime(frozen(), 1000000000), IsOk());
   ASSERT_THAT(SetModificationTime(conf(), 1000000060), IsOk());
+  absl::StatusOr<std::unique_ptr<RsockdProcess>> started =
+      RsockdProcess::Start({.extra_flags = {"--sockd_conf=" + conf()}});
+  ASSERT_FALSE(started.ok()) << "rsockd started with a stale frozen file";
+  EXPECT_THAT(started.status().message(),
+              HasSubstr(absl::StrCat(frozen(), " is older than ", conf())));
+  EXPECT_THAT(started.status().message(), HasSubstr("make_sockdfc"));
+  EXPECT_THAT(started.status().message(),
+              HasSubstr("configuration has errors; not starting"));
+}
+
+TEST_F(FrozenConfigTest, StartIsRefusedWhenAFrozenUserFileIsNewer) {
+  const std::string users = dir_ + "/staff";
+  ASSERT_THAT(WriteStringToFile(users, "alice\n"), IsOk());
+  ASSERT_TRUE(Freeze(absl::StrCat("permit *=", users, " 127.0.0.0/8\n")));
+  // The operator removed alice from the list after freezing.
+  ASSERT_THAT(WriteStringToFile(users, "bob\n"), IsOk());
+  ASSERT_THAT(SetModificationTime(conf(), 1000000000), IsOk());
+  ASSERT_THAT(SetModificationTime(frozen(), 1000000100), IsOk());
+  ASSERT_THAT(SetModificationTime(users, 1000000200), IsOk());
+  absl::StatusOr<std::unique_ptr<RsockdProcess>> started =
+      RsockdProcess::Start({.extra_flags = {"--sockd_conf=" + conf()}});
+  ASSERT_FALSE(started.ok()) << "rsockd started with a stale frozen file";
+  EXPECT_THAT(started.status().message(),
+              HasSubstr(absl::StrCat(frozen(), " is older than ", users,
+                                     ", a user file it froze")));
+}
+
+TEST_F(FrozenConfigTest, SighupKeepsTheRulesInUseWhenTheFrozenFileIsStale) {
+  ASSERT_TRUE(Freeze(Rules()));
   ASSERT_NO_FATAL_FAILURE(Start());
-  EXPECT_THAT(rsockd().WaitForLogLineWithAll(
-                  {conf(), absl::StrCat(kStale, " ", frozen()), "make_sockdfc"},
-                  kLogTimeout),
-              IsOk());
+  ASSERT_EQ(Verdict(*permitted_), kSocks4Granted);
+
+  ASSERT_THAT(WriteStringToFile(conf(), "deny ALL\n"), IsOk());
+  ASSERT_THAT(SetModificationTime(frozen(), 1000000000), IsOk());
+  ASSERT_THAT(SetModificationTime(conf(), 1000000060), IsOk());
+  const size_t mark = rsockd().StderrSize();
+  ASSERT_TRUE(Reload("configuration has errors"));
+  EXPECT_THAT(
+      rsockd().WaitForLogLine(absl::StrCat(frozen(), " is older than ", conf()),
+                              kLogTimeout, mark),
+      IsOk());
   EXPECT_EQ(Verdict(*permitted_), kSocks4Granted);
+  EXPECT_EQ(Verdict(*denied_), kSocks4Rejected);
 }
 
 TEST_F(FrozenConfigTest, SighupReloadsTheFrozenFileAndKeepsRulesOnCorruption) {

@@ -45,6 +45,7 @@ using ::rsockd::testing::Socks4Session;
 using ::rsockd::testing::TcpServer;
 using ::rsockd::testing::WriteStringToFile;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr char kPermitLoopback[] = "permit 127.0.0.0 255.0.0.0\n";
 
@@ -318,40 +319,91 @@ TEST_F(RoutingTest, Socks4aNameGoesUpstreamUnresolved) {
   EXPECT_TRUE(EchoRoundTrip(session.socket, "through the scripted upstream"));
 }
 
-TEST_F(RoutingTest, RouteFileSetsTheSourceAddress) {
-  // A destination that answers with the address the connection came from.
-  ASSERT_OK_AND_ASSIGN(
-      std::unique_ptr<TcpServer> whoami,
-      TcpServer::Start(
-          [](net::Socket connection, const net::StopSignal& stop) {
-            absl::StatusOr<net::SocketAddress> peer = connection.PeerAddress();
-            (void)connection.WriteAll(peer.ok() ? peer->ip().ToString() : "?",
-                                      net::Deadline::In(kStepTimeout, &stop));
-          },
-          Ip("127.0.0.3")));
+// A destination on `ip` that answers with the address each connection came
+// from, then closes.
+std::unique_ptr<TcpServer> StartWhoAmI(const net::IpAddress& ip) {
+  absl::StatusOr<std::unique_ptr<TcpServer>> server = TcpServer::Start(
+      [](net::Socket connection, const net::StopSignal& stop) {
+        absl::StatusOr<net::SocketAddress> peer = connection.PeerAddress();
+        (void)connection.WriteAll(peer.ok() ? peer->ip().ToString() : "?",
+                                  net::Deadline::In(kStepTimeout, &stop));
+      },
+      ip);
+  CHECK(server.ok()) << server.status();
+  return *std::move(server);
+}
+
+// What `whoami` answers on a connection: the source address a connection to
+// it had.
+std::string Answer(net::Socket& connection) {
+  absl::StatusOr<testing::ReadToCloseResult> answer =
+      ReadUntilClosed(connection, net::Deadline::In(kStepTimeout));
+  return answer.ok() ? answer->data : answer.status().ToString();
+}
+
+// The source address the kernel chooses for a connection to `whoami`.
+std::string KernelChoiceFor(const TcpServer& whoami) {
+  absl::StatusOr<net::Socket> direct = net::Socket::Connect(
+      whoami.address(), std::nullopt, net::Deadline::In(kStepTimeout));
+  return direct.ok() ? Answer(*direct) : direct.status().ToString();
+}
+
+class RouteFileTest : public RoutingTest {
+ protected:
+  // The source address rsockd's CONNECT to `whoami` came from, or why there
+  // was none.
+  std::string SourceThroughRsockd(const TcpServer& whoami) {
+    absl::StatusOr<Socks4Session> session = Socks4Handshake(
+        proxy(), Socks4ConnectRequest(whoami.address(), "u"), kStepTimeout);
+    if (!session.ok()) return session.status().ToString();
+    if (session->reply.code != kSocks4Granted) {
+      return absl::StrCat("reply ", session->reply.code);
+    }
+    return Answer(session->socket);
+  }
+};
+
+TEST_F(RouteFileTest, RouteFileSetsTheSourceAddress) {
+  std::unique_ptr<TcpServer> whoami = StartWhoAmI(Ip("127.0.0.3"));
   ASSERT_NO_FATAL_FAILURE(
       StartRsockd({.sockd_conf = kPermitLoopback,
                    .route_file = "127.0.0.2 127.0.0.0 255.0.0.0\n"}));
-  ASSERT_OK_AND_ASSIGN(
-      Socks4Session session,
-      Socks4Handshake(proxy(), Socks4ConnectRequest(whoami->address(), "u"),
-                      kStepTimeout));
-  ASSERT_EQ(session.reply.code, kSocks4Granted);
-  ASSERT_OK_AND_ASSIGN(
-      testing::ReadToCloseResult answer,
-      ReadUntilClosed(session.socket, net::Deadline::In(kStepTimeout)));
-  EXPECT_EQ(answer.data, "127.0.0.2");
+  EXPECT_EQ(SourceThroughRsockd(*whoami), "127.0.0.2");
 }
 
-TEST_F(RoutingTest, NoMatchingRouteGets91) {
+// sockd.route(5): classic route files were written for BIND; a CONNECT that
+// no line matches goes out from where the kernel chooses (bind_test has the
+// BIND, which fails).
+TEST_F(RouteFileTest, NoMatchingLineLetsTheKernelChooseForAConnect) {
+  std::unique_ptr<TcpServer> whoami = StartWhoAmI(Ip("127.0.0.3"));
   ASSERT_NO_FATAL_FAILURE(StartRsockd(
       {.sockd_conf = kPermitLoopback, .route_file = "10.0.0.1 10.0.0.0/8\n"}));
-  EXPECT_EQ(ConnectToEcho(), kSocks4Rejected);
-  EXPECT_THAT(rsockd().WaitForLogLine(
-                  "Cannot find appropriate interface to communicate with "
-                  "127.0.0.2",
-                  kLogTimeout),
-              IsOk());
+  EXPECT_EQ(SourceThroughRsockd(*whoami), KernelChoiceFor(*whoami));
+  EXPECT_EQ(ConnectToEcho(), kSocks4Granted);
+  EXPECT_THAT(rsockd().Stderr(), Not(HasSubstr("Cannot find appropriate")));
+}
+
+TEST_F(RouteFileTest, UnspecifiedInterfaceLetsTheKernelChoose) {
+  std::unique_ptr<TcpServer> whoami = StartWhoAmI(Ip("127.0.0.3"));
+  ASSERT_NO_FATAL_FAILURE(
+      StartRsockd({.sockd_conf = kPermitLoopback,
+                   .route_file = "0.0.0.0 127.0.0.3/32\n127.0.0.2 ALL\n"}));
+  const std::string kernel = KernelChoiceFor(*whoami);
+  ASSERT_NE(kernel, "127.0.0.2");
+  EXPECT_EQ(SourceThroughRsockd(*whoami), kernel);
+  // The next line still decides for the other destinations.
+  std::unique_ptr<TcpServer> other = StartWhoAmI(Ip("127.0.0.4"));
+  EXPECT_EQ(SourceThroughRsockd(*other), "127.0.0.2");
+}
+
+// A name line matches a plain-address destination by its forward-confirmed
+// reverse name, as sockd.conf does: /etc/hosts maps 127.0.0.1 <-> localhost.
+TEST_F(RouteFileTest, NameLineMatchesAnAddressByItsReverseName) {
+  std::unique_ptr<TcpServer> whoami = StartWhoAmI(Ip("127.0.0.1"));
+  ASSERT_NO_FATAL_FAILURE(
+      StartRsockd({.sockd_conf = kPermitLoopback,
+                   .route_file = "127.0.0.4 .invalid\n127.0.0.2 localhost\n"}));
+  EXPECT_EQ(SourceThroughRsockd(*whoami), "127.0.0.2");
 }
 
 TEST_F(RoutingTest, SighupSwitchesARouteFromDirectToSockd) {

@@ -124,9 +124,10 @@ TEST_F(ToolsTest, TestSockdConfShowsTheRouteFileChoice) {
               HasSubstr("route: 127.0.0.9: from 127.0.0.2"));
   result =
       TestSockdConf(conf, {"-R", route, "u", "127.0.0.1", "192.0.2.1", "80"});
+  // A CONNECT that no line matches goes out where the kernel chooses.
+  EXPECT_EQ(result.status.exit_code, 1) << result.stderr_text;
   EXPECT_THAT(result.stdout_text,
-              HasSubstr("route: 192.0.2.1: Cannot find appropriate interface "
-                        "to communicate with 192.0.2.1"));
+              HasSubstr("route: 192.0.2.1: the kernel chooses"));
   const std::string bad = WriteConf("bad.route", "eth0 ALL\n");
   result = TestSockdConf(conf, {"-R", bad, "u", "127.0.0.1", "10.1.1.1", "80"});
   EXPECT_EQ(result.status.exit_code, 2);
@@ -180,8 +181,9 @@ TEST_F(ToolsTest, TestSocksConfShowsTheDecisionAndServers) {
 }
 
 TEST_F(ToolsTest, TestSocksConfDefaultServerAndErrors) {
+  // `sockd @=` (an empty list) is `sockd`: the default server.
   const std::string conf =
-      WriteConf("socks.conf", "direct 10.0.0.0/8\nsockd ALL\n");
+      WriteConf("socks.conf", "direct 10.0.0.0/8\nsockd @= ALL\n");
   const std::string tool = RunfilePath("rsockd/test_socks_conf");
   absl::StatusOr<SubprocessResult> with_default =
       RunCommand({.argv = {tool, "-C", conf, "u", "192.0.2.1", "80"},
@@ -199,8 +201,10 @@ TEST_F(ToolsTest, TestSocksConfDefaultServerAndErrors) {
   ASSERT_THAT(without, IsOk());
   EXPECT_EQ(without->status.exit_code, 2);
   EXPECT_THAT(without->stderr_text,
-              HasSubstr("socks.conf:2:1: sockd line without @= and no default "
-                        "server"));
+              HasSubstr("socks.conf:2:1: sockd line without servers (no @= "
+                        "list, or an empty one) and no default server: set "
+                        "one with --socks_server or the SOCKS_SERVER "
+                        "environment variable"));
 
   const std::string bad = WriteConf("bad.conf", "direct ALL\nforward ALL\n");
   const SubprocessResult broken = Run({tool, "-C", bad, "u", "10.0.0.1", "80"});
@@ -227,15 +231,124 @@ TEST_F(ToolsTest, TestSockdConfRunsTheHookOnlyWithX) {
 TEST_F(ToolsTest, TestSockdConfShowsTheIdentLevel) {
   const std::string conf =
       WriteConf("ident.conf", "permit ?=I 127.0.0.1/32\npermit 127.0.0.0/8\n");
-  EXPECT_THAT(
-      TestSockdConf(conf, {"u", "127.0.0.1", "10.1.1.1", "80"}).stdout_text,
-      HasSubstr("permitted; ident strict"));
-  EXPECT_THAT(TestSockdConf(conf, {"-i", "u", "127.0.0.2", "10.1.1.1", "80"})
-                  .stdout_text,
-              HasSubstr("permitted; ident lenient"));
-  EXPECT_THAT(
-      TestSockdConf(conf, {"u", "127.0.0.2", "10.1.1.1", "80"}).stdout_text,
-      HasSubstr("permitted; ident off"));
+  // Without -i, -I or -B identd is taken to confirm the user.
+  SubprocessResult result =
+      TestSockdConf(conf, {"u", "127.0.0.1", "10.1.1.1", "80"});
+  EXPECT_EQ(result.status.exit_code, 1);
+  EXPECT_THAT(result.stdout_text, HasSubstr("ident strict: identd confirms u"));
+  result = TestSockdConf(conf, {"u", "127.0.0.2", "10.1.1.1", "80"});
+  EXPECT_EQ(result.status.exit_code, 1);
+  EXPECT_THAT(result.stdout_text, HasSubstr("ident off\n"));
+  EXPECT_THAT(result.stdout_text, HasSubstr("permitted (reply 90)"));
+}
+
+// test_sockd_conf(8): the classic flags simulate the client's identd. -i and
+// -I: the global level, with no identd answering; -B: identd names another
+// user. A line's ?= sets its level as in rsockd.
+constexpr char kIdentHooks[] =
+    "permit ?=n 127.0.0.9/32\n"
+    "permit 127.0.0.0/8\n"
+    "#NO_IDENTD: logger no identd on %A\n"
+    "#BAD_ID: logger %U is not %u\n";
+
+TEST_F(ToolsTest, TestSockdConfLenientIdentWithoutIdentdPermits) {
+  const std::string conf = WriteConf("ident.conf", kIdentHooks);
+  const SubprocessResult result =
+      TestSockdConf(conf, {"-i", "u", "127.0.0.1", "10.1.1.1", "80"});
+  EXPECT_EQ(result.status.exit_code, 1) << result.stdout_text;
+  EXPECT_THAT(result.stdout_text,
+              HasSubstr("ident lenient: identd does not answer\n"
+                        "#NO_IDENTD: logger no identd on %A (not run; -x "
+                        "runs it)\n"));
+  EXPECT_THAT(result.stdout_text, HasSubstr("permitted (reply 90)"));
+}
+
+TEST_F(ToolsTest, TestSockdConfStrictIdentWithoutIdentdDenies) {
+  const std::string conf = WriteConf("ident.conf", kIdentHooks);
+  const SubprocessResult result =
+      TestSockdConf(conf, {"-I", "u", "127.0.0.1", "10.1.1.1", "80"});
+  EXPECT_EQ(result.status.exit_code, 0) << result.stdout_text;
+  EXPECT_THAT(result.stdout_text,
+              HasSubstr("ident strict: identd does not answer\n"
+                        "#NO_IDENTD: logger no identd on %A (not run; -x "
+                        "runs it)\n"));
+  EXPECT_THAT(result.stdout_text,
+              HasSubstr("denied: cannot verify user-id (reply 92)"));
+  // A line with ?=n does not ask identd.
+  EXPECT_EQ(TestSockdConf(conf, {"-I", "u", "127.0.0.9", "10.1.1.1", "80"})
+                .status.exit_code,
+            1);
+}
+
+TEST_F(ToolsTest, TestSockdConfBadIdDenies) {
+  const std::string conf = WriteConf("ident.conf", kIdentHooks);
+  for (const char* level : {"-B", "-i"}) {
+    std::vector<std::string> args = {"u", "127.0.0.1", "10.1.1.1", "80"};
+    args.insert(args.begin(), "-B");
+    if (std::string(level) != "-B") args.insert(args.begin(), level);
+    const SubprocessResult result = TestSockdConf(conf, args);
+    EXPECT_EQ(result.status.exit_code, 0) << result.stdout_text;
+    EXPECT_THAT(result.stdout_text,
+                HasSubstr("identd names another user than u\n"
+                          "#BAD_ID: logger %U is not %u (not run; -x runs "
+                          "it)\n"));
+    EXPECT_THAT(result.stdout_text,
+                HasSubstr("denied: bad user-id (reply 93)"));
+  }
+}
+
+TEST_F(ToolsTest, TestSockdConfRunsTheIdentHookWithX) {
+  const std::string marker = dir_ + "/no-identd";
+  const std::string conf = WriteConf(
+      "ident.conf", absl::StrCat("permit ALL : echo line >> ", marker,
+                                 "\n#NO_IDENTD: echo %u %c >> ", marker, "\n"));
+  // Strict: the #NO_IDENTD: hook runs, the line's does not.
+  EXPECT_EQ(
+      TestSockdConf(conf, {"-x", "-I", "u", "127.0.0.1", "10.1.1.1", "80"})
+          .status.exit_code,
+      0);
+  ASSERT_OK_AND_ASSIGN(std::string ran,
+                       rsockd::testing::ReadFileToString(marker));
+  EXPECT_EQ(ran, "u connect\n");
+  // Lenient: both, the #NO_IDENTD: hook first.
+  EXPECT_EQ(TestSockdConf(
+                conf, {"-x", "-i", "-b", "u", "127.0.0.1", "10.1.1.1", "80"})
+                .status.exit_code,
+            1);
+  ASSERT_OK_AND_ASSIGN(ran, rsockd::testing::ReadFileToString(marker));
+  EXPECT_EQ(ran, "u connect\nu bind\nline\n");
+}
+
+// -b asks about a BIND (the classic -B means a bad user id). With -R, a BIND
+// needs a route line to listen on; a CONNECT only shows the local address.
+TEST_F(ToolsTest, TestSockdConfRouteFileDecidesABind) {
+  const std::string conf = WriteConf("sockd.conf", "permit ALL\n");
+  const std::string route =
+      WriteConf("sockd.route", "127.0.0.2 127.0.0.0 255.0.0.0\n");
+  SubprocessResult result = TestSockdConf(
+      conf, {"-b", "-R", route, "u", "127.0.0.1", "192.0.2.1", "ftp"});
+  EXPECT_EQ(result.status.exit_code, 0) << result.stdout_text;
+  EXPECT_THAT(result.stdout_text, HasSubstr("BIND from u@127.0.0.1 for "));
+  EXPECT_THAT(result.stdout_text,
+              HasSubstr("denied: Cannot find appropriate interface to "
+                        "communicate with 192.0.2.1 (reply 91)"));
+
+  result = TestSockdConf(
+      conf, {"-b", "-R", route, "u", "127.0.0.1", "127.0.0.9", "ftp"});
+  EXPECT_EQ(result.status.exit_code, 1) << result.stdout_text;
+  EXPECT_THAT(result.stdout_text,
+              HasSubstr("route: 127.0.0.9: listen on 127.0.0.2"));
+
+  // Without -R the route file plays no part.
+  EXPECT_EQ(TestSockdConf(conf, {"-b", "u", "127.0.0.1", "192.0.2.1", "ftp"})
+                .status.exit_code,
+            1);
+  // A CONNECT no line matches: the kernel chooses, still permitted.
+  result =
+      TestSockdConf(conf, {"-R", route, "u", "127.0.0.1", "192.0.2.1", "80"});
+  EXPECT_EQ(result.status.exit_code, 1) << result.stdout_text;
+  EXPECT_THAT(result.stdout_text,
+              HasSubstr("route: 192.0.2.1: the kernel chooses"));
 }
 
 TEST_F(ToolsTest, TestSockdConfUsageAndConfigErrorsExitTwo) {
@@ -412,7 +525,10 @@ TEST_F(ToolsTest, FrozenToolUsageExitsTwo) {
 TEST_F(ToolsTest, CheckConfigShowsTheFrozenRulesInUse) {
   const std::string conf = WriteConf("sockd.conf", kWorkedExample);
   ASSERT_EQ(Tool("make_sockdfc", {conf}).status.exit_code, 0);
+  // An older text beside the frozen file plays no part.
   WriteConf("sockd.conf", "deny ALL\n");
+  ASSERT_THAT(SetModificationTime(conf, 1000000000), IsOk());
+  ASSERT_THAT(SetModificationTime(dir_ + "/sockd.fc", 1000000060), IsOk());
   ASSERT_OK_AND_ASSIGN(std::string rsockd,
                        rsockd::testing::RsockdProcess::BinaryPath());
   const SubprocessResult result =
@@ -423,16 +539,54 @@ TEST_F(ToolsTest, CheckConfigShowsTheFrozenRulesInUse) {
   EXPECT_THAT(result.stdout_text, Not(HasSubstr("deny ALL")));
 }
 
+// frozen_files.md, "Staleness": a frozen file older than its text is an
+// error for --check_config and the test tools, as for the server.
+TEST_F(ToolsTest, AStaleFrozenFileIsAnErrorEverywhere) {
+  const std::string conf = WriteConf("sockd.conf", "permit ALL\n");
+  ASSERT_EQ(Tool("make_sockdfc", {conf}).status.exit_code, 0);
+  WriteConf("sockd.conf", "deny 10.0.0.0/8\npermit ALL\n");
+  ASSERT_THAT(SetModificationTime(dir_ + "/sockd.fc", 1000000000), IsOk());
+  ASSERT_THAT(SetModificationTime(conf, 1000000060), IsOk());
+  const std::string error = absl::StrCat(
+      dir_, "/sockd.fc is older than ", conf,
+      ", so its rules may be out of date: run make_sockdfc ", conf,
+      " to refreeze it, or remove ", dir_, "/sockd.fc to use ", conf, "\n");
+
+  ASSERT_OK_AND_ASSIGN(std::string rsockd,
+                       rsockd::testing::RsockdProcess::BinaryPath());
+  SubprocessResult result =
+      Run({rsockd, "--check_config", "--sockd_conf=" + conf});
+  EXPECT_EQ(result.status.exit_code, 1);
+  EXPECT_THAT(result.stderr_text, HasSubstr(error));
+  EXPECT_EQ(result.stdout_text, "");
+
+  result = TestSockdConf(conf, {"u", "10.1.1.1", "10.2.2.2", "80"});
+  EXPECT_EQ(result.status.exit_code, 2);
+  EXPECT_THAT(result.stderr_text, HasSubstr(error));
+  EXPECT_EQ(result.stdout_text, "");
+
+  const std::string socks = WriteConf("socks.conf", "direct ALL\n");
+  ASSERT_EQ(Tool("make_socksfc", {socks}).status.exit_code, 0);
+  ASSERT_THAT(SetModificationTime(dir_ + "/socks.fc", 1000000000), IsOk());
+  ASSERT_THAT(SetModificationTime(socks, 1000000060), IsOk());
+  result = Run({RunfilePath("rsockd/test_socks_conf"), "-C", socks, "u",
+                "10.1.1.1", "80"});
+  EXPECT_EQ(result.status.exit_code, 2);
+  EXPECT_THAT(result.stderr_text,
+              HasSubstr(absl::StrCat(dir_, "/socks.fc is older than ", socks,
+                                     ", so its rules may be out of date: run "
+                                     "make_socksfc")));
+}
+
 // The test tools judge by the rules rsockd would use: the frozen file beside
-// the named one, and they say so, with rsockd's warning when the text is
-// newer.
+// the named one, and they say so.
 TEST_F(ToolsTest, TestSockdConfJudgesByTheFrozenFileInUse) {
   const std::string conf =
       WriteConf("sockd.conf", "permit 10.0.0.0 255.0.0.0\n");
   ASSERT_EQ(Tool("make_sockdfc", {conf}).status.exit_code, 0);
   WriteConf("sockd.conf", "deny 10.0.0.0 255.0.0.0\n");
-  ASSERT_THAT(SetModificationTime(dir_ + "/sockd.fc", 1000000000), IsOk());
-  ASSERT_THAT(SetModificationTime(conf, 1000000060), IsOk());
+  ASSERT_THAT(SetModificationTime(conf, 1000000000), IsOk());
+  ASSERT_THAT(SetModificationTime(dir_ + "/sockd.fc", 1000000060), IsOk());
   const std::string route = WriteConf("sockd.route", "127.0.0.3 ALL\n");
   ASSERT_EQ(Tool("make_sockdfr", {route}).status.exit_code, 0);
 
@@ -444,9 +598,6 @@ TEST_F(ToolsTest, TestSockdConfJudgesByTheFrozenFileInUse) {
   EXPECT_THAT(result.stderr_text,
               HasSubstr("test_sockd_conf: using the frozen rules of " + dir_ +
                         "/sockd.fc\n"));
-  EXPECT_THAT(result.stderr_text,
-              HasSubstr("test_sockd_conf: warning: " + conf +
-                        " is newer than " + dir_ + "/sockd.fc"));
   EXPECT_THAT(result.stderr_text,
               HasSubstr("using the frozen rules of " + dir_ + "/sockd.fr"));
   EXPECT_THAT(result.stdout_text, HasSubstr("127.0.0.3"));
@@ -463,6 +614,8 @@ TEST_F(ToolsTest, TestSocksConfJudgesByTheFrozenFileInUse) {
   const std::string conf = WriteConf("socks.conf", "direct ALL\n");
   ASSERT_EQ(Tool("make_socksfc", {conf}).status.exit_code, 0);
   WriteConf("socks.conf", "deny ALL\n");
+  ASSERT_THAT(SetModificationTime(conf, 1000000000), IsOk());
+  ASSERT_THAT(SetModificationTime(dir_ + "/socks.fc", 1000000060), IsOk());
   const SubprocessResult result = Run({RunfilePath("rsockd/test_socks_conf"),
                                        "-C", conf, "u", "10.1.1.1", "80"});
   EXPECT_EQ(result.status.exit_code, 1) << result.stderr_text;
