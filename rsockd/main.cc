@@ -120,7 +120,8 @@ DEFINE_string(route_file, "/etc/sockd.route",
               "destination on a multi-homed host.");
 DEFINE_string(socks_server, "",
               "Default upstream SOCKS server(s) for socks.conf `sockd` lines "
-              "without @= (host[:port],...); empty: $SOCKS_SERVER.");
+              "without @= or with an empty @= (host[:port],...); empty: "
+              "$SOCKS_SERVER.");
 DEFINE_string(upstream_retry_after, "30s",
               "How long an upstream server that failed is tried last.");
 DEFINE_validator(upstream_retry_after, &ValidateDuration);
