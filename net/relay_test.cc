@@ -2,24 +2,37 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <linux/sockios.h>
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 
+#include <cerrno>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
 #include "testing/loopback.h"
+#include "testing/socket_io.h"
 #include "testing/status_matchers.h"
 
 namespace rsockd::net {
 namespace {
 
 using ::rsockd::testing::IsOk;
+using ::rsockd::testing::IsOkAndHolds;
 using ::rsockd::testing::LoopbackPair;
 using ::rsockd::testing::MakeLoopbackPair;
+using ::rsockd::testing::ReadExactly;
+using ::rsockd::testing::ReadToCloseResult;
+using ::rsockd::testing::ReadUntilClosed;
 using ::rsockd::testing::StatusIs;
 using ::testing::HasSubstr;
+using ::testing::Ne;
 
 // The sockets of one relayed session: the client and destination ends the
 // test drives, and the two ends the relay copies between.
@@ -60,6 +73,79 @@ absl::StatusOr<std::string> ReadToEof(Socket& socket) {
     if (*n == 0) return data;
     data.append(reinterpret_cast<char*>(buffer), *n);
   }
+}
+
+// Runs Relay() on a thread of its own. The relay also watches a StopSignal
+// that the destructor fires, so that a relay that fails to end by itself
+// still ends and the test reports that instead of hanging.
+class BackgroundRelay {
+ public:
+  BackgroundRelay(Session& s, PipePool& pipes, ThreadPool& threads,
+                  RelayOptions options) {
+    options.stop = &stop_;
+    thread_ = std::thread([this, &s, &pipes, &threads, options] {
+      result_ = Relay(s.relay_client, s.relay_target, pipes, threads, options);
+      done_.Notify();
+    });
+  }
+  ~BackgroundRelay() {
+    stop_.Notify();
+    thread_.join();
+  }
+
+  // Whether the relay ended within `timeout`.
+  bool Ended(absl::Duration timeout) {
+    return done_.WaitForNotificationWithTimeout(timeout);
+  }
+  // Once Ended().
+  const RelayResult& result() const { return result_; }
+
+ private:
+  StopSignal stop_;
+  absl::Notification done_;
+  RelayResult result_;
+  std::thread thread_;
+};
+
+// Waits (bounded) until `socket`'s connection is reset; returns its error.
+absl::StatusOr<int> WaitForReset(Socket& socket) {
+  // No events asked: only an error or hang-up ends the wait.
+  if (absl::Status status =
+          Deadline::In(absl::Seconds(10)).Wait(socket.fd(), 0);
+      !status.ok()) {
+    return status;
+  }
+  int error = 0;
+  socklen_t size = sizeof(error);
+  getsockopt(socket.fd(), SOL_SOCKET, SO_ERROR, &error, &size);
+  return error;
+}
+
+// Ends `socket` with a reset (RST) instead of an orderly close.
+void Reset(Socket& socket) {
+  socket.SetAbortiveClose();
+  socket.Close();
+}
+
+void SetBufferSize(Socket& socket, int option, int bytes) {
+  ASSERT_EQ(setsockopt(socket.fd(), SOL_SOCKET, option, &bytes, sizeof(bytes)),
+            0);
+}
+
+// Waits (bounded) until the peer has acknowledged every byte written to
+// `socket`, i.e. they all sit in the peer's kernel.
+::testing::AssertionResult WaitUntilAcknowledged(Socket& socket) {
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  int unacknowledged = 0;
+  while (absl::Now() < deadline) {
+    if (ioctl(socket.fd(), SIOCOUTQ, &unacknowledged) != 0) {
+      return ::testing::AssertionFailure() << "SIOCOUTQ: " << errno;
+    }
+    if (unacknowledged == 0) return ::testing::AssertionSuccess();
+    absl::SleepFor(absl::Milliseconds(10));  // Poll interval.
+  }
+  return ::testing::AssertionFailure()
+         << unacknowledged << " bytes still unacknowledged";
 }
 
 class RelayTest : public ::testing::TestWithParam<bool> {
@@ -195,10 +281,111 @@ TEST_P(RelayTest, ResetByDestinationEndsBothDirections) {
   });
   s.target.SetAbortiveClose();
   s.target.Close();
-  // The client's side is shut down too, rather than left hanging.
-  ASSERT_OK_AND_ASSIGN(std::string rest, ReadToEof(s.client));
-  EXPECT_EQ(rest, "");
   relay.join();
+  // The client's side ends too, rather than being left hanging.
+  s.relay_client.Close();
+  ASSERT_OK_AND_ASSIGN(
+      ReadToCloseResult end,
+      ReadUntilClosed(s.client, Deadline::In(absl::Seconds(10))));
+  EXPECT_EQ(end.data, "");
+}
+
+// The case: the client half-closes (its direction ends, orderly),
+// then resets while the destination stays silent. The relay must not wait
+// for the destination until the idle timeout.
+TEST_P(RelayTest, ClientResetAfterHalfCloseEndsTheRelay) {
+  Session s = MakeSession();
+  RelayOptions options = Options();
+  options.idle_timeout = absl::Hours(1);  // an early end proves the point
+  BackgroundRelay relay(s, pipes_, threads_, options);
+  ASSERT_THAT(s.client.WriteAll("question", Deadline::In(absl::Seconds(10))),
+              IsOk());
+  s.client.ShutdownWrite();
+  ASSERT_OK_AND_ASSIGN(std::string question, ReadToEof(s.target));
+  EXPECT_EQ(question, "question");
+  Reset(s.client);
+  ASSERT_TRUE(relay.Ended(absl::Seconds(10)))
+      << "the relay still waits for the silent destination";
+  EXPECT_THAT(relay.result().client_to_target, IsOk());
+  EXPECT_THAT(relay.result().target_to_client.message(),
+              HasSubstr("connection to the client"));
+  EXPECT_EQ(relay.result().bytes_from_client, 8u);
+  // The reset travels on to the destination (a proxy in a chain would
+  // otherwise keep waiting) once the caller closes its side.
+  s.relay_target.Close();
+  EXPECT_THAT(WaitForReset(s.target), IsOkAndHolds(Ne(0)));
+}
+
+// The mirror image: the destination answers and half-closes, then resets
+// while the client stays silent.
+TEST_P(RelayTest, DestinationResetAfterHalfCloseEndsTheRelay) {
+  Session s = MakeSession();
+  RelayOptions options = Options();
+  options.idle_timeout = absl::Hours(1);
+  BackgroundRelay relay(s, pipes_, threads_, options);
+  ASSERT_THAT(s.target.WriteAll("answer", Deadline::In(absl::Seconds(10))),
+              IsOk());
+  s.target.ShutdownWrite();
+  ASSERT_OK_AND_ASSIGN(std::string answer, ReadToEof(s.client));
+  EXPECT_EQ(answer, "answer");
+  Reset(s.target);
+  ASSERT_TRUE(relay.Ended(absl::Seconds(10)))
+      << "the relay still waits for the silent client";
+  EXPECT_THAT(relay.result().target_to_client, IsOk());
+  EXPECT_THAT(relay.result().client_to_target.message(),
+              HasSubstr("connection to the destination"));
+  EXPECT_EQ(relay.result().bytes_from_target, 6u);
+  s.relay_client.Close();
+  EXPECT_THAT(WaitForReset(s.client), IsOkAndHolds(Ne(0)));
+}
+
+// A reset while both directions are open ends the relay too, and the
+// destination's connection ends.
+TEST_P(RelayTest, ClientResetBeforeHalfCloseEndsTheRelay) {
+  Session s = MakeSession();
+  RelayOptions options = Options();
+  options.idle_timeout = absl::Hours(1);
+  BackgroundRelay relay(s, pipes_, threads_, options);
+  ASSERT_THAT(s.client.WriteAll("x", Deadline::In(absl::Seconds(10))), IsOk());
+  uint8_t byte[1];
+  ASSERT_OK_AND_ASSIGN(
+      size_t got,
+      s.target.ReadSome(absl::MakeSpan(byte), Deadline::In(absl::Seconds(10))));
+  EXPECT_EQ(got, 1u);
+  Reset(s.client);
+  ASSERT_TRUE(relay.Ended(absl::Seconds(10)));
+  EXPECT_FALSE(relay.result().status().ok());
+  s.relay_target.Close();
+  ASSERT_OK_AND_ASSIGN(
+      ReadToCloseResult end,
+      ReadUntilClosed(s.target, Deadline::In(absl::Seconds(10))));
+  EXPECT_EQ(end.data, "");
+}
+
+// A peer that resets right after its last bytes has still sent them: the
+// other peer gets every one, even when it reads only after the reset (the
+// relay holds them meanwhile), as it would on a direct connection.
+TEST_P(RelayTest, DestinationResetAfterAnswerStillDeliversTheAnswer) {
+  Session s = MakeSession();
+  // Small buffers towards the client, a big one from the destination: the
+  // relay takes the whole answer while the client cannot.
+  SetBufferSize(s.client, SO_RCVBUF, 64 * 1024);
+  SetBufferSize(s.relay_client, SO_SNDBUF, 64 * 1024);
+  SetBufferSize(s.relay_target, SO_RCVBUF, 8 << 20);
+  RelayOptions options = Options();
+  options.idle_timeout = absl::Hours(1);
+  BackgroundRelay relay(s, pipes_, threads_, options);
+  const std::string answer = Pattern(4 << 20, 4);
+  ASSERT_THAT(s.target.WriteAll(answer, Deadline::In(absl::Seconds(10))),
+              IsOk());
+  ASSERT_TRUE(WaitUntilAcknowledged(s.target));
+  Reset(s.target);
+  ASSERT_OK_AND_ASSIGN(
+      std::string received,
+      ReadExactly(s.client, answer.size(), Deadline::In(absl::Seconds(30))));
+  EXPECT_TRUE(received == answer);
+  ASSERT_TRUE(relay.Ended(absl::Seconds(10)));
+  EXPECT_EQ(relay.result().bytes_from_target, answer.size());
 }
 
 INSTANTIATE_TEST_SUITE_P(SpliceAndCopy, RelayTest, ::testing::Bool(),

@@ -1,5 +1,6 @@
-// End-to-end: the relay moves every byte in both directions and keeps the
-// half-close semantics (SPEC §2).
+// End-to-end: the relay moves every byte in both directions, keeps the
+// half-close semantics (SPEC §2), and ends a session whose client is gone
+// without waiting for the idle timeout.
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -10,6 +11,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "net/deadline.h"
 #include "rsockd/e2e/rsockd_test_base.h"
 #include "testing/sha256.h"
@@ -23,6 +25,7 @@ namespace {
 
 using ::rsockd::testing::EchoServer;
 using ::rsockd::testing::IsOk;
+using ::rsockd::testing::IsOkAndHolds;
 using ::rsockd::testing::PseudoRandomBytes;
 using ::rsockd::testing::ReadToCloseResult;
 using ::rsockd::testing::ReadUntilClosed;
@@ -30,6 +33,7 @@ using ::rsockd::testing::Sha256;
 using ::rsockd::testing::SinkServer;
 using ::rsockd::testing::Socks4Connect;
 using ::rsockd::testing::Socks4ConnectRequest;
+using ::rsockd::testing::TcpServer;
 
 // Big transfers get more time than one ordinary step.
 constexpr absl::Duration kTransferTimeout = absl::Seconds(120);
@@ -180,6 +184,117 @@ TEST_F(RelayTest, ConcurrentSessionsStayApart) {
   for (std::thread& client : clients) client.join();
   for (int i = 0; i < kSessions; ++i)
     EXPECT_TRUE(results[i]) << "session " << i;
+}
+
+// A destination that reads the request to its end and never answers. It
+// keeps the connection open until the proxy resets it (or the test ends).
+// It listens on 127.0.0.2: socks.conf(5) always reaches 127.0.0.1 directly,
+// and chains must carry these sessions too.
+class SilentServer {
+ public:
+  static absl::StatusOr<std::unique_ptr<SilentServer>> Start() {
+    std::unique_ptr<SilentServer> silent(new SilentServer);
+    absl::StatusOr<std::unique_ptr<TcpServer>> server = TcpServer::Start(
+        [raw = silent.get()](net::Socket connection,
+                             const net::StopSignal& stop) {
+          raw->Serve(std::move(connection), stop);
+        },
+        *net::IpAddress::Parse("127.0.0.2"));
+    if (!server.ok()) return server.status();
+    silent->server_ = *std::move(server);
+    return silent;
+  }
+
+  const net::SocketAddress& address() const { return server_->address(); }
+
+  // The request of the (one) connection, once it has been read to its end.
+  absl::StatusOr<std::string> WaitForRequest(absl::Duration timeout) {
+    if (!request_read_.WaitForNotificationWithTimeout(timeout)) {
+      return absl::DeadlineExceededError("no request read");
+    }
+    return request_;
+  }
+  // Whether the proxy reset the connection within `timeout`.
+  bool WaitForReset(absl::Duration timeout) {
+    return reset_.WaitForNotificationWithTimeout(timeout);
+  }
+
+ private:
+  SilentServer() = default;
+
+  void Serve(net::Socket connection, const net::StopSignal& stop) {
+    absl::StatusOr<ReadToCloseResult> read =
+        ReadUntilClosed(connection, net::Deadline::In(kStepTimeout, &stop));
+    if (read.ok()) request_ = read->data;
+    request_read_.Notify();
+    // No events asked: only an error or hang-up (the reset) ends the wait.
+    if (net::Deadline::In(kStepTimeout, &stop).Wait(connection.fd(), 0).ok()) {
+      reset_.Notify();
+    }
+  }
+
+  std::string request_;  // written before request_read_ is notified
+  absl::Notification request_read_;
+  absl::Notification reset_;
+  // Last: its threads are joined before the fields they use go.
+  std::unique_ptr<TcpServer> server_;
+};
+
+// Sends "question" through `tunnel`, half-closes, waits until `silent` has
+// read it all, then resets the tunnel: a client that has gone.
+void AskThenReset(net::Socket& tunnel, SilentServer& silent) {
+  ASSERT_THAT(tunnel.WriteAll("question", net::Deadline::In(kStepTimeout)),
+              IsOk());
+  tunnel.ShutdownWrite();
+  EXPECT_THAT(silent.WaitForRequest(kStepTimeout), IsOkAndHolds("question"));
+  tunnel.SetAbortiveClose();
+  tunnel.Close();
+}
+
+// A client that half-closes and then resets, while the destination stays
+// silent: the session ends at once (the idle timeout is the default 2 h)
+// and the destination's connection is reset too.
+TEST_F(RelayTest, ClientResetAfterHalfCloseEndsTheSessionAtOnce) {
+  ASSERT_NO_FATAL_FAILURE(StartRsockd());
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<SilentServer> silent,
+                       SilentServer::Start());
+  ASSERT_OK_AND_ASSIGN(
+      net::Socket tunnel,
+      Socks4Connect(proxy(),
+                    Socks4ConnectRequest(silent->address(), "gone-client"),
+                    kStepTimeout));
+  ASSERT_NO_FATAL_FAILURE(AskThenReset(tunnel, *silent));
+
+  ASSERT_OK_AND_ASSIGN(std::string line,
+                       rsockd().WaitForLogLineWithAll(
+                           {"terminated --", "gone-client"}, kLogTimeout));
+  EXPECT_TRUE(HasByteCounts(line, 8, 0));
+  EXPECT_TRUE(silent->WaitForReset(kStepTimeout))
+      << "the destination's connection was left open";
+}
+
+// The same through a chain of two more rsockd hops: the reset travels on,
+// so that no hop keeps its session (and worker) until its idle timeout.
+TEST_F(RelayTest, ClientResetAfterHalfCloseEndsEveryHopOfAChain) {
+  HopChain chain = StartHopChain("permit 127.0.0.0 255.0.0.0\n");
+  ASSERT_NO_FATAL_FAILURE(StartRsockdThrough({chain.middle.address()}));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<SilentServer> silent,
+                       SilentServer::Start());
+  ASSERT_OK_AND_ASSIGN(
+      net::Socket tunnel,
+      Socks4Connect(proxy(),
+                    Socks4ConnectRequest(silent->address(), "gone-chained"),
+                    kStepTimeout));
+  ASSERT_NO_FATAL_FAILURE(AskThenReset(tunnel, *silent));
+
+  for (rsockd::testing::RsockdProcess* server :
+       {&rsockd(), &chain.middle, &chain.last}) {
+    EXPECT_THAT(server->WaitForLogLineWithAll({"terminated --", "gone-chained"},
+                                              kLogTimeout),
+                IsOk());
+  }
+  EXPECT_TRUE(silent->WaitForReset(kStepTimeout))
+      << "the destination's connection was left open";
 }
 
 }  // namespace
