@@ -41,6 +41,13 @@ bool ConnectionLost(int error) {
   }
 }
 
+// What one step of a direction did.
+enum class Progress {
+  kNothing,    // the source had nothing after all
+  kMoved,      // bytes went to the sink
+  kEndOfFile,  // the source ended
+};
+
 // What the two directions share.
 class RelayState {
  public:
@@ -133,11 +140,10 @@ class Direction {
  private:
   absl::Status Copy() {
     for (;;) {
-      RETURN_IF_ERROR(WaitForSource());
-      absl::StatusOr<bool> at_eof =
-          use_splice_ ? SpliceAvailable() : CopyAvailable();
-      if (!at_eof.ok()) return at_eof.status();
-      if (*at_eof) {
+      ASSIGN_OR_RETURN(const short ready, WaitForSource());
+      if ((ready & POLLPRI) != 0) urgent_pending_ = true;
+      ASSIGN_OR_RETURN(const Progress progress, RelayAvailable());
+      if (progress == Progress::kEndOfFile) {
         sink_.ShutdownWrite();
         ended_at_eof_ = true;
         return absl::OkStatus();
@@ -145,19 +151,24 @@ class Direction {
     }
   }
 
-  // Waits for the source to become readable, watching the sink meanwhile:
+  // Waits for the source to have bytes, urgent data or end of file, and
+  // returns what poll(2) reported for it. The sink is watched meanwhile:
   // when the sink's peer resets or is gone (an error or hang-up on the
   // sink), nothing read from now on could be delivered, so the wait ends
   // with the sink's error. Without this watch a direction whose source is
   // silent would outlive a vanished sink until the idle timeout (a client
   // that half-closed and then reset, while the destination stays silent).
-  absl::Status WaitForSource() {
-    pollfd fds[] = {{source_.fd(), POLLIN, 0}, {sink_.fd(), 0, 0}};
+  absl::StatusOr<short> WaitForSource() {
+    // Once urgent data is known to be pending, POLLPRI stays set until its
+    // byte is read: asking for it again would spin while the bytes before
+    // the mark are still on their way.
+    const short events = urgent_pending_ ? POLLIN : POLLIN | POLLPRI;
+    pollfd fds[] = {{source_.fd(), events, 0}, {sink_.fd(), 0, 0}};
     RETURN_IF_ERROR(state_.Wait(absl::MakeSpan(fds)));
     // A readable source comes first: its bytes or end of file, and a write
     // to a failed sink reports the failure anyway. After Abort() the hang-up
     // is the relay's own doing, and the source reads end of file.
-    if (fds[0].revents != 0 || state_.aborted()) return absl::OkStatus();
+    if (fds[0].revents != 0 || state_.aborted()) return fds[0].revents;
     sink_failed_ = true;
     // Its error (SO_ERROR) is left for the other direction, which reads
     // that connection and so ends with the error rather than end of file.
@@ -165,6 +176,50 @@ class Direction {
         absl::StrCat("connection to the ", sink_name_,
                      (fds[1].revents & POLLERR) != 0 ? " failed" : " closed",
                      " (", name_, ")"));
+  }
+
+  // Relays what the source has now: the urgent byte when the source is at
+  // the urgent mark, else the bytes up to the mark (a read never crosses
+  // one), so that the far side gets them in order.
+  absl::StatusOr<Progress> RelayAvailable() {
+    if (urgent_pending_) {
+      ASSIGN_OR_RETURN(const bool at_mark, AtMark());
+      if (at_mark) return RelayUrgentByte();
+    }
+    ASSIGN_OR_RETURN(const Progress progress,
+                     use_splice_ ? SpliceAvailable() : CopyAvailable());
+    if (progress != Progress::kNothing) return progress;
+    // splice(2) never moves past a mark, even one poll(2) does not report
+    // (its urgent byte not yet valid, or its pointer moved by a hostile
+    // sender): readable, yet nothing to splice. Relay the byte at the mark
+    // rather than spin.
+    ASSIGN_OR_RETURN(const bool at_mark, AtMark());
+    return at_mark ? RelayUrgentByte() : progress;
+  }
+
+  absl::StatusOr<bool> AtMark() const {
+    const int at_mark = sockatmark(source_.fd());
+    if (at_mark < 0) return Error(errno, "sockatmark()");
+    return at_mark == 1;
+  }
+
+  // At the mark: reads the urgent byte, which SO_OOBINLINE keeps in the
+  // stream, and sends it as urgent data (MSG_OOB). Every byte before it has
+  // been sent already.
+  absl::StatusOr<Progress> RelayUrgentByte() {
+    uint8_t byte;
+    ssize_t in;
+    do {
+      in = recv(source_.fd(), &byte, 1, 0);
+    } while (in < 0 && errno == EINTR);
+    if (in == 0) return Progress::kEndOfFile;
+    if (in < 0) {
+      if (errno == EAGAIN) return Progress::kNothing;
+      return SourceError(errno, "recv() of urgent data");
+    }
+    urgent_pending_ = false;
+    RETURN_IF_ERROR(Send(&byte, 1, MSG_OOB));
+    return Progress::kMoved;
   }
 
   // Waits until the sink takes more bytes.
@@ -189,17 +244,17 @@ class Direction {
     return Error(error, absl::StrCat(call, " to the ", sink_name_));
   }
 
-  // Moves whatever the source has now through a borrowed pipe. Returns true
-  // at end of file, false when the source has nothing more for now.
-  absl::StatusOr<bool> SpliceAvailable() {
+  // Moves whatever the source has now through a borrowed pipe.
+  absl::StatusOr<Progress> SpliceAvailable() {
     ASSIGN_OR_RETURN(Pipe pipe, pipes_.Acquire());
+    Progress progress = Progress::kNothing;
     for (;;) {
       const ssize_t in =
           splice(source_.fd(), nullptr, pipe.write_fd(), nullptr, kSpliceChunk,
                  SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
       if (in == 0 || (in < 0 && errno == EAGAIN)) {
         pipes_.Release(std::move(pipe));  // empty: every byte went out below
-        return in == 0;
+        return in == 0 ? Progress::kEndOfFile : progress;
       }
       if (in < 0) {
         if (errno == EINTR) continue;
@@ -211,10 +266,12 @@ class Direction {
         }
         return SourceError(errno, "splice() from socket");
       }
+      progress = Progress::kMoved;
       size_t in_pipe = static_cast<size_t>(in);
-      // A short read took all the source had: going back to poll(2) costs
-      // the same as asking again when more has come, and saves the EAGAIN
-      // round trip when nothing has (the common case for small messages).
+      // A short read took all the source had (or stopped at an urgent
+      // mark): going back to poll(2) costs the same as asking again when
+      // more has come, and saves the EAGAIN round trip when nothing has (the
+      // common case for small messages).
       const bool drained = in_pipe < kSpliceChunk;
       while (in_pipe > 0) {
         const ssize_t out = splice(pipe.read_fd(), nullptr, sink_.fd(), nullptr,
@@ -232,42 +289,50 @@ class Direction {
       }
       if (drained) {
         pipes_.Release(std::move(pipe));
-        return false;
+        return progress;
       }
     }
   }
 
-  // The read/write fallback of SpliceAvailable.
-  absl::StatusOr<bool> CopyAvailable() {
+  // The read/write fallback of SpliceAvailable: one read per poll(2). A
+  // read stops at an urgent mark once it has bytes, but one that starts
+  // there would take the urgent byte as ordinary data: after poll(2)
+  // reported no POLLPRI (or RelayAvailable found the source short of the
+  // mark), the source holds ordinary bytes first, so this read cannot.
+  absl::StatusOr<Progress> CopyAvailable() {
     if (buffer_ == nullptr) {
       buffer_ = std::make_unique<uint8_t[]>(kCopyBufferSize);
     }
-    for (;;) {
-      const ssize_t in = recv(source_.fd(), buffer_.get(), kCopyBufferSize, 0);
-      if (in == 0) return true;
-      if (in < 0) {
-        if (errno == EINTR) continue;
-        if (errno == EAGAIN) return false;
-        return SourceError(errno, "recv()");
-      }
-      const uint8_t* data = buffer_.get();
-      size_t left = static_cast<size_t>(in);
-      const bool drained = left < kCopyBufferSize;  // as in SpliceAvailable
-      while (left > 0) {
-        const ssize_t out = send(sink_.fd(), data, left, MSG_NOSIGNAL);
-        if (out > 0) {
-          data += out;
-          left -= out;
-          bytes_ += out;
-          state_.Touch();
-        } else if (out < 0 && errno == EAGAIN) {
-          RETURN_IF_ERROR(WaitForSink());
-        } else if (out < 0 && errno != EINTR) {
-          return SinkError(errno, "send()");
-        }
-      }
-      if (drained) return false;
+    ssize_t in;
+    do {
+      in = recv(source_.fd(), buffer_.get(), kCopyBufferSize, 0);
+    } while (in < 0 && errno == EINTR);
+    if (in == 0) return Progress::kEndOfFile;
+    if (in < 0) {
+      if (errno == EAGAIN) return Progress::kNothing;
+      return SourceError(errno, "recv()");
     }
+    RETURN_IF_ERROR(Send(buffer_.get(), static_cast<size_t>(in), 0));
+    return Progress::kMoved;
+  }
+
+  // Writes `size` bytes to the sink with send(2) `flags`, waiting while it
+  // is full.
+  absl::Status Send(const uint8_t* data, size_t size, int flags) {
+    while (size > 0) {
+      const ssize_t out = send(sink_.fd(), data, size, flags | MSG_NOSIGNAL);
+      if (out > 0) {
+        data += out;
+        size -= out;
+        bytes_ += out;
+        state_.Touch();
+      } else if (out < 0 && errno == EAGAIN) {
+        RETURN_IF_ERROR(WaitForSink());
+      } else if (out < 0 && errno != EINTR) {
+        return SinkError(errno, "send()");
+      }
+    }
+    return absl::OkStatus();
   }
 
   Socket& source_;
@@ -277,6 +342,8 @@ class Direction {
   PipePool& pipes_;
   RelayState& state_;
   bool use_splice_;
+  // poll(2) reported urgent data (POLLPRI) that is not relayed yet.
+  bool urgent_pending_ = false;
   bool source_failed_ = false;
   bool sink_failed_ = false;
   bool ended_at_eof_ = false;
@@ -305,6 +372,13 @@ void PassOnReset(Socket& socket, bool fin_sent) {
 
 RelayResult Relay(Socket& client, Socket& target, PipePool& pipes,
                   ThreadPool& threads, const RelayOptions& options) {
+  // Urgent bytes stay in the stream (SO_OOBINLINE), where every read stops
+  // at them, rather than aside where the next ordinary read would drop an
+  // unread one: the directions send each on as urgent data, in its place.
+  const int one = 1;
+  for (Socket* socket : {&client, &target}) {
+    setsockopt(socket->fd(), SOL_SOCKET, SO_OOBINLINE, &one, sizeof(one));
+  }
   RelayState state(client, target, options);
   Direction upstream(client, target, "client to destination", "destination",
                      pipes, state);

@@ -148,6 +148,92 @@ void SetBufferSize(Socket& socket, int option, int bytes) {
          << unacknowledged << " bytes still unacknowledged";
 }
 
+// Sends `byte` as TCP urgent data (MSG_OOB).
+absl::Status SendUrgent(Socket& socket, char byte) {
+  const Deadline deadline = Deadline::In(absl::Seconds(10));
+  for (;;) {
+    if (send(socket.fd(), &byte, 1, MSG_OOB | MSG_NOSIGNAL) == 1) {
+      return absl::OkStatus();
+    }
+    if (errno != EAGAIN && errno != EINTR) {
+      return absl::ErrnoToStatus(errno, "send(MSG_OOB)");
+    }
+    if (absl::Status status = deadline.Wait(socket.fd(), POLLOUT);
+        !status.ok()) {
+      return status;
+    }
+  }
+}
+
+// What a receiver without SO_OOBINLINE saw: the ordinary bytes before the
+// urgent mark, the urgent byte (read with MSG_OOB), the ordinary bytes
+// after it.
+struct AroundMark {
+  std::string before;
+  std::optional<char> urgent;
+  std::string after;
+};
+
+// Reads until it has the urgent byte and `ordinary` ordinary bytes, or end
+// of file (bounded by 20 s). A read stops at the mark, so `before` ends
+// exactly there.
+absl::StatusOr<AroundMark> ReadAroundMark(Socket& socket, size_t ordinary) {
+  const Deadline deadline = Deadline::In(absl::Seconds(20));
+  AroundMark got;
+  char buffer[64 * 1024];
+  while (!got.urgent.has_value() ||
+         got.before.size() + got.after.size() < ordinary) {
+    pollfd entry{socket.fd(), POLLIN | POLLPRI, 0};
+    if (absl::Status status = deadline.Wait(absl::MakeSpan(&entry, 1));
+        !status.ok()) {
+      return status;
+    }
+    if (!got.urgent.has_value() && sockatmark(socket.fd()) == 1) {
+      // At the mark: the urgent byte, once it has arrived (POLLPRI).
+      if ((entry.revents & POLLPRI) == 0) continue;
+      char urgent;
+      if (recv(socket.fd(), &urgent, 1, MSG_OOB) != 1) {
+        return absl::ErrnoToStatus(errno, "recv(MSG_OOB)");
+      }
+      got.urgent = urgent;
+      continue;
+    }
+    if ((entry.revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
+    const ssize_t n = recv(socket.fd(), buffer, sizeof(buffer), 0);
+    if (n == 0) break;
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EINTR) continue;
+      return absl::ErrnoToStatus(errno, "recv()");
+    }
+    (got.urgent.has_value() ? got.after : got.before).append(buffer, n);
+  }
+  return got;
+}
+
+// Sends `before`, the urgent byte '!', then `after` from `from`, and expects
+// `to` to see exactly that: the mark right after `before`.
+void ExpectUrgentDataRelayed(Socket& from, Socket& to,
+                             const std::string& before,
+                             const std::string& after) {
+  absl::Status sent;
+  std::thread sender([&] {
+    const Deadline deadline = Deadline::In(absl::Seconds(20));
+    sent = from.WriteAll(before, deadline);
+    if (sent.ok()) sent = SendUrgent(from, '!');
+    if (sent.ok()) sent = from.WriteAll(after, deadline);
+  });
+  absl::StatusOr<AroundMark> got =
+      ReadAroundMark(to, before.size() + after.size());
+  sender.join();
+  ASSERT_THAT(sent, IsOk());
+  ASSERT_THAT(got, IsOk());
+  EXPECT_EQ(got->urgent, std::optional<char>('!'));
+  EXPECT_EQ(got->before.size(), before.size());
+  EXPECT_TRUE(got->before == before) << "bytes before the mark differ";
+  EXPECT_EQ(got->after.size(), after.size());
+  EXPECT_TRUE(got->after == after) << "bytes after the mark differ";
+}
+
 class RelayTest : public ::testing::TestWithParam<bool> {
  protected:
   RelayOptions Options() {
@@ -386,6 +472,44 @@ TEST_P(RelayTest, DestinationResetAfterAnswerStillDeliversTheAnswer) {
   EXPECT_TRUE(received == answer);
   ASSERT_TRUE(relay.Ended(absl::Seconds(10)));
   EXPECT_EQ(relay.result().bytes_from_target, answer.size());
+}
+
+TEST_P(RelayTest, RelaysUrgentDataBothWaysInOrder) {
+  Session s = MakeSession();
+  BackgroundRelay relay(s, pipes_, threads_, Options());
+  ExpectUrgentDataRelayed(s.client, s.target, Pattern(300 * 1024, 5),
+                          Pattern(200 * 1024, 6));
+  ExpectUrgentDataRelayed(s.target, s.client, Pattern(2 << 20, 7),
+                          Pattern(100, 8));
+  // A telnet interrupt: the urgent byte alone, then more.
+  ExpectUrgentDataRelayed(s.client, s.target, "", "after");
+  s.client.ShutdownWrite();
+  s.target.ShutdownWrite();
+  ASSERT_OK_AND_ASSIGN(std::string rest, ReadToEof(s.target));
+  EXPECT_EQ(rest, "");
+  ASSERT_OK_AND_ASSIGN(rest, ReadToEof(s.client));
+  EXPECT_EQ(rest, "");
+  ASSERT_TRUE(relay.Ended(absl::Seconds(10)));
+  EXPECT_THAT(relay.result().status(), IsOk());
+  // The urgent bytes count as relayed bytes.
+  EXPECT_EQ(relay.result().bytes_from_client,
+            300 * 1024 + 1 + 200 * 1024 + 1 + 5);
+  EXPECT_EQ(relay.result().bytes_from_target, (2 << 20) + 1 + 100);
+}
+
+TEST_P(RelayTest, RelaysAnUrgentByteRightBeforeEndOfFile) {
+  Session s = MakeSession();
+  BackgroundRelay relay(s, pipes_, threads_, Options());
+  ASSERT_THAT(SendUrgent(s.client, '!'), IsOk());
+  s.client.ShutdownWrite();
+  ASSERT_OK_AND_ASSIGN(AroundMark got, ReadAroundMark(s.target, 0));
+  EXPECT_EQ(got.urgent, std::optional<char>('!'));
+  EXPECT_EQ(got.before, "");
+  ASSERT_OK_AND_ASSIGN(std::string rest, ReadToEof(s.target));
+  EXPECT_EQ(rest, "");
+  s.target.ShutdownWrite();
+  ASSERT_TRUE(relay.Ended(absl::Seconds(10)));
+  EXPECT_THAT(relay.result().status(), IsOk());
 }
 
 INSTANTIATE_TEST_SUITE_P(SpliceAndCopy, RelayTest, ::testing::Bool(),

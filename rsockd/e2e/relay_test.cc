@@ -1,6 +1,6 @@
 // End-to-end: the relay moves every byte in both directions, keeps the
-// half-close semantics (SPEC §2), and ends a session whose client is gone
-// without waiting for the idle timeout.
+// half-close semantics (SPEC §2), relays urgent data as urgent data, and
+// ends a session whose client is gone without waiting for the idle timeout.
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -14,10 +14,12 @@
 #include "absl/synchronization/notification.h"
 #include "net/deadline.h"
 #include "rsockd/e2e/rsockd_test_base.h"
+#include "testing/files.h"
 #include "testing/sha256.h"
 #include "testing/socket_io.h"
 #include "testing/socks4_client.h"
 #include "testing/status_matchers.h"
+#include "testing/subprocess.h"
 #include "testing/tcp_servers.h"
 
 namespace rsockd::e2e {
@@ -26,14 +28,18 @@ namespace {
 using ::rsockd::testing::EchoServer;
 using ::rsockd::testing::IsOk;
 using ::rsockd::testing::IsOkAndHolds;
+using ::rsockd::testing::MakeTempDir;
 using ::rsockd::testing::PseudoRandomBytes;
 using ::rsockd::testing::ReadToCloseResult;
 using ::rsockd::testing::ReadUntilClosed;
+using ::rsockd::testing::RunCommand;
 using ::rsockd::testing::Sha256;
 using ::rsockd::testing::SinkServer;
 using ::rsockd::testing::Socks4Connect;
 using ::rsockd::testing::Socks4ConnectRequest;
+using ::rsockd::testing::SubprocessResult;
 using ::rsockd::testing::TcpServer;
+using ::rsockd::testing::WriteStringToFile;
 
 // Big transfers get more time than one ordinary step.
 constexpr absl::Duration kTransferTimeout = absl::Seconds(120);
@@ -184,6 +190,82 @@ TEST_F(RelayTest, ConcurrentSessionsStayApart) {
   for (std::thread& client : clients) client.join();
   for (int i = 0; i < kSessions; ++i)
     EXPECT_TRUE(results[i]) << "session " << i;
+}
+
+// A real client's urgent data (TCP out-of-band, as telnet's interrupt and
+// FTP's ABOR send it): Python's sockets through PySocks, to a destination in
+// the same script, each side sending "<name>-before", the urgent byte '!'
+// and "-after". The receiver, without SO_OOBINLINE, must find the mark right
+// after "-before" (SIOCATMARK), read '!' with MSG_OOB, and the rest of the
+// ordinary stream intact. argv: proxy port. Prints one line per direction.
+constexpr char kPyUrgent[] = R"py(
+import fcntl, select, socket, struct, sys
+import socks
+
+SIOCATMARK = 0x8905
+
+def at_mark(s):
+    return struct.unpack('i', fcntl.ioctl(s.fileno(), SIOCATMARK, b'\0' * 4))[0] == 1
+
+def wait(s, exceptional):
+    r, _, x = select.select([s], [], [s], 20)
+    if not (x if exceptional else (r or x)):
+        raise SystemExit('timed out')
+
+def check(sender, receiver, name):
+    before, after = (name + '-before').encode(), b'-after'
+    sender.sendall(before)
+    sender.send(b'!', socket.MSG_OOB)
+    sender.sendall(after)
+    got = b''
+    while not at_mark(receiver):  # a read stops at the mark
+        wait(receiver, False)
+        if not at_mark(receiver):
+            got += receiver.recv(100)
+    wait(receiver, True)  # the urgent byte has arrived (POLLPRI)
+    urgent = receiver.recv(1, socket.MSG_OOB)
+    rest = b''
+    while len(rest) < len(after):
+        wait(receiver, False)
+        rest += receiver.recv(100)
+    print('%s before=%s urgent=%s after=%s' % (
+        name, got.decode(), urgent.decode(), rest.decode()))
+
+listener = socket.socket()
+listener.bind(('127.0.0.1', 0))
+listener.listen(1)
+client = socks.socksocket()
+client.set_proxy(socks.SOCKS4, '127.0.0.1', int(sys.argv[1]),
+                 username='urgent-user')
+client.settimeout(20)
+client.connect(listener.getsockname())
+destination, _ = listener.accept()
+check(client, destination, 'client')
+check(destination, client, 'destination')
+client.close()
+destination.close()
+)py";
+
+TEST_F(RelayTest, UrgentDataOfARealClientArrivesAsUrgentDataBothWays) {
+  ASSERT_NO_FATAL_FAILURE(StartRsockd());
+  ASSERT_OK_AND_ASSIGN(std::string dir, MakeTempDir("urgent-"));
+  const std::string script = absl::StrCat(dir, "/urgent.py");
+  ASSERT_THAT(WriteStringToFile(script, kPyUrgent), IsOk());
+  // Debian's interpreter, which sees python3-socks (see TOOLCHAIN.md).
+  ASSERT_OK_AND_ASSIGN(SubprocessResult python,
+                       RunCommand({.argv = {"/usr/bin/python3", script,
+                                            absl::StrCat(rsockd().port())}},
+                                  kCommandTimeout));
+  EXPECT_TRUE(python.status.success())
+      << python.status.ToString() << ": " << python.stderr_text;
+  EXPECT_EQ(python.stdout_text,
+            "client before=client-before urgent=! after=-after\n"
+            "destination before=destination-before urgent=! after=-after\n");
+  ASSERT_OK_AND_ASSIGN(std::string line,
+                       rsockd().WaitForLogLineWithAll(
+                           {"terminated --", "urgent-user"}, kLogTimeout));
+  // The urgent bytes count as relayed bytes.
+  EXPECT_TRUE(HasByteCounts(line, 20, 25));
 }
 
 // A destination that reads the request to its end and never answers. It
