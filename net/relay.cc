@@ -22,7 +22,7 @@ namespace {
 
 // Bytes asked of one splice(2): as much as a pooled pipe holds.
 constexpr size_t kSpliceChunk = kPipeSize;
-// The read/write fallback's buffer, allocated only when splice is not used.
+// The read/write fallback's buffer, allocated only when a direction copies.
 constexpr size_t kCopyBufferSize = 16 * 1024;
 
 // Whether a read or write failed because the TCP connection itself is gone:
@@ -244,16 +244,19 @@ class Direction {
     return Error(error, absl::StrCat(call, " to the ", sink_name_));
   }
 
-  // Moves whatever the source has now through a borrowed pipe.
+  // Moves whatever the source has now through a borrowed pipe, or copies
+  // it when the pool has none to lend (its budget spent by directions whose
+  // sinks do not read).
   absl::StatusOr<Progress> SpliceAvailable() {
-    ASSIGN_OR_RETURN(Pipe pipe, pipes_.Acquire());
+    absl::StatusOr<PipePool::Lease> pipe = pipes_.Acquire();
+    if (!pipe.ok()) return CopyAvailable();
     Progress progress = Progress::kNothing;
     for (;;) {
       const ssize_t in =
-          splice(source_.fd(), nullptr, pipe.write_fd(), nullptr, kSpliceChunk,
+          splice(source_.fd(), nullptr, pipe->write_fd(), nullptr, kSpliceChunk,
                  SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
       if (in == 0 || (in < 0 && errno == EAGAIN)) {
-        pipes_.Release(std::move(pipe));  // empty: every byte went out below
+        std::move(*pipe).Release();  // empty: every byte went out below
         return in == 0 ? Progress::kEndOfFile : progress;
       }
       if (in < 0) {
@@ -261,7 +264,7 @@ class Direction {
         if (errno == EINVAL && bytes_ == 0) {
           // This pair of descriptors cannot splice; copy instead.
           use_splice_ = false;
-          pipes_.Release(std::move(pipe));
+          std::move(*pipe).Release();
           return CopyAvailable();
         }
         return SourceError(errno, "splice() from socket");
@@ -274,8 +277,9 @@ class Direction {
       // common case for small messages).
       const bool drained = in_pipe < kSpliceChunk;
       while (in_pipe > 0) {
-        const ssize_t out = splice(pipe.read_fd(), nullptr, sink_.fd(), nullptr,
-                                   in_pipe, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+        const ssize_t out =
+            splice(pipe->read_fd(), nullptr, sink_.fd(), nullptr, in_pipe,
+                   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
         if (out > 0) {
           in_pipe -= out;
           bytes_ += out;
@@ -283,12 +287,12 @@ class Direction {
         } else if (out < 0 && errno == EAGAIN) {
           RETURN_IF_ERROR(WaitForSink());
         } else if (out < 0 && errno != EINTR) {
-          // The pipe still holds bytes; it is closed here, not pooled.
+          // The pipe still holds bytes: the lease closes it, not pooled.
           return SinkError(errno, "splice()");
         }
       }
       if (drained) {
-        pipes_.Release(std::move(pipe));
+        std::move(*pipe).Release();
         return progress;
       }
     }

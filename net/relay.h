@@ -13,8 +13,14 @@
 //
 // On Linux the bytes move with splice(2) through a pipe borrowed from a
 // `PipePool` only while data flows; where splice is unsupported for the pair
-// of descriptors (EINVAL) or turned off, the direction falls back to
-// read/write through a small buffer.
+// of descriptors (EINVAL) or turned off, and whenever the pool lends no pipe
+// (its budget is spent, typically by directions whose sinks do not read and
+// so keep theirs), the direction copies through a small buffer instead.
+//
+// Urgent (TCP out-of-band) data is relayed as urgent data: both sockets keep
+// urgent bytes inline (SO_OOBINLINE), every read stops at the urgent mark,
+// and the byte at the mark is sent on with MSG_OOB after every byte before
+// it, so the far side finds it in the same place.
 //
 // A peer whose connection fails (a reset, or the kernel gave up on it) ends
 // the relay as soon as nothing more can be delivered. Every wait for a

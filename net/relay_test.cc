@@ -17,6 +17,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "testing/loopback.h"
+#include "testing/sha256.h"
 #include "testing/socket_io.h"
 #include "testing/status_matchers.h"
 
@@ -30,6 +31,7 @@ using ::rsockd::testing::MakeLoopbackPair;
 using ::rsockd::testing::ReadExactly;
 using ::rsockd::testing::ReadToCloseResult;
 using ::rsockd::testing::ReadUntilClosed;
+using ::rsockd::testing::Sha256;
 using ::rsockd::testing::StatusIs;
 using ::testing::HasSubstr;
 using ::testing::Ne;
@@ -234,14 +236,23 @@ void ExpectUrgentDataRelayed(Socket& from, Socket& to,
   EXPECT_TRUE(got->after == after) << "bytes after the mark differ";
 }
 
-class RelayTest : public ::testing::TestWithParam<bool> {
+// How a relay moves the bytes.
+enum class Path {
+  kSplice,
+  // splice(2) asked for, but the pool has no pipe to lend: the budget is
+  // spent (as by sessions whose clients do not read).
+  kSpliceWithoutPipes,
+  kReadWrite,
+};
+
+class RelayTest : public ::testing::TestWithParam<Path> {
  protected:
   RelayOptions Options() {
     RelayOptions options;
-    options.use_splice = GetParam();
+    options.use_splice = GetParam() != Path::kReadWrite;
     return options;
   }
-  PipePool pipes_{8};
+  PipePool pipes_{GetParam() == Path::kSpliceWithoutPipes ? 0 : 8 * kPipeSize};
   ThreadPool threads_{{.max_workers = 4, .max_queue = 0}, 128 * 1024};
 };
 
@@ -512,22 +523,93 @@ TEST_P(RelayTest, RelaysAnUrgentByteRightBeforeEndOfFile) {
   EXPECT_THAT(relay.result().status(), IsOk());
 }
 
-INSTANTIATE_TEST_SUITE_P(SpliceAndCopy, RelayTest, ::testing::Bool(),
-                         [](const ::testing::TestParamInfo<bool>& info) {
-                           return info.param ? "Splice" : "ReadWrite";
+INSTANTIATE_TEST_SUITE_P(Paths, RelayTest,
+                         ::testing::Values(Path::kSplice,
+                                           Path::kSpliceWithoutPipes,
+                                           Path::kReadWrite),
+                         [](const ::testing::TestParamInfo<Path>& info) {
+                           switch (info.param) {
+                             case Path::kSplice:
+                               return "Splice";
+                             case Path::kSpliceWithoutPipes:
+                               return "SpliceWithoutPipes";
+                             case Path::kReadWrite:
+                               return "ReadWrite";
+                           }
+                           return "";
                          });
 
-}  // namespace
-}  // namespace rsockd::net
+// A direction whose client does not read holds its pipe, and the bytes in
+// it, for as long as the client does not read. With the pool's budget spent
+// that way, other sessions copy through their own buffers, intact; and the
+// stalled one still delivers every byte once its client reads.
+TEST(RelayPipeBudgetTest, StalledSessionHoldsThePipeWhileOthersCopy) {
+  PipePool pipes(kPipeSize);  // one pipe
+  ThreadPool threads({.max_workers = 4, .max_queue = 0}, 128 * 1024);
+  Session stalled = MakeSession();
+  // Small buffers towards the client, so that the relay must wait for it.
+  SetBufferSize(stalled.client, SO_RCVBUF, 64 * 1024);
+  SetBufferSize(stalled.relay_client, SO_SNDBUF, 64 * 1024);
+  RelayOptions options;
+  options.idle_timeout = absl::Minutes(5);
+  BackgroundRelay stalled_relay(stalled, pipes, threads, options);
+  const std::string answer = Pattern(8 << 20, 9);
+  absl::Status answered;
+  std::thread destination([&] {
+    answered = stalled.target.WriteAll(answer, Deadline::In(absl::Seconds(30)));
+    stalled.target.ShutdownWrite();
+  });
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (pipes.counts().lent == 0 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(10));  // Poll interval.
+  }
+  ASSERT_EQ(pipes.counts().lent, 1u) << "the stalled direction holds no pipe";
 
-namespace rsockd::net {
-namespace {
+  {
+    Session other = MakeSession();
+    BackgroundRelay relay(other, pipes, threads, options);
+    const std::string up = Pattern(4 << 20, 10);
+    const std::string down = Pattern(3 << 20, 11);
+    absl::StatusOr<std::string> at_target;
+    std::thread target_side([&] {
+      EXPECT_THAT(other.target.WriteAll(down, Deadline::In(absl::Seconds(30))),
+                  IsOk());
+      other.target.ShutdownWrite();
+      at_target = ReadToEof(other.target);
+    });
+    EXPECT_THAT(other.client.WriteAll(up, Deadline::In(absl::Seconds(30))),
+                IsOk());
+    other.client.ShutdownWrite();
+    absl::StatusOr<std::string> at_client = ReadToEof(other.client);
+    target_side.join();
+    ASSERT_THAT(at_client, IsOk());
+    ASSERT_THAT(at_target, IsOk());
+    EXPECT_EQ(Sha256::Of(*at_target), Sha256::Of(up));
+    EXPECT_EQ(Sha256::Of(*at_client), Sha256::Of(down));
+    ASSERT_TRUE(relay.Ended(absl::Seconds(10)));
+    EXPECT_THAT(relay.result().status(), IsOk());
+    const PipePool::Counts counts = pipes.counts();
+    EXPECT_EQ(counts.lent + counts.idle, 1u) << "the budget was exceeded";
+  }
+
+  stalled.client.ShutdownWrite();
+  absl::StatusOr<std::string> received = ReadToEof(stalled.client);
+  destination.join();
+  ASSERT_THAT(answered, IsOk());
+  ASSERT_THAT(received, IsOk());
+  EXPECT_EQ(Sha256::Of(*received), Sha256::Of(answer));
+  ASSERT_TRUE(stalled_relay.Ended(absl::Seconds(10)));
+  EXPECT_THAT(stalled_relay.result().status(), IsOk());
+  const PipePool::Counts counts = pipes.counts();
+  EXPECT_EQ(counts.lent, 0u);
+  EXPECT_EQ(counts.idle, 1u);
+}
 
 TEST(RelayWithoutThreadsTest, ReportsNoThreadAndRelaysNothing) {
   absl::StatusOr<LoopbackPair> a = MakeLoopbackPair();
   absl::StatusOr<LoopbackPair> b = MakeLoopbackPair();
   ASSERT_TRUE(a.ok() && b.ok());
-  PipePool pipes(1);
+  PipePool pipes(kPipeSize);
   absl::Notification release;
   ThreadPool threads({.max_workers = 1, .max_queue = 0}, 64 * 1024);
   ThreadPool::Task blocker = [&] {

@@ -182,6 +182,11 @@ DEFINE_string(syslog_socket, "/dev/log",
               "chroot, or for tests).");
 DEFINE_bool(splice, true,
             "Relay with zero-copy splice(2); false uses read/write.");
+DEFINE_int32(pipe_memory_mib, 16,
+             "MiB the relays' splice(2) pipes may hold at once (1 MiB a "
+             "pipe, lent while bytes move, held while a reader is slow); "
+             "beyond it a relay copies through a 16 KiB buffer. 0: no pipes.");
+DEFINE_validator(pipe_memory_mib, &ValidateNonNegative);
 DEFINE_bool(check_config, false,
             "Parse the configuration, print it normalized and exit 0, or "
             "print every error as file:line:col: message and exit 1.");
@@ -461,6 +466,7 @@ int Main(const char* argv0, SyslogSink* syslog,
                                 static_cast<uint16_t>(FLAGS_port));
   }
   options.pool = tunables.pool;
+  options.pipe_memory = static_cast<size_t>(FLAGS_pipe_memory_mib) << 20;
   options.session = tunables.session;
   options.hooks = tunables.hooks;
   options.request_log = syslog;

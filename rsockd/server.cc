@@ -14,9 +14,6 @@
 namespace rsockd {
 namespace {
 
-// Idle pipes kept for the relays; beyond this, pipes are closed on return.
-constexpr size_t kMaxIdlePipes = 256;
-
 // The relay pool for a session pool. A relay direction must start at once,
 // and it can: there are at most `max_workers` relays. The queue only absorbs
 // the instant between a direction signalling its end and its thread being
@@ -32,7 +29,7 @@ Server::Server(const ServerOptions& options, rules::RuleStore* rules)
     : options_(options),
       rules_(rules),
       resolver_(net::Resolver::Options{}),
-      pipes_(kMaxIdlePipes),
+      pipes_(options.pipe_memory),
       hooks_(options.hooks),
       relay_threads_(RelayLimits(options.pool), options.relay_stack_size),
       pool_(options.pool, options.worker_stack_size) {

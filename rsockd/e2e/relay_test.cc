@@ -2,14 +2,21 @@
 // half-close semantics (SPEC §2), relays urgent data as urgent data, and
 // ends a session whose client is gone without waiting for the idle timeout.
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include <memory>
 #include <regex>
+#include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "net/deadline.h"
@@ -62,6 +69,40 @@ constexpr absl::Duration kTransferTimeout = absl::Seconds(120);
            << from_client << "/" << from_destination << " in: " << line;
   }
   return ::testing::AssertionSuccess();
+}
+
+// The pipes a process holds, from /proc/PID/fd: how many, and how many bytes
+// sit in them (FIONREAD on each, opened through /proc).
+struct PipeUsage {
+  int pipes = 0;
+  int64_t bytes = 0;
+};
+
+absl::StatusOr<PipeUsage> PipesOf(pid_t pid) {
+  const std::string dir = absl::StrCat("/proc/", pid, "/fd");
+  DIR* fds = opendir(dir.c_str());
+  if (fds == nullptr) return absl::ErrnoToStatus(errno, dir);
+  std::set<std::string> seen;  // both ends name the same pipe
+  PipeUsage usage;
+  while (const dirent* entry = readdir(fds)) {
+    const std::string path = absl::StrCat(dir, "/", entry->d_name);
+    char target[64];
+    const ssize_t size = readlink(path.c_str(), target, sizeof(target) - 1);
+    if (size <= 0) continue;  // ".", "..", or closed meanwhile
+    const std::string name(target, size);
+    if (!absl::StartsWith(name, "pipe:") || !seen.insert(name).second) {
+      continue;
+    }
+    const int pipe = open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (pipe < 0) continue;  // closed meanwhile
+    int bytes = 0;
+    ioctl(pipe, FIONREAD, &bytes);
+    close(pipe);
+    ++usage.pipes;
+    usage.bytes += bytes;
+  }
+  closedir(fds);
+  return usage;
 }
 
 class RelayTest : public RsockdTest {};
@@ -190,6 +231,67 @@ TEST_F(RelayTest, ConcurrentSessionsStayApart) {
   for (std::thread& client : clients) client.join();
   for (int i = 0; i < kSessions; ++i)
     EXPECT_TRUE(results[i]) << "session " << i;
+}
+
+// Clients that never read: each session's relay stalls, holding what it
+// took from the destination. Pipes held that way are capped by
+// --pipe_memory_mib, beyond which sessions copy through a small buffer, and
+// every byte still arrives once the clients read.
+TEST_F(RelayTest, PipesHeldForClientsThatDoNotReadStayWithinTheBudget) {
+  constexpr int kBudgetMib = 4;
+  constexpr int kSessions = 12;
+  ASSERT_NO_FATAL_FAILURE(StartRsockd(
+      {.extra_flags = {absl::StrCat("--pipe_memory_mib=", kBudgetMib)}}));
+  const std::string answer = PseudoRandomBytes(8 << 20, 40);
+  ASSERT_OK_AND_ASSIGN(
+      std::unique_ptr<SinkServer> destination,
+      SinkServer::Start(answer, SinkServer::ReplyWhen::kConcurrently));
+  std::vector<net::Socket> clients;
+  for (int i = 0; i < kSessions; ++i) {
+    ASSERT_OK_AND_ASSIGN(
+        net::Socket client,
+        Socks4Connect(proxy(),
+                      Socks4ConnectRequest(destination->address(), "slow"),
+                      kStepTimeout));
+    clients.push_back(std::move(client));
+  }
+  // Until the pipes stop changing for a second (every relay stalled), the
+  // budget holds at every look.
+  PipeUsage usage;
+  absl::Time stable_since = absl::Now();
+  const absl::Time deadline = absl::Now() + kStepTimeout;
+  while (absl::Now() - stable_since < absl::Seconds(1)) {
+    ASSERT_LT(absl::Now(), deadline) << "the relays never stalled";
+    absl::SleepFor(absl::Milliseconds(50));  // Poll interval.
+    ASSERT_OK_AND_ASSIGN(const PipeUsage now, PipesOf(rsockd().pid()));
+    ASSERT_LE(now.pipes, kBudgetMib) << "pipes beyond the budget";
+    ASSERT_LE(now.bytes, int64_t{kBudgetMib} << 20);
+    if (now.pipes != usage.pipes || now.bytes != usage.bytes) {
+      usage = now;
+      stable_since = absl::Now();
+    }
+  }
+  // The stalled relays did take pipes, up to the budget, and fill them.
+  EXPECT_EQ(usage.pipes, kBudgetMib);
+  EXPECT_GT(usage.bytes, 0);
+
+  std::vector<std::thread> readers;
+  std::vector<absl::StatusOr<ReadToCloseResult>> received(
+      kSessions, absl::UnknownError("not read"));
+  for (int i = 0; i < kSessions; ++i) {
+    readers.emplace_back([&, i] {
+      clients[i].ShutdownWrite();
+      received[i] = ReadUntilClosed(
+          clients[i], net::Deadline::In(kTransferTimeout), answer.size() + 1);
+    });
+  }
+  for (std::thread& reader : readers) reader.join();
+  for (int i = 0; i < kSessions; ++i) {
+    ASSERT_THAT(received[i], IsOk()) << "session " << i;
+    EXPECT_FALSE(received[i]->reset) << "session " << i;
+    EXPECT_EQ(Sha256::Of(received[i]->data), Sha256::Of(answer))
+        << "session " << i;
+  }
 }
 
 // A real client's urgent data (TCP out-of-band, as telnet's interrupt and
