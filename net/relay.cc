@@ -298,26 +298,36 @@ class Direction {
     }
   }
 
-  // The read/write fallback of SpliceAvailable: one read per poll(2). A
-  // read stops at an urgent mark once it has bytes, but one that starts
-  // there would take the urgent byte as ordinary data: after poll(2)
-  // reported no POLLPRI (or RelayAvailable found the source short of the
-  // mark), the source holds ordinary bytes first, so this read cannot.
+  // The read/write fallback of SpliceAvailable. A read stops at an urgent
+  // mark once it has bytes, but one that starts there would take the
+  // urgent byte as ordinary data. So every read follows a poll(2) that
+  // reported ordinary bytes first (POLLIN without POLLPRI, or
+  // RelayAvailable found the source short of the mark): the wait before
+  // the first, a poll(2) that does not wait before each further one.
   absl::StatusOr<Progress> CopyAvailable() {
     if (buffer_ == nullptr) {
       buffer_ = std::make_unique<uint8_t[]>(kCopyBufferSize);
     }
-    ssize_t in;
-    do {
-      in = recv(source_.fd(), buffer_.get(), kCopyBufferSize, 0);
-    } while (in < 0 && errno == EINTR);
-    if (in == 0) return Progress::kEndOfFile;
-    if (in < 0) {
-      if (errno == EAGAIN) return Progress::kNothing;
-      return SourceError(errno, "recv()");
+    Progress progress = Progress::kNothing;
+    for (;;) {
+      ssize_t in;
+      do {
+        in = recv(source_.fd(), buffer_.get(), kCopyBufferSize, 0);
+      } while (in < 0 && errno == EINTR);
+      if (in == 0) return Progress::kEndOfFile;
+      if (in < 0) {
+        if (errno == EAGAIN) return progress;
+        return SourceError(errno, "recv()");
+      }
+      RETURN_IF_ERROR(Send(buffer_.get(), static_cast<size_t>(in), 0));
+      progress = Progress::kMoved;
+      // A short read took all the source had, or stopped at a mark.
+      if (static_cast<size_t>(in) < kCopyBufferSize) return progress;
+      pollfd source{source_.fd(), POLLIN | POLLPRI, 0};
+      if (poll(&source, 1, 0) != 1 || source.revents != POLLIN) {
+        return progress;  // Copy() waits, and handles urgent data
+      }
     }
-    RETURN_IF_ERROR(Send(buffer_.get(), static_cast<size_t>(in), 0));
-    return Progress::kMoved;
   }
 
   // Writes `size` bytes to the sink with send(2) `flags`, waiting while it
