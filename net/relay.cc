@@ -270,27 +270,17 @@ class Direction {
         return SourceError(errno, "splice() from socket");
       }
       progress = Progress::kMoved;
-      size_t in_pipe = static_cast<size_t>(in);
       // A short read took all the source had (or stopped at an urgent
       // mark): going back to poll(2) costs the same as asking again when
       // more has come, and saves the EAGAIN round trip when nothing has (the
       // common case for small messages).
-      const bool drained = in_pipe < kSpliceChunk;
-      while (in_pipe > 0) {
-        const ssize_t out =
-            splice(pipe->read_fd(), nullptr, sink_.fd(), nullptr, in_pipe,
-                   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-        if (out > 0) {
-          in_pipe -= out;
-          bytes_ += out;
-          state_.Touch();
-        } else if (out < 0 && errno == EAGAIN) {
-          RETURN_IF_ERROR(WaitForSink());
-        } else if (out < 0 && errno != EINTR) {
-          // The pipe still holds bytes: the lease closes it, not pooled.
-          return SinkError(errno, "splice()");
-        }
-      }
+      const bool drained = static_cast<size_t>(in) < kSpliceChunk;
+      // On failure the pipe still holds bytes: the lease closes it, not
+      // pooled.
+      RETURN_IF_ERROR(ToSink(in, "splice()", [&](size_t size) {
+        return splice(pipe->read_fd(), nullptr, sink_.fd(), nullptr, size,
+                      SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+      }));
       if (drained) {
         std::move(*pipe).Release();
         return progress;
@@ -330,20 +320,29 @@ class Direction {
     }
   }
 
-  // Writes `size` bytes to the sink with send(2) `flags`, waiting while it
-  // is full.
+  // Writes `size` bytes to the sink with send(2) `flags`.
   absl::Status Send(const uint8_t* data, size_t size, int flags) {
-    while (size > 0) {
-      const ssize_t out = send(sink_.fd(), data, size, flags | MSG_NOSIGNAL);
+    return ToSink(size, "send()", [&](size_t left) {
+      return send(sink_.fd(), data + (size - left), left, flags | MSG_NOSIGNAL);
+    });
+  }
+
+  // Writes `size` bytes to the sink, `write(left)` writing at most `left`
+  // of them with the system call `call` names, and waits while the sink is
+  // full.
+  template <typename Write>
+  absl::Status ToSink(size_t size, absl::string_view call, Write write) {
+    size_t left = size;
+    while (left > 0) {
+      const ssize_t out = write(left);
       if (out > 0) {
-        data += out;
-        size -= out;
+        left -= out;
         bytes_ += out;
         state_.Touch();
       } else if (out < 0 && errno == EAGAIN) {
         RETURN_IF_ERROR(WaitForSink());
       } else if (out < 0 && errno != EINTR) {
-        return SinkError(errno, "send()");
+        return SinkError(errno, call);
       }
     }
     return absl::OkStatus();

@@ -29,8 +29,8 @@
 // half-closed and then reset, while the destination says nothing); the
 // direction reading from it first delivers what the peer sent before it
 // failed, as a direct connection would. When only one peer failed, the
-// other's socket is set to close with a reset (SO_LINGER 0) once nothing is
-// left to send on it, so that the failure reaches it, and every further hop
+// other's socket is set to close with a reset (SO_LINGER 0) if nothing is
+// left unsent on it, so that the failure reaches it, and every further hop
 // of a proxy chain, rather than a FIN that after a half-close says nothing.
 // Any other failure, the idle timeout (no byte in either direction for
 // `idle_timeout`) and the StopSignal end the whole relay at once: both
@@ -74,8 +74,9 @@ struct RelayResult {
 
 // Relays until both directions end. Both sockets must be connected and
 // non-blocking; they stay open (the caller closes them, and one may have
-// been set to close with a reset, see above). When `threads` has no thread
-// to spare, nothing is relayed and both statuses say so.
+// been set to close with a reset, see above), with SO_OOBINLINE set. When
+// `threads` has no thread to spare, nothing is relayed and both statuses say
+// so.
 RelayResult Relay(Socket& client, Socket& target, PipePool& pipes,
                   ThreadPool& threads, const RelayOptions& options);
 

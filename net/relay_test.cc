@@ -252,7 +252,9 @@ class RelayTest : public ::testing::TestWithParam<Path> {
     options.use_splice = GetParam() != Path::kReadWrite;
     return options;
   }
-  PipePool pipes_{GetParam() == Path::kSpliceWithoutPipes ? 0 : 8 * kPipeSize};
+  PipePool pipes_{GetParam() == Path::kSpliceWithoutPipes
+                      ? size_t{0}
+                      : size_t{8} * kPipeSize};
   ThreadPool threads_{{.max_workers = 4, .max_queue = 0}, 128 * 1024};
 };
 
@@ -387,53 +389,55 @@ TEST_P(RelayTest, ResetByDestinationEndsBothDirections) {
   EXPECT_EQ(end.data, "");
 }
 
-// The case: the client half-closes (its direction ends, orderly),
-// then resets while the destination stays silent. The relay must not wait
-// for the destination until the idle timeout.
-TEST_P(RelayTest, ClientResetAfterHalfCloseEndsTheRelay) {
+// One peer sends a message and half-closes (its direction ends, orderly),
+// then resets once the other has read it to end of file; the other stays
+// silent. The relay must not wait for it until the idle timeout (an hour
+// here, so that ending proves the point), and the reset travels on to it
+// once the caller closes its side: a proxy in a chain would otherwise keep
+// waiting.
+void ExpectResetAfterHalfCloseEndsTheRelay(PipePool& pipes, ThreadPool& threads,
+                                           RelayOptions options,
+                                           bool client_resets) {
   Session s = MakeSession();
-  RelayOptions options = Options();
-  options.idle_timeout = absl::Hours(1);  // an early end proves the point
-  BackgroundRelay relay(s, pipes_, threads_, options);
-  ASSERT_THAT(s.client.WriteAll("question", Deadline::In(absl::Seconds(10))),
+  Socket& gone = client_resets ? s.client : s.target;
+  Socket& silent = client_resets ? s.target : s.client;
+  Socket& silent_relay_side = client_resets ? s.relay_target : s.relay_client;
+  options.idle_timeout = absl::Hours(1);
+  BackgroundRelay relay(s, pipes, threads, options);
+  ASSERT_THAT(gone.WriteAll("message", Deadline::In(absl::Seconds(10))),
               IsOk());
-  s.client.ShutdownWrite();
-  ASSERT_OK_AND_ASSIGN(std::string question, ReadToEof(s.target));
-  EXPECT_EQ(question, "question");
-  Reset(s.client);
+  gone.ShutdownWrite();
+  ASSERT_OK_AND_ASSIGN(std::string message, ReadToEof(silent));
+  EXPECT_EQ(message, "message");
+  Reset(gone);
   ASSERT_TRUE(relay.Ended(absl::Seconds(10)))
-      << "the relay still waits for the silent destination";
-  EXPECT_THAT(relay.result().client_to_target, IsOk());
-  EXPECT_THAT(relay.result().target_to_client.message(),
-              HasSubstr("connection to the client"));
-  EXPECT_EQ(relay.result().bytes_from_client, 8u);
-  // The reset travels on to the destination (a proxy in a chain would
-  // otherwise keep waiting) once the caller closes its side.
-  s.relay_target.Close();
-  EXPECT_THAT(WaitForReset(s.target), IsOkAndHolds(Ne(0)));
+      << "the relay still waits for the silent peer";
+  const RelayResult& result = relay.result();
+  EXPECT_THAT(client_resets ? result.client_to_target : result.target_to_client,
+              IsOk());
+  EXPECT_THAT(
+      (client_resets ? result.target_to_client : result.client_to_target)
+          .message(),
+      HasSubstr(client_resets ? "connection to the client"
+                              : "connection to the destination"));
+  EXPECT_EQ(client_resets ? result.bytes_from_client : result.bytes_from_target,
+            7u);
+  silent_relay_side.Close();
+  EXPECT_THAT(WaitForReset(silent), IsOkAndHolds(Ne(0)));
 }
 
-// The mirror image: the destination answers and half-closes, then resets
-// while the client stays silent.
+// The case: a client that half-closed and then reset, while the
+// destination says nothing.
+TEST_P(RelayTest, ClientResetAfterHalfCloseEndsTheRelay) {
+  ExpectResetAfterHalfCloseEndsTheRelay(pipes_, threads_, Options(),
+                                        /*client_resets=*/true);
+}
+
+// The mirror image: the destination answers, half-closes and resets while
+// the client says nothing.
 TEST_P(RelayTest, DestinationResetAfterHalfCloseEndsTheRelay) {
-  Session s = MakeSession();
-  RelayOptions options = Options();
-  options.idle_timeout = absl::Hours(1);
-  BackgroundRelay relay(s, pipes_, threads_, options);
-  ASSERT_THAT(s.target.WriteAll("answer", Deadline::In(absl::Seconds(10))),
-              IsOk());
-  s.target.ShutdownWrite();
-  ASSERT_OK_AND_ASSIGN(std::string answer, ReadToEof(s.client));
-  EXPECT_EQ(answer, "answer");
-  Reset(s.target);
-  ASSERT_TRUE(relay.Ended(absl::Seconds(10)))
-      << "the relay still waits for the silent client";
-  EXPECT_THAT(relay.result().target_to_client, IsOk());
-  EXPECT_THAT(relay.result().client_to_target.message(),
-              HasSubstr("connection to the destination"));
-  EXPECT_EQ(relay.result().bytes_from_target, 6u);
-  s.relay_client.Close();
-  EXPECT_THAT(WaitForReset(s.client), IsOkAndHolds(Ne(0)));
+  ExpectResetAfterHalfCloseEndsTheRelay(pipes_, threads_, Options(),
+                                        /*client_resets=*/false);
 }
 
 // A reset while both directions are open ends the relay too, and the

@@ -424,9 +424,15 @@ class SilentServer {
   std::unique_ptr<TcpServer> server_;
 };
 
-// Sends "question" through `tunnel`, half-closes, waits until `silent` has
-// read it all, then resets the tunnel: a client that has gone.
-void AskThenReset(net::Socket& tunnel, SilentServer& silent) {
+// A client that has gone: connects through `proxy` to `silent` as `user`,
+// sends "question", half-closes, and once `silent` has read it all,
+// resets.
+void AskThenReset(const net::SocketAddress& proxy, SilentServer& silent,
+                  const std::string& user) {
+  ASSERT_OK_AND_ASSIGN(
+      net::Socket tunnel,
+      Socks4Connect(proxy, Socks4ConnectRequest(silent.address(), user),
+                    kStepTimeout));
   ASSERT_THAT(tunnel.WriteAll("question", net::Deadline::In(kStepTimeout)),
               IsOk());
   tunnel.ShutdownWrite();
@@ -442,12 +448,7 @@ TEST_F(RelayTest, ClientResetAfterHalfCloseEndsTheSessionAtOnce) {
   ASSERT_NO_FATAL_FAILURE(StartRsockd());
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<SilentServer> silent,
                        SilentServer::Start());
-  ASSERT_OK_AND_ASSIGN(
-      net::Socket tunnel,
-      Socks4Connect(proxy(),
-                    Socks4ConnectRequest(silent->address(), "gone-client"),
-                    kStepTimeout));
-  ASSERT_NO_FATAL_FAILURE(AskThenReset(tunnel, *silent));
+  ASSERT_NO_FATAL_FAILURE(AskThenReset(proxy(), *silent, "gone-client"));
 
   ASSERT_OK_AND_ASSIGN(std::string line,
                        rsockd().WaitForLogLineWithAll(
@@ -464,12 +465,7 @@ TEST_F(RelayTest, ClientResetAfterHalfCloseEndsEveryHopOfAChain) {
   ASSERT_NO_FATAL_FAILURE(StartRsockdThrough({chain.middle.address()}));
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<SilentServer> silent,
                        SilentServer::Start());
-  ASSERT_OK_AND_ASSIGN(
-      net::Socket tunnel,
-      Socks4Connect(proxy(),
-                    Socks4ConnectRequest(silent->address(), "gone-chained"),
-                    kStepTimeout));
-  ASSERT_NO_FATAL_FAILURE(AskThenReset(tunnel, *silent));
+  ASSERT_NO_FATAL_FAILURE(AskThenReset(proxy(), *silent, "gone-chained"));
 
   for (rsockd::testing::RsockdProcess* server :
        {&rsockd(), &chain.middle, &chain.last}) {
