@@ -22,7 +22,8 @@ namespace {
 
 // Bytes asked of one splice(2): as much as a pooled pipe holds.
 constexpr size_t kSpliceChunk = kPipeSize;
-// The read/write fallback's buffer, allocated only when a direction copies.
+// The read/write fallback's buffer, allocated only when a direction copies
+// (for its life with splice off, for the round when the pool lends no pipe).
 constexpr size_t kCopyBufferSize = 16 * 1024;
 
 // Whether a read or write failed because the TCP connection itself is gone:
@@ -249,7 +250,13 @@ class Direction {
   // sinks do not read).
   absl::StatusOr<Progress> SpliceAvailable() {
     absl::StatusOr<PipePool::Lease> pipe = pipes_.Acquire();
-    if (!pipe.ok()) return CopyAvailable();
+    if (!pipe.ok()) {
+      absl::StatusOr<Progress> progress = CopyAvailable();
+      // A session refused a pipe once keeps no buffer for the rest of its
+      // mostly idle life.
+      buffer_.reset();
+      return progress;
+    }
     Progress progress = Progress::kNothing;
     for (;;) {
       const ssize_t in =
