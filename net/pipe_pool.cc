@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 
 namespace rsockd::net {
 
@@ -46,32 +47,65 @@ void Pipe::Close() {
   read_fd_ = write_fd_ = -1;
 }
 
-absl::StatusOr<Pipe> PipePool::Acquire() {
+PipePool::Lease::Lease(Lease&& other) noexcept
+    : pool_(std::exchange(other.pool_, nullptr)),
+      pipe_(std::move(other.pipe_)) {}
+
+PipePool::Lease& PipePool::Lease::operator=(Lease&& other) noexcept {
+  if (this != &other) {
+    if (pool_ != nullptr) pool_->Return(std::move(pipe_), /*reuse=*/false);
+    pool_ = std::exchange(other.pool_, nullptr);
+    pipe_ = std::move(other.pipe_);
+  }
+  return *this;
+}
+
+PipePool::Lease::~Lease() {
+  if (pool_ != nullptr) pool_->Return(std::move(pipe_), /*reuse=*/false);
+}
+
+void PipePool::Lease::Release() && {
+  std::exchange(pool_, nullptr)->Return(std::move(pipe_), /*reuse=*/true);
+}
+
+absl::StatusOr<PipePool::Lease> PipePool::Acquire() {
   {
     absl::MutexLock lock(&mu_);
     if (!idle_.empty()) {
       Pipe pipe = std::move(idle_.back());
       idle_.pop_back();
-      return pipe;
+      ++lent_;
+      return Lease(this, std::move(pipe));
     }
+    // No idle pipe: every pipe the pool owns is lent.
+    if (lent_ >= max_pipes_) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat("the pipe budget (", max_pipes_, " pipes of ", kPipeSize,
+                       " bytes) is spent"));
+    }
+    ++lent_;  // reserved while the pipe is made outside the lock
   }
-  return Pipe::Create();
-}
-
-void PipePool::Release(Pipe pipe) {
-  {
+  absl::StatusOr<Pipe> pipe = Pipe::Create();
+  if (!pipe.ok()) {
     absl::MutexLock lock(&mu_);
-    if (idle_.size() < max_idle_) {
-      idle_.push_back(std::move(pipe));
-      return;
-    }
+    --lent_;
+    return pipe.status();
   }
-  // The pool is full: `pipe` closes here, outside the lock.
+  return Lease(this, *std::move(pipe));
 }
 
-size_t PipePool::idle() const {
+void PipePool::Return(Pipe pipe, bool reuse) {
+  // Closed before its share of the budget is freed, so that the pipes never
+  // outnumber the budget, even for an instant (and outside the lock).
+  if (!reuse) pipe.Close();
   absl::MutexLock lock(&mu_);
-  return idle_.size();
+  --lent_;
+  if (reuse) idle_.push_back(std::move(pipe));
+}
+
+PipePool::Counts PipePool::counts() const {
+  absl::MutexLock lock(&mu_);
+  return {.lent = lent_, .idle = idle_.size()};
 }
 
 }  // namespace rsockd::net

@@ -13,12 +13,28 @@
 //
 // On Linux the bytes move with splice(2) through a pipe borrowed from a
 // `PipePool` only while data flows; where splice is unsupported for the pair
-// of descriptors (EINVAL) or turned off, the direction falls back to
-// read/write through a small buffer.
+// of descriptors (EINVAL) or turned off, and whenever the pool lends no pipe
+// (its budget is spent, typically by directions whose sinks do not read and
+// so keep theirs), the direction copies through a small buffer instead.
 //
-// A direction that fails (reset, broken pipe) ends the whole relay: both
-// sockets are shut down so the other thread wakes. So do the idle timeout (no
-// byte in either direction for `idle_timeout`) and the StopSignal.
+// Urgent (TCP out-of-band) data is relayed as urgent data: both sockets keep
+// urgent bytes inline (SO_OOBINLINE), every read stops at the urgent mark,
+// and the byte at the mark is sent on with MSG_OOB after every byte before
+// it, so the far side finds it in the same place.
+//
+// A peer whose connection fails (a reset, or the kernel gave up on it) ends
+// the relay as soon as nothing more can be delivered. Every wait for a
+// source also watches the sink's connection, so the direction writing to the
+// failed peer stops at once, even while its source is silent (a client that
+// half-closed and then reset, while the destination says nothing); the
+// direction reading from it first delivers what the peer sent before it
+// failed, as a direct connection would. When only one peer failed, the
+// other's socket is set to close with a reset (SO_LINGER 0) if nothing is
+// left unsent on it, so that the failure reaches it, and every further hop
+// of a proxy chain, rather than a FIN that after a half-close says nothing.
+// Any other failure, the idle timeout (no byte in either direction for
+// `idle_timeout`) and the StopSignal end the whole relay at once: both
+// sockets are shut down so the other thread wakes.
 
 #ifndef RSOCKD_NET_RELAY_H_
 #define RSOCKD_NET_RELAY_H_
@@ -57,8 +73,10 @@ struct RelayResult {
 };
 
 // Relays until both directions end. Both sockets must be connected and
-// non-blocking; they stay open (the caller closes them). When `threads` has
-// no thread to spare, nothing is relayed and both statuses say so.
+// non-blocking; they stay open (the caller closes them, and one may have
+// been set to close with a reset, see above), with SO_OOBINLINE set. When
+// `threads` has no thread to spare, nothing is relayed and both statuses say
+// so.
 RelayResult Relay(Socket& client, Socket& target, PipePool& pipes,
                   ThreadPool& threads, const RelayOptions& options);
 

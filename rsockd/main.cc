@@ -201,6 +201,11 @@ DEFINE_bool(reload_on_change, false,
             "Reload, as on SIGHUP, when a configuration file (the three rule "
             "files, their frozen files, /file user lists, --flagfile) is "
             "written or replaced; watched with inotify, debounced.");
+DEFINE_int32(pipe_memory_mib, 16,
+             "MiB the relays' splice(2) pipes may hold at once (1 MiB a "
+             "pipe, lent while bytes move, held while a reader is slow); "
+             "beyond it a relay copies through a 16 KiB buffer. 0: no pipes.");
+DEFINE_validator(pipe_memory_mib, &ValidateNonNegative);
 DEFINE_bool(check_config, false,
             "Parse the configuration, print it normalized and exit 0, or "
             "print every error as file:line:col: message and exit 1.");
@@ -533,6 +538,7 @@ int Main(const char* argv0, SyslogSink* syslog,
                                 static_cast<uint16_t>(FLAGS_port));
   }
   options.pool = tunables.pool;
+  options.pipe_memory = static_cast<size_t>(FLAGS_pipe_memory_mib) << 20;
   options.session = tunables.session;
   options.hooks = tunables.hooks;
   options.request_log = syslog;

@@ -15,9 +15,6 @@
 namespace rsockd {
 namespace {
 
-// Idle pipes kept for the relays; beyond this, pipes are closed on return.
-constexpr size_t kMaxIdlePipes = 256;
-
 // What a turned-away connection may have sent that the acceptor still reads
 // before closing it (see TurnAway).
 constexpr size_t kTurnAwayDrainLimit = 64 * 1024;
@@ -47,7 +44,7 @@ Server::Server(const ServerOptions& options, rules::RuleStore* rules)
     : options_(options),
       rules_(rules),
       resolver_(net::Resolver::Options{}),
-      pipes_(kMaxIdlePipes),
+      pipes_(options.pipe_memory),
       hooks_(options.hooks),
       relay_threads_(RelayLimits(options.pool), options.relay_stack_size),
       pool_(options.pool, options.worker_stack_size) {

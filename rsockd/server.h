@@ -58,6 +58,9 @@ struct ServerOptions {
   size_t worker_stack_size = 256 * 1024;
   // The relay direction runs no session logic, so it needs less.
   size_t relay_stack_size = 128 * 1024;
+  // The relays' pipe budget (net::PipePool): what pipes may pin while the
+  // sinks of relays do not read.
+  size_t pipe_memory = size_t{16} << 20;
   SessionOptions session;
   // Also receives the request log (--syslog); must outlive the server.
   google::LogSink* request_log = nullptr;
