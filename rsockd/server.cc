@@ -28,16 +28,17 @@ net::ThreadPool::Limits RelayLimits(const net::ThreadPool::Limits& sessions) {
 
 }  // namespace
 
-Server::Server(const ServerOptions& options, rules::RuleStore* rules)
+Server::Server(const ServerOptions& options, rules::RuleStore* rules,
+               std::unique_ptr<net::Resolver> resolver)
     : options_(options),
       rules_(rules),
-      resolver_(net::Resolver::Options{}),
+      resolver_(std::move(resolver)),
       pipes_(kMaxIdlePipes),
       hooks_(options.hooks),
       relay_threads_(RelayLimits(options.pool), options.relay_stack_size),
       pool_(options.pool, options.worker_stack_size) {
   session_options_ = options.session;
-  services_.resolver = &resolver_;
+  services_.resolver = resolver_.get();
   services_.pipes = &pipes_;
   services_.relay_threads = &relay_threads_;
   services_.hooks = &hooks_;
@@ -49,7 +50,11 @@ Server::Server(const ServerOptions& options, rules::RuleStore* rules)
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Create(
     const ServerOptions& options, rules::RuleStore* rules) {
-  std::unique_ptr<Server> server(new Server(options, rules));
+  absl::StatusOr<std::unique_ptr<net::Resolver>> resolver =
+      net::Resolver::Create(options.resolver);
+  if (!resolver.ok()) return resolver.status();
+  std::unique_ptr<Server> server(
+      new Server(options, rules, *std::move(resolver)));
   for (const net::SocketAddress& address : options.listen) {
     absl::StatusOr<net::Socket> listener =
         net::Socket::Listen(address, options.listen_backlog);

@@ -52,14 +52,16 @@ struct ServerOptions {
   // The relay direction runs no session logic, so it needs less.
   size_t relay_stack_size = 128 * 1024;
   SessionOptions session;
+  // Name resolution (--resolv_conf, --dns_servers).
+  net::Resolver::Options resolver;
   // Also receives the request log (--syslog); must outlive the server.
   google::LogSink* request_log = nullptr;
 };
 
 class Server {
  public:
-  // Binds every listen address (a failure is returned, nothing is left
-  // open). `rules` must outlive the server.
+  // Sets up the resolver and binds every listen address (a failure is
+  // returned, nothing is left open). `rules` must outlive the server.
   static absl::StatusOr<std::unique_ptr<Server>> Create(
       const ServerOptions& options, rules::RuleStore* rules);
   ~Server();
@@ -97,7 +99,8 @@ class Server {
       absl::Span<const std::string> extra_lines) const;
 
  private:
-  Server(const ServerOptions& options, rules::RuleStore* rules);
+  Server(const ServerOptions& options, rules::RuleStore* rules,
+         std::unique_ptr<net::Resolver> resolver);
 
   void Accept();
   void Dispatch(net::Socket client, const net::SocketAddress& peer);
@@ -117,7 +120,7 @@ class Server {
   net::StopSignal accept_stop_;
   // Ends the sessions still open after the drain deadline.
   net::StopSignal session_stop_;
-  net::Resolver resolver_;
+  const std::unique_ptr<net::Resolver> resolver_;
   net::PipePool pipes_;
   HookRunner hooks_;
   UpstreamHealth upstreams_;

@@ -158,7 +158,7 @@ class Session {
       access.destination = request.ip;
     }
     rules::SetNameLookups(services_.resolver, options_.resolve_timeout,
-                          &access);
+                          services_.stop, &access);
     return access;
   }
 
@@ -241,11 +241,11 @@ class Session {
         destination ? destination->ToString() : request.ip.ToString();
     services_.hooks->SubmitPrepared(
         [command, context, client = peer_.ip(), destination,
-         resolver = services_.resolver,
+         resolver = services_.resolver, stop = services_.stop,
          timeout = options_.resolve_timeout]() mutable {
           const auto name_of = [&](const net::IpAddress& ip) {
             absl::StatusOr<std::string> name =
-                resolver->ReverseName(ip, absl::Now() + timeout);
+                resolver->ReverseName(ip, net::Deadline::In(timeout, stop));
             return name.ok() ? *name : ip.ToString();
           };
           context.client_host = absl::StrContains(command, "%A")
@@ -268,7 +268,7 @@ class Session {
       const std::string& name) {
     if (!resolved_.has_value()) {
       resolved_ = services_.resolver->Resolve(
-          name, absl::Now() + options_.resolve_timeout);
+          name, net::Deadline::In(options_.resolve_timeout, services_.stop));
     }
     return *resolved_;
   }

@@ -12,6 +12,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "net/address.h"
+#include "net/deadline.h"
 #include "net/resolver.h"
 #include "net/service_names.h"
 #include "rsockd/config.h"
@@ -108,7 +110,7 @@ void ShowSourceAddress(const rules::RuleSet& rules,
     targets.push_back(*request.destination);
   } else {
     absl::StatusOr<std::vector<net::IpAddress>> resolved = resolver.Resolve(
-        request.destination_name, absl::Now() + kLookupTimeout);
+        request.destination_name, net::Deadline::In(kLookupTimeout));
     if (!resolved.ok()) {
       std::cout << "route: " << request.destination_name
                 << " does not resolve here: " << resolved.status().message()
@@ -168,17 +170,23 @@ int Main(int argc, char** argv) {
       rules::PortSpec::ResolvePort(rules::Token{service, 0, 0});
   if (!port.ok()) return Usage(absl::StrCat("bad port or service: ", service));
 
-  net::Resolver resolver({.threads = 1, .max_pending = 4});
+  absl::StatusOr<std::unique_ptr<net::Resolver>> made =
+      net::Resolver::Create({});
+  if (!made.ok()) {
+    std::cerr << made.status().message() << "\n";
+    return 2;
+  }
+  net::Resolver& resolver = **made;
   rules::AccessRequest request;
   request.command = bind ? rules::Command::kBind : rules::Command::kConnect;
   request.user = user;
   request.port = *port;
   absl::StatusOr<std::vector<net::IpAddress>> client =
-      resolver.Resolve(source, absl::Now() + kLookupTimeout);
+      resolver.Resolve(source, net::Deadline::In(kLookupTimeout));
   if (!client.ok()) return Usage(client.status().message());
   request.client = client->front();
   rules::SetDestination(destination, &resolver, kLookupTimeout, &request);
-  rules::SetNameLookups(&resolver, kLookupTimeout, &request);
+  rules::SetNameLookups(&resolver, kLookupTimeout, /*stop=*/nullptr, &request);
 
   absl::StatusOr<ConfigFile<rules::SockdConf>> conf = ReadSockdConf(conf_path);
   if (!conf.ok()) {

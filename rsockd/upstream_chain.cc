@@ -20,8 +20,9 @@ absl::StatusOr<std::vector<net::IpAddress>> ServerAddresses(
     return std::vector<net::IpAddress>{*ip};
   }
   absl::StatusOr<std::vector<net::IpAddress>> addresses =
-      context.resolver->Resolve(server.host,
-                                absl::Now() + context.resolve_timeout);
+      context.resolver->Resolve(
+          server.host,
+          net::Deadline::In(context.resolve_timeout, context.stop));
   if (!addresses.ok()) {
     return absl::Status(
         addresses.status().code(),
