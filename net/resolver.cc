@@ -566,6 +566,13 @@ absl::StatusOr<std::string> Resolver::Confirm(const IpAddress& ip,
   return name;
 }
 
+std::string Resolver::Stats::ToString() const {
+  return absl::StrCat("lookups=", lookups, " joined=", joined,
+                      " handoffs=", handoffs, " abandoned=", abandoned,
+                      " cached=", cached, " hits=", cache.hits,
+                      " misses=", cache.misses, " evictions=", cache.evictions);
+}
+
 Resolver::Stats Resolver::forward_stats() const {
   absl::MutexLock lock(&mu_);
   Stats stats = forward_.counters;

@@ -110,6 +110,10 @@ class Resolver {
     // Hits, misses and evictions of the cache, and the entries it holds.
     ExpiringCacheStats cache;
     size_t cached = 0;
+
+    // "lookups=12 joined=3 handoffs=0 abandoned=1 cached=10 hits=40
+    // misses=12 evictions=0"
+    std::string ToString() const;
   };
 
   // Checks that `options.resolv_conf` is readable and that c-ares accepts

@@ -173,8 +173,12 @@ void Server::ServeConnection(net::Socket client,
 
 std::vector<std::string> Server::StatsSnapshot(
     absl::Span<const std::string> extra_lines) const {
+  std::vector<std::string> lines = {
+      absl::StrCat("resolver forward ", resolver_->forward_stats().ToString()),
+      absl::StrCat("resolver reverse ", resolver_->reverse_stats().ToString())};
+  lines.insert(lines.end(), extra_lines.begin(), extra_lines.end());
   return rsockd::StatsSnapshot(stats_, pool_.counts(), pool_.limits(),
-                               hooks_.counts(), extra_lines);
+                               hooks_.counts(), lines);
 }
 
 void Server::TurnAway(int fd) {

@@ -93,8 +93,9 @@ class Server {
   net::ThreadPool::Counts pool_counts() const { return pool_.counts(); }
 
   // The SIGUSR1 snapshot (rsockd/stats.h `StatsSnapshot`): the counters, the
-  // worker pool's and the hooks' occupancy, then `extra_lines` from parts of
-  // the process the server does not own.
+  // worker pool's and the hooks' occupancy, the resolver's counters
+  // (net::Resolver::Stats, forward then reverse), then `extra_lines` from
+  // parts of the process the server does not own.
   std::vector<std::string> StatsSnapshot(
       absl::Span<const std::string> extra_lines) const;
 

@@ -10,6 +10,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <memory>
 #include <string>
@@ -172,6 +173,13 @@ TEST_F(DnsTest, NamesResolveThroughTheConfiguredServerAndAreCached) {
   }
   EXPECT_EQ(dns_->queries("echo.test"), 2)
       << "one A and one AAAA query; then the cache (TTL 300 s)";
+  const size_t mark = rsockd().StderrSize();
+  ASSERT_EQ(kill(rsockd().pid(), SIGUSR1), 0);
+  EXPECT_THAT(rsockd().WaitForLogLine(
+                  "stats: resolver forward lookups=1 joined=0 handoffs=0 "
+                  "abandoned=0 cached=1 hits=2 misses=1 evictions=0",
+                  kLogTimeout, mark),
+              IsOk());
 }
 
 TEST_F(DnsTest, SearchDomainOfThePrivateResolvConfApplies) {
