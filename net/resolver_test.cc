@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
@@ -290,6 +291,36 @@ TEST_F(ResolverTest, CacheIsBoundedEvictingTheOldest) {
   EXPECT_EQ(resolver->forward_stats().lookups, 5u) << "h5 is still cached";
   ASSERT_THAT(resolver->Resolve("h1.test", Within(kWaitLimit)), IsOk());
   EXPECT_EQ(resolver->forward_stats().lookups, 6u) << "h1 was evicted";
+}
+
+// Client bytes reach the resolver as SOCKS4A names: none may crash it, hang
+// it or bring an answer from nowhere.
+TEST_F(ResolverTest, HostileNamesGetAnErrorInTime) {
+  std::unique_ptr<Resolver> resolver = Make();
+  const std::string names[] = {
+      "",
+      ".",
+      "..",
+      "a..b",
+      "\\",
+      "a\\",
+      std::string(255, 'a'),
+      absl::StrCat(std::string(64, 'a'), ".test"),
+      "with space.test",
+      "tab\t.test",
+      "\x01\x7f\xff.test",
+      "x.onion",
+      "%s%n.test",
+      "-leading.test",
+  };
+  for (const std::string& name : names) {
+    const absl::Time start = absl::Now();
+    absl::StatusOr<std::vector<IpAddress>> result =
+        resolver->Resolve(name, Within(kWaitLimit));
+    EXPECT_THAT(result, StatusIs(absl::StatusCode::kNotFound, ::testing::_))
+        << absl::CHexEscape(name);
+    EXPECT_LT(absl::Now() - start, absl::Seconds(5)) << absl::CHexEscape(name);
+  }
 }
 
 // The issue this resolver was written for: a burst of lookups of names whose
