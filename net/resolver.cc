@@ -80,11 +80,6 @@ class Resolver::Flight {
   // /etc/hosts answers at once: on the driver's thread either way.
   static void OnAddresses(void* arg, int status, int timeouts,
                           ares_addrinfo* result);
-  void SetName(const char* name) {
-    Answer answer;
-    answer.name = name == nullptr ? "" : name;
-    outcome = std::move(answer);
-  }
   // A reverse flight asks /etc/hosts (OnHostsEntry), then the DNS for the
   // PTR record (OnPointer).
   static void OnHostsEntry(void* arg, int status, int timeouts, hostent* host);
@@ -92,6 +87,13 @@ class Resolver::Flight {
                         unsigned char* response, int length);
 
  private:
+  // A reverse flight's outcome: the name found.
+  void SetName(const char* name) {
+    Answer found;
+    found.name = name == nullptr ? "" : name;
+    outcome = std::move(found);
+  }
+
   const int wake_fd_;
 };
 
@@ -303,8 +305,9 @@ absl::StatusOr<Resolver::Seat> Resolver::Board(Kind kind,
     return Seat{it->second, false};
   }
   const int wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (wake_fd < 0)
+  if (wake_fd < 0) {
     return absl::ErrnoToStatus(errno, absl::StrCat(what, ": eventfd"));
+  }
   auto flight = std::make_shared<Flight>(std::string(what), wake_fd);
   lane.flights.emplace(key, flight);
   ++lane.counters.lookups;
