@@ -2,7 +2,6 @@
 
 #include <ares.h>
 #include <arpa/nameser.h>
-#include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
 #include <sys/eventfd.h>
@@ -260,14 +259,13 @@ absl::StatusOr<std::unique_ptr<Resolver>> Resolver::Create(
   if (const int status = InitAresLibrary(); status != ARES_SUCCESS) {
     return absl::InternalError(absl::StrCat("c-ares: ", ares_strerror(status)));
   }
-  // c-ares reads a missing resolv.conf as an empty one (and then asks
-  // 127.0.0.1); a name given wrongly should be said so instead.
-  const int fd = open(options.resolv_conf.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
+  // c-ares reads a missing resolv.conf as an empty one; a name given
+  // wrongly should be said so instead. (An unreadable one fails below.)
+  if (options.require_resolv_conf &&
+      access(options.resolv_conf.c_str(), F_OK) != 0) {
     return absl::FailedPreconditionError(absl::StrCat(
         "cannot read ", options.resolv_conf, ": ", strerror(errno)));
   }
-  close(fd);
   absl::StatusOr<ares_channel> channel =
       NewChannel(options.resolv_conf, options.servers, /*lookups=*/nullptr);
   if (!channel.ok()) return channel.status();

@@ -78,8 +78,11 @@ namespace rsockd::net {
 class Resolver {
  public:
   struct Options {
-    // The resolver configuration c-ares reads.
+    // The resolver configuration c-ares reads, and whether it must exist.
+    // A missing file reads as an empty one (c-ares then asks 127.0.0.1), as
+    // glibc does; rsockd requires it when --resolv_conf names it.
     std::string resolv_conf = "/etc/resolv.conf";
+    bool require_resolv_conf = false;
     // DNS servers to ask instead of resolv.conf's nameserver lines, in
     // order (see ParseDnsServers()); empty: resolv.conf's.
     std::vector<SocketAddress> servers;
@@ -116,8 +119,9 @@ class Resolver {
     std::string ToString() const;
   };
 
-  // Checks that `options.resolv_conf` is readable and that c-ares accepts
-  // the configuration (FailedPrecondition, naming the file, when not).
+  // Checks that `options.resolv_conf` exists (when required) and that
+  // c-ares accepts the configuration (FailedPrecondition, naming the file,
+  // when not).
   static absl::StatusOr<std::unique_ptr<Resolver>> Create(
       const Options& options);
   ~Resolver();

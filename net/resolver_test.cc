@@ -587,9 +587,11 @@ TEST(ReverseZoneNameTest, NamesTheAddressBackwards) {
 
 // Configuration.
 
-TEST_F(ResolverTest, MissingResolvConfIsAnError) {
+TEST_F(ResolverTest, MissingResolvConfIsAnErrorOnlyWhenRequired) {
   Resolver::Options options = Options();
   options.resolv_conf = absl::StrCat(dir_, "/no-such-file");
+  EXPECT_THAT(Resolver::Create(options), IsOk()) << "read as empty";
+  options.require_resolv_conf = true;
   EXPECT_THAT(Resolver::Create(options),
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        HasSubstr("cannot read " + options.resolv_conf)));

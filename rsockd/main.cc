@@ -140,7 +140,8 @@ DEFINE_string(resolve_timeout, "10s",
 DEFINE_validator(resolve_timeout, &ValidateDuration);
 DEFINE_string(resolv_conf, "/etc/resolv.conf",
               "The resolver configuration (nameserver, search, options); "
-              "read again by every lookup the cache does not answer.");
+              "read again by every lookup the cache does not answer. A path "
+              "given explicitly must exist.");
 DEFINE_string(dns_servers, "",
               "DNS servers to ask instead of resolv.conf's nameserver lines: "
               "IP[:port] or [IPv6]:port, comma-separated.");
@@ -482,6 +483,7 @@ int Main(const char* argv0, SyslogSink* syslog,
   options.session = tunables.session;
   options.hooks = tunables.hooks;
   options.resolver.resolv_conf = FLAGS_resolv_conf;
+  options.resolver.require_resolv_conf = IsExplicit("resolv_conf");
   if (!FLAGS_dns_servers.empty()) {
     // Validated at parse time.
     options.resolver.servers = *net::ParseDnsServers(FLAGS_dns_servers);
