@@ -19,6 +19,7 @@
 #include "testing/fake_dns_server.h"
 #include "testing/files.h"
 #include "testing/status_matchers.h"
+#include "testing/wait_for.h"
 
 namespace rsockd::net {
 namespace {
@@ -28,6 +29,7 @@ using ::rsockd::testing::FakeDnsServer;
 using ::rsockd::testing::IsOk;
 using ::rsockd::testing::IsOkAndHolds;
 using ::rsockd::testing::StatusIs;
+using ::rsockd::testing::WaitFor;
 using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -35,27 +37,12 @@ using ::testing::UnorderedElementsAre;
 
 // Upper bound of every wait: generous for a loaded CI machine; a passing run
 // never waits it out.
-constexpr absl::Duration kWaitLimit = absl::Seconds(10);
+constexpr absl::Duration kWaitLimit = ::rsockd::testing::kWaitForLimit;
 
 IpAddress Ip(absl::string_view text) { return *IpAddress::Parse(text); }
 
 Deadline Within(absl::Duration timeout, const StopSignal* stop = nullptr) {
   return Deadline::In(timeout, stop);
-}
-
-// Polls `condition` until it holds or `timeout` passes.
-::testing::AssertionResult WaitFor(const std::function<bool()>& condition,
-                                   absl::string_view what,
-                                   absl::Duration timeout = kWaitLimit) {
-  const absl::Time deadline = absl::Now() + timeout;
-  while (!condition()) {
-    if (absl::Now() >= deadline) {
-      return ::testing::AssertionFailure()
-             << "not " << what << " within " << absl::FormatDuration(timeout);
-    }
-    absl::SleepFor(absl::Milliseconds(5));
-  }
-  return ::testing::AssertionSuccess();
 }
 
 // The caches' clock: stands still until a test moves it.
