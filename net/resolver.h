@@ -131,7 +131,8 @@ class Resolver {
   // Resolve()
   //
   // The addresses of `name` (IPv4 and IPv6 in the order c-ares sorts them,
-  // RFC 6724, without duplicates; IPv4-mapped IPv6 addresses as IPv4). An IP
+  // RFC 6724, without duplicates, the first 64; IPv4-mapped IPv6 addresses
+  // as IPv4). An IP
   // literal is returned as is without a lookup. NotFound when the name does
   // not resolve; Unavailable when the DNS failed; DeadlineExceeded when the
   // answer does not come by `deadline`; Cancelled when its StopSignal fires.

@@ -144,6 +144,19 @@ TEST_F(ResolverTest, ReturnsIpv4MappedAddressesAsIpv4) {
   EXPECT_TRUE(addresses[0].is_ipv4());
 }
 
+// 100 addresses do not fit in a UDP answer: the fake truncates it, and
+// c-ares asks again over TCP (a connect the driver polls for writing).
+TEST_F(ResolverTest, KeepsTheFirst64AddressesOfALongAnswerFetchedOverTcp) {
+  for (int i = 0; i < 100; ++i) {
+    dns_->AddAddress("many.test", Ip(absl::StrCat("10.0.0.", i)), 300);
+  }
+  std::unique_ptr<Resolver> resolver = Make();
+  ASSERT_OK_AND_ASSIGN(std::vector<IpAddress> addresses,
+                       resolver->Resolve("many.test", Within(kWaitLimit)));
+  EXPECT_EQ(addresses.size(), 64u);
+  EXPECT_EQ(dns_->queries("many.test"), 3) << "A over UDP, then TCP; AAAA";
+}
+
 TEST_F(ResolverTest, AnswerIsCachedForItsTtl) {
   dns_->AddAddress("www.test", Ip("192.0.2.7"), 30);
   std::unique_ptr<Resolver> resolver = Make();

@@ -1,9 +1,12 @@
 // This file defines `FakeDnsServer`, a scripted DNS server on UDP for tests
 // of the resolver (net/resolver.h) and of rsockd's name lookups.
 //
-// It binds <loopback>:0 and serves queries on one thread. Each query (one
-// question, class IN) is counted under its name (lower case, without the
-// final dot) and handled as the name's behaviour says:
+// It binds 127.0.0.1:0 for UDP and the same port for TCP, and serves both on
+// one thread. An answer longer than 512 bytes goes over UDP truncated (TC,
+// no records), as a real server's would, so that the client asks again over
+// TCP. Each query (one question, class IN), UDP or TCP, is counted under its
+// name (lower case, without the final dot) and handled as the name's
+// behaviour says:
 //
 //   kAnswer    the name's records of the asked type (A, AAAA or PTR), each
 //              with its own TTL; a name with records, but none of that type,
@@ -16,7 +19,7 @@
 //              kAnswer and answers the queries held so far.
 //
 // Names without a behaviour of their own get the default one (kAnswer until
-// `SetDefaultBehaviour`). Datagrams that are not such a query are ignored.
+// `SetDefaultBehaviour`). Messages that are not such a query are ignored.
 //
 //   ASSERT_OK_AND_ASSIGN(std::unique_ptr<FakeDnsServer> dns,
 //                        FakeDnsServer::Start());
@@ -26,7 +29,7 @@
 //   EXPECT_EQ(dns->queries("www.test"), 2);  // A and AAAA
 //
 // Shutdown: the destructor fires a StopSignal that the serving thread's wait
-// watches, then joins it.
+// watches, then joins it; TCP connections close with the fake.
 //
 // Thread-safety: all methods are thread-safe.
 
@@ -36,6 +39,7 @@
 #include <sys/socket.h>
 
 #include <cstdint>
+#include <list>
 #include <memory>
 #include <string>
 #include <thread>
@@ -63,7 +67,7 @@ class FakeDnsServer {
   static constexpr uint16_t kTypePtr = 12;
   static constexpr uint16_t kTypeAaaa = 28;
 
-  // Binds 127.0.0.1:0.
+  // Binds 127.0.0.1:0 (UDP and TCP).
   static absl::StatusOr<std::unique_ptr<FakeDnsServer>> Start();
   ~FakeDnsServer();
 
@@ -108,24 +112,40 @@ class FakeDnsServer {
     std::string question;  // the question section's bytes as received
     uint16_t type;
   };
-  struct Held {
+  // Where an answer goes: a UDP peer, or a TCP connection.
+  struct Client {
     sockaddr_storage peer;
-    socklen_t peer_length;
+    socklen_t peer_length = 0;
+    std::shared_ptr<net::Socket> connection;  // TCP; null for UDP
+  };
+  struct Held {
+    Client client;
     Query query;
   };
+  // A TCP connection and the bytes read from it not yet handled.
+  struct Connection {
+    std::shared_ptr<net::Socket> socket;
+    std::string buffer;
+  };
 
-  FakeDnsServer(net::Socket socket, net::SocketAddress address);
-  static bool ParseQuery(absl::string_view datagram, Query* query);
+  FakeDnsServer(net::Socket udp, net::Socket tcp, net::SocketAddress address);
+  static bool ParseQuery(absl::string_view message, Query* query);
   void Serve();
-  void Handle(absl::string_view datagram, const sockaddr_storage& peer,
-              socklen_t peer_length);
-  // The response to `query` under `behaviour` (never kSilent or kHold).
-  std::string Respond(const Query& query, Behaviour behaviour) const
+  void ReadDatagrams();
+  // Reads what `connection` has and handles each whole message; false when
+  // the client closed it (or it failed).
+  bool ReadStream(Connection& connection);
+  void Handle(absl::string_view message, const Client& client);
+  // The response to `query` under `behaviour` (never kSilent or kHold) for
+  // `client` (truncated over UDP when too long).
+  std::string Respond(const Query& query, Behaviour behaviour,
+                      const Client& client) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void Send(const std::string& response, const sockaddr_storage& peer,
-            socklen_t peer_length) const;
+  void Send(const std::string& response, const Client& client) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
-  net::Socket socket_;
+  net::Socket udp_;
+  net::Socket tcp_;
   const net::SocketAddress address_;
   net::StopSignal stop_;
   mutable absl::Mutex mu_;
@@ -136,6 +156,8 @@ class FakeDnsServer {
   std::vector<Held> held_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, int> queries_ ABSL_GUARDED_BY(mu_);
   int total_queries_ ABSL_GUARDED_BY(mu_) = 0;
+  // The serving thread's alone.
+  std::list<Connection> connections_;
   // Last member: started after every field it uses is built.
   std::thread server_;
 };

@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "glog/logging.h"
 #include "net/address.h"
@@ -18,13 +19,16 @@
 #include "net/resolver.h"
 #include "net/socket.h"
 #include "net/status_macros.h"
+#include "testing/socket_io.h"
 #include "testing/status_matchers.h"
 
 namespace rsockd::testing {
 namespace {
 
 using Behaviour = FakeDnsServer::Behaviour;
+using ::rsockd::testing::ConnectTcp;
 using ::rsockd::testing::IsOk;
+using ::rsockd::testing::ReadExactly;
 using ::rsockd::testing::StatusIs;
 
 constexpr absl::Duration kTimeout = absl::Seconds(10);
@@ -183,6 +187,36 @@ TEST_F(FakeDnsServerTest, AnswersPointerRecordsInTheReverseZones) {
   EXPECT_TRUE(absl::EndsWith(response, std::string("\0\x0b\4host\4test\0", 13)))
       << "RDLENGTH 11, then the target's name";
   EXPECT_EQ(dns_->queries("7.2.0.192.in-addr.arpa"), 1);
+}
+
+TEST_F(FakeDnsServerTest, LongAnswerIsTruncatedOverUdpAndWholeOverTcp) {
+  for (int i = 0; i < 100; ++i) {
+    dns_->AddAddress("www.test",
+                     *net::IpAddress::Parse(absl::StrCat("10.0.0.", i)), 60);
+  }
+  const std::string query = Query(FakeDnsServer::kTypeA);
+  client_->Send(query);
+  ASSERT_OK_AND_ASSIGN(std::string truncated, client_->Receive(kTimeout));
+  EXPECT_EQ(truncated.size(), query.size()) << "header and question only";
+  EXPECT_EQ(truncated[2] & 0x02, 0x02) << "TC";
+  EXPECT_EQ(truncated.substr(6, 2), std::string(2, '\0')) << "ANCOUNT 0";
+
+  // Over TCP, each message behind its two-byte length (RFC 1035 §4.2.2).
+  ASSERT_OK_AND_ASSIGN(net::Socket tcp, ConnectTcp(dns_->address(), kTimeout));
+  const std::string framed =
+      std::string({0x00, static_cast<char>(query.size())}) + query;
+  ASSERT_THAT(tcp.WriteAll(framed + framed, net::Deadline::In(kTimeout)),
+              IsOk());
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_OK_AND_ASSIGN(std::string length,
+                         ReadExactly(tcp, 2, net::Deadline::In(kTimeout)));
+    const size_t size = (uint8_t(length[0]) << 8) | uint8_t(length[1]);
+    EXPECT_EQ(size, query.size() + 100 * 16);
+    ASSERT_OK_AND_ASSIGN(std::string whole,
+                         ReadExactly(tcp, size, net::Deadline::In(kTimeout)));
+    EXPECT_EQ(whole.substr(6, 2), std::string("\0\x64", 2)) << "ANCOUNT 100";
+  }
+  EXPECT_EQ(dns_->queries("www.test"), 3);
 }
 
 TEST_F(FakeDnsServerTest, IgnoresWhatIsNotAQuery) {
