@@ -64,8 +64,7 @@ absl::StatusOr<bool> IsLocalAddress(const IpAddress& ip) {
   sockaddr_nl kernel{};
   kernel.nl_family = AF_NETLINK;
   if (sendto(netlink.fd(), request, header.nlmsg_len, 0,
-             reinterpret_cast<const sockaddr*>(&kernel),
-             sizeof(kernel)) < 0) {
+             reinterpret_cast<const sockaddr*>(&kernel), sizeof(kernel)) < 0) {
     return Error(errno, "sendto()", ip);
   }
 

@@ -34,8 +34,7 @@ TEST(IsLocalAddressTest, InterfaceAddressesAreLocal) {
   ifaddrs* list = nullptr;
   ASSERT_EQ(getifaddrs(&list), 0);
   int checked = 0;
-  for (const ifaddrs* entry = list; entry != nullptr;
-       entry = entry->ifa_next) {
+  for (const ifaddrs* entry = list; entry != nullptr; entry = entry->ifa_next) {
     if (entry->ifa_addr == nullptr) continue;
     const int family = entry->ifa_addr->sa_family;
     if (family != AF_INET && family != AF_INET6) continue;

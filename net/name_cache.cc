@@ -1,14 +1,13 @@
 #include "net/name_cache.h"
 
 #include <algorithm>
-#include <iterator>
-#include <utility>
 
 #include "absl/status/status.h"
 
 namespace rsockd::net {
 
-NameCache::NameCache(const Options& options) : options_(options) {}
+NameCache::NameCache(const Options& options)
+    : options_(options), cache_(options.max_entries) {}
 
 NameCache::Key NameCache::KeyOf(const IpAddress& ip) {
   Key key{};
@@ -20,19 +19,7 @@ NameCache::Key NameCache::KeyOf(const IpAddress& ip) {
 std::optional<absl::StatusOr<std::string>> NameCache::Find(const IpAddress& ip,
                                                            absl::Time now) {
   absl::MutexLock lock(&mu_);
-  auto it = entries_.find(KeyOf(ip));
-  if (it == entries_.end()) {
-    ++stats_.misses;
-    return std::nullopt;
-  }
-  if (now >= it->second.expires) {
-    by_age_.erase(it->second.age);
-    entries_.erase(it);
-    ++stats_.misses;
-    return std::nullopt;
-  }
-  ++stats_.hits;
-  return it->second.answer;
+  return cache_.Find(KeyOf(ip), now);
 }
 
 void NameCache::Insert(const IpAddress& ip,
@@ -43,37 +30,23 @@ void NameCache::Insert(const IpAddress& ip,
     ttl = options_.positive_ttl;
   } else if (absl::IsNotFound(answer.status())) {
     ttl = options_.negative_ttl;
+  } else if (absl::IsUnavailable(answer.status())) {
+    ttl = options_.failure_ttl;
   } else {
-    return;  // transient: ask again next time
+    return;  // the caller's own trouble: ask again next time
   }
-  if (options_.max_entries == 0 || ttl <= absl::ZeroDuration()) return;
-
-  const Key key = KeyOf(ip);
   absl::MutexLock lock(&mu_);
-  if (auto it = entries_.find(key); it != entries_.end()) {
-    it->second.answer = answer;
-    it->second.expires = now + ttl;
-    by_age_.splice(by_age_.end(), by_age_, it->second.age);  // now newest
-    return;
-  }
-  if (entries_.size() >= options_.max_entries) {
-    auto oldest = entries_.find(by_age_.front());
-    if (now < oldest->second.expires) ++stats_.evictions;
-    entries_.erase(oldest);
-    by_age_.pop_front();
-  }
-  by_age_.push_back(key);
-  entries_.emplace(key, Entry{answer, now + ttl, std::prev(by_age_.end())});
+  cache_.Insert(KeyOf(ip), answer, now + ttl, now);
 }
 
 size_t NameCache::size() const {
   absl::MutexLock lock(&mu_);
-  return entries_.size();
+  return cache_.size();
 }
 
 NameCache::Stats NameCache::stats() const {
   absl::MutexLock lock(&mu_);
-  return stats_;
+  return cache_.stats();
 }
 
 }  // namespace rsockd::net

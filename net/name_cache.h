@@ -9,12 +9,15 @@
 //   * positive answers (a confirmed name) for `positive_ttl`;
 //   * negative answers (NotFound: no PTR record, or the name does not
 //     resolve back to the address) for `negative_ttl`;
-//   * nothing else: Unavailable (EAI_AGAIN), DeadlineExceeded and other
-//     errors are transient and asked again next time.
+//   * failures of the DNS itself (Unavailable: a server failed, refused, or
+//     did not answer within the resolver's retries) for `failure_ttl`, so
+//     that a dead server is not asked again by every request;
+//   * nothing else: DeadlineExceeded (the caller stopped waiting, which says
+//     nothing about the name) and other errors are asked again next time.
 //
 // At most `max_entries` addresses are kept; inserting a new address into a
 // full cache evicts the one inserted (or refreshed) longest ago. Expired
-// entries are dropped when found.
+// entries are dropped when found (net/expiring_cache.h).
 //
 // Times are passed in (`now`), so that tests need no clock.
 //
@@ -26,16 +29,15 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <list>
 #include <optional>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "net/address.h"
+#include "net/expiring_cache.h"
 
 namespace rsockd::net {
 
@@ -46,13 +48,10 @@ class NameCache {
     size_t max_entries = 10000;
     absl::Duration positive_ttl = absl::Minutes(5);
     absl::Duration negative_ttl = absl::Minutes(1);
+    absl::Duration failure_ttl = absl::Seconds(5);
   };
 
-  struct Stats {
-    uint64_t hits = 0;       // Find() found a live entry
-    uint64_t misses = 0;     // Find() found nothing, or an expired entry
-    uint64_t evictions = 0;  // live entries dropped to make room
-  };
+  using Stats = ExpiringCacheStats;
 
   explicit NameCache(const Options& options);
   NameCache(const NameCache&) = delete;
@@ -60,15 +59,15 @@ class NameCache {
 
   // Find()
   //
-  // The answer cached for `ip` that is still live at `now`: the name, or
-  // NotFound. nullopt when there is none.
+  // The answer cached for `ip` that is still live at `now`: the name,
+  // NotFound or Unavailable. nullopt when there is none.
   std::optional<absl::StatusOr<std::string>> Find(const IpAddress& ip,
                                                   absl::Time now);
 
   // Insert()
   //
-  // Caches `answer` for `ip` from `now` on, if it is a name or NotFound;
-  // other errors are ignored (transient). Replaces an older answer for `ip`.
+  // Caches `answer` for `ip` from `now` on, if it is a name, NotFound or
+  // Unavailable; other errors are ignored. Replaces an older answer for `ip`.
   void Insert(const IpAddress& ip, const absl::StatusOr<std::string>& answer,
               absl::Time now);
 
@@ -79,20 +78,12 @@ class NameCache {
  private:
   // Family, then the 16 address bytes.
   using Key = std::array<uint8_t, 17>;
-  struct Entry {
-    absl::StatusOr<std::string> answer;
-    absl::Time expires;
-    std::list<Key>::iterator age;  // position in `by_age_`
-  };
 
   static Key KeyOf(const IpAddress& ip);
 
   const Options options_;
   mutable absl::Mutex mu_;
-  absl::flat_hash_map<Key, Entry> entries_ ABSL_GUARDED_BY(mu_);
-  // Keys from the oldest insertion to the newest.
-  std::list<Key> by_age_ ABSL_GUARDED_BY(mu_);
-  Stats stats_ ABSL_GUARDED_BY(mu_);
+  ExpiringCache<Key, absl::StatusOr<std::string>> cache_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace rsockd::net

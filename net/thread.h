@@ -21,7 +21,8 @@ namespace rsockd::net {
 
 class Thread {
  public:
-  // Enough for glog, getaddrinfo-free session code and the relay.
+  // Enough for glog, session code (c-ares lookups included: a few KiB) and
+  // the relay.
   static constexpr size_t kDefaultStackSize = 256 * 1024;
 
   // Starts `body` on a new thread. Fails (ResourceExhausted) when the system

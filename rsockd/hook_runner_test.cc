@@ -30,32 +30,19 @@
 #include "rsockd/hook_command.h"
 #include "testing/files.h"
 #include "testing/status_matchers.h"
+#include "testing/wait_for.h"
 
 namespace rsockd {
 namespace {
 
 using ::rsockd::testing::IsOk;
+using ::rsockd::testing::WaitFor;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-// Upper bound of every wait: generous for a loaded CI machine, far below
-// the 30 s the test hooks would otherwise run.
-constexpr absl::Duration kWaitLimit = absl::Seconds(10);
-
-// Polls `condition` until it holds or `timeout` passes.
-::testing::AssertionResult WaitFor(const std::function<bool()>& condition,
-                                   absl::string_view what,
-                                   absl::Duration timeout = kWaitLimit) {
-  const absl::Time deadline = absl::Now() + timeout;
-  while (!condition()) {
-    if (absl::Now() >= deadline) {
-      return ::testing::AssertionFailure()
-             << "not " << what << " within " << absl::FormatDuration(timeout);
-    }
-    absl::SleepFor(absl::Milliseconds(5));
-  }
-  return ::testing::AssertionSuccess();
-}
+// Upper bound of every wait (WaitFor's too): generous for a loaded CI
+// machine, far below the 30 s the test hooks would otherwise run.
+constexpr absl::Duration kWaitLimit = ::rsockd::testing::kWaitForLimit;
 
 bool FileExists(const std::string& path) {
   struct stat info;

@@ -27,6 +27,8 @@
 #include "absl/time/time.h"
 #include "gflags/gflags.h"
 #include "glog/logging.h"
+#include "net/address.h"
+#include "net/resolver.h"
 #include "rsockd/config.h"
 #include "rsockd/config_watcher.h"
 #include "rsockd/descriptor_budget.h"
@@ -67,6 +69,15 @@ bool ValidatePort(const char* flag, int32_t value) {
 bool ValidateNonNegative(const char* flag, int32_t value) {
   if (value >= 0) return true;
   std::cerr << "--" << flag << ": must not be negative\n";
+  return false;
+}
+
+bool ValidateDnsServers(const char* flag, const std::string& value) {
+  if (value.empty()) return true;
+  absl::StatusOr<std::vector<rsockd::net::SocketAddress>> servers =
+      rsockd::net::ParseDnsServers(value);
+  if (servers.ok()) return true;
+  std::cerr << "--" << flag << ": " << servers.status().message() << "\n";
   return false;
 }
 
@@ -138,8 +149,16 @@ DEFINE_string(handshake_timeout, "10s",
               "How long a client has to send its whole request.");
 DEFINE_validator(handshake_timeout, &ValidateDuration);
 DEFINE_string(resolve_timeout, "10s",
-              "How long a SOCKS4A host name lookup may take.");
+              "How long a host name or reverse name lookup may take.");
 DEFINE_validator(resolve_timeout, &ValidateDuration);
+DEFINE_string(resolv_conf, "/etc/resolv.conf",
+              "The resolver configuration (nameserver, search, options); "
+              "read again by every lookup the cache does not answer. A path "
+              "given explicitly must exist.");
+DEFINE_string(dns_servers, "",
+              "DNS servers to ask instead of resolv.conf's nameserver lines: "
+              "IP[:port] or [IPv6]:port, comma-separated.");
+DEFINE_validator(dns_servers, &ValidateDnsServers);
 DEFINE_string(connect_timeout, "120s",
               "How long connecting to a destination may take (all of its "
               "addresses together).");
@@ -541,13 +560,19 @@ int Main(const char* argv0, SyslogSink* syslog,
   options.pipe_memory = static_cast<size_t>(FLAGS_pipe_memory_mib) << 20;
   options.session = tunables.session;
   options.hooks = tunables.hooks;
+  options.resolver.resolv_conf = FLAGS_resolv_conf;
+  options.resolver.require_resolv_conf = IsExplicit("resolv_conf");
+  if (!FLAGS_dns_servers.empty()) {
+    // Validated at parse time.
+    options.resolver.servers = *net::ParseDnsServers(FLAGS_dns_servers);
+  }
   options.request_log = syslog;
   if (inetd.has_value()) options.listen.clear();  // inetd listens
 
   absl::StatusOr<std::unique_ptr<Server>> server =
       Server::Create(options, &store);
   if (!server.ok()) {
-    LOG(ERROR) << "cannot listen: " << server.status();
+    LOG(ERROR) << "cannot start: " << server.status();
     return 1;
   }
   if (inetd.has_value()) return ServeInetd(**server, *std::move(inetd));

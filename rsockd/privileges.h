@@ -9,8 +9,8 @@
 // setuid(0)/setgid(0) now fail. Any failure is an error, and the caller must
 // not go on serving with privileges it was asked to give up.
 //
-// glibc applies set*id(2) to every thread of the process, so threads started
-// before the call (the resolver's) run as the user afterwards too.
+// glibc applies set*id(2) to every thread of the process, so any thread
+// started before the call runs as the user afterwards too.
 //
 // Example:
 //

@@ -40,16 +40,17 @@ net::ThreadPool::Limits RelayLimits(const net::ThreadPool::Limits& sessions) {
 
 }  // namespace
 
-Server::Server(const ServerOptions& options, rules::RuleStore* rules)
+Server::Server(const ServerOptions& options, rules::RuleStore* rules,
+               std::unique_ptr<net::Resolver> resolver)
     : options_(options),
       rules_(rules),
-      resolver_(net::Resolver::Options{}),
+      resolver_(std::move(resolver)),
       pipes_(options.pipe_memory),
       hooks_(options.hooks),
       relay_threads_(RelayLimits(options.pool), options.relay_stack_size),
       pool_(options.pool, options.worker_stack_size) {
   session_options_ = options.session;
-  services_.resolver = &resolver_;
+  services_.resolver = resolver_.get();
   services_.pipes = &pipes_;
   services_.relay_threads = &relay_threads_;
   services_.hooks = &hooks_;
@@ -62,7 +63,11 @@ Server::Server(const ServerOptions& options, rules::RuleStore* rules)
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Create(
     const ServerOptions& options, rules::RuleStore* rules) {
-  std::unique_ptr<Server> server(new Server(options, rules));
+  absl::StatusOr<std::unique_ptr<net::Resolver>> resolver =
+      net::Resolver::Create(options.resolver);
+  if (!resolver.ok()) return resolver.status();
+  std::unique_ptr<Server> server(
+      new Server(options, rules, *std::move(resolver)));
   absl::StatusOr<net::Socket> reserve = OpenReserve();
   if (!reserve.ok()) return reserve.status();
   server->reserve_ = *std::move(reserve);
@@ -218,8 +223,12 @@ bool Server::RefuseOnSight(uint64_t id, int fd, const net::SocketAddress& peer,
 
 std::vector<std::string> Server::StatsSnapshot(
     absl::Span<const std::string> extra_lines) const {
+  std::vector<std::string> lines = {
+      absl::StrCat("resolver forward ", resolver_->forward_stats().ToString()),
+      absl::StrCat("resolver reverse ", resolver_->reverse_stats().ToString())};
+  lines.insert(lines.end(), extra_lines.begin(), extra_lines.end());
   return rsockd::StatsSnapshot(stats_, pool_.counts(), pool_.limits(),
-                               hooks_.counts(), extra_lines);
+                               hooks_.counts(), lines);
 }
 
 absl::Status Server::TurnAwayWithReserve(const net::Socket& listener) {

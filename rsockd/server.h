@@ -62,14 +62,16 @@ struct ServerOptions {
   // sinks of relays do not read.
   size_t pipe_memory = size_t{16} << 20;
   SessionOptions session;
+  // Name resolution (--resolv_conf, --dns_servers).
+  net::Resolver::Options resolver;
   // Also receives the request log (--syslog); must outlive the server.
   google::LogSink* request_log = nullptr;
 };
 
 class Server {
  public:
-  // Binds every listen address (a failure is returned, nothing is left
-  // open). `rules` must outlive the server.
+  // Sets up the resolver and binds every listen address (a failure is
+  // returned, nothing is left open). `rules` must outlive the server.
   static absl::StatusOr<std::unique_ptr<Server>> Create(
       const ServerOptions& options, rules::RuleStore* rules);
   ~Server();
@@ -101,13 +103,15 @@ class Server {
   net::ThreadPool::Counts pool_counts() const { return pool_.counts(); }
 
   // The SIGUSR1 snapshot (rsockd/stats.h `StatsSnapshot`): the counters, the
-  // worker pool's and the hooks' occupancy, then `extra_lines` from parts of
-  // the process the server does not own.
+  // worker pool's and the hooks' occupancy, the resolver's counters
+  // (net::Resolver::Stats, forward then reverse), then `extra_lines` from
+  // parts of the process the server does not own.
   std::vector<std::string> StatsSnapshot(
       absl::Span<const std::string> extra_lines) const;
 
  private:
-  Server(const ServerOptions& options, rules::RuleStore* rules);
+  Server(const ServerOptions& options, rules::RuleStore* rules,
+         std::unique_ptr<net::Resolver> resolver);
 
   void Accept();
   void Dispatch(net::Socket client, const net::SocketAddress& peer);
@@ -142,7 +146,7 @@ class Server {
   net::StopSignal accept_stop_;
   // Ends the sessions still open after the drain deadline.
   net::StopSignal session_stop_;
-  net::Resolver resolver_;
+  const std::unique_ptr<net::Resolver> resolver_;
   net::PipePool pipes_;
   HookRunner hooks_;
   UpstreamHealth upstreams_;

@@ -41,10 +41,11 @@ void SubmitHook(const std::string& command, HookContext context,
                 const SessionServices& services) {
   services.hooks->SubmitPrepared([command, context = std::move(context), client,
                                   destination, resolver = services.resolver,
+                                  stop = services.stop,
                                   timeout = options.resolve_timeout]() mutable {
     const auto name_of = [&](const net::IpAddress& ip) {
       absl::StatusOr<std::string> name =
-          resolver->ReverseName(ip, absl::Now() + timeout);
+          resolver->ReverseName(ip, net::Deadline::In(timeout, stop));
       return name.ok() ? *name : ip.ToString();
     };
     context.client_host =
@@ -194,7 +195,7 @@ class Session {
       access.destination = request.ip;
     }
     rules::SetNameLookups(services_.resolver, options_.resolve_timeout,
-                          &access);
+                          services_.stop, &access);
     return access;
   }
 
@@ -284,7 +285,7 @@ class Session {
       const std::string& name) {
     if (!resolved_.has_value()) {
       resolved_ = services_.resolver->Resolve(
-          name, absl::Now() + options_.resolve_timeout);
+          name, net::Deadline::In(options_.resolve_timeout, services_.stop));
     }
     return *resolved_;
   }
@@ -297,8 +298,9 @@ class Session {
     return {.command = command,
             .address = address,
             .name = name,
-            .reverse_name = rules::ReverseNameLookup(
-                services_.resolver, options_.resolve_timeout, address)};
+            .reverse_name = rules::ReverseNameLookup(services_.resolver,
+                                                     options_.resolve_timeout,
+                                                     services_.stop, address)};
   }
 
   // The addresses the request may reach: DSTIP, or those of the SOCKS4A

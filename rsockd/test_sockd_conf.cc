@@ -22,6 +22,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -31,6 +32,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "net/address.h"
+#include "net/deadline.h"
 #include "net/resolver.h"
 #include "net/service_names.h"
 #include "rsockd/config.h"
@@ -126,7 +128,7 @@ void RunHook(const std::string& command, const MadeUpRequest& request,
   const rules::AccessRequest& access = request.access;
   const auto name_of = [&](const net::IpAddress& ip) {
     absl::StatusOr<std::string> name =
-        resolver.ReverseName(ip, absl::Now() + kLookupTimeout);
+        resolver.ReverseName(ip, net::Deadline::In(kLookupTimeout));
     return name.ok() ? *name : ip.ToString();
   };
   HookContext context;
@@ -147,8 +149,8 @@ void RunHook(const std::string& command, const MadeUpRequest& request,
                                    : context.destination_ip;
   } else {
     // A SOCKS4A name: its first address here, else DSTIP 0.0.0.1.
-    absl::StatusOr<std::vector<net::IpAddress>> resolved =
-        resolver.Resolve(request.destination, absl::Now() + kLookupTimeout);
+    absl::StatusOr<std::vector<net::IpAddress>> resolved = resolver.Resolve(
+        request.destination, net::Deadline::In(kLookupTimeout));
     context.destination_ip =
         resolved.ok() ? resolved->front().ToString() : "0.0.0.1";
     context.destination_host = request.destination;
@@ -218,7 +220,7 @@ absl::StatusOr<std::vector<net::IpAddress>> RouteTargets(
     return std::vector<net::IpAddress>{*access.destination};
   }
   absl::StatusOr<std::vector<net::IpAddress>> resolved =
-      resolver.Resolve(request.destination, absl::Now() + kLookupTimeout);
+      resolver.Resolve(request.destination, net::Deadline::In(kLookupTimeout));
   if (!resolved.ok()) return resolved.status();
   if (access.command == rules::Command::kBind) resolved->resize(1);
   return resolved;
@@ -248,7 +250,8 @@ void JudgeRoute(const rules::RuleSet& rules, const MadeUpRequest& request,
                                 .address = target,
                                 .name = access.destination_name,
                                 .reverse_name = rules::ReverseNameLookup(
-                                    &resolver, kLookupTimeout, target)});
+                                    &resolver, kLookupTimeout,
+                                    /*stop=*/nullptr, target)});
     std::cout << "route: " << target.ToString() << ": ";
     if (!source.ok()) {
       std::cout << source.status().message() << "\n";
@@ -318,7 +321,13 @@ int Main(int argc, char** argv) {
   const rules::IdentLevel global_level = global_ident.value_or(
       bad_id ? rules::IdentLevel::kLenient : rules::IdentLevel::kOff);
 
-  net::Resolver resolver({.threads = 1, .max_pending = 4});
+  absl::StatusOr<std::unique_ptr<net::Resolver>> made =
+      net::Resolver::Create({});
+  if (!made.ok()) {
+    std::cerr << made.status().message() << "\n";
+    return 2;
+  }
+  net::Resolver& resolver = **made;
   MadeUpRequest request;
   request.destination = destination;
   rules::AccessRequest& access = request.access;
@@ -326,11 +335,11 @@ int Main(int argc, char** argv) {
   access.user = user;
   access.port = *port;
   absl::StatusOr<std::vector<net::IpAddress>> client =
-      resolver.Resolve(source, absl::Now() + kLookupTimeout);
+      resolver.Resolve(source, net::Deadline::In(kLookupTimeout));
   if (!client.ok()) return Usage(client.status().message());
   access.client = client->front();
   rules::SetDestination(destination, &resolver, kLookupTimeout, &access);
-  rules::SetNameLookups(&resolver, kLookupTimeout, &access);
+  rules::SetNameLookups(&resolver, kLookupTimeout, /*stop=*/nullptr, &access);
 
   absl::StatusOr<ConfigFile<rules::SockdConf>> conf = ReadSockdConf(conf_path);
   if (!conf.ok()) {

@@ -21,6 +21,7 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -100,12 +101,18 @@ int Main(int argc, char** argv) {
   const rules::RuleSet rules(rules::SockdConf{}, std::move(conf), std::nullopt,
                              std::move(default_servers));
 
-  net::Resolver resolver({.threads = 1, .max_pending = 4});
+  absl::StatusOr<std::unique_ptr<net::Resolver>> made =
+      net::Resolver::Create({});
+  if (!made.ok()) {
+    std::cerr << made.status().message() << "\n";
+    return 2;
+  }
+  net::Resolver& resolver = **made;
   rules::AccessRequest request;
   request.user = user;
   request.port = *port;
   rules::SetDestination(destination, &resolver, kLookupTimeout, &request);
-  rules::SetNameLookups(&resolver, kLookupTimeout, &request);
+  rules::SetNameLookups(&resolver, kLookupTimeout, /*stop=*/nullptr, &request);
   const rules::RoutingDecision decision = rules.Route(request);
 
   std::cout << "CONNECT for " << user << " to " << destination << " ("

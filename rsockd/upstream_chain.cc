@@ -21,8 +21,9 @@ absl::StatusOr<std::vector<net::IpAddress>> ServerAddresses(
     return std::vector<net::IpAddress>{*ip};
   }
   absl::StatusOr<std::vector<net::IpAddress>> addresses =
-      context.resolver->Resolve(server.host,
-                                absl::Now() + context.resolve_timeout);
+      context.resolver->Resolve(
+          server.host,
+          net::Deadline::In(context.resolve_timeout, context.stop));
   if (!addresses.ok()) {
     return absl::Status(
         addresses.status().code(),
@@ -47,8 +48,9 @@ absl::StatusOr<net::Socket> ConnectToServer(
             {.command = rules::Command::kConnect,
              .address = address,
              .name = server.host,
-             .reverse_name = rules::ReverseNameLookup(
-                 context.resolver, context.resolve_timeout, address)});
+             .reverse_name = rules::ReverseNameLookup(context.resolver,
+                                                      context.resolve_timeout,
+                                                      context.stop, address)});
     if (!source.ok()) {
       last_error = source.status();
       continue;

@@ -9,6 +9,8 @@
 
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "glog/logging.h"
+#include "net/resolver.h"
 #include "net/socket.h"
 #include "testing/scripted_socks4_server.h"
 #include "testing/socket_io.h"
@@ -44,11 +46,22 @@ net::Socks4Request NameRequest() {
   return request;
 }
 
+// Servers are IP literals here: nothing is looked up, and the resolver's
+// configuration is empty.
+std::unique_ptr<net::Resolver> MakeResolver() {
+  net::Resolver::Options options;
+  options.resolv_conf = "/dev/null";
+  absl::StatusOr<std::unique_ptr<net::Resolver>> resolver =
+      net::Resolver::Create(options);
+  CHECK(resolver.ok()) << resolver.status();
+  return *std::move(resolver);
+}
+
 class UpstreamChainTest : public ::testing::Test {
  protected:
   UpstreamContext Context() {
     return UpstreamContext{.rules = &rules_,
-                           .resolver = &resolver_,
+                           .resolver = resolver_.get(),
                            .health = &health_,
                            .resolve_timeout = absl::Seconds(5),
                            .connect_timeout = absl::Seconds(5),
@@ -56,7 +69,7 @@ class UpstreamChainTest : public ::testing::Test {
   }
 
   const rules::RuleSet rules_{rules::SockdConf{}};
-  net::Resolver resolver_{{.threads = 1, .max_pending = 4}};
+  const std::unique_ptr<net::Resolver> resolver_ = MakeResolver();
   UpstreamHealth health_;
 };
 

@@ -8,7 +8,7 @@
 //   access.client = peer.ip();
 //   access.destination = request.ip;           // or destination_name = ...
 //   ...
-//   rules::SetNameLookups(resolver, absl::Seconds(10), &access);
+//   rules::SetNameLookups(resolver, absl::Seconds(10), stop, &access);
 //   rules::AccessDecision decision = rule_set.CheckAccess(access);
 //
 // The lookups run only if CheckAccess reaches a name or zone rule (see
@@ -22,6 +22,7 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "net/deadline.h"
 #include "net/resolver.h"
 #include "rules/rule_set.h"
 
@@ -33,22 +34,23 @@ namespace rsockd::rules {
 // `request->destination_reverse_name` to that of the destination address:
 // `request->destination`, or a `destination_name` that is an IP literal (a
 // SOCKS4A request with no other name has none). Each lookup is
-// `resolver->ReverseName(ip, <when it starts> + timeout)`; any error (no
-// name, not confirmed, timed out, too many lookups) means no name. Call it
-// after `client`, `destination` and `destination_name` are set; the
-// addresses are copied. `resolver` must outlive every CheckAccess of
-// `request`.
+// `resolver->ReverseName(ip, Deadline::In(timeout, stop))` from when it
+// starts; any error (no name, not confirmed, DNS failure, timed out,
+// stopped) means no name. Call it after `client`, `destination` and
+// `destination_name` are set; the addresses are copied. `resolver` and
+// `stop` (may be null) must outlive every CheckAccess of `request`.
 void SetNameLookups(net::Resolver* resolver, absl::Duration timeout,
-                    AccessRequest* request);
+                    const net::StopSignal* stop, AccessRequest* request);
 
 // ReverseNameLookup()
 //
 // A lazy lookup of the forward-confirmed reverse name of `ip`, as
-// `RouteTarget::reverse_name` wants it: `resolver->ReverseName(ip, <when it
-// is called> + timeout)`, any error meaning no name. `resolver` must outlive
-// every call.
+// `RouteTarget::reverse_name` wants it: `resolver->ReverseName(ip,
+// Deadline::In(timeout, stop))` from when it is called, any error meaning no
+// name. `resolver` and `stop` (may be null) must outlive every call.
 std::function<std::optional<std::string>()> ReverseNameLookup(
-    net::Resolver* resolver, absl::Duration timeout, net::IpAddress ip);
+    net::Resolver* resolver, absl::Duration timeout,
+    const net::StopSignal* stop, net::IpAddress ip);
 
 // SetDestination()
 //

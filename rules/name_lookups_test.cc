@@ -3,18 +3,24 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "net/resolver.h"
 #include "rules/rule_set.h"
 #include "rules/sockd_conf.h"
+#include "testing/fake_dns_server.h"
+#include "testing/files.h"
 #include "testing/status_matchers.h"
 
 namespace rsockd::rules {
 namespace {
 
-// Real lookups through the system resolver: in the test environment
-// /etc/hosts maps 127.0.0.1 <-> localhost, and 127.0.0.2 has no name.
+using ::rsockd::testing::IsOk;
+
+// Real lookups: /etc/hosts maps 127.0.0.1 <-> localhost, and the DNS (a fake
+// server that knows no names) has nothing for 127.0.0.2.
 
 constexpr absl::Duration kTimeout = absl::Seconds(10);
 
@@ -34,6 +40,18 @@ int DecidingLine(const AccessDecision& decision) {
 
 class NameLookupsTest : public ::testing::Test {
  protected:
+  void SetUp() override {
+    ASSERT_OK_AND_ASSIGN(dns_, ::rsockd::testing::FakeDnsServer::Start());
+    ASSERT_OK_AND_ASSIGN(const std::string dir,
+                         ::rsockd::testing::MakeTempDir("name_lookups"));
+    net::Resolver::Options options;
+    options.resolv_conf = absl::StrCat(dir, "/resolv.conf");
+    ASSERT_THAT(::rsockd::testing::WriteStringToFile(options.resolv_conf, ""),
+                IsOk());
+    options.servers = {dns_->address()};
+    ASSERT_OK_AND_ASSIGN(resolver_, net::Resolver::Create(options));
+  }
+
   AccessRequest Request(absl::string_view client) {
     AccessRequest request;
     request.client = Ip(client);
@@ -41,7 +59,12 @@ class NameLookupsTest : public ::testing::Test {
     return request;
   }
 
-  net::Resolver resolver_{{.threads = 2, .max_pending = 16}};
+  void SetLookups(AccessRequest* request) {
+    SetNameLookups(resolver_.get(), kTimeout, /*stop=*/nullptr, request);
+  }
+
+  std::unique_ptr<::rsockd::testing::FakeDnsServer> dns_;
+  std::unique_ptr<net::Resolver> resolver_;
 };
 
 TEST_F(NameLookupsTest, ClientOnLoopbackMatchesLocalhost) {
@@ -50,12 +73,12 @@ TEST_F(NameLookupsTest, ClientOnLoopbackMatchesLocalhost) {
       "permit LOCALHOST\n");
   AccessRequest request = Request("127.0.0.1");
   request.destination = Ip("192.0.2.1");
-  SetNameLookups(&resolver_, kTimeout, &request);
+  SetLookups(&request);
   EXPECT_EQ(DecidingLine(rules.CheckAccess(request)), 2);
 
   AccessRequest nameless = Request("127.0.0.2");
   nameless.destination = Ip("192.0.2.1");
-  SetNameLookups(&resolver_, kTimeout, &nameless);
+  SetLookups(&nameless);
   EXPECT_EQ(rules.CheckAccess(nameless).rule, nullptr);
 }
 
@@ -63,11 +86,11 @@ TEST_F(NameLookupsTest, DestinationAddressMatchesByItsConfirmedName) {
   const RuleSet rules = MakeRuleSet("permit ALL localhost\n");
   AccessRequest request = Request("10.0.0.1");
   request.destination = Ip("127.0.0.1");
-  SetNameLookups(&resolver_, kTimeout, &request);
+  SetLookups(&request);
   EXPECT_TRUE(rules.CheckAccess(request).permitted);
 
   request.destination = Ip("127.0.0.2");
-  SetNameLookups(&resolver_, kTimeout, &request);
+  SetLookups(&request);
   EXPECT_FALSE(rules.CheckAccess(request).permitted);
 }
 
@@ -75,18 +98,18 @@ TEST_F(NameLookupsTest, Socks4aLiteralIsMatchedByItsConfirmedName) {
   const RuleSet rules = MakeRuleSet("permit ALL localhost\n");
   AccessRequest request = Request("10.0.0.1");
   request.destination_name = "127.0.0.1";
-  SetNameLookups(&resolver_, kTimeout, &request);
+  SetLookups(&request);
   EXPECT_TRUE(rules.CheckAccess(request).permitted);
 }
 
 TEST_F(NameLookupsTest, Socks4aNameNeedsNoReverseLookup) {
   AccessRequest request = Request("10.0.0.1");
   request.destination_name = "localhost";
-  SetNameLookups(&resolver_, kTimeout, &request);
+  SetLookups(&request);
   EXPECT_FALSE(request.destination_reverse_name);
   EXPECT_TRUE(
       MakeRuleSet("permit ALL localhost\n").CheckAccess(request).permitted);
-  EXPECT_EQ(resolver_.reverse_stats().lookups, 0u);
+  EXPECT_EQ(resolver_->reverse_stats().lookups, 0u);
 }
 
 TEST_F(NameLookupsTest, RepeatedChecksUseTheCache) {
@@ -94,10 +117,10 @@ TEST_F(NameLookupsTest, RepeatedChecksUseTheCache) {
   for (int i = 0; i < 3; ++i) {
     AccessRequest request = Request("127.0.0.1");
     request.destination = Ip("127.0.0.1");
-    SetNameLookups(&resolver_, kTimeout, &request);
+    SetLookups(&request);
     EXPECT_TRUE(rules.CheckAccess(request).permitted);
   }
-  const net::Resolver::ReverseStats stats = resolver_.reverse_stats();
+  const net::Resolver::Stats stats = resolver_->reverse_stats();
   EXPECT_EQ(stats.lookups, 1u) << "one address, looked up once";
   EXPECT_EQ(stats.cache.hits, 5u);
 }
@@ -108,9 +131,9 @@ TEST_F(NameLookupsTest, AddressRulesCostNoLookup) {
       "deny localhost\n");
   AccessRequest request = Request("127.0.0.1");
   request.destination = Ip("127.0.0.1");
-  SetNameLookups(&resolver_, kTimeout, &request);
+  SetLookups(&request);
   EXPECT_EQ(DecidingLine(rules.CheckAccess(request)), 1);
-  EXPECT_EQ(resolver_.reverse_stats().lookups, 0u);
+  EXPECT_EQ(resolver_->reverse_stats().lookups, 0u);
 }
 
 }  // namespace

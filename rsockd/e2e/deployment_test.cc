@@ -1,7 +1,7 @@
 // End-to-end: the deployment build (//deploy) — the binaries as installed
-// on a host: -c opt, Abseil, glog and gflags linked in from Debian's static
-// archives. They must need no shared library of those (a host without the
-// -dev packages), and the server must work like the development build.
+// on a host: -c opt, Abseil, glog, gflags and c-ares linked in from Debian's
+// static archives. They must need no shared library of those (a host without
+// the -dev packages), and the server must work like the development build.
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -82,7 +82,7 @@ TEST_P(DeploymentBuildTest, NeedsOnlyLibrariesEveryHostHas) {
         << GetParam() << " needs " << line;
     EXPECT_FALSE(absl::StrContains(line, "not found")) << line;
   }
-  for (const char* library : {"libabsl_", "libglog", "libgflags"}) {
+  for (const char* library : {"libabsl_", "libglog", "libgflags", "libcares"}) {
     EXPECT_THAT(ldd.stdout_text, ::testing::Not(HasSubstr(library)));
   }
 }
