@@ -182,6 +182,43 @@ TEST_F(DnsTest, NamesResolveThroughTheConfiguredServerAndAreCached) {
               IsOk());
 }
 
+// A name whose addresses the rules judge differently reaches only the ones
+// its deciding line matched (README "Security notes"): with only 127.0.0.3
+// permitted, a name for 127.0.0.3 and 127.0.0.1 must not reach a service
+// that listens on 127.0.0.1 only.
+TEST_F(DnsTest, NameReachesOnlyTheAddressesItsRuleMatched) {
+  dns_->AddAddress("two.test", *net::IpAddress::Parse("127.0.0.3"), 300);
+  dns_->AddAddress("two.test", *net::IpAddress::Parse("127.0.0.1"), 300);
+  RsockdOptions options = Options();
+  options.sockd_conf = "permit 127.0.0.0/8 127.0.0.3/32\n";
+  ASSERT_NO_FATAL_FAILURE(StartRsockd(options));
+  ASSERT_OK_AND_ASSIGN(Socks4Reply reply, Request("two.test"));
+  EXPECT_EQ(reply.code, kSocks4Rejected);
+  EXPECT_EQ(echo_->accepted(), 0) << "an address no rule permitted was reached";
+  EXPECT_THAT(rsockd().WaitForLogLineWithAll(
+                  {"failed -- Connect from dns(unknown)@127.0.0.1 to two.test",
+                   "127.0.0.3:"},
+                  kLogTimeout),
+              IsOk());
+
+  // The permitted address is reached, and the log says which it was.
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<EchoServer> permitted,
+                       EchoServer::Start(*net::IpAddress::Parse("127.0.0.3")));
+  ASSERT_OK_AND_ASSIGN(
+      net::Socket tunnel,
+      Socks4Connect(proxy(),
+                    Socks4aConnectRequest("two.test", permitted->port(), "dns"),
+                    kStepTimeout));
+  EXPECT_TRUE(EchoRoundTrip(tunnel, "the permitted address"));
+  EXPECT_THAT(
+      rsockd().WaitForLogLine(
+          absl::StrCat("connected -- Connect from dns(unknown)@"
+                       "127.0.0.1 to two.test (",
+                       permitted->port(), ") at 127.0.0.3:", permitted->port()),
+          kLogTimeout),
+      IsOk());
+}
+
 TEST_F(DnsTest, SearchDomainOfThePrivateResolvConfApplies) {
   dns_->AddAddress("echo.private.test", *net::IpAddress::Parse("127.0.0.1"),
                    300);
