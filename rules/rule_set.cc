@@ -118,8 +118,11 @@ AccessDecision RuleSet::CheckAccess(const AccessRequest& request) const {
     auto destination = lookups.DestinationMatchedBy(rule.destination);
     if (!destination.has_value()) continue;
     if (source_is_name && !lookups.SourceNameMatchedBy(rule.source)) continue;
-    return AccessDecision{rule.action == SockdRule::Action::kPermit, &rule,
-                          *std::move(destination)};
+    AccessDecision decision;
+    decision.permitted = rule.action == SockdRule::Action::kPermit;
+    decision.rule = &rule;
+    decision.addresses = *std::move(destination);
+    return decision;
   }
   return AccessDecision{};
 }
@@ -145,7 +148,9 @@ ClientCheck RuleSet::CheckClient(const net::IpAddress& client) const {
 
 RoutingDecision RuleSet::Route(const AccessRequest& request) const {
   if (!routing_.has_value() || IsAlwaysDirect(request)) {
-    return RoutingDecision{SocksRule::Action::kDirect, nullptr, {}};
+    RoutingDecision direct;
+    direct.action = SocksRule::Action::kDirect;
+    return direct;
   }
   Lookups lookups(request);
   for (const SocksRule& rule : routing_->rules) {
@@ -153,7 +158,10 @@ RoutingDecision RuleSet::Route(const AccessRequest& request) const {
     if (rule.port.has_value() && !rule.port->Matches(request.port)) continue;
     auto destination = lookups.DestinationMatchedBy(rule.destination);
     if (!destination.has_value()) continue;
-    RoutingDecision decision{rule.action, &rule, {}, *std::move(destination)};
+    RoutingDecision decision;
+    decision.action = rule.action;
+    decision.rule = &rule;
+    decision.addresses = *std::move(destination);
     if (rule.action == SocksRule::Action::kSockd) {
       decision.servers = rule.servers.empty()
                              ? absl::MakeConstSpan(default_servers_)

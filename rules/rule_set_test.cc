@@ -572,8 +572,11 @@ TEST(RoutingTest, DirectLineByAddressRoutesOnlyTheAddressesItMatched) {
 std::string SourceFor(const RuleSet& rules, absl::string_view target,
                       absl::string_view name = "",
                       Command command = Command::kConnect) {
-  absl::StatusOr<std::optional<net::IpAddress>> source = rules.SourceAddressFor(
-      {.command = command, .address = Ip(target), .name = std::string(name)});
+  absl::StatusOr<std::optional<net::IpAddress>> source =
+      rules.SourceAddressFor({.command = command,
+                              .address = Ip(target),
+                              .name = std::string(name),
+                              .reverse_name = nullptr});
   if (!source.ok()) return std::string(source.status().message());
   return source->has_value() ? (*source)->ToString() : "kernel";
 }
