@@ -29,14 +29,14 @@
 #include "glog/logging.h"
 #include "net/address.h"
 #include "net/resolver.h"
-#include "rsockd/config.h"
-#include "rsockd/config_watcher.h"
-#include "rsockd/descriptor_budget.h"
-#include "rsockd/inetd.h"
-#include "rsockd/pid_file.h"
-#include "rsockd/privileges.h"
-#include "rsockd/server.h"
-#include "rsockd/syslog_sink.h"
+#include "rsockd/process/config_watcher.h"
+#include "rsockd/process/inetd.h"
+#include "rsockd/process/pid_file.h"
+#include "rsockd/process/privileges.h"
+#include "rsockd/process/syslog_sink.h"
+#include "rsockd/server/config.h"
+#include "rsockd/server/descriptor_budget.h"
+#include "rsockd/server/server.h"
 #include "rules/frozen_path.h"
 #include "rules/frozen_sockd_conf.h"
 #include "rules/frozen_sockd_route.h"
@@ -645,7 +645,7 @@ int Main(const char* argv0, SyslogSink* syslog,
 }
 
 // In inetd mode, descriptor 2 holds what was printed before the syslog sink
-// existed (rsockd/inetd.h) until this takes it.
+// existed (rsockd/process/inetd.h) until this takes it.
 bool captured_stderr_pending = false;
 
 // Sends what was printed to the captured stderr to syslog, one message a

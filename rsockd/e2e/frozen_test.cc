@@ -66,7 +66,7 @@ class FrozenConfigTest : public RsockdTest {
       return ::testing::AssertionFailure() << written;
     }
     absl::StatusOr<SubprocessResult> made =
-        RunCommand({.argv = {RunfilePath("rsockd/make_sockdfc"), conf()}},
+        RunCommand({.argv = {RunfilePath("rsockd/tools/make_sockdfc"), conf()}},
                    kCommandTimeout);
     if (!made.ok()) return ::testing::AssertionFailure() << made.status();
     if (made->status.exit_code != 0) {

@@ -97,7 +97,7 @@ class RsockdTest : public ::testing::Test {
 std::string ThroughServers(const std::vector<net::SocketAddress>& servers);
 
 // The path of a file in the test's runfiles, such as a tool built beside
-// rsockd and listed in the test's `data` ("rsockd/make_sockdfc").
+// rsockd and listed in the test's `data` ("rsockd/tools/make_sockdfc").
 std::string RunfilePath(absl::string_view path);
 
 // Sends `data` through `tunnel` (an open CONNECT to an echo server) while

@@ -62,8 +62,8 @@ class ToolsTest : public ::testing::Test {
 
   SubprocessResult TestSockdConf(const std::string& conf,
                                  std::vector<std::string> args) {
-    std::vector<std::string> argv = {RunfilePath("rsockd/test_sockd_conf"),
-                                     "-C", conf};
+    std::vector<std::string> argv = {
+        RunfilePath("rsockd/tools/test_sockd_conf"), "-C", conf};
     argv.insert(argv.end(), args.begin(), args.end());
     return Run(argv);
   }
@@ -71,7 +71,7 @@ class ToolsTest : public ::testing::Test {
   // Runs one of the frozen-file tools built beside rsockd.
   SubprocessResult Tool(absl::string_view tool, std::vector<std::string> args) {
     std::vector<std::string> argv = {
-        RunfilePath(absl::StrCat("rsockd/", tool))};
+        RunfilePath(absl::StrCat("rsockd/tools/", tool))};
     argv.insert(argv.end(), args.begin(), args.end());
     return Run(argv);
   }
@@ -145,7 +145,7 @@ constexpr char kCorpRouting[] =
 
 TEST_F(ToolsTest, TestSocksConfShowsTheDecisionAndServers) {
   const std::string conf = WriteConf("socks.conf", kCorpRouting);
-  const std::string tool = RunfilePath("rsockd/test_socks_conf");
+  const std::string tool = RunfilePath("rsockd/tools/test_socks_conf");
   struct Case {
     std::vector<std::string> args;
     int exit_code;  // 1 goes somewhere, 0 refused
@@ -184,7 +184,7 @@ TEST_F(ToolsTest, TestSocksConfDefaultServerAndErrors) {
   // `sockd @=` (an empty list) is `sockd`: the default server.
   const std::string conf =
       WriteConf("socks.conf", "direct 10.0.0.0/8\nsockd @= ALL\n");
-  const std::string tool = RunfilePath("rsockd/test_socks_conf");
+  const std::string tool = RunfilePath("rsockd/tools/test_socks_conf");
   absl::StatusOr<SubprocessResult> with_default =
       RunCommand({.argv = {tool, "-C", conf, "u", "192.0.2.1", "80"},
                   .env = {{"SOCKS_SERVER", "fw:1082"}}},
@@ -569,7 +569,7 @@ TEST_F(ToolsTest, AStaleFrozenFileIsAnErrorEverywhere) {
   ASSERT_EQ(Tool("make_socksfc", {socks}).status.exit_code, 0);
   ASSERT_THAT(SetModificationTime(dir_ + "/socks.fc", 1000000000), IsOk());
   ASSERT_THAT(SetModificationTime(socks, 1000000060), IsOk());
-  result = Run({RunfilePath("rsockd/test_socks_conf"), "-C", socks, "u",
+  result = Run({RunfilePath("rsockd/tools/test_socks_conf"), "-C", socks, "u",
                 "10.1.1.1", "80"});
   EXPECT_EQ(result.status.exit_code, 2);
   EXPECT_THAT(result.stderr_text,
@@ -616,8 +616,9 @@ TEST_F(ToolsTest, TestSocksConfJudgesByTheFrozenFileInUse) {
   WriteConf("socks.conf", "deny ALL\n");
   ASSERT_THAT(SetModificationTime(conf, 1000000000), IsOk());
   ASSERT_THAT(SetModificationTime(dir_ + "/socks.fc", 1000000060), IsOk());
-  const SubprocessResult result = Run({RunfilePath("rsockd/test_socks_conf"),
-                                       "-C", conf, "u", "10.1.1.1", "80"});
+  const SubprocessResult result =
+      Run({RunfilePath("rsockd/tools/test_socks_conf"), "-C", conf, "u",
+           "10.1.1.1", "80"});
   EXPECT_EQ(result.status.exit_code, 1) << result.stderr_text;
   EXPECT_THAT(result.stdout_text, HasSubstr("direct"));
   EXPECT_THAT(result.stderr_text,
