@@ -15,7 +15,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/types/span.h"
-#include "net/status_macros.h"
+#include "rsockd/base/status_macros.h"
 
 namespace rsockd::net {
 namespace {
@@ -141,9 +141,9 @@ class Direction {
  private:
   absl::Status Copy() {
     for (;;) {
-      ASSIGN_OR_RETURN(const short ready, WaitForSource());
+      RSOCKD_ASSIGN_OR_RETURN(const short ready, WaitForSource());
       if ((ready & POLLPRI) != 0) urgent_pending_ = true;
-      ASSIGN_OR_RETURN(const Progress progress, RelayAvailable());
+      RSOCKD_ASSIGN_OR_RETURN(const Progress progress, RelayAvailable());
       if (progress == Progress::kEndOfFile) {
         sink_.ShutdownWrite();
         ended_at_eof_ = true;
@@ -165,7 +165,7 @@ class Direction {
     // the mark are still on their way.
     const short events = urgent_pending_ ? POLLIN : POLLIN | POLLPRI;
     pollfd fds[] = {{source_.fd(), events, 0}, {sink_.fd(), 0, 0}};
-    RETURN_IF_ERROR(state_.Wait(absl::MakeSpan(fds)));
+    RSOCKD_RETURN_IF_ERROR(state_.Wait(absl::MakeSpan(fds)));
     // A readable source comes first: its bytes or end of file, and a write
     // to a failed sink reports the failure anyway. After Abort() the hang-up
     // is the relay's own doing, and the source reads end of file.
@@ -184,17 +184,17 @@ class Direction {
   // one), so that the far side gets them in order.
   absl::StatusOr<Progress> RelayAvailable() {
     if (urgent_pending_) {
-      ASSIGN_OR_RETURN(const bool at_mark, AtMark());
+      RSOCKD_ASSIGN_OR_RETURN(const bool at_mark, AtMark());
       if (at_mark) return RelayUrgentByte();
     }
-    ASSIGN_OR_RETURN(const Progress progress,
-                     use_splice_ ? SpliceAvailable() : CopyAvailable());
+    RSOCKD_ASSIGN_OR_RETURN(const Progress progress,
+                            use_splice_ ? SpliceAvailable() : CopyAvailable());
     if (progress != Progress::kNothing) return progress;
     // splice(2) never moves past a mark, even one poll(2) does not report
     // (its urgent byte not yet valid, or its pointer moved by a hostile
     // sender): readable, yet nothing to splice. Relay the byte at the mark
     // rather than spin.
-    ASSIGN_OR_RETURN(const bool at_mark, AtMark());
+    RSOCKD_ASSIGN_OR_RETURN(const bool at_mark, AtMark());
     return at_mark ? RelayUrgentByte() : progress;
   }
 
@@ -219,7 +219,7 @@ class Direction {
       return SourceError(errno, "recv() of urgent data");
     }
     urgent_pending_ = false;
-    RETURN_IF_ERROR(Send(&byte, 1, MSG_OOB));
+    RSOCKD_RETURN_IF_ERROR(Send(&byte, 1, MSG_OOB));
     return Progress::kMoved;
   }
 
@@ -284,7 +284,7 @@ class Direction {
       const bool drained = static_cast<size_t>(in) < kSpliceChunk;
       // On failure the pipe still holds bytes: the lease closes it, not
       // pooled.
-      RETURN_IF_ERROR(ToSink(in, "splice()", [&](size_t size) {
+      RSOCKD_RETURN_IF_ERROR(ToSink(in, "splice()", [&](size_t size) {
         return splice(pipe->read_fd(), nullptr, sink_.fd(), nullptr, size,
                       SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
       }));
@@ -316,7 +316,7 @@ class Direction {
         if (errno == EAGAIN) return progress;
         return SourceError(errno, "recv()");
       }
-      RETURN_IF_ERROR(Send(buffer_.get(), static_cast<size_t>(in), 0));
+      RSOCKD_RETURN_IF_ERROR(Send(buffer_.get(), static_cast<size_t>(in), 0));
       progress = Progress::kMoved;
       // A short read took all the source had, or stopped at a mark.
       if (static_cast<size_t>(in) < kCopyBufferSize) return progress;
@@ -347,7 +347,7 @@ class Direction {
         bytes_ += out;
         state_.Touch();
       } else if (out < 0 && errno == EAGAIN) {
-        RETURN_IF_ERROR(WaitForSink());
+        RSOCKD_RETURN_IF_ERROR(WaitForSink());
       } else if (out < 0 && errno != EINTR) {
         return SinkError(errno, call);
       }

@@ -41,7 +41,7 @@
 // `servers`, when given, replace resolv.conf's nameserver lines (which
 // cannot name a port).
 //
-//   ASSIGN_OR_RETURN(std::unique_ptr<net::Resolver> resolver,
+//   RSOCKD_ASSIGN_OR_RETURN(std::unique_ptr<net::Resolver> resolver,
 //                    net::Resolver::Create({}));
 //   absl::StatusOr<std::vector<net::IpAddress>> addresses =
 //       resolver->Resolve("www.example.org",

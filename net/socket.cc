@@ -11,7 +11,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "net/status_macros.h"
+#include "rsockd/base/status_macros.h"
 
 namespace rsockd::net {
 namespace {
@@ -120,7 +120,8 @@ absl::StatusOr<Socket> Socket::Accept(SocketAddress* peer) const {
                             SOCK_NONBLOCK | SOCK_CLOEXEC));
   if (!accepted.valid()) return ErrnoError(errno, "accept()");
   if (peer != nullptr) {
-    ASSIGN_OR_RETURN(*peer, SocketAddress::FromSockaddr(
+    RSOCKD_ASSIGN_OR_RETURN(*peer,
+                            SocketAddress::FromSockaddr(
                                 reinterpret_cast<sockaddr*>(&storage), len));
   }
   return accepted;
@@ -153,7 +154,7 @@ absl::StatusOr<size_t> Socket::ReadSome(absl::Span<uint8_t> buffer,
     if (n >= 0) return static_cast<size_t>(n);
     if (errno == EINTR) continue;
     if (errno != EAGAIN) return ErrnoError(errno, "recv()");
-    RETURN_IF_ERROR(deadline.Wait(fd_, POLLIN));
+    RSOCKD_RETURN_IF_ERROR(deadline.Wait(fd_, POLLIN));
   }
 }
 
@@ -167,7 +168,7 @@ absl::Status Socket::WriteAll(absl::Span<const uint8_t> data,
     }
     if (errno == EINTR) continue;
     if (errno != EAGAIN) return ErrnoError(errno, "send()");
-    RETURN_IF_ERROR(deadline.Wait(fd_, POLLOUT));
+    RSOCKD_RETURN_IF_ERROR(deadline.Wait(fd_, POLLOUT));
   }
   return absl::OkStatus();
 }

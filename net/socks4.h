@@ -79,7 +79,7 @@ struct Socks4Request {
 //
 //   Socks4RequestParser parser;
 //   while (!parser.done()) {
-//     ASSIGN_OR_RETURN(size_t used, parser.Feed(bytes));
+//     RSOCKD_ASSIGN_OR_RETURN(size_t used, parser.Feed(bytes));
 //     bytes.remove_prefix(used);  // leftover bytes belong to the relay
 //   }
 //

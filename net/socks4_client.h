@@ -2,7 +2,7 @@
 // upstream server when socks.conf routes a request through one (SPEC §7.3):
 // send one request, read one 8-byte reply.
 //
-//   ASSIGN_OR_RETURN(Socks4Reply reply,
+//   RSOCKD_ASSIGN_OR_RETURN(Socks4Reply reply,
 //                    Socks4Exchange(upstream, request, deadline));
 //   if (reply.code != Socks4ReplyCode::kGranted) ...  // a final answer
 //

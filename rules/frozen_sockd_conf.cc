@@ -1,7 +1,7 @@
 #include "rules/frozen_sockd_conf.h"
 
 #include "absl/strings/str_cat.h"
-#include "net/status_macros.h"
+#include "rsockd/base/status_macros.h"
 #include "rules/frozen_io.h"
 #include "rules/frozen_specs.h"
 
@@ -37,7 +37,7 @@ absl::Status FreezeRule(const SockdRule& rule, FrozenWriter* writer) {
   FreezeLineNumber(rule.line, writer);
   writer->U8(rule.action == SockdRule::Action::kPermit ? 0 : 1);
   writer->U8(IdentLevelWire(rule.ident_level));
-  RETURN_IF_ERROR(FreezeOptionalUserList(rule.users, writer));
+  RSOCKD_RETURN_IF_ERROR(FreezeOptionalUserList(rule.users, writer));
   FreezeAddressSpec(rule.source, writer);
   FreezeAddressSpec(rule.destination, writer);
   FreezeOptionalPortSpec(rule.port, writer);
@@ -47,9 +47,9 @@ absl::Status FreezeRule(const SockdRule& rule, FrozenWriter* writer) {
 
 absl::StatusOr<SockdRule> ThawRule(FrozenReader* reader, int previous_line) {
   SockdRule rule;
-  ASSIGN_OR_RETURN(rule.line, ThawLineNumber(reader, previous_line));
+  RSOCKD_ASSIGN_OR_RETURN(rule.line, ThawLineNumber(reader, previous_line));
   const size_t action_offset = reader->offset();
-  ASSIGN_OR_RETURN(const uint8_t action, reader->U8("action"));
+  RSOCKD_ASSIGN_OR_RETURN(const uint8_t action, reader->U8("action"));
   if (action > 1) {
     return reader->Invalid(action_offset, "action",
                            absl::StrCat("unknown action ", action));
@@ -57,7 +57,7 @@ absl::StatusOr<SockdRule> ThawRule(FrozenReader* reader, int previous_line) {
   rule.action =
       action == 0 ? SockdRule::Action::kPermit : SockdRule::Action::kDeny;
   const size_t ident_offset = reader->offset();
-  ASSIGN_OR_RETURN(const uint8_t ident, reader->U8("ident level"));
+  RSOCKD_ASSIGN_OR_RETURN(const uint8_t ident, reader->U8("ident level"));
   switch (ident) {
     case kWireNoIdentLevel:
       break;
@@ -74,11 +74,12 @@ absl::StatusOr<SockdRule> ThawRule(FrozenReader* reader, int previous_line) {
       return reader->Invalid(ident_offset, "ident level",
                              absl::StrCat("unknown ident level ", ident));
   }
-  ASSIGN_OR_RETURN(rule.users, ThawOptionalUserList(reader));
-  ASSIGN_OR_RETURN(rule.source, ThawAddressSpec(reader, "source"));
-  ASSIGN_OR_RETURN(rule.destination, ThawAddressSpec(reader, "destination"));
-  ASSIGN_OR_RETURN(rule.port, ThawOptionalPortSpec(reader));
-  ASSIGN_OR_RETURN(rule.command, ThawCommand(reader, "hook command"));
+  RSOCKD_ASSIGN_OR_RETURN(rule.users, ThawOptionalUserList(reader));
+  RSOCKD_ASSIGN_OR_RETURN(rule.source, ThawAddressSpec(reader, "source"));
+  RSOCKD_ASSIGN_OR_RETURN(rule.destination,
+                          ThawAddressSpec(reader, "destination"));
+  RSOCKD_ASSIGN_OR_RETURN(rule.port, ThawOptionalPortSpec(reader));
+  RSOCKD_ASSIGN_OR_RETURN(rule.command, ThawCommand(reader, "hook command"));
   return rule;
 }
 
@@ -87,7 +88,7 @@ absl::StatusOr<SockdRule> ThawRule(FrozenReader* reader, int previous_line) {
 absl::StatusOr<std::string> FreezeSockdConf(const SockdConf& conf) {
   FrozenWriter writer;
   FreezeFileName(conf.filename, &writer);
-  RETURN_IF_ERROR(
+  RSOCKD_RETURN_IF_ERROR(
       FreezeRuleList<SockdRule>(conf.rules, kRuleList, FreezeRule, &writer));
   FreezeCommand(conf.no_identd_command, &writer);
   FreezeCommand(conf.bad_id_command, &writer);
@@ -95,18 +96,18 @@ absl::StatusOr<std::string> FreezeSockdConf(const SockdConf& conf) {
 }
 
 absl::StatusOr<SockdConf> ThawSockdConf(absl::string_view file) {
-  ASSIGN_OR_RETURN(const absl::string_view payload,
-                   UnsealFrozen(file, FrozenKind::kSockdConf));
+  RSOCKD_ASSIGN_OR_RETURN(const absl::string_view payload,
+                          UnsealFrozen(file, FrozenKind::kSockdConf));
   FrozenReader reader(payload);
   SockdConf conf;
-  ASSIGN_OR_RETURN(conf.filename, ThawFileName(&reader));
-  ASSIGN_OR_RETURN(conf.rules,
-                   ThawRuleList<SockdRule>(&reader, kRuleList, ThawRule));
-  ASSIGN_OR_RETURN(conf.no_identd_command,
-                   ThawCommand(&reader, "#NO_IDENTD: command"));
-  ASSIGN_OR_RETURN(conf.bad_id_command,
-                   ThawCommand(&reader, "#BAD_ID: command"));
-  RETURN_IF_ERROR(reader.ExpectEnd());
+  RSOCKD_ASSIGN_OR_RETURN(conf.filename, ThawFileName(&reader));
+  RSOCKD_ASSIGN_OR_RETURN(
+      conf.rules, ThawRuleList<SockdRule>(&reader, kRuleList, ThawRule));
+  RSOCKD_ASSIGN_OR_RETURN(conf.no_identd_command,
+                          ThawCommand(&reader, "#NO_IDENTD: command"));
+  RSOCKD_ASSIGN_OR_RETURN(conf.bad_id_command,
+                          ThawCommand(&reader, "#BAD_ID: command"));
+  RSOCKD_RETURN_IF_ERROR(reader.ExpectEnd());
   return conf;
 }
 

@@ -1,6 +1,6 @@
 #include "rules/frozen_sockd_route.h"
 
-#include "net/status_macros.h"
+#include "rsockd/base/status_macros.h"
 #include "rules/frozen_io.h"
 #include "rules/frozen_specs.h"
 
@@ -24,10 +24,11 @@ absl::Status FreezeRoute(const RouteRule& rule, FrozenWriter* writer) {
 
 absl::StatusOr<RouteRule> ThawRoute(FrozenReader* reader, int previous_line) {
   RouteRule rule;
-  ASSIGN_OR_RETURN(rule.line, ThawLineNumber(reader, previous_line));
+  RSOCKD_ASSIGN_OR_RETURN(rule.line, ThawLineNumber(reader, previous_line));
   // The unspecified address is valid: the kernel chooses.
-  ASSIGN_OR_RETURN(rule.interface, ThawIpAddress(reader, "interface"));
-  ASSIGN_OR_RETURN(rule.destination, ThawAddressSpec(reader, "destination"));
+  RSOCKD_ASSIGN_OR_RETURN(rule.interface, ThawIpAddress(reader, "interface"));
+  RSOCKD_ASSIGN_OR_RETURN(rule.destination,
+                          ThawAddressSpec(reader, "destination"));
   return rule;
 }
 
@@ -36,20 +37,20 @@ absl::StatusOr<RouteRule> ThawRoute(FrozenReader* reader, int previous_line) {
 absl::StatusOr<std::string> FreezeSockdRoute(const SockdRoute& route) {
   FrozenWriter writer;
   FreezeFileName(route.filename, &writer);
-  RETURN_IF_ERROR(
+  RSOCKD_RETURN_IF_ERROR(
       FreezeRuleList<RouteRule>(route.rules, kRouteList, FreezeRoute, &writer));
   return SealFrozen(FrozenKind::kSockdRoute, writer.payload());
 }
 
 absl::StatusOr<SockdRoute> ThawSockdRoute(absl::string_view file) {
-  ASSIGN_OR_RETURN(const absl::string_view payload,
-                   UnsealFrozen(file, FrozenKind::kSockdRoute));
+  RSOCKD_ASSIGN_OR_RETURN(const absl::string_view payload,
+                          UnsealFrozen(file, FrozenKind::kSockdRoute));
   FrozenReader reader(payload);
   SockdRoute route;
-  ASSIGN_OR_RETURN(route.filename, ThawFileName(&reader));
-  ASSIGN_OR_RETURN(route.rules,
-                   ThawRuleList<RouteRule>(&reader, kRouteList, ThawRoute));
-  RETURN_IF_ERROR(reader.ExpectEnd());
+  RSOCKD_ASSIGN_OR_RETURN(route.filename, ThawFileName(&reader));
+  RSOCKD_ASSIGN_OR_RETURN(
+      route.rules, ThawRuleList<RouteRule>(&reader, kRouteList, ThawRoute));
+  RSOCKD_RETURN_IF_ERROR(reader.ExpectEnd());
   return route;
 }
 

@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "net/status_macros.h"
+#include "rsockd/base/status_macros.h"
 #include "rules/frozen_io.h"
 #include "rules/frozen_specs.h"
 #include "rules/lexer.h"
@@ -45,7 +45,7 @@ absl::Status FreezeRule(const SocksRule& rule, FrozenWriter* writer) {
     writer->String(server.host);
     writer->U16(server.port);
   }
-  RETURN_IF_ERROR(FreezeOptionalUserList(rule.users, writer));
+  RSOCKD_RETURN_IF_ERROR(FreezeOptionalUserList(rule.users, writer));
   FreezeAddressSpec(rule.destination, writer);
   FreezeOptionalPortSpec(rule.port, writer);
   FreezeCommand(rule.command, writer);
@@ -57,9 +57,9 @@ absl::Status FreezeRule(const SocksRule& rule, FrozenWriter* writer) {
 absl::StatusOr<UpstreamServer> ThawServer(FrozenReader* reader) {
   const size_t start = reader->offset();
   UpstreamServer server;
-  ASSIGN_OR_RETURN(server.host,
-                   reader->String("server host", kMaxServerHostLength));
-  ASSIGN_OR_RETURN(server.port, reader->U16("server port"));
+  RSOCKD_ASSIGN_OR_RETURN(server.host,
+                          reader->String("server host", kMaxServerHostLength));
+  RSOCKD_ASSIGN_OR_RETURN(server.port, reader->U16("server port"));
   const absl::StatusOr<UpstreamServer> parsed =
       UpstreamServer::Parse(Token{server.ToString(), 1, 1});
   if (!parsed.ok() || !(*parsed == server)) {
@@ -73,30 +73,32 @@ absl::StatusOr<UpstreamServer> ThawServer(FrozenReader* reader) {
 
 absl::StatusOr<SocksRule> ThawRule(FrozenReader* reader, int previous_line) {
   SocksRule rule;
-  ASSIGN_OR_RETURN(rule.line, ThawLineNumber(reader, previous_line));
-  ASSIGN_OR_RETURN(rule.column, ThawColumn(reader));
+  RSOCKD_ASSIGN_OR_RETURN(rule.line, ThawLineNumber(reader, previous_line));
+  RSOCKD_ASSIGN_OR_RETURN(rule.column, ThawColumn(reader));
   const size_t action_offset = reader->offset();
-  ASSIGN_OR_RETURN(const uint8_t action, reader->U8("action"));
+  RSOCKD_ASSIGN_OR_RETURN(const uint8_t action, reader->U8("action"));
   if (action >= std::size(kWireActions)) {
     return reader->Invalid(action_offset, "action",
                            absl::StrCat("unknown action ", action));
   }
   rule.action = kWireActions[action];
   const size_t servers_offset = reader->offset();
-  ASSIGN_OR_RETURN(const uint32_t servers,
-                   reader->Count("server count", kMinServerSize, kMaxServers));
+  RSOCKD_ASSIGN_OR_RETURN(
+      const uint32_t servers,
+      reader->Count("server count", kMinServerSize, kMaxServers));
   if (servers > 0 && rule.action != SocksRule::Action::kSockd) {
     return reader->Invalid(servers_offset, "server count",
                            "servers on a line that is not a sockd line");
   }
   for (uint32_t i = 0; i < servers; ++i) {
-    ASSIGN_OR_RETURN(UpstreamServer server, ThawServer(reader));
+    RSOCKD_ASSIGN_OR_RETURN(UpstreamServer server, ThawServer(reader));
     rule.servers.push_back(std::move(server));
   }
-  ASSIGN_OR_RETURN(rule.users, ThawOptionalUserList(reader));
-  ASSIGN_OR_RETURN(rule.destination, ThawAddressSpec(reader, "destination"));
-  ASSIGN_OR_RETURN(rule.port, ThawOptionalPortSpec(reader));
-  ASSIGN_OR_RETURN(rule.command, ThawCommand(reader, "hook command"));
+  RSOCKD_ASSIGN_OR_RETURN(rule.users, ThawOptionalUserList(reader));
+  RSOCKD_ASSIGN_OR_RETURN(rule.destination,
+                          ThawAddressSpec(reader, "destination"));
+  RSOCKD_ASSIGN_OR_RETURN(rule.port, ThawOptionalPortSpec(reader));
+  RSOCKD_ASSIGN_OR_RETURN(rule.command, ThawCommand(reader, "hook command"));
   return rule;
 }
 
@@ -105,20 +107,20 @@ absl::StatusOr<SocksRule> ThawRule(FrozenReader* reader, int previous_line) {
 absl::StatusOr<std::string> FreezeSocksConf(const SocksConf& conf) {
   FrozenWriter writer;
   FreezeFileName(conf.filename, &writer);
-  RETURN_IF_ERROR(
+  RSOCKD_RETURN_IF_ERROR(
       FreezeRuleList<SocksRule>(conf.rules, kRuleList, FreezeRule, &writer));
   return SealFrozen(FrozenKind::kSocksConf, writer.payload());
 }
 
 absl::StatusOr<SocksConf> ThawSocksConf(absl::string_view file) {
-  ASSIGN_OR_RETURN(const absl::string_view payload,
-                   UnsealFrozen(file, FrozenKind::kSocksConf));
+  RSOCKD_ASSIGN_OR_RETURN(const absl::string_view payload,
+                          UnsealFrozen(file, FrozenKind::kSocksConf));
   FrozenReader reader(payload);
   SocksConf conf;
-  ASSIGN_OR_RETURN(conf.filename, ThawFileName(&reader));
-  ASSIGN_OR_RETURN(conf.rules,
-                   ThawRuleList<SocksRule>(&reader, kRuleList, ThawRule));
-  RETURN_IF_ERROR(reader.ExpectEnd());
+  RSOCKD_ASSIGN_OR_RETURN(conf.filename, ThawFileName(&reader));
+  RSOCKD_ASSIGN_OR_RETURN(
+      conf.rules, ThawRuleList<SocksRule>(&reader, kRuleList, ThawRule));
+  RSOCKD_RETURN_IF_ERROR(reader.ExpectEnd());
   return conf;
 }
 

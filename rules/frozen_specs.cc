@@ -9,7 +9,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "net/address.h"
-#include "net/status_macros.h"
+#include "rsockd/base/status_macros.h"
 
 namespace rsockd::rules {
 namespace {
@@ -98,24 +98,25 @@ void FreezeAddressSpec(const AddressSpec& spec, FrozenWriter* writer) {
 absl::StatusOr<AddressSpec> ThawAddressSpec(FrozenReader* reader,
                                             absl::string_view what) {
   const size_t start = reader->offset();
-  ASSIGN_OR_RETURN(const uint8_t kind, reader->U8(what));
+  RSOCKD_ASSIGN_OR_RETURN(const uint8_t kind, reader->U8(what));
   switch (kind) {
     case kWireAll:
       return AddressSpec::All();
     case kWireMasked: {
       // Any two dotted quads are a valid pair: masks need not be contiguous
       // (orig), and host bits outside the mask are kept as written.
-      ASSIGN_OR_RETURN(const absl::string_view bytes, reader->Bytes(8, what));
+      RSOCKD_ASSIGN_OR_RETURN(const absl::string_view bytes,
+                              reader->Bytes(8, what));
       return AddressSpec::Masked(IPv4FromBytes(bytes.substr(0, 4)),
                                  IPv4FromBytes(bytes.substr(4)));
     }
     case kWireIPv4Prefix:
     case kWireIPv6Prefix: {
       const bool ipv4 = kind == kWireIPv4Prefix;
-      ASSIGN_OR_RETURN(const absl::string_view bytes,
-                       reader->Bytes(ipv4 ? 4 : 16, what));
+      RSOCKD_ASSIGN_OR_RETURN(const absl::string_view bytes,
+                              reader->Bytes(ipv4 ? 4 : 16, what));
       const size_t length_offset = reader->offset();
-      ASSIGN_OR_RETURN(const uint8_t length, reader->U8(what));
+      RSOCKD_ASSIGN_OR_RETURN(const uint8_t length, reader->U8(what));
       const int max = ipv4 ? 32 : 128;
       // Checked here: AddressSpec::Prefix CHECKs it.
       if (length > max) {
@@ -124,15 +125,15 @@ absl::StatusOr<AddressSpec> ThawAddressSpec(FrozenReader* reader,
             absl::StrCat("prefix length ", length, " is more than ", max));
       }
       if (ipv4) return AddressSpec::Prefix(IPv4FromBytes(bytes), length);
-      RETURN_IF_ERROR(CheckNotMapped(bytes, start + 1, what, reader));
+      RSOCKD_RETURN_IF_ERROR(CheckNotMapped(bytes, start + 1, what, reader));
       return AddressSpec::Prefix(IPv6FromBytes(bytes), length);
     }
     case kWireHost:
     case kWireZone: {
       const bool zone = kind == kWireZone;
       const size_t name_offset = reader->offset();
-      ASSIGN_OR_RETURN(const std::string name,
-                       reader->String(what, kMaxNameLength));
+      RSOCKD_ASSIGN_OR_RETURN(const std::string name,
+                              reader->String(what, kMaxNameLength));
       // The parser's own checks (RFC 1123, reserved words, not an address),
       // and its normalized form: a name it would have changed (upper case)
       // was not written by the freezer.
@@ -164,15 +165,15 @@ void FreezeIpAddress(const net::IpAddress& address, FrozenWriter* writer) {
 absl::StatusOr<net::IpAddress> ThawIpAddress(FrozenReader* reader,
                                              absl::string_view what) {
   const size_t start = reader->offset();
-  ASSIGN_OR_RETURN(const uint8_t family, reader->U8(what));
+  RSOCKD_ASSIGN_OR_RETURN(const uint8_t family, reader->U8(what));
   if (family != 4 && family != 6) {
     return reader->Invalid(start, what,
                            absl::StrCat("unknown address family ", family));
   }
-  ASSIGN_OR_RETURN(const absl::string_view bytes,
-                   reader->Bytes(family == 4 ? 4 : 16, what));
+  RSOCKD_ASSIGN_OR_RETURN(const absl::string_view bytes,
+                          reader->Bytes(family == 4 ? 4 : 16, what));
   if (family == 4) return IPv4FromBytes(bytes);
-  RETURN_IF_ERROR(CheckNotMapped(bytes, start + 1, what, reader));
+  RSOCKD_RETURN_IF_ERROR(CheckNotMapped(bytes, start + 1, what, reader));
   return IPv6FromBytes(bytes);
 }
 
@@ -185,12 +186,12 @@ void FreezePortSpec(const PortSpec& spec, FrozenWriter* writer) {
 
 absl::StatusOr<PortSpec> ThawPortSpec(FrozenReader* reader) {
   const size_t start = reader->offset();
-  ASSIGN_OR_RETURN(const uint8_t op, reader->U8("port operator"));
+  RSOCKD_ASSIGN_OR_RETURN(const uint8_t op, reader->U8("port operator"));
   if (op >= std::size(kWireOps)) {
     return reader->Invalid(start, "port operator",
                            absl::StrCat("unknown operator ", op));
   }
-  ASSIGN_OR_RETURN(const uint16_t port, reader->U16("port"));
+  RSOCKD_ASSIGN_OR_RETURN(const uint16_t port, reader->U16("port"));
   return PortSpec(kWireOps[op], port);
 }
 
@@ -215,23 +216,23 @@ absl::Status FreezeUserList(const UserList& list, FrozenWriter* writer) {
 absl::StatusOr<UserList> ThawUserList(FrozenReader* reader) {
   const size_t start = reader->offset();
   // Every string takes at least its 4-byte length.
-  ASSIGN_OR_RETURN(const uint32_t item_count,
-                   reader->Count("user list item count", 4, kMaxItems));
+  RSOCKD_ASSIGN_OR_RETURN(const uint32_t item_count,
+                          reader->Count("user list item count", 4, kMaxItems));
   std::vector<std::string> items;
   for (uint32_t i = 0; i < item_count; ++i) {
-    ASSIGN_OR_RETURN(std::string item,
-                     reader->String("user list item", kMaxLineLength));
+    RSOCKD_ASSIGN_OR_RETURN(std::string item,
+                            reader->String("user list item", kMaxLineLength));
     items.push_back(std::move(item));
   }
-  ASSIGN_OR_RETURN(const uint32_t user_count,
-                   reader->Count("user count", 4, kMaxFrozenUsers));
+  RSOCKD_ASSIGN_OR_RETURN(const uint32_t user_count,
+                          reader->Count("user count", 4, kMaxFrozenUsers));
   absl::flat_hash_set<std::string> users;
   std::string previous;
   for (uint32_t i = 0; i < user_count; ++i) {
     const size_t user_offset = reader->offset();
     // A user id is at most a whole user file.
-    ASSIGN_OR_RETURN(std::string user,
-                     reader->String("user id", kMaxUserFileSize));
+    RSOCKD_ASSIGN_OR_RETURN(std::string user,
+                            reader->String("user id", kMaxUserFileSize));
     if (i > 0 && user <= previous) {
       return reader->Invalid(user_offset, "user id",
                              absl::StrCat(Quote(user),
@@ -260,7 +261,7 @@ absl::Status FreezeOptionalUserList(const std::optional<UserList>& list,
 
 absl::StatusOr<std::optional<UserList>> ThawOptionalUserList(
     FrozenReader* reader) {
-  ASSIGN_OR_RETURN(const bool has_list, reader->Bool("has user list"));
+  RSOCKD_ASSIGN_OR_RETURN(const bool has_list, reader->Bool("has user list"));
   if (!has_list) return std::nullopt;
   return ThawUserList(reader);
 }
@@ -273,7 +274,7 @@ void FreezeOptionalPortSpec(const std::optional<PortSpec>& spec,
 
 absl::StatusOr<std::optional<PortSpec>> ThawOptionalPortSpec(
     FrozenReader* reader) {
-  ASSIGN_OR_RETURN(const bool has_spec, reader->Bool("has port test"));
+  RSOCKD_ASSIGN_OR_RETURN(const bool has_spec, reader->Bool("has port test"));
   if (!has_spec) return std::nullopt;
   return ThawPortSpec(reader);
 }
@@ -285,7 +286,8 @@ void FreezeCommand(absl::string_view command, FrozenWriter* writer) {
 absl::StatusOr<std::string> ThawCommand(FrozenReader* reader,
                                         absl::string_view what) {
   const size_t start = reader->offset();
-  ASSIGN_OR_RETURN(std::string command, reader->String(what, kMaxLineLength));
+  RSOCKD_ASSIGN_OR_RETURN(std::string command,
+                          reader->String(what, kMaxLineLength));
   // The lexer's view of ": " (the hook separator) followed by the text: it
   // gives the text back unchanged only when it is a trimmed command, as the
   // lexer makes them. A newline would end the line.
@@ -307,7 +309,7 @@ void FreezeLineNumber(int line, FrozenWriter* writer) {
 
 absl::StatusOr<int> ThawLineNumber(FrozenReader* reader, int previous) {
   const size_t start = reader->offset();
-  ASSIGN_OR_RETURN(const uint32_t line, reader->U32("line number"));
+  RSOCKD_ASSIGN_OR_RETURN(const uint32_t line, reader->U32("line number"));
   if (line <= static_cast<uint32_t>(previous) || line > kMaxLineNumber) {
     return reader->Invalid(
         start, "line number",
@@ -323,7 +325,7 @@ void FreezeColumn(int column, FrozenWriter* writer) {
 
 absl::StatusOr<int> ThawColumn(FrozenReader* reader) {
   const size_t start = reader->offset();
-  ASSIGN_OR_RETURN(const uint32_t column, reader->U32("column"));
+  RSOCKD_ASSIGN_OR_RETURN(const uint32_t column, reader->U32("column"));
   if (column < 1 || column > kMaxLineLength) {
     return reader->Invalid(start, "column",
                            absl::StrCat(column, " is not within a line"));
@@ -337,8 +339,8 @@ void FreezeFileName(absl::string_view name, FrozenWriter* writer) {
 
 absl::StatusOr<std::string> ThawFileName(FrozenReader* reader) {
   const size_t start = reader->offset();
-  ASSIGN_OR_RETURN(std::string name,
-                   reader->String("file name", kMaxFileNameLength));
+  RSOCKD_ASSIGN_OR_RETURN(std::string name,
+                          reader->String("file name", kMaxFileNameLength));
   // It is printed in log lines: a newline could forge one.
   if (name.empty() || name.find('\n') != std::string::npos ||
       name.find('\0') != std::string::npos) {

@@ -55,7 +55,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "net/address.h"
-#include "net/status_macros.h"
+#include "rsockd/base/status_macros.h"
 #include "rules/address_spec.h"
 #include "rules/frozen_io.h"
 #include "rules/lexer.h"
@@ -141,7 +141,7 @@ absl::Status FreezeRuleList(
   }
   writer->U32(static_cast<uint32_t>(rules.size()));
   for (const Rule& rule : rules) {
-    RETURN_IF_ERROR(freeze_rule(rule, writer));
+    RSOCKD_RETURN_IF_ERROR(freeze_rule(rule, writer));
   }
   return absl::OkStatus();
 }
@@ -158,9 +158,9 @@ absl::StatusOr<std::vector<Rule>> ThawRuleList(
     FrozenReader* reader, const FrozenRuleList& list,
     absl::FunctionRef<absl::StatusOr<Rule>(FrozenReader*, int previous_line)>
         thaw_rule) {
-  ASSIGN_OR_RETURN(const uint32_t count,
-                   reader->Count(absl::StrCat(list.noun, " count"),
-                                 list.min_rule_size, list.max_rules));
+  RSOCKD_ASSIGN_OR_RETURN(const uint32_t count,
+                          reader->Count(absl::StrCat(list.noun, " count"),
+                                        list.min_rule_size, list.max_rules));
   std::vector<Rule> rules;
   int previous_line = 0;
   for (uint32_t i = 0; i < count; ++i) {

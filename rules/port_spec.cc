@@ -5,7 +5,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "net/service_names.h"
-#include "net/status_macros.h"
+#include "rsockd/base/status_macros.h"
 
 namespace rsockd::rules {
 namespace {
@@ -126,12 +126,12 @@ absl::StatusOr<std::optional<PortSpec>> ParsePortTestAndEnd(
     absl::FunctionRef<absl::Status(const Token&)> misplaced_field) {
   std::optional<PortSpec> port;
   if (!cursor->AtEnd() && PortSpec::IsOperator(cursor->Peek().text)) {
-    ASSIGN_OR_RETURN(port, PortSpec::Parse(cursor));
+    RSOCKD_ASSIGN_OR_RETURN(port, PortSpec::Parse(cursor));
   }
   if (cursor->AtEnd()) return port;
 
   const Token& stray = cursor->Peek();
-  RETURN_IF_ERROR(misplaced_field(stray));
+  RSOCKD_RETURN_IF_ERROR(misplaced_field(stray));
   if (port.has_value()) {
     if (PortSpec::IsOperator(stray.text)) {
       return TokenError(

@@ -16,7 +16,7 @@
 //
 // Example (sockd.route's parser):
 //
-//   ASSIGN_OR_RETURN(route.rules,
+//   RSOCKD_ASSIGN_OR_RETURN(route.rules,
 //                    ParseRuleLines<RouteRule>(text, filename, ParseRule));
 //
 // Plain functions over their arguments: thread-compatible.

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "net/status_macros.h"
+#include "rsockd/base/status_macros.h"
 #include "rules/lexer.h"
 #include "testing/status_matchers.h"
 
@@ -117,7 +117,7 @@ TEST(CheckNormalizedLengthTest, TheLimitIsTheLineLimit) {
 // its line, column 1, with the other errors.
 TEST(ParseRuleLinesTest, RefusesARuleTooLongOnceNormalized) {
   const auto doubling = [](const Line& line) -> absl::StatusOr<WordRule> {
-    ASSIGN_OR_RETURN(WordRule rule, ParseWordRule(line));
+    RSOCKD_ASSIGN_OR_RETURN(WordRule rule, ParseWordRule(line));
     rule.word += rule.word;  // what normalizing can do to a rule
     return rule;
   };

@@ -3,7 +3,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "net/status_macros.h"
+#include "rsockd/base/status_macros.h"
 #include "rules/lexer.h"
 #include "rules/read_file.h"
 #include "rules/rule_lines.h"
@@ -99,11 +99,11 @@ absl::StatusOr<SockdRule> ParseRule(const Line& line) {
     }
     seen = field;
     if (is_ident) {
-      ASSIGN_OR_RETURN(rule.ident_level, ParseIdentLevel(field));
+      RSOCKD_ASSIGN_OR_RETURN(rule.ident_level, ParseIdentLevel(field));
     } else {
-      ASSIGN_OR_RETURN(rule.users,
-                       UserList::Parse(Token{field.text.substr(2), field.line,
-                                             field.column + 2}));
+      RSOCKD_ASSIGN_OR_RETURN(
+          rule.users, UserList::Parse(Token{field.text.substr(2), field.line,
+                                            field.column + 2}));
     }
   }
 
@@ -111,16 +111,16 @@ absl::StatusOr<SockdRule> ParseRule(const Line& line) {
     return TokenError(cursor.Previous(), "missing source address after " +
                                              Quote(cursor.Previous().text));
   }
-  ASSIGN_OR_RETURN(rule.source, AddressSpec::Parse(&cursor));
+  RSOCKD_ASSIGN_OR_RETURN(rule.source, AddressSpec::Parse(&cursor));
 
   if (!cursor.AtEnd() && !PortSpec::IsOperator(cursor.Peek().text)) {
     if (IsField(cursor.Peek())) {
       return MisplacedField(cursor.Peek(), ident_field, users_field);
     }
-    ASSIGN_OR_RETURN(rule.destination, AddressSpec::Parse(&cursor));
+    RSOCKD_ASSIGN_OR_RETURN(rule.destination, AddressSpec::Parse(&cursor));
   }
 
-  ASSIGN_OR_RETURN(
+  RSOCKD_ASSIGN_OR_RETURN(
       rule.port, ParsePortTestAndEnd(&cursor, [&](const Token& stray) {
         return IsField(stray) ? MisplacedField(stray, ident_field, users_field)
                               : absl::OkStatus();
@@ -176,13 +176,15 @@ absl::StatusOr<SockdConf> ParseSockdConf(absl::string_view text,
         break;
     }
   };
-  ASSIGN_OR_RETURN(conf.rules, ParseRuleLines<SockdRule>(
-                                   text, filename, ParseRule, on_special_line));
+  RSOCKD_ASSIGN_OR_RETURN(
+      conf.rules,
+      ParseRuleLines<SockdRule>(text, filename, ParseRule, on_special_line));
   return conf;
 }
 
 absl::StatusOr<SockdConf> LoadSockdConf(const std::string& path) {
-  ASSIGN_OR_RETURN(const std::string text, ReadFile(path, kMaxSockdConfSize));
+  RSOCKD_ASSIGN_OR_RETURN(const std::string text,
+                          ReadFile(path, kMaxSockdConfSize));
   return ParseSockdConf(text, path);
 }
 

@@ -5,7 +5,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "net/status_macros.h"
+#include "rsockd/base/status_macros.h"
 #include "rules/lexer.h"
 #include "rules/read_file.h"
 #include "rules/rule_lines.h"
@@ -30,7 +30,7 @@ absl::StatusOr<RouteRule> ParseRule(const Line& line) {
   }
   const std::optional<net::IpAddress> address = net::IpAddress::Parse(text);
   if (!address.has_value()) {
-    RETURN_IF_ERROR(CheckNoLeadingZeros(interface, interface.text));
+    RSOCKD_RETURN_IF_ERROR(CheckNoLeadingZeros(interface, interface.text));
     return TokenError(
         interface,
         absl::StrCat("invalid interface address ", Quote(interface.text),
@@ -44,7 +44,7 @@ absl::StatusOr<RouteRule> ParseRule(const Line& line) {
         absl::StrCat("missing destination after ", Quote(interface.text),
                      " (write ALL for every destination)"));
   }
-  ASSIGN_OR_RETURN(rule.destination, AddressSpec::Parse(&cursor));
+  RSOCKD_ASSIGN_OR_RETURN(rule.destination, AddressSpec::Parse(&cursor));
   if (!cursor.AtEnd()) {
     return TokenError(cursor.Peek(),
                       absl::StrCat("unexpected ", Quote(cursor.Peek().text),
@@ -66,13 +66,14 @@ absl::StatusOr<SockdRoute> ParseSockdRoute(absl::string_view text,
   SockdRoute route;
   route.filename = std::string(filename);
   // The sockd.conf special lines are comments here.
-  ASSIGN_OR_RETURN(route.rules,
-                   ParseRuleLines<RouteRule>(text, filename, ParseRule));
+  RSOCKD_ASSIGN_OR_RETURN(route.rules,
+                          ParseRuleLines<RouteRule>(text, filename, ParseRule));
   return route;
 }
 
 absl::StatusOr<SockdRoute> LoadSockdRoute(const std::string& path) {
-  ASSIGN_OR_RETURN(const std::string text, ReadFile(path, kMaxSockdRouteSize));
+  RSOCKD_ASSIGN_OR_RETURN(const std::string text,
+                          ReadFile(path, kMaxSockdRouteSize));
   return ParseSockdRoute(text, path);
 }
 

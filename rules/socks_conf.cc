@@ -8,7 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "net/address.h"
 #include "net/service_names.h"
-#include "net/status_macros.h"
+#include "rsockd/base/status_macros.h"
 #include "rules/read_file.h"
 #include "rules/rule_lines.h"
 
@@ -37,7 +37,7 @@ absl::StatusOr<uint16_t> ParseServerPort(const Token& token) {
   if (token.text.empty()) {
     return TokenError(token, "missing port after ':'");
   }
-  ASSIGN_OR_RETURN(const uint16_t port, PortSpec::ResolvePort(token));
+  RSOCKD_ASSIGN_OR_RETURN(const uint16_t port, PortSpec::ResolvePort(token));
   if (port == 0) return TokenError(token, "port 0 cannot be connected to");
   return port;
 }
@@ -95,7 +95,7 @@ absl::StatusOr<SocksRule> ParseRule(const Line& line) {
   } else if (absl::StartsWith(keyword.text, kLegacySockd)) {
     rule.action = SocksRule::Action::kSockd;
     servers_field = keyword;
-    ASSIGN_OR_RETURN(
+    RSOCKD_ASSIGN_OR_RETURN(
         rule.servers,
         ParseServerField(SubToken(keyword, kLegacySockd.size(),
                                   keyword.text.size() - kLegacySockd.size())));
@@ -119,7 +119,7 @@ absl::StatusOr<SocksRule> ParseRule(const Line& line) {
     seen = field;
     const Token value = SubToken(field, 2, field.text.size() - 2);
     if (!is_servers) {
-      ASSIGN_OR_RETURN(rule.users, UserList::Parse(value));
+      RSOCKD_ASSIGN_OR_RETURN(rule.users, UserList::Parse(value));
       continue;
     }
     if (rule.action != SocksRule::Action::kSockd) {
@@ -127,7 +127,7 @@ absl::StatusOr<SocksRule> ParseRule(const Line& line) {
                                             "on sockd lines, not on ",
                                             keyword.text, " lines"));
     }
-    ASSIGN_OR_RETURN(rule.servers, ParseServerField(value));
+    RSOCKD_ASSIGN_OR_RETURN(rule.servers, ParseServerField(value));
   }
 
   if (cursor.AtEnd()) {
@@ -136,9 +136,9 @@ absl::StatusOr<SocksRule> ParseRule(const Line& line) {
                                    Quote(cursor.Previous().text),
                                    " (write ALL for every destination)"));
   }
-  ASSIGN_OR_RETURN(rule.destination, AddressSpec::Parse(&cursor));
+  RSOCKD_ASSIGN_OR_RETURN(rule.destination, AddressSpec::Parse(&cursor));
 
-  ASSIGN_OR_RETURN(
+  RSOCKD_ASSIGN_OR_RETURN(
       rule.port, ParsePortTestAndEnd(&cursor, [&](const Token& stray) {
         return IsField(stray) ? MisplacedField(stray) : absl::OkStatus();
       }));
@@ -185,7 +185,7 @@ absl::StatusOr<UpstreamServer> UpstreamServer::Parse(const Token& token) {
             SubToken(token, close + 1, text.size() - close - 1),
             absl::StrCat("expected ':port' after ']' in ", Quote(text)));
       }
-      ASSIGN_OR_RETURN(
+      RSOCKD_ASSIGN_OR_RETURN(
           server.port,
           ParseServerPort(SubToken(token, close + 2, text.size() - close - 2)));
     }
@@ -203,7 +203,7 @@ absl::StatusOr<UpstreamServer> UpstreamServer::Parse(const Token& token) {
                                               "a port as [address]:port"));
       }
       host_end = colon;
-      ASSIGN_OR_RETURN(
+      RSOCKD_ASSIGN_OR_RETURN(
           server.port,
           ParseServerPort(SubToken(token, colon + 1, text.size() - colon - 1)));
     }
@@ -214,8 +214,8 @@ absl::StatusOr<UpstreamServer> UpstreamServer::Parse(const Token& token) {
         ip.has_value() && ip->is_ipv4()) {
       server.host = ip->ToString();
     } else {
-      RETURN_IF_ERROR(CheckNoLeadingZeros(host, host.text));
-      RETURN_IF_ERROR(CheckHostName(host));
+      RSOCKD_RETURN_IF_ERROR(CheckNoLeadingZeros(host, host.text));
+      RSOCKD_RETURN_IF_ERROR(CheckHostName(host));
       server.host = absl::AsciiStrToLower(host.text);
     }
   }
@@ -231,8 +231,8 @@ absl::StatusOr<std::vector<UpstreamServer>> UpstreamServer::ParseList(
   while (true) {
     const size_t comma = list.text.find(',', start);
     const size_t end = comma == std::string::npos ? list.text.size() : comma;
-    ASSIGN_OR_RETURN(UpstreamServer server,
-                     Parse(SubToken(list, start, end - start)));
+    RSOCKD_ASSIGN_OR_RETURN(UpstreamServer server,
+                            Parse(SubToken(list, start, end - start)));
     servers.push_back(std::move(server));
     if (comma == std::string::npos) break;
     start = comma + 1;
@@ -267,13 +267,14 @@ absl::StatusOr<SocksConf> ParseSocksConf(absl::string_view text,
   SocksConf conf;
   conf.filename = std::string(filename);
   // The sockd.conf special lines are comments here.
-  ASSIGN_OR_RETURN(conf.rules,
-                   ParseRuleLines<SocksRule>(text, filename, ParseRule));
+  RSOCKD_ASSIGN_OR_RETURN(conf.rules,
+                          ParseRuleLines<SocksRule>(text, filename, ParseRule));
   return conf;
 }
 
 absl::StatusOr<SocksConf> LoadSocksConf(const std::string& path) {
-  ASSIGN_OR_RETURN(const std::string text, ReadFile(path, kMaxSocksConfSize));
+  RSOCKD_ASSIGN_OR_RETURN(const std::string text,
+                          ReadFile(path, kMaxSocksConfSize));
   return ParseSocksConf(text, path);
 }
 

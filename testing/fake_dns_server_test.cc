@@ -18,7 +18,7 @@
 #include "net/deadline.h"
 #include "net/resolver.h"
 #include "net/socket.h"
-#include "net/status_macros.h"
+#include "rsockd/base/status_macros.h"
 #include "testing/socket_io.h"
 #include "testing/status_matchers.h"
 
@@ -69,7 +69,8 @@ class Client {
 
   // The next datagram, or an error when none comes within `timeout`.
   absl::StatusOr<std::string> Receive(absl::Duration timeout) {
-    RETURN_IF_ERROR(net::Deadline::In(timeout).Wait(socket_.fd(), POLLIN));
+    RSOCKD_RETURN_IF_ERROR(
+        net::Deadline::In(timeout).Wait(socket_.fd(), POLLIN));
     char buffer[4096];
     const ssize_t n = recv(socket_.fd(), buffer, sizeof(buffer), 0);
     if (n < 0) return absl::ErrnoToStatus(errno, "recv");

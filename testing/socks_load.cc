@@ -71,7 +71,7 @@
 #include "net/address.h"
 #include "net/deadline.h"
 #include "net/socket.h"
-#include "net/status_macros.h"
+#include "rsockd/base/status_macros.h"
 
 DEFINE_string(mode, "connrate", "connrate | throughput | hold");
 DEFINE_string(proxy, "",
@@ -232,8 +232,8 @@ absl::Status ReadExactly(Socket& socket, absl::Span<uint8_t> buffer,
                          const Deadline& deadline) {
   size_t done = 0;
   while (done < buffer.size()) {
-    ASSIGN_OR_RETURN(const size_t n,
-                     socket.ReadSome(buffer.subspan(done), deadline));
+    RSOCKD_ASSIGN_OR_RETURN(const size_t n,
+                            socket.ReadSome(buffer.subspan(done), deadline));
     if (n == 0) {
       return absl::UnavailableError(absl::StrCat(
           "peer closed after ", done, " of ", buffer.size(), " bytes"));
@@ -246,8 +246,8 @@ absl::Status ReadExactly(Socket& socket, absl::Span<uint8_t> buffer,
 // Waits for the peer's FIN; any data before it is an error.
 absl::Status ExpectEof(Socket& socket, const Deadline& deadline) {
   uint8_t byte;
-  ASSIGN_OR_RETURN(const size_t n,
-                   socket.ReadSome(absl::MakeSpan(&byte, 1), deadline));
+  RSOCKD_ASSIGN_OR_RETURN(const size_t n,
+                          socket.ReadSome(absl::MakeSpan(&byte, 1), deadline));
   if (n != 0) return absl::DataLossError("unexpected bytes instead of EOF");
   return absl::OkStatus();
 }
@@ -269,10 +269,11 @@ absl::Status Socks4Connect(Socket& socket, const SocketAddress& target,
   std::memcpy(request + sizeof(header), kSocks4UserId.data(),
               kSocks4UserId.size());
   request[sizeof(request) - 1] = '\0';
-  RETURN_IF_ERROR(socket.WriteAll(absl::MakeConstSpan(request), deadline));
+  RSOCKD_RETURN_IF_ERROR(
+      socket.WriteAll(absl::MakeConstSpan(request), deadline));
 
   uint8_t reply[kSocks4ReplySize];
-  RETURN_IF_ERROR(ReadExactly(socket, absl::MakeSpan(reply), deadline));
+  RSOCKD_RETURN_IF_ERROR(ReadExactly(socket, absl::MakeSpan(reply), deadline));
   if (reply[0] != kSocks4ReplyVersion || reply[1] != kSocks4RequestGranted) {
     return absl::PermissionDeniedError(absl::StrCat(
         "SOCKS4 reply VN=", reply[0], " CD=", reply[1], " (want VN=0 CD=90)"));
@@ -284,9 +285,10 @@ absl::Status Socks5Connect(Socket& socket, const SocketAddress& target,
                            const Deadline& deadline) {
   // Method negotiation: one method offered, "no authentication".
   const uint8_t greeting[] = {kSocks5Version, 1, kSocks5MethodNoAuth};
-  RETURN_IF_ERROR(socket.WriteAll(absl::MakeConstSpan(greeting), deadline));
+  RSOCKD_RETURN_IF_ERROR(
+      socket.WriteAll(absl::MakeConstSpan(greeting), deadline));
   uint8_t choice[2];
-  RETURN_IF_ERROR(ReadExactly(socket, absl::MakeSpan(choice), deadline));
+  RSOCKD_RETURN_IF_ERROR(ReadExactly(socket, absl::MakeSpan(choice), deadline));
   if (choice[0] != kSocks5Version || choice[1] != kSocks5MethodNoAuth) {
     return absl::PermissionDeniedError(absl::StrCat(
         "SOCKS5 method reply ", choice[0], ",", choice[1], " (want 5,0)"));
@@ -301,11 +303,11 @@ absl::Status Socks5Connect(Socket& socket, const SocketAddress& target,
   PutPort(target.port(), request.port);
   uint8_t bytes[sizeof(request)];
   std::memcpy(bytes, &request, sizeof(request));
-  RETURN_IF_ERROR(socket.WriteAll(absl::MakeConstSpan(bytes), deadline));
+  RSOCKD_RETURN_IF_ERROR(socket.WriteAll(absl::MakeConstSpan(bytes), deadline));
 
   // VER REP RSV ATYP, then a bound address whose size depends on ATYP.
   uint8_t head[5];
-  RETURN_IF_ERROR(ReadExactly(socket, absl::MakeSpan(head), deadline));
+  RSOCKD_RETURN_IF_ERROR(ReadExactly(socket, absl::MakeSpan(head), deadline));
   if (head[0] != kSocks5Version || head[1] != kSocks5ReplySucceeded) {
     return absl::PermissionDeniedError(absl::StrCat(
         "SOCKS5 reply VER=", head[0], " REP=", head[1], " (want 5,0)"));
@@ -335,17 +337,18 @@ absl::StatusOr<Socket> OpenSession(const ClientOptions& options,
                                    const std::optional<IpAddress>& from) {
   const Deadline deadline = Deadline::In(options.timeout);
   if (options.protocol == Protocol::kNone) {
-    ASSIGN_OR_RETURN(Socket socket, Socket::Connect(target, from, deadline));
+    RSOCKD_ASSIGN_OR_RETURN(Socket socket,
+                            Socket::Connect(target, from, deadline));
     socket.SetNoDelay();
     return socket;
   }
-  ASSIGN_OR_RETURN(Socket socket,
-                   Socket::Connect(options.proxy, from, deadline));
+  RSOCKD_ASSIGN_OR_RETURN(Socket socket,
+                          Socket::Connect(options.proxy, from, deadline));
   socket.SetNoDelay();
   if (options.protocol == Protocol::kSocks4) {
-    RETURN_IF_ERROR(Socks4Connect(socket, target, deadline));
+    RSOCKD_RETURN_IF_ERROR(Socks4Connect(socket, target, deadline));
   } else {
-    RETURN_IF_ERROR(Socks5Connect(socket, target, deadline));
+    RSOCKD_RETURN_IF_ERROR(Socks5Connect(socket, target, deadline));
   }
   return socket;
 }
@@ -390,9 +393,11 @@ class LoopbackServer {
 
   static absl::StatusOr<std::unique_ptr<LoopbackServer>> Start(
       Mode mode, size_t echo_limit, int threads) {
-    ASSIGN_OR_RETURN(Socket listener,
-                     Socket::Listen(SocketAddress(*TargetIp(), 0), SOMAXCONN));
-    ASSIGN_OR_RETURN(const SocketAddress address, listener.LocalAddress());
+    RSOCKD_ASSIGN_OR_RETURN(
+        Socket listener,
+        Socket::Listen(SocketAddress(*TargetIp(), 0), SOMAXCONN));
+    RSOCKD_ASSIGN_OR_RETURN(const SocketAddress address,
+                            listener.LocalAddress());
     auto server = std::unique_ptr<LoopbackServer>(
         new LoopbackServer(mode, echo_limit, std::move(listener), address));
     for (int i = 0; i < threads; ++i) {
@@ -571,10 +576,10 @@ absl::Status ShortSession(const ClientOptions& options,
                           absl::Span<const uint8_t> payload,
                           absl::Span<uint8_t> scratch,
                           Clock::time_point* echoed_at) {
-  ASSIGN_OR_RETURN(Socket socket, OpenSession(options, target, from));
+  RSOCKD_ASSIGN_OR_RETURN(Socket socket, OpenSession(options, target, from));
   const Deadline deadline = Deadline::In(options.timeout);
-  RETURN_IF_ERROR(socket.WriteAll(payload, deadline));
-  RETURN_IF_ERROR(ReadExactly(socket, scratch, deadline));
+  RSOCKD_RETURN_IF_ERROR(socket.WriteAll(payload, deadline));
+  RSOCKD_RETURN_IF_ERROR(ReadExactly(socket, scratch, deadline));
   if (!std::equal(payload.begin(), payload.end(), scratch.begin())) {
     return absl::DataLossError("echoed bytes differ from those sent");
   }
@@ -727,10 +732,10 @@ int RunThroughput(const ClientOptions& options) {
 absl::Status Ping(Socket& socket, int index, absl::Duration timeout) {
   const std::string ping = absl::StrFormat("ping%012d", index);
   const Deadline deadline = Deadline::In(timeout);
-  RETURN_IF_ERROR(socket.WriteAll(ping, deadline));
+  RSOCKD_RETURN_IF_ERROR(socket.WriteAll(ping, deadline));
   uint8_t echo[16];
   static_assert(sizeof(echo) == 4 + 12);
-  RETURN_IF_ERROR(ReadExactly(socket, absl::MakeSpan(echo), deadline));
+  RSOCKD_RETURN_IF_ERROR(ReadExactly(socket, absl::MakeSpan(echo), deadline));
   if (std::memcmp(echo, ping.data(), sizeof(echo)) != 0) {
     return absl::DataLossError("ping echo differs");
   }

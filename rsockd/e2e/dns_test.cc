@@ -21,7 +21,7 @@
 #include "net/address.h"
 #include "net/deadline.h"
 #include "net/socket.h"
-#include "net/status_macros.h"
+#include "rsockd/base/status_macros.h"
 #include "rsockd/e2e/rsockd_test_base.h"
 #include "testing/fake_dns_server.h"
 #include "testing/files.h"
@@ -83,7 +83,7 @@ class DnsTest : public RsockdTest {
   absl::StatusOr<Socks4Reply> Request(absl::string_view host) {
     absl::StatusOr<net::Socket> socket = ConnectTcp(proxy(), kStepTimeout);
     if (!socket.ok()) return socket.status();
-    RETURN_IF_ERROR(socket->WriteAll(
+    RSOCKD_RETURN_IF_ERROR(socket->WriteAll(
         Socks4aConnectRequest(host, echo_->address().port(), "dns"),
         net::Deadline::In(kStepTimeout)));
     return ReadSocks4Reply(*socket, net::Deadline::In(kStepTimeout));

@@ -20,7 +20,7 @@
 //
 // Example (main.cc):
 //
-//   ASSIGN_OR_RETURN(std::unique_ptr<ConfigWatcher> watcher,
+//   RSOCKD_ASSIGN_OR_RETURN(std::unique_ptr<ConfigWatcher> watcher,
 //                    ConfigWatcher::Start(
 //                        {.paths = {"/etc/sockd.conf", "/etc/sockd.fc"}},
 //                        [](std::vector<std::string> changed) { ... }));

@@ -28,7 +28,7 @@
 //
 // Example:
 //
-//   ASSIGN_OR_RETURN(std::unique_ptr<SyslogSink> sink,
+//   RSOCKD_ASSIGN_OR_RETURN(std::unique_ptr<SyslogSink> sink,
 //                    SyslogSink::Create({.facility = LOG_DAEMON}));
 //   LOG_TO_SINK(sink.get(), INFO) << "[1] connected -- ...";
 //   LOG(ERROR) << "reload failed";  // reaches syslog too

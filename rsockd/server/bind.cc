@@ -9,7 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "net/socks4_client.h"
-#include "net/status_macros.h"
+#include "rsockd/base/status_macros.h"
 
 namespace rsockd {
 namespace {
@@ -41,7 +41,7 @@ absl::Status WaitWhileClientStays(int fd, const net::Socket& client,
   short client_events = POLLIN | POLLRDHUP;
   for (;;) {
     pollfd fds[2] = {{fd, POLLIN, 0}, {client.fd(), client_events, 0}};
-    RETURN_IF_ERROR(deadline.Wait(absl::MakeSpan(fds)));
+    RSOCKD_RETURN_IF_ERROR(deadline.Wait(absl::MakeSpan(fds)));
     // The client first: a peer that connects just as the client leaves has
     // nobody to talk to.
     const short client_seen = fds[1].revents;
@@ -81,10 +81,10 @@ std::string ExpectedPeer::ToString() const {
 }
 
 absl::StatusOr<BindListener> BindListener::Open(const net::IpAddress& ip) {
-  ASSIGN_OR_RETURN(
+  RSOCKD_ASSIGN_OR_RETURN(
       net::Socket listener,
       net::Socket::Listen(net::SocketAddress(ip, 0), kBindBacklog));
-  ASSIGN_OR_RETURN(net::SocketAddress address, listener.LocalAddress());
+  RSOCKD_ASSIGN_OR_RETURN(net::SocketAddress address, listener.LocalAddress());
   return BindListener(std::move(listener), address);
 }
 
@@ -111,7 +111,7 @@ absl::StatusOr<BindPeer> BindListener::AcceptPeer(
   // Whatever happened, the port stops admitting anyone now, not when the
   // session gets round to destroying the listener.
   listener_.Close();
-  RETURN_IF_ERROR(waited);
+  RSOCKD_RETURN_IF_ERROR(waited);
   if (!expected.Admits(peer.address.ip())) {
     return absl::PermissionDeniedError(absl::StrCat(
         "peer ", peer.address.ToString(), " is not ", expected.ToString()));
@@ -128,7 +128,7 @@ net::SocketAddress FirstReplyAddress(const net::Socks4Reply& reply,
 absl::StatusOr<net::Socks4Reply> ReadSecondReply(
     net::Socket& upstream, const net::Socket& client,
     const net::Deadline& deadline) {
-  RETURN_IF_ERROR(WaitWhileClientStays(upstream.fd(), client, deadline));
+  RSOCKD_RETURN_IF_ERROR(WaitWhileClientStays(upstream.fd(), client, deadline));
   // Bytes have arrived: the rest of the 8 follows at once from a working
   // upstream, so this read need not watch the client as well.
   absl::StatusOr<net::Socks4Reply> reply =

@@ -10,7 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "net/status_macros.h"
+#include "rsockd/base/status_macros.h"
 #include "rules/frozen_path.h"
 #include "rules/frozen_sockd_conf.h"
 #include "rules/frozen_sockd_route.h"
@@ -45,14 +45,14 @@ struct FileKind {
 // server's own loader of the text file, `Format` its normalized dump.
 template <typename Rules, auto Load, auto Freeze>
 absl::StatusOr<Frozen> LoadAndFreeze(const std::string& path) {
-  ASSIGN_OR_RETURN(const Rules rules, Load(path));
-  ASSIGN_OR_RETURN(std::string bytes, Freeze(rules));
+  RSOCKD_ASSIGN_OR_RETURN(const Rules rules, Load(path));
+  RSOCKD_ASSIGN_OR_RETURN(std::string bytes, Freeze(rules));
   return Frozen{std::move(bytes), rules.rules.size()};
 }
 
 template <typename Rules, auto LoadFrozen, auto Format>
 absl::StatusOr<std::string> LoadFrozenAndFormat(const std::string& path) {
-  ASSIGN_OR_RETURN(const Rules rules, LoadFrozen(path));
+  RSOCKD_ASSIGN_OR_RETURN(const Rules rules, LoadFrozen(path));
   // A comment, so the dump still parses; it says where the rules came from.
   return absl::StrCat("# ", rules.filename, ", frozen in ", path, "\n",
                       Format(rules));

@@ -1,11 +1,12 @@
 // Macros for early return on error, in the style of Sandboxed API's
-// util/status_macros.h:
+// util/status_macros.h, prefixed so that they cannot clash with a library's
+// own RETURN_IF_ERROR:
 //
-//   RETURN_IF_ERROR(DoThing());
-//   ASSIGN_OR_RETURN(Socket s, Connect(address, deadline));
+//   RSOCKD_RETURN_IF_ERROR(DoThing());
+//   RSOCKD_ASSIGN_OR_RETURN(Socket s, Connect(address, deadline));
 
-#ifndef RSOCKD_NET_STATUS_MACROS_H_
-#define RSOCKD_NET_STATUS_MACROS_H_
+#ifndef RSOCKD_RSOCKD_BASE_STATUS_MACROS_H_
+#define RSOCKD_RSOCKD_BASE_STATUS_MACROS_H_
 
 #include <utility>
 
@@ -13,7 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
-#define RETURN_IF_ERROR(expr)                       \
+#define RSOCKD_RETURN_IF_ERROR(expr)                \
   do {                                              \
     if (absl::Status rsockd_status_ = (expr);       \
         ABSL_PREDICT_FALSE(!rsockd_status_.ok())) { \
@@ -24,7 +25,7 @@
 #define RSOCKD_CONCAT_INNER_(a, b) a##b
 #define RSOCKD_CONCAT_(a, b) RSOCKD_CONCAT_INNER_(a, b)
 
-#define ASSIGN_OR_RETURN(lhs, expr)                                         \
+#define RSOCKD_ASSIGN_OR_RETURN(lhs, expr)                                  \
   RSOCKD_ASSIGN_OR_RETURN_IMPL_(RSOCKD_CONCAT_(rsockd_statusor_, __LINE__), \
                                 lhs, expr)
 
@@ -35,4 +36,4 @@
   }                                                        \
   lhs = *std::move(statusor)
 
-#endif  // RSOCKD_NET_STATUS_MACROS_H_
+#endif  // RSOCKD_RSOCKD_BASE_STATUS_MACROS_H_
