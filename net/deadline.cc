@@ -14,20 +14,18 @@
 namespace rsockd::net {
 
 StopSignal::StopSignal() : fd_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
-  PCHECK(fd_ >= 0) << "eventfd";
+  PCHECK(fd_.valid()) << "eventfd";
 }
-
-StopSignal::~StopSignal() { close(fd_); }
 
 void StopSignal::Notify() {
   const uint64_t one = 1;
   // Cannot fail short of a counter overflow, which one write per stop
   // never reaches.
-  (void)!write(fd_, &one, sizeof(one));
+  (void)!write(fd(), &one, sizeof(one));
 }
 
 bool StopSignal::notified() const {
-  pollfd p{fd_, POLLIN, 0};
+  pollfd p{fd(), POLLIN, 0};
   return poll(&p, 1, 0) == 1;
 }
 

@@ -15,6 +15,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "rsockd/base/fd_closer.h"
 
 namespace rsockd::net {
 
@@ -25,16 +26,15 @@ namespace rsockd::net {
 class StopSignal {
  public:
   StopSignal();
-  ~StopSignal();
   StopSignal(const StopSignal&) = delete;
   StopSignal& operator=(const StopSignal&) = delete;
 
   void Notify();
   bool notified() const;
-  int fd() const { return fd_; }
+  int fd() const { return fd_.get(); }
 
  private:
-  int fd_;
+  const FdCloser fd_;
 };
 
 // Deadline

@@ -10,7 +10,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "net/socket.h"
+#include "rsockd/base/fd_closer.h"
 
 namespace rsockd::net {
 namespace {
@@ -36,9 +36,10 @@ absl::Status Error(int error, absl::string_view what, const IpAddress& ip) {
 
 absl::StatusOr<bool> IsLocalAddress(const IpAddress& ip) {
   if (ip.IsUnspecified()) return true;
-  Socket netlink(socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE));
+  const FdCloser netlink(
+      socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE));
   if (!netlink.valid()) return Error(errno, "socket(AF_NETLINK)", ip);
-  if (setsockopt(netlink.fd(), SOL_SOCKET, SO_RCVTIMEO, &kReplyTimeout,
+  if (setsockopt(netlink.get(), SOL_SOCKET, SO_RCVTIMEO, &kReplyTimeout,
                  sizeof(kReplyTimeout)) != 0) {
     return Error(errno, "setsockopt(SO_RCVTIMEO)", ip);
   }
@@ -63,7 +64,7 @@ absl::StatusOr<bool> IsLocalAddress(const IpAddress& ip) {
   std::memcpy(request + kAddressOffset, ip.bytes(), address_size);
   sockaddr_nl kernel{};
   kernel.nl_family = AF_NETLINK;
-  if (sendto(netlink.fd(), request, header.nlmsg_len, 0,
+  if (sendto(netlink.get(), request, header.nlmsg_len, 0,
              reinterpret_cast<const sockaddr*>(&kernel), sizeof(kernel)) < 0) {
     return Error(errno, "sendto()", ip);
   }
@@ -72,7 +73,7 @@ absl::StatusOr<bool> IsLocalAddress(const IpAddress& ip) {
   uint8_t reply[8192];
   ssize_t received;
   do {
-    received = recv(netlink.fd(), reply, sizeof(reply), 0);
+    received = recv(netlink.get(), reply, sizeof(reply), 0);
   } while (received < 0 && errno == EINTR);
   if (received < 0) return Error(errno, "recv()", ip);
   nlmsghdr answer;

@@ -23,28 +23,9 @@ absl::StatusOr<Pipe> Pipe::Create() {
   // and the default size stays.
   fcntl(fds[1], F_SETPIPE_SZ, kPipeSize);
   Pipe pipe;
-  pipe.read_fd_ = fds[0];
-  pipe.write_fd_ = fds[1];
+  pipe.read_ = FdCloser(fds[0]);
+  pipe.write_ = FdCloser(fds[1]);
   return pipe;
-}
-
-Pipe::Pipe(Pipe&& other) noexcept
-    : read_fd_(std::exchange(other.read_fd_, -1)),
-      write_fd_(std::exchange(other.write_fd_, -1)) {}
-
-Pipe& Pipe::operator=(Pipe&& other) noexcept {
-  if (this != &other) {
-    Close();
-    read_fd_ = std::exchange(other.read_fd_, -1);
-    write_fd_ = std::exchange(other.write_fd_, -1);
-  }
-  return *this;
-}
-
-void Pipe::Close() {
-  if (read_fd_ >= 0) ::close(read_fd_);
-  if (write_fd_ >= 0) ::close(write_fd_);
-  read_fd_ = write_fd_ = -1;
 }
 
 PipePool::Lease::Lease(Lease&& other) noexcept

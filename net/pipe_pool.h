@@ -28,6 +28,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "rsockd/base/fd_closer.h"
 
 namespace rsockd::net {
 
@@ -40,20 +41,22 @@ class Pipe {
   static absl::StatusOr<Pipe> Create();
 
   Pipe() = default;
-  Pipe(Pipe&& other) noexcept;
-  Pipe& operator=(Pipe&& other) noexcept;
+  Pipe(Pipe&& other) noexcept = default;
+  Pipe& operator=(Pipe&& other) noexcept = default;
   Pipe(const Pipe&) = delete;
   Pipe& operator=(const Pipe&) = delete;
-  ~Pipe() { Close(); }
 
-  bool valid() const { return read_fd_ >= 0; }
-  int read_fd() const { return read_fd_; }
-  int write_fd() const { return write_fd_; }
-  void Close();
+  bool valid() const { return read_.valid(); }
+  int read_fd() const { return read_.get(); }
+  int write_fd() const { return write_.get(); }
+  void Close() {
+    read_.Close();
+    write_.Close();
+  }
 
  private:
-  int read_fd_ = -1;
-  int write_fd_ = -1;
+  FdCloser read_;
+  FdCloser write_;
 };
 
 // PipePool

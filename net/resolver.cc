@@ -27,6 +27,7 @@
 #include "absl/time/clock.h"
 #include "absl/types/span.h"
 #include "glog/logging.h"
+#include "rsockd/base/fd_closer.h"
 
 namespace rsockd::net {
 
@@ -35,28 +36,27 @@ namespace rsockd::net {
 // `outcome`; the role passes from one caller to the next under `mu`.
 class Resolver::Flight {
  public:
-  Flight(std::string what, int wake_fd)
-      : what(std::move(what)), wake_fd_(wake_fd) {}
+  Flight(std::string what, FdCloser wake_fd)
+      : what(std::move(what)), wake_fd_(std::move(wake_fd)) {}
   ~Flight() {
     // Nobody drives any more. A query still pending ends here with
     // ARES_EDESTRUCTION, whose callback writes `outcome`, still alive.
     if (channel != nullptr) ares_destroy(channel);
-    close(wake_fd_);
   }
   Flight(const Flight&) = delete;
   Flight& operator=(const Flight&) = delete;
 
   // Readable once the answer is published, or while the driver's role is
   // free; the caller that takes the role drains it.
-  int wake_fd() const { return wake_fd_; }
+  int wake_fd() const { return wake_fd_.get(); }
   void Wake() {
     const uint64_t one = 1;
     // Cannot fail short of a counter overflow.
-    (void)!write(wake_fd_, &one, sizeof(one));
+    (void)!write(wake_fd(), &one, sizeof(one));
   }
   void Drain() {
     uint64_t count;
-    (void)!read(wake_fd_, &count, sizeof(count));
+    (void)!read(wake_fd(), &count, sizeof(count));
   }
 
   // For error messages: "cannot resolve www.example.org".
@@ -93,7 +93,7 @@ class Resolver::Flight {
     outcome = std::move(found);
   }
 
-  const int wake_fd_;
+  const FdCloser wake_fd_;
 };
 
 namespace {
@@ -309,11 +309,11 @@ absl::StatusOr<Resolver::Seat> Resolver::Board(Kind kind,
     ++lane.counters.joined;
     return Seat{it->second, false};
   }
-  const int wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (wake_fd < 0) {
+  FdCloser wake_fd(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  if (!wake_fd.valid()) {
     return absl::ErrnoToStatus(errno, absl::StrCat(what, ": eventfd"));
   }
-  auto flight = std::make_shared<Flight>(std::string(what), wake_fd);
+  auto flight = std::make_shared<Flight>(std::string(what), std::move(wake_fd));
   lane.flights.emplace(key, flight);
   ++lane.counters.lookups;
   return Seat{std::move(flight), true};

@@ -5,10 +5,8 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <cerrno>
-#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "rsockd/base/status_macros.h"
@@ -20,36 +18,13 @@ int FamilyOf(const SocketAddress& address) {
   return address.ip().is_ipv4() ? AF_INET : AF_INET6;
 }
 
-absl::Status ErrnoError(int error, absl::string_view what) {
-  return absl::ErrnoToStatus(error, what);
-}
-
 }  // namespace
-
-Socket& Socket::operator=(Socket&& other) noexcept {
-  if (this != &other) {
-    Close();
-    fd_ = other.Release();
-  }
-  return *this;
-}
-
-int Socket::Release() { return std::exchange(fd_, -1); }
-
-void Socket::Close() {
-  if (fd_ >= 0) {
-    // close(2) releases the descriptor even when it reports EINTR on Linux,
-    // so it must not be retried.
-    ::close(fd_);
-    fd_ = -1;
-  }
-}
 
 absl::StatusOr<Socket> Socket::Listen(const SocketAddress& address,
                                       int backlog) {
   Socket socket(::socket(FamilyOf(address),
                          SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-  if (!socket.valid()) return ErrnoError(errno, "socket()");
+  if (!socket.valid()) return absl::ErrnoToStatus(errno, "socket()");
   const int one = 1;
   setsockopt(socket.fd(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
   if (!address.ip().is_ipv4()) {
@@ -59,10 +34,12 @@ absl::StatusOr<Socket> Socket::Listen(const SocketAddress& address,
   sockaddr_storage storage;
   const socklen_t len = address.ToSockaddr(&storage);
   if (::bind(socket.fd(), reinterpret_cast<sockaddr*>(&storage), len) != 0) {
-    return ErrnoError(errno, absl::StrCat("bind() to ", address.ToString()));
+    return absl::ErrnoToStatus(errno,
+                               absl::StrCat("bind() to ", address.ToString()));
   }
   if (::listen(socket.fd(), backlog) != 0) {
-    return ErrnoError(errno, absl::StrCat("listen() on ", address.ToString()));
+    return absl::ErrnoToStatus(
+        errno, absl::StrCat("listen() on ", address.ToString()));
   }
   return socket;
 }
@@ -72,7 +49,7 @@ absl::StatusOr<Socket> Socket::Connect(const SocketAddress& to,
                                        const Deadline& deadline) {
   Socket socket(
       ::socket(FamilyOf(to), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-  if (!socket.valid()) return ErrnoError(errno, "socket()");
+  if (!socket.valid()) return absl::ErrnoToStatus(errno, "socket()");
   if (from.has_value()) {
     const int one = 1;
     setsockopt(socket.fd(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one,
@@ -80,7 +57,8 @@ absl::StatusOr<Socket> Socket::Connect(const SocketAddress& to,
     sockaddr_storage storage;
     const socklen_t len = SocketAddress(*from, 0).ToSockaddr(&storage);
     if (::bind(socket.fd(), reinterpret_cast<sockaddr*>(&storage), len) != 0) {
-      return ErrnoError(errno, absl::StrCat("bind() to ", from->ToString()));
+      return absl::ErrnoToStatus(errno,
+                                 absl::StrCat("bind() to ", from->ToString()));
     }
   }
   sockaddr_storage storage;
@@ -89,7 +67,7 @@ absl::StatusOr<Socket> Socket::Connect(const SocketAddress& to,
   if (::connect(socket.fd(), reinterpret_cast<sockaddr*>(&storage), len) == 0) {
     return socket;
   }
-  if (errno != EINPROGRESS) return ErrnoError(errno, what);
+  if (errno != EINPROGRESS) return absl::ErrnoToStatus(errno, what);
   absl::Status waited = deadline.Wait(socket.fd(), POLLOUT);
   if (!waited.ok()) {
     return absl::Status(waited.code(),
@@ -98,27 +76,27 @@ absl::StatusOr<Socket> Socket::Connect(const SocketAddress& to,
   int error = 0;
   socklen_t error_len = sizeof(error);
   if (getsockopt(socket.fd(), SOL_SOCKET, SO_ERROR, &error, &error_len) != 0) {
-    return ErrnoError(errno, what);
+    return absl::ErrnoToStatus(errno, what);
   }
-  if (error != 0) return ErrnoError(error, what);
+  if (error != 0) return absl::ErrnoToStatus(error, what);
   return socket;
 }
 
-absl::StatusOr<Socket> Socket::Adopt(int fd) {
-  const int flags = fcntl(fd, F_GETFL);
-  if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0 ||
-      fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) {
-    return ErrnoError(errno, absl::StrCat("fcntl() on fd ", fd));
+absl::StatusOr<Socket> Socket::Adopt(FdCloser fd) {
+  const int flags = fcntl(fd.get(), F_GETFL);
+  if (flags < 0 || fcntl(fd.get(), F_SETFL, flags | O_NONBLOCK) != 0 ||
+      fcntl(fd.get(), F_SETFD, FD_CLOEXEC) != 0) {
+    return absl::ErrnoToStatus(errno, absl::StrCat("fcntl() on fd ", fd.get()));
   }
-  return Socket(fd);
+  return Socket(fd.Release());
 }
 
 absl::StatusOr<Socket> Socket::Accept(SocketAddress* peer) const {
   sockaddr_storage storage;
   socklen_t len = sizeof(storage);
-  Socket accepted(::accept4(fd_, reinterpret_cast<sockaddr*>(&storage), &len,
+  Socket accepted(::accept4(fd(), reinterpret_cast<sockaddr*>(&storage), &len,
                             SOCK_NONBLOCK | SOCK_CLOEXEC));
-  if (!accepted.valid()) return ErrnoError(errno, "accept()");
+  if (!accepted.valid()) return absl::ErrnoToStatus(errno, "accept()");
   if (peer != nullptr) {
     RSOCKD_ASSIGN_OR_RETURN(*peer,
                             SocketAddress::FromSockaddr(
@@ -130,8 +108,8 @@ absl::StatusOr<Socket> Socket::Accept(SocketAddress* peer) const {
 absl::StatusOr<SocketAddress> Socket::LocalAddress() const {
   sockaddr_storage storage;
   socklen_t len = sizeof(storage);
-  if (getsockname(fd_, reinterpret_cast<sockaddr*>(&storage), &len) != 0) {
-    return ErrnoError(errno, "getsockname()");
+  if (getsockname(fd(), reinterpret_cast<sockaddr*>(&storage), &len) != 0) {
+    return absl::ErrnoToStatus(errno, "getsockname()");
   }
   return SocketAddress::FromSockaddr(reinterpret_cast<sockaddr*>(&storage),
                                      len);
@@ -140,8 +118,8 @@ absl::StatusOr<SocketAddress> Socket::LocalAddress() const {
 absl::StatusOr<SocketAddress> Socket::PeerAddress() const {
   sockaddr_storage storage;
   socklen_t len = sizeof(storage);
-  if (getpeername(fd_, reinterpret_cast<sockaddr*>(&storage), &len) != 0) {
-    return ErrnoError(errno, "getpeername()");
+  if (getpeername(fd(), reinterpret_cast<sockaddr*>(&storage), &len) != 0) {
+    return absl::ErrnoToStatus(errno, "getpeername()");
   }
   return SocketAddress::FromSockaddr(reinterpret_cast<sockaddr*>(&storage),
                                      len);
@@ -150,25 +128,25 @@ absl::StatusOr<SocketAddress> Socket::PeerAddress() const {
 absl::StatusOr<size_t> Socket::ReadSome(absl::Span<uint8_t> buffer,
                                         const Deadline& deadline) {
   for (;;) {
-    const ssize_t n = ::recv(fd_, buffer.data(), buffer.size(), 0);
+    const ssize_t n = ::recv(fd(), buffer.data(), buffer.size(), 0);
     if (n >= 0) return static_cast<size_t>(n);
     if (errno == EINTR) continue;
-    if (errno != EAGAIN) return ErrnoError(errno, "recv()");
-    RSOCKD_RETURN_IF_ERROR(deadline.Wait(fd_, POLLIN));
+    if (errno != EAGAIN) return absl::ErrnoToStatus(errno, "recv()");
+    RSOCKD_RETURN_IF_ERROR(deadline.Wait(fd(), POLLIN));
   }
 }
 
 absl::Status Socket::WriteAll(absl::Span<const uint8_t> data,
                               const Deadline& deadline) {
   while (!data.empty()) {
-    const ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
+    const ssize_t n = ::send(fd(), data.data(), data.size(), MSG_NOSIGNAL);
     if (n >= 0) {
       data.remove_prefix(n);
       continue;
     }
     if (errno == EINTR) continue;
-    if (errno != EAGAIN) return ErrnoError(errno, "send()");
-    RSOCKD_RETURN_IF_ERROR(deadline.Wait(fd_, POLLOUT));
+    if (errno != EAGAIN) return absl::ErrnoToStatus(errno, "send()");
+    RSOCKD_RETURN_IF_ERROR(deadline.Wait(fd(), POLLOUT));
   }
   return absl::OkStatus();
 }
@@ -181,17 +159,17 @@ absl::Status Socket::WriteAll(absl::string_view data,
       deadline);
 }
 
-void Socket::ShutdownWrite() { ::shutdown(fd_, SHUT_WR); }
-void Socket::ShutdownBoth() { ::shutdown(fd_, SHUT_RDWR); }
+void Socket::ShutdownWrite() { ::shutdown(fd(), SHUT_WR); }
+void Socket::ShutdownBoth() { ::shutdown(fd(), SHUT_RDWR); }
 
 void Socket::SetAbortiveClose() {
   const linger option{1, 0};
-  setsockopt(fd_, SOL_SOCKET, SO_LINGER, &option, sizeof(option));
+  setsockopt(fd(), SOL_SOCKET, SO_LINGER, &option, sizeof(option));
 }
 
 void Socket::SetNoDelay() {
   const int one = 1;
-  setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  setsockopt(fd(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
 }  // namespace rsockd::net

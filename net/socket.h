@@ -1,10 +1,11 @@
 // This file defines `Socket`, the move-only owner of a TCP socket descriptor,
 // and the few blocking-with-deadline operations the server needs on it.
 //
-// `Socket` is the only owner of descriptors in rsockd: every socket is created
-// through it and closed by its destructor, so a failed session cannot leak
-// one. Sockets created here are non-blocking and close-on-exec; blocking
-// behaviour is provided by the `Deadline`-taking methods, which poll.
+// `Socket` owns every TCP socket in rsockd (through an `FdCloser`): every
+// one is created through it and closed by its destructor, so a failed
+// session cannot leak one. Sockets created here are non-blocking and
+// close-on-exec; blocking behaviour is provided by the `Deadline`-taking
+// methods, which poll.
 //
 // Thread-safety: a Socket is not synchronized. Two threads may use the same
 // Socket at once only for independent directions (one reads, the other
@@ -23,6 +24,7 @@
 #include "absl/types/span.h"
 #include "net/address.h"
 #include "net/deadline.h"
+#include "rsockd/base/fd_closer.h"
 
 namespace rsockd::net {
 
@@ -31,10 +33,9 @@ class Socket {
   Socket() = default;
   // Takes ownership of `fd`.
   explicit Socket(int fd) : fd_(fd) {}
-  ~Socket() { Close(); }
 
-  Socket(Socket&& other) noexcept : fd_(other.Release()) {}
-  Socket& operator=(Socket&& other) noexcept;
+  Socket(Socket&& other) noexcept = default;
+  Socket& operator=(Socket&& other) noexcept = default;
   Socket(const Socket&) = delete;
   Socket& operator=(const Socket&) = delete;
 
@@ -52,15 +53,16 @@ class Socket {
                                         const std::optional<IpAddress>& from,
                                         const Deadline& deadline);
 
-  // Wraps a descriptor inherited from elsewhere (inetd's fd 0), making it
-  // non-blocking and close-on-exec.
-  static absl::StatusOr<Socket> Adopt(int fd);
+  // Wraps a descriptor inherited from elsewhere (a copy of inetd's fd 0),
+  // making it non-blocking and close-on-exec. Takes ownership of `fd` either
+  // way: on failure it is closed.
+  static absl::StatusOr<Socket> Adopt(FdCloser fd);
 
-  bool valid() const { return fd_ >= 0; }
-  int fd() const { return fd_; }
+  bool valid() const { return fd_.valid(); }
+  int fd() const { return fd_.get(); }
   // Gives up ownership; the Socket becomes invalid.
-  int Release();
-  void Close();
+  int Release() { return fd_.Release(); }
+  void Close() { fd_.Close(); }
 
   // accept4(2) on a listening socket. Never blocks: Unavailable when no
   // connection is pending.
@@ -87,7 +89,7 @@ class Socket {
   void SetNoDelay();
 
  private:
-  int fd_ = -1;
+  FdCloser fd_;
 };
 
 }  // namespace rsockd::net

@@ -29,6 +29,7 @@
 #include "glog/logging.h"
 #include "net/address.h"
 #include "net/resolver.h"
+#include "rsockd/base/files.h"
 #include "rsockd/process/config_watcher.h"
 #include "rsockd/process/inetd.h"
 #include "rsockd/process/pid_file.h"
@@ -45,7 +46,6 @@
 #include "rules/sockd_conf.h"
 #include "rules/socks_conf.h"
 #include "rules/user_list.h"
-#include "rules/write_file.h"
 
 namespace {
 
@@ -591,8 +591,7 @@ int Main(const char* argv0, SyslogSink* syslog,
   // Last: tests and scripts take the port file as the sign of readiness.
   if (!FLAGS_port_file.empty()) {
     const std::string port = absl::StrCat((*server)->bound()[0].port(), "\n");
-    if (absl::Status written =
-            rules::WriteFileAtomically(FLAGS_port_file, port, 0644);
+    if (absl::Status written = WriteFileAtomically(FLAGS_port_file, port, 0644);
         !written.ok()) {
       LOG(ERROR) << "cannot write --port_file: " << written;
       return 1;

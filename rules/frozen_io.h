@@ -36,7 +36,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "rules/read_file.h"
+#include "rsockd/base/files.h"
 
 namespace rsockd::rules {
 

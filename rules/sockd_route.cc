@@ -5,9 +5,9 @@
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "rsockd/base/files.h"
 #include "rsockd/base/status_macros.h"
 #include "rules/lexer.h"
-#include "rules/read_file.h"
 #include "rules/rule_lines.h"
 
 namespace rsockd::rules {

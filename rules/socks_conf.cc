@@ -8,8 +8,8 @@
 #include "absl/strings/str_join.h"
 #include "net/address.h"
 #include "net/service_names.h"
+#include "rsockd/base/files.h"
 #include "rsockd/base/status_macros.h"
-#include "rules/read_file.h"
 #include "rules/rule_lines.h"
 
 namespace rsockd::rules {

@@ -4,7 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "rules/read_file.h"
+#include "rsockd/base/files.h"
 
 namespace rsockd::rules {
 namespace {

@@ -52,7 +52,7 @@ int MillisecondsUntil(absl::Time when) {
 
 absl::StatusOr<std::unique_ptr<ConfigWatcher>> ConfigWatcher::Start(
     const Options& options, Callback on_change) {
-  net::Socket inotify(inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
+  FdCloser inotify(inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
   if (!inotify.valid()) return absl::ErrnoToStatus(errno, "inotify_init1");
   std::unique_ptr<ConfigWatcher> watcher(
       new ConfigWatcher(options, std::move(inotify), std::move(on_change)));
@@ -66,7 +66,7 @@ absl::StatusOr<std::unique_ptr<ConfigWatcher>> ConfigWatcher::Start(
   return watcher;
 }
 
-ConfigWatcher::ConfigWatcher(const Options& options, net::Socket inotify,
+ConfigWatcher::ConfigWatcher(const Options& options, FdCloser inotify,
                              Callback on_change)
     : options_(options),
       inotify_(std::move(inotify)),
@@ -94,7 +94,7 @@ absl::StatusOr<ConfigWatcher::Watches> ConfigWatcher::WatchLocked(
     if (split.name.empty()) continue;  // a directory, not a file
     // The same directory (under any spelling) gives the same descriptor.
     const int wd =
-        inotify_add_watch(inotify_.fd(), split.directory.c_str(), kMask);
+        inotify_add_watch(inotify_.get(), split.directory.c_str(), kMask);
     if (wd < 0) {
       return absl::ErrnoToStatus(
           errno, absl::StrCat("cannot watch the directory ", split.directory,
@@ -104,7 +104,7 @@ absl::StatusOr<ConfigWatcher::Watches> ConfigWatcher::WatchLocked(
     watches.names[wd].insert(std::move(split.name));
   }
   for (const auto& [wd, directory] : watches_.directories) {
-    if (!watches.directories.contains(wd)) inotify_rm_watch(inotify_.fd(), wd);
+    if (!watches.directories.contains(wd)) inotify_rm_watch(inotify_.get(), wd);
   }
   return watches;
 }
@@ -113,7 +113,7 @@ bool ConfigWatcher::ReadEvents(std::set<std::string>& changed) {
   bool seen = false;
   alignas(inotify_event) char buffer[16 * 1024];
   for (;;) {
-    const ssize_t n = read(inotify_.fd(), buffer, sizeof(buffer));
+    const ssize_t n = read(inotify_.get(), buffer, sizeof(buffer));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return seen;  // EAGAIN: all read
     absl::MutexLock lock(&mu_);
@@ -151,7 +151,7 @@ void ConfigWatcher::Run() {
   for (;;) {
     const absl::Time due =
         std::min(quiet_until, first_change + options_.max_delay);
-    pollfd fds[] = {{inotify_.fd(), POLLIN, 0}, {stop_.fd(), POLLIN, 0}};
+    pollfd fds[] = {{inotify_.get(), POLLIN, 0}, {stop_.fd(), POLLIN, 0}};
     const int ready =
         poll(fds, 2, changed.empty() ? -1 : MillisecondsUntil(due));
     if (ready < 0 && errno != EINTR) {

@@ -45,8 +45,8 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "net/deadline.h"
-#include "net/socket.h"
 #include "net/thread.h"
+#include "rsockd/base/fd_closer.h"
 
 namespace rsockd {
 
@@ -80,8 +80,7 @@ class ConfigWatcher {
     std::map<int, std::set<std::string>> names;  // wd -> file names
   };
 
-  ConfigWatcher(const Options& options, net::Socket inotify,
-                Callback on_change);
+  ConfigWatcher(const Options& options, FdCloser inotify, Callback on_change);
   // Adds watches for every directory of `paths`, reusing those already in
   // `current`, and removes the ones no longer needed once all succeeded.
   absl::StatusOr<Watches> WatchLocked(const std::vector<std::string>& paths)
@@ -92,7 +91,7 @@ class ConfigWatcher {
   bool ReadEvents(std::set<std::string>& changed);
 
   const Options options_;
-  const net::Socket inotify_;
+  const FdCloser inotify_;
   Callback on_change_;
   net::StopSignal stop_;
 

@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "rsockd/base/fd_closer.h"
 
 namespace rsockd {
 namespace {
@@ -20,26 +21,23 @@ bool SameFile(const struct stat& a, const struct stat& b) {
 }
 
 // Puts `fd` on descriptor `target` (a standard descriptor, so without
-// close-on-exec) and closes `fd` unless it already is `target`.
-absl::Status MoveTo(int fd, int target, absl::string_view what) {
-  if (fd == target) {
-    fcntl(fd, F_SETFD, 0);
+// close-on-exec); `fd` is closed unless it already is `target`.
+absl::Status MoveTo(FdCloser fd, int target, absl::string_view what) {
+  if (fd.get() == target) {
+    fcntl(fd.Release(), F_SETFD, 0);
     return absl::OkStatus();
   }
   // dup2 clears close-on-exec on the copy.
-  const int moved = dup2(fd, target);
-  const int error = errno;
-  close(fd);
-  if (moved < 0) {
-    return absl::ErrnoToStatus(error, absl::StrCat("inetd: dup2 ", what));
+  if (dup2(fd.get(), target) < 0) {
+    return absl::ErrnoToStatus(errno, absl::StrCat("inetd: dup2 ", what));
   }
   return absl::OkStatus();
 }
 
 absl::Status OpenNullOn(int target) {
-  const int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-  if (null < 0) return absl::ErrnoToStatus(errno, "inetd: open /dev/null");
-  return MoveTo(null, target, "/dev/null");
+  FdCloser null(open("/dev/null", O_RDWR | O_CLOEXEC));
+  if (!null.valid()) return absl::ErrnoToStatus(errno, "inetd: open /dev/null");
+  return MoveTo(std::move(null), target, "/dev/null");
 }
 
 }  // namespace
@@ -74,26 +72,25 @@ absl::StatusOr<InetdConnection> TakeInetdConnection() {
         "--inetd: descriptor 0 is not a TCP connection");
   }
 
-  const int fd = fcntl(0, F_DUPFD_CLOEXEC, 3);
-  if (fd < 0) return absl::ErrnoToStatus(errno, "--inetd: fcntl(F_DUPFD)");
+  FdCloser fd(fcntl(0, F_DUPFD_CLOEXEC, 3));
+  if (!fd.valid()) {
+    return absl::ErrnoToStatus(errno, "--inetd: fcntl(F_DUPFD)");
+  }
   // From here on the descriptors change; a failure leaves the connection
   // with `fd` (closed by the Socket) and 0..2 moved as far as done.
-  absl::StatusOr<net::Socket> socket = net::Socket::Adopt(fd);
-  if (!socket.ok()) {
-    close(fd);
-    return socket.status();
-  }
+  absl::StatusOr<net::Socket> socket = net::Socket::Adopt(std::move(fd));
+  if (!socket.ok()) return socket.status();
   struct stat error_output;
   const bool stderr_is_connection =
       fstat(2, &error_output) != 0 || SameFile(error_output, connection);
   if (absl::Status moved = OpenNullOn(0); !moved.ok()) return moved;
   if (absl::Status moved = OpenNullOn(1); !moved.ok()) return moved;
   if (stderr_is_connection) {
-    const int capture = memfd_create("rsockd-stderr", MFD_CLOEXEC);
-    if (capture < 0) {
+    FdCloser capture(memfd_create("rsockd-stderr", MFD_CLOEXEC));
+    if (!capture.valid()) {
       return absl::ErrnoToStatus(errno, "inetd: memfd_create");
     }
-    if (absl::Status moved = MoveTo(capture, 2, "stderr capture");
+    if (absl::Status moved = MoveTo(std::move(capture), 2, "stderr capture");
         !moved.ok()) {
       return moved;
     }

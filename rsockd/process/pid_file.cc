@@ -1,39 +1,27 @@
 #include "rsockd/process/pid_file.h"
 
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstddef>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "glog/logging.h"
-#include "rules/write_file.h"
+#include "rsockd/base/files.h"
 
 namespace rsockd {
 namespace {
 
 std::string PidLine() { return absl::StrCat(getpid(), "\n"); }
 
-// The first bytes of `path` (a pid file is a few bytes long).
-absl::StatusOr<std::string> ReadSmallFile(const std::string& path) {
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return absl::ErrnoToStatus(errno, absl::StrCat("open ", path));
-  char buffer[64];
-  ssize_t n;
-  do {
-    n = read(fd, buffer, sizeof(buffer));
-  } while (n < 0 && errno == EINTR);
-  const int error = errno;
-  close(fd);
-  if (n < 0) return absl::ErrnoToStatus(error, absl::StrCat("read ", path));
-  return std::string(buffer, n);
-}
+// Far more than a pid line: what is larger cannot be this process's.
+constexpr size_t kMaxPidFileSize = 64;
 
 }  // namespace
 
 absl::StatusOr<PidFile> PidFile::Create(const std::string& path) {
-  if (absl::Status written = rules::WriteFileAtomically(path, PidLine(), 0644);
+  if (absl::Status written = WriteFileAtomically(path, PidLine(), 0644);
       !written.ok()) {
     return written;
   }
@@ -49,7 +37,7 @@ PidFile::~PidFile() {
 absl::Status PidFile::Remove() {
   if (path_.empty()) return absl::OkStatus();
   const std::string path = std::exchange(path_, "");
-  absl::StatusOr<std::string> contents = ReadSmallFile(path);
+  absl::StatusOr<std::string> contents = ReadFile(path, kMaxPidFileSize);
   if (!contents.ok()) {
     // Already gone: nothing to do.
     return absl::IsNotFound(contents.status()) ? absl::OkStatus()

@@ -1,6 +1,6 @@
 // This file defines `PidFile`, the --pidfile that is removed again when
-// rsockd exits cleanly. It is written with rules::WriteFileAtomically
-// (rules/write_file.h), which never follows a link planted at the path or
+// rsockd exits cleanly. It is written with WriteFileAtomically
+// (rsockd/base/files.h), which never follows a link planted at the path or
 // beside it: rsockd writes it as root, perhaps in a directory others can
 // write to.
 //

@@ -96,7 +96,7 @@ absl::StatusOr<std::unique_ptr<SyslogSink>> SyslogSink::Create(
   // Not connected: each line is addressed to the path, so a syslog daemon
   // that restarts (and makes a new socket there) is found again by the next
   // line, with no reconnect logic.
-  net::Socket socket(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  FdCloser socket(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   if (!socket.valid()) {
     return absl::ErrnoToStatus(errno, "socket(AF_UNIX, SOCK_DGRAM)");
   }
@@ -104,7 +104,7 @@ absl::StatusOr<std::unique_ptr<SyslogSink>> SyslogSink::Create(
       new SyslogSink(options, std::move(socket)));
 }
 
-SyslogSink::SyslogSink(const Options& options, net::Socket socket)
+SyslogSink::SyslogSink(const Options& options, FdCloser socket)
     : options_(options),
       pid_(getpid()),
       socket_(std::move(socket)),
@@ -140,7 +140,7 @@ void SyslogSink::Send(int severity, const std::tm& time,
   memcpy(address.sun_path, options_.socket_path.data(),
          options_.socket_path.size());
   const ssize_t n =
-      sendto(socket_.fd(), datagram.data(), datagram.size(),
+      sendto(socket_.get(), datagram.data(), datagram.size(),
              MSG_DONTWAIT | MSG_NOSIGNAL,
              reinterpret_cast<const sockaddr*>(&address), sizeof(address));
   if (n == static_cast<ssize_t>(datagram.size())) {

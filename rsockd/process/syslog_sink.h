@@ -50,7 +50,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "glog/logging.h"
-#include "net/socket.h"
+#include "rsockd/base/fd_closer.h"
 
 namespace rsockd {
 
@@ -129,12 +129,12 @@ class SyslogSink : public google::LogSink {
     const google::LogSeverity min_severity_;
   };
 
-  SyslogSink(const Options& options, net::Socket socket);
+  SyslogSink(const Options& options, FdCloser socket);
   void Send(int severity, const std::tm& time, absl::string_view message);
 
   const Options options_;
   const pid_t pid_;
-  const net::Socket socket_;
+  const FdCloser socket_;
   SeverityFilter warnings_and_errors_;
   std::atomic<uint64_t> sent_{0};
   std::atomic<uint64_t> dropped_{0};

@@ -21,12 +21,11 @@ constexpr size_t kTurnAwayDrainLimit = 64 * 1024;
 
 // The descriptor kept in reserve for answering a client when the process has
 // none left (see Accept).
-absl::StatusOr<net::Socket> OpenReserve() {
-  // Any descriptor will do; /dev/null costs nothing. Held as a Socket only
-  // for its ownership (the class closes it, nothing else).
-  const int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return absl::ErrnoToStatus(errno, "open /dev/null");
-  return net::Socket(fd);
+absl::StatusOr<FdCloser> OpenReserve() {
+  // Any descriptor will do; /dev/null costs nothing.
+  FdCloser fd(open("/dev/null", O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return absl::ErrnoToStatus(errno, "open /dev/null");
+  return fd;
 }
 
 // The relay pool for a session pool. A relay direction must start at once,
@@ -68,7 +67,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(
   if (!resolver.ok()) return resolver.status();
   std::unique_ptr<Server> server(
       new Server(options, rules, *std::move(resolver)));
-  absl::StatusOr<net::Socket> reserve = OpenReserve();
+  absl::StatusOr<FdCloser> reserve = OpenReserve();
   if (!reserve.ok()) return reserve.status();
   server->reserve_ = *std::move(reserve);
   for (const net::SocketAddress& address : options.listen) {
@@ -234,7 +233,7 @@ std::vector<std::string> Server::StatsSnapshot(
 absl::Status Server::TurnAwayWithReserve(const net::Socket& listener) {
   if (!reserve_.valid()) {
     // Given up by an earlier turn-away that could not take it back.
-    absl::StatusOr<net::Socket> reserve = OpenReserve();
+    absl::StatusOr<FdCloser> reserve = OpenReserve();
     if (!reserve.ok()) return reserve.status();
     reserve_ = *std::move(reserve);
   }
@@ -252,7 +251,7 @@ absl::Status Server::TurnAwayWithReserve(const net::Socket& listener) {
         << "out of descriptors -- turned away " << peer.ToString() << " ("
         << google::COUNTER << " so far): the open-file limit is reached";
   }
-  absl::StatusOr<net::Socket> reserve = OpenReserve();
+  absl::StatusOr<FdCloser> reserve = OpenReserve();
   if (reserve.ok()) reserve_ = *std::move(reserve);
   return client.status();
 }

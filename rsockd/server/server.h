@@ -41,6 +41,7 @@
 #include "net/socket.h"
 #include "net/thread.h"
 #include "net/thread_pool.h"
+#include "rsockd/base/fd_closer.h"
 #include "rsockd/hooks/hook_runner.h"
 #include "rsockd/server/own_listeners.h"
 #include "rsockd/server/session.h"
@@ -139,7 +140,7 @@ class Server {
   std::vector<net::Socket> listeners_;
   // A descriptor (/dev/null) held so that a client can still be answered 91
   // when the process has no descriptor left. The acceptor thread's only.
-  net::Socket reserve_;
+  FdCloser reserve_;
   std::vector<net::SocketAddress> bound_;
   Stats stats_;
   // Wakes the acceptor to stop accepting.

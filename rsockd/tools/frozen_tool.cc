@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "rsockd/base/files.h"
 #include "rsockd/base/status_macros.h"
 #include "rules/frozen_path.h"
 #include "rules/frozen_sockd_conf.h"
@@ -18,7 +19,6 @@
 #include "rules/sockd_conf.h"
 #include "rules/sockd_route.h"
 #include "rules/socks_conf.h"
-#include "rules/write_file.h"
 
 namespace rsockd {
 namespace {
@@ -142,10 +142,10 @@ int Make(absl::string_view tool, const FileKind& kind,
   struct stat info;
   const bool have_info = stat(in.c_str(), &info) == 0;
   const mode_t mode = have_info ? info.st_mode & 0666 : 0644;
-  std::optional<rules::FileOwner> owner;
-  if (have_info) owner = rules::FileOwner{info.st_uid, info.st_gid};
+  std::optional<FileOwner> owner;
+  if (have_info) owner = FileOwner{info.st_uid, info.st_gid};
   if (absl::Status written =
-          rules::WriteFileAtomically(output, frozen->bytes, mode, owner);
+          WriteFileAtomically(output, frozen->bytes, mode, owner);
       !written.ok()) {
     err << tool << ": " << written.message() << "\n";
     return 1;

@@ -15,7 +15,7 @@
 // looks for it (rules/frozen_path.h): `make_sockdfc /srv/a.conf` writes
 // /srv/a.fc. It uses the same parser as the server; on a parse error it
 // prints every error (`file:line:col: message`), writes nothing and exits 1.
-// The output is written atomically (rules/write_file.h) with the permission
+// The output is written atomically (rsockd/base/files.h) with the permission
 // bits of the input, so rsockd reloading at the same moment reads the old
 // file or the new one, and a private config stays private.
 //

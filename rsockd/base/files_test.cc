@@ -1,4 +1,4 @@
-#include "rules/write_file.h"
+#include "rsockd/base/files.h"
 
 #include <dirent.h>
 #include <gmock/gmock.h>
@@ -12,13 +12,14 @@
 #include "testing/files.h"
 #include "testing/status_matchers.h"
 
-namespace rsockd::rules {
+namespace rsockd {
 namespace {
 
 using ::rsockd::testing::IsOk;
 using ::rsockd::testing::IsOkAndHolds;
 using ::rsockd::testing::ReadFileToString;
 using ::rsockd::testing::StatusIs;
+using ::rsockd::testing::WriteStringToFile;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::UnorderedElementsAre;
@@ -33,6 +34,50 @@ std::vector<std::string> Entries(const std::string& dir) {
   }
   closedir(d);
   return names;
+}
+
+class ReadFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_OK_AND_ASSIGN(dir_, rsockd::testing::MakeTempDir("read"));
+  }
+  std::string dir_;
+};
+
+TEST_F(ReadFileTest, ReadsTheWholeFile) {
+  std::string text(100000, 'x');
+  text += "\nend";
+  const std::string path = dir_ + "/whole";
+  ASSERT_THAT(WriteStringToFile(path, text), IsOk());
+  EXPECT_THAT(ReadFile(path, 1 << 20), IsOkAndHolds(text));
+}
+
+TEST_F(ReadFileTest, MissingFileNamesThePath) {
+  EXPECT_THAT(ReadFile("/nonexistent/sockd.conf", 1024),
+              StatusIs(absl::StatusCode::kNotFound,
+                       "cannot read /nonexistent/sockd.conf: No such file or "
+                       "directory"));
+}
+
+TEST_F(ReadFileTest, DirectoryIsAnError) {
+  EXPECT_THAT(ReadFile("/", 1024),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("cannot read /: Is a directory")));
+}
+
+TEST_F(ReadFileTest, RejectsAFileOverTheCap) {
+  const std::string path = dir_ + "/big";
+  ASSERT_THAT(WriteStringToFile(path, std::string(1025, 'x')), IsOk());
+  EXPECT_THAT(ReadFile(path, 1025), IsOk());
+  EXPECT_THAT(ReadFile(path, 1024),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("file is larger than 1024 bytes")));
+}
+
+TEST_F(ReadFileTest, EndlessFileStopsAtTheCap) {
+  EXPECT_THAT(ReadFile("/dev/zero", 1 << 16),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("cannot read /dev/zero: file is larger")));
 }
 
 class WriteFileAtomicallyTest : public ::testing::Test {
@@ -127,4 +172,4 @@ TEST_F(WriteFileAtomicallyTest, FailureLeavesNothingBehind) {
 }
 
 }  // namespace
-}  // namespace rsockd::rules
+}  // namespace rsockd
