@@ -157,29 +157,8 @@ std::string SockdRule::ToString() const {
 
 absl::StatusOr<SockdConf> ParseSockdConf(absl::string_view text,
                                          absl::string_view filename) {
-  SockdConf conf;
-  conf.filename = std::string(filename);
-  // The first line of each special kind counts.
-  bool have_no_identd = false;
-  bool have_bad_id = false;
-  const auto on_special_line = [&](const Line& line) {
-    switch (line.kind) {
-      case Line::Kind::kNoIdentd:
-        if (!have_no_identd) conf.no_identd_command = line.command->text;
-        have_no_identd = true;
-        break;
-      case Line::Kind::kBadId:
-        if (!have_bad_id) conf.bad_id_command = line.command->text;
-        have_bad_id = true;
-        break;
-      case Line::Kind::kRule:
-        break;
-    }
-  };
-  RSOCKD_ASSIGN_OR_RETURN(
-      conf.rules,
-      ParseRuleLines<SockdRule>(text, filename, ParseRule, on_special_line));
-  return conf;
+  return ParseRuleFile<SockdConf>(text, filename, ParseRule,
+                                  kSockdConfSpecialLines);
 }
 
 absl::StatusOr<SockdConf> LoadSockdConf(const std::string& path) {
@@ -189,14 +168,7 @@ absl::StatusOr<SockdConf> LoadSockdConf(const std::string& path) {
 }
 
 std::string FormatSockdConf(const SockdConf& conf) {
-  std::string text = FormatRuleLines(conf.rules);
-  if (!conf.no_identd_command.empty()) {
-    absl::StrAppend(&text, "#NO_IDENTD: ", conf.no_identd_command, "\n");
-  }
-  if (!conf.bad_id_command.empty()) {
-    absl::StrAppend(&text, "#BAD_ID: ", conf.bad_id_command, "\n");
-  }
-  return text;
+  return FormatRuleFile(conf, kSockdConfSpecialLines);
 }
 
 }  // namespace rsockd::rules

@@ -264,12 +264,8 @@ std::string SocksRule::ToString() const {
 
 absl::StatusOr<SocksConf> ParseSocksConf(absl::string_view text,
                                          absl::string_view filename) {
-  SocksConf conf;
-  conf.filename = std::string(filename);
   // The sockd.conf special lines are comments here.
-  RSOCKD_ASSIGN_OR_RETURN(conf.rules,
-                          ParseRuleLines<SocksRule>(text, filename, ParseRule));
-  return conf;
+  return ParseRuleFile<SocksConf>(text, filename, ParseRule);
 }
 
 absl::StatusOr<SocksConf> LoadSocksConf(const std::string& path) {
@@ -279,7 +275,7 @@ absl::StatusOr<SocksConf> LoadSocksConf(const std::string& path) {
 }
 
 std::string FormatSocksConf(const SocksConf& conf) {
-  return FormatRuleLines(conf.rules);
+  return FormatRuleFile(conf);
 }
 
 absl::Status CheckDefaultServer(const SocksConf& conf, bool have_default) {
