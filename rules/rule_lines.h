@@ -70,6 +70,18 @@ struct SpecialLine {
 // The default handler of special lines for ParseRuleLines: comments.
 inline void IgnoreSpecialLine(const Line&) {}
 
+// CheckHasKeyword()
+//
+// A rule line that is only a hook command (`: logger ...`) has no keyword:
+// the error "missing <keywords> before ':'" at the ':'. OK for a line with
+// words.
+inline absl::Status CheckHasKeyword(const Line& line,
+                                    absl::string_view keywords) {
+  if (!line.tokens.empty()) return absl::OkStatus();
+  return TokenError(Token{"", line.number, line.colon_column},
+                    absl::StrCat("missing ", keywords, " before ':'"));
+}
+
 // CheckNormalizedLength()
 //
 // OK when `rule.ToString()`, the line a dump prints for it, fits in a line

@@ -161,6 +161,15 @@ TEST(FormatRuleFileTest, TheDumpParsesBackToTheSameFile) {
   EXPECT_EQ(parsed.bad_id, file.bad_id);
 }
 
+TEST(CheckHasKeywordTest, ALineOfOnlyACommandLacksItsKeyword) {
+  ASSERT_OK_AND_ASSIGN(const Line command_only, LexLine("  : logger x", 3));
+  EXPECT_THAT(CheckHasKeyword(command_only, "permit or deny"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "3:3: missing permit or deny before ':'"));
+  ASSERT_OK_AND_ASSIGN(const Line rule, LexLine("permit ALL : logger x", 3));
+  EXPECT_THAT(CheckHasKeyword(rule, "permit or deny"), IsOk());
+}
+
 TEST(CheckNormalizedLengthTest, TheLimitIsTheLineLimit) {
   EXPECT_THAT(CheckNormalizedLength(WordRule{std::string(kMaxLineLength, 'w')}),
               IsOk());
