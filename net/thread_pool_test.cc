@@ -95,6 +95,93 @@ TEST(ThreadPoolTest, RaisedLimitsTakeEffect) {
 namespace rsockd::net {
 namespace {
 
+// Runs `n` tasks at once, so that the pool keeps `n` idle threads.
+void StartIdleThreads(ThreadPool& pool, int n) {
+  absl::Notification release;
+  std::atomic<int> started{0};
+  for (int i = 0; i < n; ++i) {
+    ASSERT_TRUE(Submit(pool, [&] {
+      started++;
+      release.WaitForNotificationWithTimeout(absl::Seconds(30));
+    }));
+  }
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (started.load() < n && absl::Now() < deadline) {
+    std::this_thread::yield();
+  }
+  release.Notify();
+  ASSERT_TRUE(pool.WaitUntilIdle(absl::Now() + absl::Seconds(30)));
+  ASSERT_EQ(started.load(), n);
+  ASSERT_EQ(pool.counts().threads, n);
+}
+
+// A lower limit bounds the tasks that run, even with idle threads left from
+// the higher one.
+TEST(ThreadPoolTest, LoweredLimitRefusesDespiteIdleThreads) {
+  ThreadPool pool({.max_workers = 2, .max_queue = 0}, kStack);
+  StartIdleThreads(pool, 2);
+  pool.SetLimits({.max_workers = 1, .max_queue = 0});
+  absl::Notification release;
+  absl::Notification running;
+  ASSERT_TRUE(Submit(pool, [&] {
+    running.Notify();
+    release.WaitForNotificationWithTimeout(absl::Seconds(30));
+  }));
+  ASSERT_TRUE(running.WaitForNotificationWithTimeout(absl::Seconds(30)));
+  EXPECT_FALSE(Submit(pool, [] {})) << "one runs: the limit is reached";
+  EXPECT_EQ(pool.counts().threads, 2) << "threads already started stay";
+  release.Notify();
+}
+
+TEST(ThreadPoolTest, RaisedLimitStartsQueuedTasksAtOnce) {
+  ThreadPool pool({.max_workers = 1, .max_queue = 2}, kStack);
+  absl::Notification release;
+  auto blocker = [&] {
+    release.WaitForNotificationWithTimeout(absl::Seconds(30));
+  };
+  absl::Notification first_running;
+  ASSERT_TRUE(Submit(pool, [&] {
+    first_running.Notify();
+    blocker();
+  }));
+  ASSERT_TRUE(first_running.WaitForNotificationWithTimeout(absl::Seconds(30)));
+  absl::Notification second_running;
+  absl::Notification third_running;
+  ASSERT_TRUE(Submit(pool, [&] {
+    second_running.Notify();
+    blocker();
+  }));
+  ASSERT_TRUE(Submit(pool, [&] {
+    third_running.Notify();
+    blocker();
+  }));
+  EXPECT_EQ(pool.counts().queued, 2);
+  // No further submission: raising the limit alone starts both.
+  pool.SetLimits({.max_workers = 3, .max_queue = 2});
+  EXPECT_TRUE(second_running.WaitForNotificationWithTimeout(absl::Seconds(30)));
+  EXPECT_TRUE(third_running.WaitForNotificationWithTimeout(absl::Seconds(30)));
+  release.Notify();
+}
+
+TEST(ThreadPoolTest, WaitUntilIdleWaitsForRunningAndQueuedTasks) {
+  ThreadPool pool({.max_workers = 1, .max_queue = 1}, kStack);
+  EXPECT_TRUE(pool.WaitUntilIdle(absl::Now())) << "a new pool is idle";
+  absl::Notification release;
+  std::atomic<int> runs{0};
+  ASSERT_TRUE(Submit(pool, [&] {
+    release.WaitForNotificationWithTimeout(absl::Seconds(30));
+    runs++;
+  }));
+  ASSERT_TRUE(Submit(pool, [&] { runs++; }));
+  EXPECT_FALSE(pool.WaitUntilIdle(absl::Now() + absl::Milliseconds(10)));
+  release.Notify();
+  ASSERT_TRUE(pool.WaitUntilIdle(absl::Now() + absl::Seconds(30)));
+  EXPECT_EQ(runs.load(), 2) << "idle only once both tasks have returned";
+  const ThreadPool::Counts counts = pool.counts();
+  EXPECT_EQ(counts.busy, 0);
+  EXPECT_EQ(counts.queued, 0);
+}
+
 TEST(ThreadPoolTest, RefusedTaskIsLeftWithTheCaller) {
   absl::Notification release;
   ThreadPool pool({.max_workers = 1, .max_queue = 0}, kStack);

@@ -35,23 +35,13 @@ absl::StatusOr<RouteRule> ThawRoute(FrozenReader* reader, int previous_line) {
 }  // namespace
 
 absl::StatusOr<std::string> FreezeSockdRoute(const SockdRoute& route) {
-  FrozenWriter writer;
-  FreezeFileName(route.filename, &writer);
-  RSOCKD_RETURN_IF_ERROR(
-      FreezeRuleList<RouteRule>(route.rules, kRouteList, FreezeRoute, &writer));
-  return SealFrozen(FrozenKind::kSockdRoute, writer.payload());
+  return FreezeRuleFile(route, FrozenKind::kSockdRoute, kRouteList,
+                        FreezeRoute);
 }
 
 absl::StatusOr<SockdRoute> ThawSockdRoute(absl::string_view file) {
-  RSOCKD_ASSIGN_OR_RETURN(const absl::string_view payload,
-                          UnsealFrozen(file, FrozenKind::kSockdRoute));
-  FrozenReader reader(payload);
-  SockdRoute route;
-  RSOCKD_ASSIGN_OR_RETURN(route.filename, ThawFileName(&reader));
-  RSOCKD_ASSIGN_OR_RETURN(
-      route.rules, ThawRuleList<RouteRule>(&reader, kRouteList, ThawRoute));
-  RSOCKD_RETURN_IF_ERROR(reader.ExpectEnd());
-  return route;
+  return ThawRuleFile<SockdRoute>(file, FrozenKind::kSockdRoute, kRouteList,
+                                  ThawRoute);
 }
 
 absl::StatusOr<SockdRoute> LoadFrozenSockdRoute(const std::string& path) {

@@ -37,18 +37,14 @@ constexpr SocksRule::Action kWireActions[] = {
 absl::Status FreezeRule(const SocksRule& rule, FrozenWriter* writer) {
   FreezeLineNumber(rule.line, writer);
   FreezeColumn(rule.column, writer);
-  uint8_t action = 0;
-  while (kWireActions[action] != rule.action) ++action;
-  writer->U8(action);
+  FreezeEnum(rule.action, kWireActions, writer);
   writer->U32(static_cast<uint32_t>(rule.servers.size()));
   for (const UpstreamServer& server : rule.servers) {
     writer->String(server.host);
     writer->U16(server.port);
   }
   RSOCKD_RETURN_IF_ERROR(FreezeOptionalUserList(rule.users, writer));
-  FreezeAddressSpec(rule.destination, writer);
-  FreezeOptionalPortSpec(rule.port, writer);
-  FreezeCommand(rule.command, writer);
+  FreezeRuleEnd(rule, writer);
   return absl::OkStatus();
 }
 
@@ -75,13 +71,8 @@ absl::StatusOr<SocksRule> ThawRule(FrozenReader* reader, int previous_line) {
   SocksRule rule;
   RSOCKD_ASSIGN_OR_RETURN(rule.line, ThawLineNumber(reader, previous_line));
   RSOCKD_ASSIGN_OR_RETURN(rule.column, ThawColumn(reader));
-  const size_t action_offset = reader->offset();
-  RSOCKD_ASSIGN_OR_RETURN(const uint8_t action, reader->U8("action"));
-  if (action >= std::size(kWireActions)) {
-    return reader->Invalid(action_offset, "action",
-                           absl::StrCat("unknown action ", action));
-  }
-  rule.action = kWireActions[action];
+  RSOCKD_ASSIGN_OR_RETURN(rule.action,
+                          ThawEnum(reader, "action", kWireActions));
   const size_t servers_offset = reader->offset();
   RSOCKD_ASSIGN_OR_RETURN(
       const uint32_t servers,
@@ -95,33 +86,19 @@ absl::StatusOr<SocksRule> ThawRule(FrozenReader* reader, int previous_line) {
     rule.servers.push_back(std::move(server));
   }
   RSOCKD_ASSIGN_OR_RETURN(rule.users, ThawOptionalUserList(reader));
-  RSOCKD_ASSIGN_OR_RETURN(rule.destination,
-                          ThawAddressSpec(reader, "destination"));
-  RSOCKD_ASSIGN_OR_RETURN(rule.port, ThawOptionalPortSpec(reader));
-  RSOCKD_ASSIGN_OR_RETURN(rule.command, ThawCommand(reader, "hook command"));
+  RSOCKD_RETURN_IF_ERROR(ThawRuleEnd(reader, &rule));
   return rule;
 }
 
 }  // namespace
 
 absl::StatusOr<std::string> FreezeSocksConf(const SocksConf& conf) {
-  FrozenWriter writer;
-  FreezeFileName(conf.filename, &writer);
-  RSOCKD_RETURN_IF_ERROR(
-      FreezeRuleList<SocksRule>(conf.rules, kRuleList, FreezeRule, &writer));
-  return SealFrozen(FrozenKind::kSocksConf, writer.payload());
+  return FreezeRuleFile(conf, FrozenKind::kSocksConf, kRuleList, FreezeRule);
 }
 
 absl::StatusOr<SocksConf> ThawSocksConf(absl::string_view file) {
-  RSOCKD_ASSIGN_OR_RETURN(const absl::string_view payload,
-                          UnsealFrozen(file, FrozenKind::kSocksConf));
-  FrozenReader reader(payload);
-  SocksConf conf;
-  RSOCKD_ASSIGN_OR_RETURN(conf.filename, ThawFileName(&reader));
-  RSOCKD_ASSIGN_OR_RETURN(
-      conf.rules, ThawRuleList<SocksRule>(&reader, kRuleList, ThawRule));
-  RSOCKD_RETURN_IF_ERROR(reader.ExpectEnd());
-  return conf;
+  return ThawRuleFile<SocksConf>(file, FrozenKind::kSocksConf, kRuleList,
+                                 ThawRule);
 }
 
 absl::StatusOr<SocksConf> LoadFrozenSocksConf(const std::string& path) {

@@ -1,11 +1,13 @@
 // This file defines how the parts that the rule files share are stored in a
 // frozen file (frozen_io.h): address specs, port tests, user lists (each
-// also as an optional field), hook commands, line numbers and columns, and
-// the source file name. Each `Freeze*` appends
-// one part to a FrozenWriter; each `Thaw*` reads one back and re-validates
-// it, so that what it returns is always something the text parser could
-// have produced from some file: a thawed rule behaves, prints and dumps like
-// a parsed one.
+// also as an optional field), hook commands, line numbers and columns, the
+// source file name, small enumerations (actions, ident levels), and the
+// frame of a whole file: file name, rule list, special-line commands. Each
+// `Freeze*` appends one part to a FrozenWriter; each `Thaw*` reads one back
+// and re-validates it, so that what it returns is always something the text
+// parser could have produced from some file: a thawed rule behaves, prints
+// and dumps like a parsed one. The frozen_<file> libraries supply only
+// their rules' own fields.
 //
 // Layouts (integers little-endian; strings a u32 length then the bytes):
 //
@@ -19,6 +21,7 @@
 //   IP address     u8 family (4 or 6), then 4 or 16 bytes
 //   port test      u8 operator (0 eq, 1 neq, 2 lt, 3 gt, 4 le, 5 ge),
 //                  u16 port
+//   enumeration    u8, the value's index in the kind's wire order
 //   user list      u32 item count, the items (strings, as written);
 //                  u32 user count, the user ids (strings, in increasing
 //                  byte order, no duplicates): the inline ids and those read
@@ -33,6 +36,8 @@
 //   file name      string: the text file the rules were parsed from
 //   rule list      u32 rule count, then the rules in file order (each starts
 //                  with its line number)
+//   rule file      file name, rule list, then the command of each special
+//                  line the file keeps (rule_lines.h), in its order
 //
 // Addresses are stored as written (host bits outside the mask included) and
 // names in the parser's normalized form; users in sorted order make the
@@ -43,9 +48,13 @@
 #ifndef RSOCKD_RULES_FROZEN_SPECS_H_
 #define RSOCKD_RULES_FROZEN_SPECS_H_
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -54,6 +63,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "net/address.h"
 #include "rsockd/base/status_macros.h"
 #include "rules/address_spec.h"
@@ -109,6 +119,47 @@ absl::StatusOr<int> ThawColumn(FrozenReader* reader);
 
 void FreezeFileName(absl::string_view name, FrozenWriter* writer);
 absl::StatusOr<std::string> ThawFileName(FrozenReader* reader);
+
+// FreezeEnum() / ThawEnum()
+//
+// A value of a small enumeration, stored as its index in `wire`, which
+// lists every value in wire order. An index past the end is an error
+// "unknown <what> N".
+template <typename T, size_t N>
+void FreezeEnum(const T& value, const T (&wire)[N], FrozenWriter* writer) {
+  writer->U8(static_cast<uint8_t>(std::find(wire, wire + N, value) - wire));
+}
+template <typename T, size_t N>
+absl::StatusOr<T> ThawEnum(FrozenReader* reader, absl::string_view what,
+                           const T (&wire)[N]) {
+  const size_t start = reader->offset();
+  RSOCKD_ASSIGN_OR_RETURN(const uint8_t index, reader->U8(what));
+  if (index >= N) {
+    return reader->Invalid(start, what,
+                           absl::StrCat("unknown ", what, " ", index));
+  }
+  return wire[index];
+}
+
+// FreezeRuleEnd() / ThawRuleEnd()
+//
+// What ends a sockd.conf and a socks.conf rule alike, `dst_spec [op port]
+// [: command]`: the destination spec, the optional port test and the hook
+// command, from and into `rule.destination`, `rule.port`, `rule.command`.
+template <typename Rule>
+void FreezeRuleEnd(const Rule& rule, FrozenWriter* writer) {
+  FreezeAddressSpec(rule.destination, writer);
+  FreezeOptionalPortSpec(rule.port, writer);
+  FreezeCommand(rule.command, writer);
+}
+template <typename Rule>
+absl::Status ThawRuleEnd(FrozenReader* reader, Rule* rule) {
+  RSOCKD_ASSIGN_OR_RETURN(rule->destination,
+                          ThawAddressSpec(reader, "destination"));
+  RSOCKD_ASSIGN_OR_RETURN(rule->port, ThawOptionalPortSpec(reader));
+  RSOCKD_ASSIGN_OR_RETURN(rule->command, ThawCommand(reader, "hook command"));
+  return absl::OkStatus();
+}
 
 // FrozenRuleList
 //
@@ -178,6 +229,56 @@ absl::StatusOr<std::vector<Rule>> ThawRuleList(
     rules.push_back(*std::move(rule));
   }
   return rules;
+}
+
+// FreezeRuleFile()
+//
+// The whole frozen file of kind `kind` for `conf`: its file name, its rules
+// (FreezeRuleList with `list` and `freeze_rule`), the commands of
+// `special_lines`. Errors as for FreezeRuleList and SealFrozen.
+template <typename Conf>
+absl::StatusOr<std::string> FreezeRuleFile(
+    const Conf& conf, FrozenKind kind, const FrozenRuleList& list,
+    absl::FunctionRef<absl::Status(const RuleOf<Conf>&, FrozenWriter*)>
+        freeze_rule,
+    absl::Span<const SpecialLine<std::type_identity_t<Conf>>> special_lines =
+        {}) {
+  FrozenWriter writer;
+  FreezeFileName(conf.filename, &writer);
+  RSOCKD_RETURN_IF_ERROR(
+      FreezeRuleList<RuleOf<Conf>>(conf.rules, list, freeze_rule, &writer));
+  for (const SpecialLine<Conf>& special : special_lines) {
+    FreezeCommand(conf.*special.command, &writer);
+  }
+  return SealFrozen(kind, writer.payload());
+}
+
+// ThawRuleFile()
+//
+// The file `Conf` that FreezeRuleFile froze into `file`, checked as
+// UnsealFrozen, ThawRuleList and ThawCommand check it, with nothing left
+// over. `Conf` is named by the caller: `ThawRuleFile<SockdConf>(...)`.
+template <typename Conf>
+absl::StatusOr<Conf> ThawRuleFile(
+    absl::string_view file, FrozenKind kind, const FrozenRuleList& list,
+    absl::FunctionRef<absl::StatusOr<RuleOf<Conf>>(FrozenReader*,
+                                                   int previous_line)>
+        thaw_rule,
+    absl::Span<const SpecialLine<Conf>> special_lines = {}) {
+  RSOCKD_ASSIGN_OR_RETURN(const absl::string_view payload,
+                          UnsealFrozen(file, kind));
+  FrozenReader reader(payload);
+  Conf conf;
+  RSOCKD_ASSIGN_OR_RETURN(conf.filename, ThawFileName(&reader));
+  RSOCKD_ASSIGN_OR_RETURN(conf.rules,
+                          ThawRuleList<RuleOf<Conf>>(&reader, list, thaw_rule));
+  for (const SpecialLine<Conf>& special : special_lines) {
+    RSOCKD_ASSIGN_OR_RETURN(
+        conf.*special.command,
+        ThawCommand(&reader, absl::StrCat(special.prefix, " command")));
+  }
+  RSOCKD_RETURN_IF_ERROR(reader.ExpectEnd());
+  return conf;
 }
 
 }  // namespace rsockd::rules

@@ -7,7 +7,10 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "rsockd/base/status_macros.h"
+#include "rules/frozen_io.h"
 #include "rules/lexer.h"
+#include "rules/rule_lines.h"
 #include "testing/files.h"
 #include "testing/status_matchers.h"
 
@@ -324,6 +327,106 @@ TEST(FrozenFileNameTest, RejectsEmptyNamesAndNewlines) {
   FrozenReader reader(writer.payload());
   EXPECT_THAT(ThawFileName(&reader),
               IsOkAndHolds(std::string("/etc/sockd.conf")));
+}
+
+enum class Color { kRed, kGreen, kBlue };
+constexpr Color kWireColors[] = {Color::kBlue, Color::kRed, Color::kGreen};
+
+TEST(FrozenEnumTest, StoresTheIndexInWireOrderAndRejectsOthers) {
+  FrozenWriter writer;
+  for (Color color : {Color::kRed, Color::kGreen, Color::kBlue}) {
+    FreezeEnum(color, kWireColors, &writer);
+  }
+  EXPECT_EQ(writer.payload(), Bytes({1, 2, 0}));
+  FrozenReader reader(writer.payload());
+  EXPECT_THAT(ThawEnum(&reader, "color", kWireColors),
+              IsOkAndHolds(Color::kRed));
+  EXPECT_THAT(ThawEnum(&reader, "color", kWireColors),
+              IsOkAndHolds(Color::kGreen));
+  EXPECT_THAT(ThawEnum(&reader, "color", kWireColors),
+              IsOkAndHolds(Color::kBlue));
+  FrozenReader unknown(Bytes({3}));
+  EXPECT_THAT(
+      ThawEnum(&unknown, "color", kWireColors),
+      StatusIs(absl::StatusCode::kDataLoss, "byte 16: color: unknown color 3"));
+}
+
+// A file kind of rules that are only a line number, with one special line.
+struct LineRule {
+  int line = 0;
+  std::string ToString() const { return "rule"; }
+  friend bool operator==(const LineRule&, const LineRule&) = default;
+};
+struct LineFile {
+  std::string filename;
+  std::vector<LineRule> rules;
+  std::string bad_id;
+};
+constexpr SpecialLine<LineFile> kLineFileSpecialLines[] = {
+    {Line::Kind::kBadId, "#BAD_ID:", &LineFile::bad_id},
+};
+constexpr FrozenRuleList kLineList{
+    .noun = "line", .file_kind = "t.conf", .min_rule_size = 4, .max_rules = 8};
+
+absl::Status FreezeLineRule(const LineRule& rule, FrozenWriter* writer) {
+  FreezeLineNumber(rule.line, writer);
+  return absl::OkStatus();
+}
+absl::StatusOr<LineRule> ThawLineRule(FrozenReader* reader, int previous) {
+  RSOCKD_ASSIGN_OR_RETURN(const int line, ThawLineNumber(reader, previous));
+  return LineRule{line};
+}
+
+absl::StatusOr<LineFile> ThawLineFile(absl::string_view file) {
+  return ThawRuleFile<LineFile>(file, FrozenKind::kSockdConf, kLineList,
+                                ThawLineRule, kLineFileSpecialLines);
+}
+
+TEST(FrozenRuleFileTest, FileNameRulesThenSpecialCommands) {
+  const LineFile file{
+      .filename = "/etc/t.conf", .rules = {{3}, {5}}, .bad_id = "logger bad"};
+  ASSERT_OK_AND_ASSIGN(const std::string frozen,
+                       FreezeRuleFile(file, FrozenKind::kSockdConf, kLineList,
+                                      FreezeLineRule, kLineFileSpecialLines));
+  FrozenWriter expected;
+  FreezeFileName("/etc/t.conf", &expected);
+  expected.U32(2);
+  FreezeLineNumber(3, &expected);
+  FreezeLineNumber(5, &expected);
+  FreezeCommand("logger bad", &expected);
+  EXPECT_THAT(UnsealFrozen(frozen, FrozenKind::kSockdConf),
+              IsOkAndHolds(expected.payload()));
+
+  ASSERT_OK_AND_ASSIGN(const LineFile thawed, ThawLineFile(frozen));
+  EXPECT_EQ(thawed.filename, file.filename);
+  EXPECT_EQ(thawed.rules, file.rules);
+  EXPECT_EQ(thawed.bad_id, file.bad_id);
+}
+
+TEST(FrozenRuleFileTest, RejectsBadSpecialCommandsAndTrailingBytes) {
+  FrozenWriter writer;
+  FreezeFileName("/etc/t.conf", &writer);
+  writer.U32(0);
+  FreezeCommand(" untrimmed", &writer);
+  ASSERT_OK_AND_ASSIGN(const std::string bad_command,
+                       SealFrozen(FrozenKind::kSockdConf, writer.payload()));
+  EXPECT_THAT(
+      ThawLineFile(bad_command),
+      StatusIs(absl::StatusCode::kDataLoss, HasSubstr("#BAD_ID: command")));
+
+  FrozenWriter trailing;
+  FreezeFileName("/etc/t.conf", &trailing);
+  trailing.U32(0);
+  FreezeCommand("", &trailing);
+  trailing.U8(0);
+  ASSERT_OK_AND_ASSIGN(const std::string with_trailing,
+                       SealFrozen(FrozenKind::kSockdConf, trailing.payload()));
+  EXPECT_FALSE(ThawLineFile(with_trailing).ok());
+  EXPECT_THAT(ThawRuleFile<LineFile>(with_trailing, FrozenKind::kSocksConf,
+                                     kLineList, ThawLineRule),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("not a frozen socks.conf")))
+      << "another kind";
 }
 
 }  // namespace

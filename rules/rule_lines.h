@@ -1,8 +1,16 @@
-// This file defines the line loop that the rule-file parsers share
-// (sockd.conf, socks.conf, sockd.route): `ParseRuleLines()` lexes a file's
-// text (lexer.h), parses every line that holds a rule, and reports the bad
-// lines together; `FormatRuleLines()` is the matching dump, one rule per
-// line.
+// This file defines what the rule-file parsers share (sockd.conf,
+// socks.conf, sockd.route), so that each supplies only its line parser and
+// its special lines:
+//
+//   - `ParseRuleLines()` lexes a file's text (lexer.h), parses every line
+//     that holds a rule, and reports the bad lines together;
+//   - `ParseRuleFile()` makes a whole parsed file of it: the file name, the
+//     rules, and the commands of the special lines the file keeps
+//     (`SpecialLine`: sockd.conf's `#NO_IDENTD:` and `#BAD_ID:`);
+//   - `FormatRuleFile()` is the matching normalized dump.
+//
+// A parsed file is a struct with a `filename`, a vector of `rules` and, for
+// each of its special lines, a string field for the command.
 //
 // Errors
 //
@@ -16,8 +24,7 @@
 //
 // Example (sockd.route's parser):
 //
-//   RSOCKD_ASSIGN_OR_RETURN(route.rules,
-//                    ParseRuleLines<RouteRule>(text, filename, ParseRule));
+//   return ParseRuleFile<SockdRoute>(text, filename, ParseRule);
 //
 // Plain functions over their arguments: thread-compatible.
 
@@ -25,6 +32,7 @@
 #define RSOCKD_RULES_RULE_LINES_H_
 
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -34,15 +42,45 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
+#include "rsockd/base/status_macros.h"
 #include "rules/lexer.h"
 
 namespace rsockd::rules {
 
+// The rule type of a parsed file `Conf`.
+template <typename Conf>
+using RuleOf = typename decltype(Conf::rules)::value_type;
+
+// SpecialLine
+//
+// A special line that a file `Conf` keeps: its kind, its prefix as a dump
+// writes it ("#NO_IDENTD:"), and the field of `Conf` that holds its command.
+// The first line of each kind counts; an empty command is not dumped. The
+// files that keep none take the special lines for comments.
+template <typename Conf>
+struct SpecialLine {
+  Line::Kind kind;
+  absl::string_view prefix;
+  std::string Conf::*command;
+};
+
 // IgnoreSpecialLine()
 //
-// The default handler of the sockd.conf special lines (`#NO_IDENTD:`,
-// `#BAD_ID:`): in the other rule files they are comments.
+// The default handler of special lines for ParseRuleLines: comments.
 inline void IgnoreSpecialLine(const Line&) {}
+
+// CheckHasKeyword()
+//
+// A rule line that is only a hook command (`: logger ...`) has no keyword:
+// the error "missing <keywords> before ':'" at the ':'. OK for a line with
+// words.
+inline absl::Status CheckHasKeyword(const Line& line,
+                                    absl::string_view keywords) {
+  if (!line.tokens.empty()) return absl::OkStatus();
+  return TokenError(Token{"", line.number, line.colon_column},
+                    absl::StrCat("missing ", keywords, " before ':'"));
+}
 
 // CheckNormalizedLength()
 //
@@ -111,16 +149,51 @@ absl::StatusOr<std::vector<Rule>> ParseRuleLines(
   return rules;
 }
 
-// FormatRuleLines()
+// ParseRuleFile()
 //
-// One `rule.ToString()` per line, each ending in '\n': the rules part of a
-// normalized dump, which parses back to equal rules (line numbers may
-// differ).
-template <typename Rule>
-std::string FormatRuleLines(const std::vector<Rule>& rules) {
+// The file `Conf` with `filename`, the rules of ParseRuleLines, and the
+// commands of `special_lines`; or ParseRuleLines' error. `Conf` is named by
+// the caller: `ParseRuleFile<SockdConf>(...)`.
+template <typename Conf>
+absl::StatusOr<Conf> ParseRuleFile(
+    absl::string_view text, absl::string_view filename,
+    absl::FunctionRef<absl::StatusOr<RuleOf<Conf>>(const Line&)> parse_rule,
+    absl::Span<const SpecialLine<Conf>> special_lines = {}) {
+  Conf conf;
+  conf.filename = std::string(filename);
+  std::vector<bool> seen(special_lines.size());
+  const auto on_special_line = [&](const Line& line) {
+    for (size_t i = 0; i < special_lines.size(); ++i) {
+      if (special_lines[i].kind != line.kind || seen[i]) continue;
+      seen[i] = true;
+      conf.*special_lines[i].command = line.command->text;
+    }
+  };
+  RSOCKD_ASSIGN_OR_RETURN(
+      conf.rules, ParseRuleLines<RuleOf<Conf>>(text, filename, parse_rule,
+                                               on_special_line));
+  return conf;
+}
+
+// FormatRuleFile()
+//
+// A normalized dump of `conf`: one `rule.ToString()` per line, then the
+// special lines whose command is set, "<prefix> <command>", each line ending
+// in '\n'. Parsing it with the same special lines gives equal rules and
+// commands (line numbers may differ).
+template <typename Conf>
+std::string FormatRuleFile(
+    const Conf& conf, absl::Span<const SpecialLine<std::type_identity_t<Conf>>>
+                          special_lines = {}) {
   std::string text;
-  for (const Rule& rule : rules) {
+  for (const RuleOf<Conf>& rule : conf.rules) {
     absl::StrAppend(&text, rule.ToString(), "\n");
+  }
+  for (const SpecialLine<Conf>& special : special_lines) {
+    const std::string& command = conf.*special.command;
+    if (!command.empty()) {
+      absl::StrAppend(&text, special.prefix, " ", command, "\n");
+    }
   }
   return text;
 }

@@ -95,10 +95,79 @@ TEST(ParseRuleLinesTest, ErrorsAtATokenWithAColonAdviseBlanks) {
                "a blank before and after the ':': \"... : command\")"));
 }
 
-TEST(FormatRuleLinesTest, WritesOneRulePerLine) {
-  EXPECT_EQ(FormatRuleLines(std::vector<WordRule>{{"alpha", 1}, {"beta", 2}}),
-            "alpha\nbeta\n");
-  EXPECT_THAT(FormatRuleLines(std::vector<WordRule>()), IsEmpty());
+// A file of WordRules that keeps both special lines.
+struct WordFile {
+  std::string filename;
+  std::vector<WordRule> rules;
+  std::string no_identd;
+  std::string bad_id;
+};
+
+constexpr SpecialLine<WordFile> kWordFileSpecialLines[] = {
+    {Line::Kind::kNoIdentd, "#NO_IDENTD:", &WordFile::no_identd},
+    {Line::Kind::kBadId, "#BAD_ID:", &WordFile::bad_id},
+};
+
+TEST(ParseRuleFileTest, KeepsFileNameRulesAndTheFirstOfEachSpecialLine) {
+  ASSERT_OK_AND_ASSIGN(
+      const WordFile file,
+      ParseRuleFile<WordFile>("#BAD_ID: first bad\n"
+                              "alpha\n"
+                              "#NO_IDENTD:\n"
+                              "#BAD_ID: second bad\n"
+                              "#NO_IDENTD: second none\n",
+                              "w.conf", ParseWordRule, kWordFileSpecialLines));
+  EXPECT_EQ(file.filename, "w.conf");
+  EXPECT_THAT(file.rules, ElementsAre(WordRule{"alpha", 2}));
+  EXPECT_EQ(file.bad_id, "first bad");
+  EXPECT_EQ(file.no_identd, "") << "the first counts, empty or not";
+}
+
+TEST(ParseRuleFileTest, WithoutSpecialLinesTheyAreComments) {
+  ASSERT_OK_AND_ASSIGN(const WordFile file,
+                       ParseRuleFile<WordFile>("#BAD_ID: bad\nalpha\n",
+                                               "w.conf", ParseWordRule));
+  EXPECT_THAT(file.rules, ElementsAre(WordRule{"alpha", 2}));
+  EXPECT_THAT(file.bad_id, IsEmpty());
+}
+
+TEST(ParseRuleFileTest, ReportsTheLineErrors) {
+  EXPECT_THAT(ParseRuleFile<WordFile>("one two\n", "w.conf", ParseWordRule),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "w.conf:1:5: expected one word"));
+}
+
+TEST(FormatRuleFileTest, WritesOneRulePerLineThenTheSetSpecialLines) {
+  const WordFile file{.filename = "w.conf",
+                      .rules = {{"alpha", 1}, {"beta", 2}},
+                      .bad_id = "logger bad"};
+  EXPECT_EQ(FormatRuleFile(file, kWordFileSpecialLines),
+            "alpha\nbeta\n#BAD_ID: logger bad\n");
+  EXPECT_EQ(FormatRuleFile(file), "alpha\nbeta\n");
+  EXPECT_THAT(FormatRuleFile(WordFile()), IsEmpty());
+}
+
+TEST(FormatRuleFileTest, TheDumpParsesBackToTheSameFile) {
+  const WordFile file{.filename = "w.conf",
+                      .rules = {{"alpha", 1}, {"beta", 2}},
+                      .no_identd = "logger none %A",
+                      .bad_id = "logger bad"};
+  ASSERT_OK_AND_ASSIGN(
+      const WordFile parsed,
+      ParseRuleFile<WordFile>(FormatRuleFile(file, kWordFileSpecialLines),
+                              "w.conf", ParseWordRule, kWordFileSpecialLines));
+  EXPECT_EQ(parsed.rules, file.rules);
+  EXPECT_EQ(parsed.no_identd, file.no_identd);
+  EXPECT_EQ(parsed.bad_id, file.bad_id);
+}
+
+TEST(CheckHasKeywordTest, ALineOfOnlyACommandLacksItsKeyword) {
+  ASSERT_OK_AND_ASSIGN(const Line command_only, LexLine("  : logger x", 3));
+  EXPECT_THAT(CheckHasKeyword(command_only, "permit or deny"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "3:3: missing permit or deny before ':'"));
+  ASSERT_OK_AND_ASSIGN(const Line rule, LexLine("permit ALL : logger x", 3));
+  EXPECT_THAT(CheckHasKeyword(rule, "permit or deny"), IsOk());
 }
 
 TEST(CheckNormalizedLengthTest, TheLimitIsTheLineLimit) {

@@ -1,11 +1,11 @@
 #include "rules/sockd_conf.h"
 
 #include "absl/status/status.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "rsockd/base/files.h"
 #include "rsockd/base/status_macros.h"
 #include "rules/lexer.h"
+#include "rules/rule_fields.h"
 #include "rules/rule_lines.h"
 
 namespace rsockd::rules {
@@ -45,37 +45,17 @@ absl::StatusOr<IdentLevel> ParseIdentLevel(const Token& token) {
                                  "(lenient), ?=n or ?= (off)"));
 }
 
-bool IsField(const Token& token) {
-  return absl::StartsWith(token.text, kIdentField) ||
-         absl::StartsWith(token.text, kUsersField);
-}
-
 // The error for a `?=` or `*=` token found after the source spec.
-absl::Status MisplacedField(const Token& token,
-                            const std::optional<Token>& ident_field,
-                            const std::optional<Token>& users_field) {
-  const absl::string_view name = absl::string_view(token.text).substr(0, 2);
-  const std::optional<Token>& first =
-      name == kIdentField ? ident_field : users_field;
-  if (first.has_value()) {
-    return TokenError(token,
-                      absl::StrCat("duplicated field ", Quote(name),
-                                   " (first at column ", first->column, ")"));
-  }
-  return TokenError(token, absl::StrCat("field ", Quote(token.text),
-                                        " must come before the source "
-                                        "address"));
+absl::Status MisplacedField(const Token& token, const RuleFields& fields) {
+  RSOCKD_RETURN_IF_ERROR(fields.CheckNotGiven(token));
+  return RuleFields::Misplaced(token, "the source address");
 }
 
 absl::StatusOr<SockdRule> ParseRule(const Line& line) {
   SockdRule rule;
   rule.line = line.number;
-  if (line.tokens.empty()) {
-    return TokenError(Token{"", line.number, line.colon_column},
-                      "missing permit or deny before ':'");
-  }
+  RSOCKD_RETURN_IF_ERROR(CheckHasKeyword(line, "permit or deny"));
   TokenCursor cursor(line.tokens);
-
   const Token& keyword = cursor.Next();
   if (keyword.text == "permit") {
     rule.action = SockdRule::Action::kPermit;
@@ -87,25 +67,18 @@ absl::StatusOr<SockdRule> ParseRule(const Line& line) {
                                    ": expected permit or deny"));
   }
 
-  // `?=` and `*=`, in either order, each at most once.
-  std::optional<Token> ident_field;
-  std::optional<Token> users_field;
-  while (!cursor.AtEnd() && IsField(cursor.Peek())) {
-    const Token& field = cursor.Next();
-    const bool is_ident = absl::StartsWith(field.text, kIdentField);
-    std::optional<Token>& seen = is_ident ? ident_field : users_field;
-    if (seen.has_value()) {
-      return MisplacedField(field, ident_field, users_field);
-    }
-    seen = field;
-    if (is_ident) {
-      RSOCKD_ASSIGN_OR_RETURN(rule.ident_level, ParseIdentLevel(field));
-    } else {
-      RSOCKD_ASSIGN_OR_RETURN(
-          rule.users, UserList::Parse(Token{field.text.substr(2), field.line,
-                                            field.column + 2}));
-    }
-  }
+  RuleFields fields({kIdentField, kUsersField});
+  RSOCKD_RETURN_IF_ERROR(fields.Parse(
+      &cursor,
+      [&](absl::string_view name, const Token& field,
+          const Token& value) -> absl::Status {
+        if (name == kIdentField) {
+          RSOCKD_ASSIGN_OR_RETURN(rule.ident_level, ParseIdentLevel(field));
+        } else {
+          RSOCKD_ASSIGN_OR_RETURN(rule.users, UserList::Parse(value));
+        }
+        return absl::OkStatus();
+      }));
 
   if (cursor.AtEnd()) {
     return TokenError(cursor.Previous(), "missing source address after " +
@@ -114,16 +87,16 @@ absl::StatusOr<SockdRule> ParseRule(const Line& line) {
   RSOCKD_ASSIGN_OR_RETURN(rule.source, AddressSpec::Parse(&cursor));
 
   if (!cursor.AtEnd() && !PortSpec::IsOperator(cursor.Peek().text)) {
-    if (IsField(cursor.Peek())) {
-      return MisplacedField(cursor.Peek(), ident_field, users_field);
+    if (fields.IsField(cursor.Peek())) {
+      return MisplacedField(cursor.Peek(), fields);
     }
     RSOCKD_ASSIGN_OR_RETURN(rule.destination, AddressSpec::Parse(&cursor));
   }
 
   RSOCKD_ASSIGN_OR_RETURN(
       rule.port, ParsePortTestAndEnd(&cursor, [&](const Token& stray) {
-        return IsField(stray) ? MisplacedField(stray, ident_field, users_field)
-                              : absl::OkStatus();
+        return fields.IsField(stray) ? MisplacedField(stray, fields)
+                                     : absl::OkStatus();
       }));
 
   if (line.command.has_value()) rule.command = line.command->text;
@@ -157,29 +130,8 @@ std::string SockdRule::ToString() const {
 
 absl::StatusOr<SockdConf> ParseSockdConf(absl::string_view text,
                                          absl::string_view filename) {
-  SockdConf conf;
-  conf.filename = std::string(filename);
-  // The first line of each special kind counts.
-  bool have_no_identd = false;
-  bool have_bad_id = false;
-  const auto on_special_line = [&](const Line& line) {
-    switch (line.kind) {
-      case Line::Kind::kNoIdentd:
-        if (!have_no_identd) conf.no_identd_command = line.command->text;
-        have_no_identd = true;
-        break;
-      case Line::Kind::kBadId:
-        if (!have_bad_id) conf.bad_id_command = line.command->text;
-        have_bad_id = true;
-        break;
-      case Line::Kind::kRule:
-        break;
-    }
-  };
-  RSOCKD_ASSIGN_OR_RETURN(
-      conf.rules,
-      ParseRuleLines<SockdRule>(text, filename, ParseRule, on_special_line));
-  return conf;
+  return ParseRuleFile<SockdConf>(text, filename, ParseRule,
+                                  kSockdConfSpecialLines);
 }
 
 absl::StatusOr<SockdConf> LoadSockdConf(const std::string& path) {
@@ -189,14 +141,7 @@ absl::StatusOr<SockdConf> LoadSockdConf(const std::string& path) {
 }
 
 std::string FormatSockdConf(const SockdConf& conf) {
-  std::string text = FormatRuleLines(conf.rules);
-  if (!conf.no_identd_command.empty()) {
-    absl::StrAppend(&text, "#NO_IDENTD: ", conf.no_identd_command, "\n");
-  }
-  if (!conf.bad_id_command.empty()) {
-    absl::StrAppend(&text, "#BAD_ID: ", conf.bad_id_command, "\n");
-  }
-  return text;
+  return FormatRuleFile(conf, kSockdConfSpecialLines);
 }
 
 }  // namespace rsockd::rules

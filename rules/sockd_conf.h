@@ -38,7 +38,9 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "rules/address_spec.h"
+#include "rules/lexer.h"
 #include "rules/port_spec.h"
+#include "rules/rule_lines.h"
 #include "rules/user_list.h"
 
 namespace rsockd::rules {
@@ -87,6 +89,13 @@ struct SockdConf {
   // there is none.
   std::string no_identd_command;
   std::string bad_id_command;
+};
+
+// The special lines of sockd.conf (rule_lines.h), in the order a dump writes
+// them and a frozen file stores them.
+inline constexpr SpecialLine<SockdConf> kSockdConfSpecialLines[] = {
+    {Line::Kind::kNoIdentd, "#NO_IDENTD:", &SockdConf::no_identd_command},
+    {Line::Kind::kBadId, "#BAD_ID:", &SockdConf::bad_id_command},
 };
 
 // Largest sockd.conf that `LoadSockdConf` reads, in bytes.

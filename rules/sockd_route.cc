@@ -63,12 +63,8 @@ std::string RouteRule::ToString() const {
 
 absl::StatusOr<SockdRoute> ParseSockdRoute(absl::string_view text,
                                            absl::string_view filename) {
-  SockdRoute route;
-  route.filename = std::string(filename);
   // The sockd.conf special lines are comments here.
-  RSOCKD_ASSIGN_OR_RETURN(route.rules,
-                          ParseRuleLines<RouteRule>(text, filename, ParseRule));
-  return route;
+  return ParseRuleFile<SockdRoute>(text, filename, ParseRule);
 }
 
 absl::StatusOr<SockdRoute> LoadSockdRoute(const std::string& path) {
@@ -78,7 +74,7 @@ absl::StatusOr<SockdRoute> LoadSockdRoute(const std::string& path) {
 }
 
 std::string FormatSockdRoute(const SockdRoute& route) {
-  return FormatRuleLines(route.rules);
+  return FormatRuleFile(route);
 }
 
 }  // namespace rsockd::rules

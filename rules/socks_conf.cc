@@ -10,6 +10,7 @@
 #include "net/service_names.h"
 #include "rsockd/base/files.h"
 #include "rsockd/base/status_macros.h"
+#include "rules/rule_fields.h"
 #include "rules/rule_lines.h"
 
 namespace rsockd::rules {
@@ -62,30 +63,15 @@ absl::string_view ActionWord(SocksRule::Action action) {
   return "deny";
 }
 
-bool IsField(const Token& token) {
-  return absl::StartsWith(token.text, kServersField) ||
-         absl::StartsWith(token.text, kUsersField);
-}
-
-absl::Status MisplacedField(const Token& token) {
-  return TokenError(token, absl::StrCat("field ", Quote(token.text),
-                                        " must come before the destination "
-                                        "address"));
-}
-
 absl::StatusOr<SocksRule> ParseRule(const Line& line) {
   SocksRule rule;
   rule.line = line.number;
-  if (line.tokens.empty()) {
-    return TokenError(Token{"", line.number, line.colon_column},
-                      "missing deny, direct or sockd before ':'");
-  }
+  RSOCKD_RETURN_IF_ERROR(CheckHasKeyword(line, "deny, direct or sockd"));
   TokenCursor cursor(line.tokens);
   const Token& keyword = cursor.Next();
   rule.column = keyword.column;
 
-  std::optional<Token> servers_field;
-  std::optional<Token> users_field;
+  RuleFields fields({kServersField, kUsersField});
   if (keyword.text == "deny") {
     rule.action = SocksRule::Action::kDeny;
   } else if (keyword.text == "direct") {
@@ -94,7 +80,7 @@ absl::StatusOr<SocksRule> ParseRule(const Line& line) {
     rule.action = SocksRule::Action::kSockd;
   } else if (absl::StartsWith(keyword.text, kLegacySockd)) {
     rule.action = SocksRule::Action::kSockd;
-    servers_field = keyword;
+    fields.Give(kServersField, keyword);
     RSOCKD_ASSIGN_OR_RETURN(
         rule.servers,
         ParseServerField(SubToken(keyword, kLegacySockd.size(),
@@ -105,30 +91,23 @@ absl::StatusOr<SocksRule> ParseRule(const Line& line) {
                                    ": expected deny, direct or sockd"));
   }
 
-  // `@=` and `*=`, in either order, each at most once.
-  while (!cursor.AtEnd() && IsField(cursor.Peek())) {
-    const Token& field = cursor.Next();
-    const bool is_servers = absl::StartsWith(field.text, kServersField);
-    std::optional<Token>& seen = is_servers ? servers_field : users_field;
-    if (seen.has_value()) {
-      return TokenError(
-          field,
-          absl::StrCat("duplicated field ", Quote(field.text.substr(0, 2)),
-                       " (first at column ", seen->column, ")"));
-    }
-    seen = field;
-    const Token value = SubToken(field, 2, field.text.size() - 2);
-    if (!is_servers) {
-      RSOCKD_ASSIGN_OR_RETURN(rule.users, UserList::Parse(value));
-      continue;
-    }
-    if (rule.action != SocksRule::Action::kSockd) {
-      return TokenError(field, absl::StrCat("a server list is only allowed "
-                                            "on sockd lines, not on ",
-                                            keyword.text, " lines"));
-    }
-    RSOCKD_ASSIGN_OR_RETURN(rule.servers, ParseServerField(value));
-  }
+  RSOCKD_RETURN_IF_ERROR(fields.Parse(
+      &cursor,
+      [&](absl::string_view name, const Token& field,
+          const Token& value) -> absl::Status {
+        if (name == kUsersField) {
+          RSOCKD_ASSIGN_OR_RETURN(rule.users, UserList::Parse(value));
+          return absl::OkStatus();
+        }
+        if (rule.action != SocksRule::Action::kSockd) {
+          return TokenError(field, absl::StrCat("a server list is only "
+                                                "allowed on sockd lines, not "
+                                                "on ",
+                                                keyword.text, " lines"));
+        }
+        RSOCKD_ASSIGN_OR_RETURN(rule.servers, ParseServerField(value));
+        return absl::OkStatus();
+      }));
 
   if (cursor.AtEnd()) {
     return TokenError(cursor.Previous(),
@@ -140,7 +119,9 @@ absl::StatusOr<SocksRule> ParseRule(const Line& line) {
 
   RSOCKD_ASSIGN_OR_RETURN(
       rule.port, ParsePortTestAndEnd(&cursor, [&](const Token& stray) {
-        return IsField(stray) ? MisplacedField(stray) : absl::OkStatus();
+        return fields.IsField(stray)
+                   ? RuleFields::Misplaced(stray, "the destination address")
+                   : absl::OkStatus();
       }));
 
   if (line.command.has_value()) rule.command = line.command->text;
@@ -264,12 +245,8 @@ std::string SocksRule::ToString() const {
 
 absl::StatusOr<SocksConf> ParseSocksConf(absl::string_view text,
                                          absl::string_view filename) {
-  SocksConf conf;
-  conf.filename = std::string(filename);
   // The sockd.conf special lines are comments here.
-  RSOCKD_ASSIGN_OR_RETURN(conf.rules,
-                          ParseRuleLines<SocksRule>(text, filename, ParseRule));
-  return conf;
+  return ParseRuleFile<SocksConf>(text, filename, ParseRule);
 }
 
 absl::StatusOr<SocksConf> LoadSocksConf(const std::string& path) {
@@ -279,7 +256,7 @@ absl::StatusOr<SocksConf> LoadSocksConf(const std::string& path) {
 }
 
 std::string FormatSocksConf(const SocksConf& conf) {
-  return FormatRuleLines(conf.rules);
+  return FormatRuleFile(conf);
 }
 
 absl::Status CheckDefaultServer(const SocksConf& conf, bool have_default) {

@@ -114,55 +114,38 @@ std::string DescribeStatus(int status) {
 
 }  // namespace
 
-HookRunner::HookRunner(const Options& options) : options_(options) {}
+HookRunner::HookRunner(const Options& options)
+    : options_(options),
+      pool_(PoolLimits(options), net::Thread::kDefaultStackSize) {}
 
 HookRunner::~HookRunner() {
-  std::vector<net::Thread> threads;
-  size_t discarded;
+  net::Thread reporter;
+  uint64_t unreported, dropped;
+  int discarded, max_pending;
   {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
-    discarded = queue_.size();
-    queue_.clear();
-    threads = std::move(threads_);
-  }
-  // Wakes every thread waiting on a hook; each kills and reaps its own.
-  stop_.Notify();
-  threads.clear();  // joins, outside the lock the threads need
-  uint64_t unreported, dropped;
-  int max_pending;
-  {
-    absl::MutexLock lock(&mu_);
+    // Each finds `stopping_` when a thread takes it, and returns at once.
+    discarded = pending_;
+    reporter = std::move(reporter_);
     unreported = std::exchange(unreported_drops_, 0);
     dropped = dropped_;
     max_pending = options_.max_pending;
   }
+  // Wakes every job waiting on a hook; each kills and reaps its own.
+  stop_.Notify();
+  reporter.Join();
   ReportDrops(unreported, dropped, max_pending);
   if (discarded > 0) {
     LOG(INFO) << "hook runner stopped; " << discarded
               << " pending hooks discarded";
   }
+  // `pool_`, destroyed first of the members, joins its threads.
 }
 
-int HookRunner::FreeSlotsLocked() const {
-  return std::max(0, std::max(1, options_.max_running) - running_);
-}
-
-void HookRunner::GrowLocked() {
-  const int max_running = std::max(1, options_.max_running);
-  const int can_start =
-      std::min(static_cast<int>(queue_.size()), FreeSlotsLocked());
-  while (idle_ < can_start && static_cast<int>(threads_.size()) < max_running) {
-    absl::StatusOr<net::Thread> thread = net::Thread::Start([this] { Work(); });
-    if (!thread.ok()) {
-      // The job stays queued; a running thread or a later Submit takes it.
-      LOG_EVERY_T(WARNING, kWarningPeriodSeconds)
-          << "cannot start a hook thread: " << thread.status();
-      return;
-    }
-    threads_.push_back(*std::move(thread));
-    ++idle_;
-  }
+net::ThreadPool::Limits HookRunner::PoolLimits(const Options& options) {
+  return {.max_workers = std::max(1, options.max_running),
+          .max_queue = std::max(0, options.max_pending)};
 }
 
 bool HookRunner::Submit(std::string command_line,
@@ -179,18 +162,30 @@ bool HookRunner::SubmitPrepared(absl::AnyInvocable<Command() &&> prepare) {
   {
     absl::MutexLock lock(&mu_);
     if (stopping_) return false;
-    // Jobs that will still be waiting for a thread once the free slots
-    // have taken theirs.
-    const int waiting = static_cast<int>(queue_.size()) - FreeSlotsLocked();
-    if (waiting < std::max(0, options_.max_pending)) {
-      queue_.push_back(Job{std::move(prepare)});
-      GrowLocked();
+    net::ThreadPool::Task task = [this, job = std::move(prepare)]() mutable {
+      RunJob(std::move(job));
+    };
+    // Under `mu_`, so that the job, which takes it first, finds itself
+    // counted as pending.
+    if (pool_.TrySubmit(&task)) {
+      ++pending_;
       return true;
     }
     dropped = ++dropped_;
     ++unreported_drops_;
     due = TakeDueDropsLocked(absl::Now());
     max_pending = options_.max_pending;
+    if (unreported_drops_ > 0 && !reporter_.joinable()) {
+      absl::StatusOr<net::Thread> reporter =
+          net::Thread::Start([this] { ReportDropsWhenDue(); });
+      if (reporter.ok()) {
+        reporter_ = *std::move(reporter);
+      } else {
+        // A later drop tries again; the destructor reports what is left.
+        LOG_EVERY_T(WARNING, kWarningPeriodSeconds)
+            << "cannot start the hook drop reporter: " << reporter.status();
+      }
+    }
   }
   ReportDrops(due, dropped, max_pending);
   return false;
@@ -210,10 +205,32 @@ void HookRunner::ReportDrops(uint64_t drops, uint64_t dropped_in_all,
                << " pending); " << dropped_in_all << " suppressed in all";
 }
 
+void HookRunner::ReportDropsWhenDue() {
+  absl::MutexLock lock(&mu_);
+  const auto drops_or_stopping = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return stopping_ || unreported_drops_ > 0;
+  };
+  for (;;) {
+    mu_.Await(absl::Condition(&drops_or_stopping));
+    // The first drop of a run was reported at once, so a report of the ones
+    // since is due a period after it; the destructor reports the rest.
+    if (stopping_ ||
+        mu_.AwaitWithDeadline(absl::Condition(&stopping_), next_drop_report_)) {
+      return;
+    }
+    const uint64_t due = TakeDueDropsLocked(absl::Now());
+    const uint64_t dropped = dropped_;
+    const int max_pending = options_.max_pending;
+    mu_.Unlock();
+    ReportDrops(due, dropped, max_pending);
+    mu_.Lock();
+  }
+}
+
 void HookRunner::SetOptions(const Options& options) {
   absl::MutexLock lock(&mu_);
   options_ = options;
-  GrowLocked();
+  pool_.SetLimits(PoolLimits(options));
 }
 
 HookRunner::Counts HookRunner::counts() const {
@@ -225,76 +242,43 @@ HookRunner::Counts HookRunner::counts() const {
   counts.dropped = dropped_;
   counts.failed_to_start = failed_to_start_;
   counts.running = running_;
-  counts.pending = static_cast<int>(queue_.size());
+  counts.pending = pending_;
   return counts;
 }
 
 bool HookRunner::WaitUntilIdle(absl::Time deadline) {
-  absl::MutexLock lock(&mu_);
-  const auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return running_ == 0 && queue_.empty();
-  };
-  return mu_.AwaitWithDeadline(absl::Condition(&idle), deadline);
+  return pool_.WaitUntilIdle(deadline);
 }
 
-void HookRunner::Work() {
-  absl::MutexLock lock(&mu_);
-  for (;;) {
-    const auto can_take = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return !queue_.empty() && FreeSlotsLocked() > 0;
-    };
-    // With drops to report, the wait also ends when the report is due, so
-    // that the end of a flood is reported without anything else happening;
-    // a drop while this thread waits without that deadline wakes it to set
-    // one.
-    const bool report_pending = unreported_drops_ > 0;
-    const auto wake = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return stopping_ || can_take() ||
-             (!report_pending && unreported_drops_ > 0);
-    };
-    if (report_pending) {
-      mu_.AwaitWithDeadline(absl::Condition(&wake), next_drop_report_);
-    } else {
-      mu_.Await(absl::Condition(&wake));
-    }
-    if (stopping_) return;
-    if (const uint64_t due = TakeDueDropsLocked(absl::Now()); due > 0) {
-      const uint64_t dropped = dropped_;
-      const int max_pending = options_.max_pending;
-      mu_.Unlock();
-      ReportDrops(due, dropped, max_pending);
-      mu_.Lock();
-      continue;
-    }
-    if (!can_take()) continue;
-    Job job = std::move(queue_.front());
-    queue_.pop_front();
-    --idle_;
+void HookRunner::RunJob(Job job) {
+  absl::Duration timeout;
+  {
+    absl::MutexLock lock(&mu_);
+    --pending_;
+    if (stopping_) return;  // discarded
     ++running_;
-    const absl::Duration timeout = options_.timeout;
-    mu_.Unlock();
-    const Outcome outcome = Run(std::move(job), timeout);
-    mu_.Lock();
-    --running_;
-    ++idle_;
-    switch (outcome) {
-      case Outcome::kFinished:
-        ++finished_;
-        break;
-      case Outcome::kTimedOut:
-        ++timed_out_;
-        break;
-      case Outcome::kFailedToStart:
-        ++failed_to_start_;
-        break;
-      case Outcome::kStopped:
-        break;
-    }
+    timeout = options_.timeout;
+  }
+  const Outcome outcome = Run(std::move(job), timeout);
+  absl::MutexLock lock(&mu_);
+  --running_;
+  switch (outcome) {
+    case Outcome::kFinished:
+      ++finished_;
+      break;
+    case Outcome::kTimedOut:
+      ++timed_out_;
+      break;
+    case Outcome::kFailedToStart:
+      ++failed_to_start_;
+      break;
+    case Outcome::kStopped:
+      break;
   }
 }
 
 HookRunner::Outcome HookRunner::Run(Job job, absl::Duration timeout) {
-  const Command command = std::move(job.prepare)();
+  const Command command = std::move(job)();
   absl::StatusOr<pid_t> spawned = Spawn(command.line, command.environment);
   if (!spawned.ok()) {
     LOG_EVERY_T(WARNING, kWarningPeriodSeconds)

@@ -11,13 +11,15 @@
 // is the caller's job (`ExpandHookCommand`).
 //
 // Bounds:
-//   - at most `max_running` hooks run at once, one per executor thread;
+//   - at most `max_running` hooks run at once, each on a thread of the
+//     runner's net::ThreadPool;
 //   - at most `max_pending` more wait for a thread; beyond that `Submit`
 //     drops the job and counts it. Every drop is reported, in few lines:
 //     "N hook runs suppressed: hook queue full ..." at once for the first
 //     drop, then at most once per `drop_report_period` for the drops since
-//     (an executor thread logs it when it is due, even if nothing else
-//     happens), and the rest when the runner is destroyed;
+//     (a reporter thread, started at the first drop, logs it when it is
+//     due, even if nothing else happens), and the rest when the runner is
+//     destroyed;
 //   - a hook still running `timeout` after it started is killed with its
 //     whole process group (SIGKILL), reaped, counted and logged.
 // The runner reaps every hook it starts and holds no descriptor once a hook
@@ -42,7 +44,6 @@
 #define RSOCKD_RSOCKD_HOOKS_HOOK_RUNNER_H_
 
 #include <cstdint>
-#include <deque>
 #include <string>
 #include <vector>
 
@@ -52,13 +53,14 @@
 #include "absl/time/time.h"
 #include "net/deadline.h"
 #include "net/thread.h"
+#include "net/thread_pool.h"
 
 namespace rsockd {
 
 class HookRunner {
  public:
   struct Options {
-    // Hooks running at once (executor threads). Values below 1 count as 1.
+    // Hooks running at once (pool threads). Values below 1 count as 1.
     int max_running = 4;
     // Hooks waiting for a thread before `Submit` drops. Below 0 counts as 0.
     int max_pending = 64;
@@ -90,8 +92,8 @@ class HookRunner {
 
   // Queues `/bin/sh -c command_line` with `environment` ("NAME=value"
   // entries, added to the base environment; a PATH entry replaces the base
-  // one). Never blocks on a hook: it only takes a mutex and may start an
-  // executor thread. Returns false and counts a drop (reported as described
+  // one). Never blocks on a hook: it only takes a mutex and may start a
+  // thread. Returns false and counts a drop (reported as described
   // above) when `max_pending` jobs are already waiting for a thread; also
   // returns false once the destructor has begun.
   bool Submit(std::string command_line, std::vector<std::string> environment);
@@ -101,7 +103,7 @@ class HookRunner {
     std::string line;
     std::vector<std::string> environment;
   };
-  // Like Submit, but the command is made by `prepare` on the executor
+  // Like Submit, but the command is made by `prepare` on the hook's pool
   // thread, just before the hook starts: work it needs (a host name lookup
   // for %A) then never delays the caller. Counts as one job from now on.
   bool SubmitPrepared(absl::AnyInvocable<Command() &&> prepare);
@@ -119,17 +121,12 @@ class HookRunner {
   bool WaitUntilIdle(absl::Time deadline);
 
  private:
-  struct Job {
-    absl::AnyInvocable<Command() &&> prepare;
-  };
+  using Job = absl::AnyInvocable<Command() &&>;
   // How a hook's wait ended.
   enum class Outcome { kFinished, kTimedOut, kStopped, kFailedToStart };
 
-  // How many more hooks may start now under `max_running`.
-  int FreeSlotsLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Starts executor threads until every job that may start now has an idle
-  // thread to take it (or `max_running` threads exist).
-  void GrowLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The pool's limits for `options`.
+  static net::ThreadPool::Limits PoolLimits(const Options& options);
   // The drops to report now, if a report is due (0 if not); the next one is
   // then due a period later.
   uint64_t TakeDueDropsLocked(absl::Time now)
@@ -137,8 +134,11 @@ class HookRunner {
   // Logs "N hook runs suppressed" (nothing for 0).
   static void ReportDrops(uint64_t drops, uint64_t dropped_in_all,
                           int max_pending);
-  // An executor thread's loop.
-  void Work();
+  // The reporter thread: logs the drops since the last report when the next
+  // one is due.
+  void ReportDropsWhenDue();
+  // A job on a pool thread: runs it, or discards it once the runner stops.
+  void RunJob(Job job);
   // Spawns, waits for and reaps one hook; logs what happened.
   Outcome Run(Job job, absl::Duration timeout);
 
@@ -147,10 +147,10 @@ class HookRunner {
 
   mutable absl::Mutex mu_;
   Options options_ ABSL_GUARDED_BY(mu_);
-  std::deque<Job> queue_ ABSL_GUARDED_BY(mu_);
-  std::vector<net::Thread> threads_ ABSL_GUARDED_BY(mu_);
-  // Threads waiting for a job.
-  int idle_ ABSL_GUARDED_BY(mu_) = 0;
+  // Submitted and not yet taken by a pool thread, and taken (spawning,
+  // running or being reaped): counted here rather than by the pool so that
+  // a job's outcome and its end are counted together.
+  int pending_ ABSL_GUARDED_BY(mu_) = 0;
   int running_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t started_ ABSL_GUARDED_BY(mu_) = 0;
@@ -161,6 +161,11 @@ class HookRunner {
   uint64_t unreported_drops_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Time next_drop_report_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   uint64_t failed_to_start_ ABSL_GUARDED_BY(mu_) = 0;
+  // Started at the first drop that is not reported at once.
+  net::Thread reporter_ ABSL_GUARDED_BY(mu_);
+
+  // Last: destroyed (joined) first, while what its jobs use still exists.
+  net::ThreadPool pool_;
 };
 
 }  // namespace rsockd

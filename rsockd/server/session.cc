@@ -8,7 +8,6 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "glog/logging.h"
 #include "ident/ident_client.h"
@@ -16,6 +15,7 @@
 #include "net/service_names.h"
 #include "net/socks4.h"
 #include "rsockd/hooks/hook_command.h"
+#include "rsockd/hooks/hook_context.h"
 #include "rsockd/server/bind.h"
 #include "rsockd/server/log_field.h"
 #include "rsockd/server/upstream_chain.h"
@@ -29,10 +29,8 @@ namespace {
 constexpr size_t kHandshakeBufferSize = 1024;
 
 // Starts a hook with `context` (filtered, docs/hooks.md). The host names
-// for %A and %Z (forward-confirmed reverse names of `client` and
-// `destination`, else the addresses) are looked up on the hook's executor
-// thread, and only when the command asks for them, so the request never
-// waits on them.
+// for %A and %Z are looked up (AddHookHostNames) on the hook's thread, so
+// the request never waits on them.
 void SubmitHook(const std::string& command, HookContext context,
                 const net::IpAddress& client,
                 const std::optional<net::IpAddress>& destination,
@@ -42,18 +40,8 @@ void SubmitHook(const std::string& command, HookContext context,
                                   destination, resolver = services.resolver,
                                   stop = services.stop,
                                   timeout = options.resolve_timeout]() mutable {
-    const auto name_of = [&](const net::IpAddress& ip) {
-      absl::StatusOr<std::string> name =
-          resolver->ReverseName(ip, net::Deadline::In(timeout, stop));
-      return name.ok() ? *name : ip.ToString();
-    };
-    context.client_host =
-        absl::StrContains(command, "%A") ? name_of(client) : context.client_ip;
-    if (context.destination_host.empty()) {
-      context.destination_host = destination && absl::StrContains(command, "%Z")
-                                     ? name_of(*destination)
-                                     : context.destination_ip;
-    }
+    AddHookHostNames(command, client, destination, resolver, timeout, stop,
+                     &context);
     return HookRunner::Command{ExpandHookCommand(command, context),
                                HookEnvironment(context)};
   });
@@ -256,26 +244,13 @@ class Session {
   void RunHook(const std::string& command) {
     if (command.empty()) return;
     const net::Socks4Request& request = parser_.request();
-    HookContext context;
-    context.client_ip = peer_.ip().ToString();
-    context.command =
-        request.command == net::Socks4Command::kBind ? "bind" : "connect";
-    context.service = net::ServiceName(request.port);
-    context.port = request.port;
-    context.ident_user = ident_user_;
-    context.claimed_user = request.user_id;
-    std::optional<net::IpAddress> destination = request.ip;
-    if (request.is_socks4a()) {
-      destination.reset();
-      if (resolved_.has_value() && resolved_->ok()) {
-        destination = (*resolved_)->front();
-      }
-      context.destination_host = request.host_name;
+    // %z of a SOCKS4A name: its first address once resolved, else DSTIP.
+    net::IpAddress destination = request.ip;
+    if (request.is_socks4a() && resolved_.has_value() && resolved_->ok()) {
+      destination = (*resolved_)->front();
     }
-    context.destination_ip =
-        destination ? destination->ToString() : request.ip.ToString();
-    SubmitHook(command, std::move(context), peer_.ip(), destination, options_,
-               services_);
+    SubmitHook(command, HookContextFor(access_, ident_user_, destination),
+               peer_.ip(), access_.destination, options_, services_);
   }
 
   // Resolves a SOCKS4A name once per session; the rules and the connect

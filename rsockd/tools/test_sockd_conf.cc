@@ -28,7 +28,6 @@
 #include <utility>
 #include <vector>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "net/address.h"
@@ -36,6 +35,7 @@
 #include "net/resolver.h"
 #include "net/service_names.h"
 #include "rsockd/hooks/hook_command.h"
+#include "rsockd/hooks/hook_context.h"
 #include "rsockd/hooks/hook_runner.h"
 #include "rsockd/server/config.h"
 #include "rules/name_lookups.h"
@@ -126,35 +126,19 @@ struct Verdict {
 void RunHook(const std::string& command, const MadeUpRequest& request,
              net::Resolver& resolver) {
   const rules::AccessRequest& access = request.access;
-  const auto name_of = [&](const net::IpAddress& ip) {
-    absl::StatusOr<std::string> name =
-        resolver.ReverseName(ip, net::Deadline::In(kLookupTimeout));
-    return name.ok() ? *name : ip.ToString();
-  };
-  HookContext context;
-  context.client_ip = access.client.ToString();
-  context.client_host = absl::StrContains(command, "%A")
-                            ? name_of(access.client)
-                            : context.client_ip;
-  context.command =
-      access.command == rules::Command::kBind ? "bind" : "connect";
-  context.service = net::ServiceName(access.port);
-  context.port = access.port;
-  context.ident_user = request.ident_user;
-  context.claimed_user = access.user;
+  // %z of a SOCKS4A name: its first address here, else DSTIP 0.0.0.1.
+  net::IpAddress destination = *net::IpAddress::Parse("0.0.0.1");
   if (access.destination.has_value()) {
-    context.destination_ip = access.destination->ToString();
-    context.destination_host = absl::StrContains(command, "%Z")
-                                   ? name_of(*access.destination)
-                                   : context.destination_ip;
-  } else {
-    // A SOCKS4A name: its first address here, else DSTIP 0.0.0.1.
-    absl::StatusOr<std::vector<net::IpAddress>> resolved = resolver.Resolve(
-        request.destination, net::Deadline::In(kLookupTimeout));
-    context.destination_ip =
-        resolved.ok() ? resolved->front().ToString() : "0.0.0.1";
-    context.destination_host = request.destination;
+    destination = *access.destination;
+  } else if (absl::StatusOr<std::vector<net::IpAddress>> resolved =
+                 resolver.Resolve(access.destination_name,
+                                  net::Deadline::In(kLookupTimeout));
+             resolved.ok()) {
+    destination = resolved->front();
   }
+  HookContext context = HookContextFor(access, request.ident_user, destination);
+  AddHookHostNames(command, access.client, access.destination, &resolver,
+                   kLookupTimeout, /*stop=*/nullptr, &context);
   const std::string line = ExpandHookCommand(command, context);
   std::cout << "running: " << line << "\n" << std::flush;
   HookRunner hooks(
@@ -162,16 +146,8 @@ void RunHook(const std::string& command, const MadeUpRequest& request,
   hooks.Submit(line, HookEnvironment(context));
   // The runner's destructor would kill the hook: wait for its end first
   // (bounded: the runner kills it at the hook timeout).
-  const absl::Time deadline = absl::Now() + kHookTimeout + absl::Seconds(5);
-  for (;;) {
-    const HookRunner::Counts counts = hooks.counts();
-    if (counts.finished + counts.timed_out + counts.failed_to_start > 0) {
-      if (counts.timed_out > 0) std::cout << "hook timed out; killed\n";
-      return;
-    }
-    if (absl::Now() > deadline) return;
-    absl::SleepFor(absl::Milliseconds(10));
-  }
+  hooks.WaitUntilIdle(absl::Now() + kHookTimeout + absl::Seconds(5));
+  if (hooks.counts().timed_out > 0) std::cout << "hook timed out; killed\n";
 }
 
 // Ident (sockd.conf(5), IDENT) as the server applies it after a permit line
