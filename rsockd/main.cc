@@ -1,6 +1,6 @@
 // rsockd: the SOCKSified SOCKS server. See README.md and docs/.
 //
-// main() owns the process-level concerns: flags, logging,
+// main() owns the process-level concerns: flags and --help, logging,
 // signals (blocked before any thread starts and taken by sigwait on this
 // thread), and the server's lifetime: setup, serving signals until SIGTERM
 // or SIGINT (SIGHUP runs the reload, rsockd/process/reload.h), shutdown.
@@ -110,7 +110,11 @@ bool ValidateListen(const char* flag, const std::string& value) {
 
 }  // namespace
 
-DECLARE_string(flagfile);  // gflags' own
+// gflags' own.
+DECLARE_string(flagfile);
+DECLARE_bool(help);
+DECLARE_bool(helpfull);
+DECLARE_bool(helpshort);
 
 DEFINE_bool(ver, false, "Print the version and build options, then exit.");
 DEFINE_int32(port, 1080, "TCP port to listen on; 0 picks a free port.");
@@ -233,6 +237,113 @@ namespace rsockd {
 namespace {
 
 constexpr char kVersion[] = "0.1.0";
+
+// The top of --help (and gflags' --helpxml, --helpon).
+constexpr char kUsage[] =
+    "Usage: rsockd [--flag=value ...]\n"
+    "The SOCKSified SOCKS server: a SOCKS4/4A gateway with routing; see "
+    "rsockd(8).\n"
+    "\n"
+    "Examples:\n"
+    "  rsockd --sockd_conf=/etc/sockd.conf --socks_conf=/etc/socks.conf "
+    "--port=1080\n"
+    "  rsockd --flagfile=/etc/rsockd/rsockd.flags --check_config\n";
+
+// --help lists rsockd's own flags in these groups, in this order. Every flag
+// this file defines is in exactly one of them (rsockd/e2e/lifecycle_test.cc
+// checks that against --helpxml).
+struct FlagGroup {
+  std::string heading;
+  std::vector<std::string> flags;
+};
+
+std::vector<FlagGroup> FlagGroups() {
+  return {
+      {"Listening", {"port", "listen", "port_file", "inetd", "bind_any_peer"}},
+      {"Configuration files",
+       {"sockd_conf", "socks_conf", "route_file", "check_config",
+        "reload_on_change"}},
+      {"Timeouts",
+       {"handshake_timeout", "resolve_timeout", "connect_timeout",
+        "bind_timeout", "idle_timeout", "hook_timeout", "drain_timeout"}},
+      {"Ident (RFC 1413)", {"i", "I", "ident_timeout", "ident_port"}},
+      {"Upstream servers and DNS",
+       {"socks_server", "upstream_retry_after", "resolv_conf", "dns_servers"}},
+      {"Process",
+       {"ver", "workers", "queue", "splice", "pipe_memory_mib", "user",
+        "pidfile", "syslog", "syslog_facility", "syslog_socket"}},
+  };
+}
+
+// `text` in lines of at most `width` columns (a longer word gets a line of
+// its own), each indented by `indent` spaces.
+std::string Wrap(absl::string_view text, size_t indent, size_t width) {
+  std::string wrapped;
+  std::string line;
+  for (absl::string_view word : absl::StrSplit(text, ' ', absl::SkipEmpty())) {
+    if (!line.empty() && indent + line.size() + 1 + word.size() > width) {
+      absl::StrAppend(&wrapped, std::string(indent, ' '), line, "\n");
+      line.clear();
+    }
+    absl::StrAppend(&line, line.empty() ? "" : " ", word);
+  }
+  if (!line.empty()) absl::StrAppend(&wrapped, std::string(indent, ' '), line);
+  return absl::StrCat(wrapped, "\n");
+}
+
+// --help's width: a line fits a terminal of 80 columns.
+constexpr size_t kHelpWidth = 79;
+
+// One flag in --help: "  --port=N (default: 1080)", then what it does. A
+// default that goes without saying (empty, false) is left out.
+std::string DescribeFlag(const gflags::CommandLineFlagInfo& flag) {
+  std::string line =
+      absl::StrCat("  ", flag.name.size() == 1 ? "-" : "--", flag.name);
+  if (flag.type != "bool") {
+    absl::StrAppend(&line, flag.type == "string" ? "=VALUE" : "=N");
+  }
+  if (!flag.default_value.empty() && flag.default_value != "false") {
+    absl::StrAppend(&line, " (default: ", flag.default_value, ")");
+  }
+  return absl::StrCat(line, "\n", Wrap(flag.description, 6, kHelpWidth));
+}
+
+// --help and --helpshort: the usage, then rsockd's own flags by group.
+// --helpfull: then the flags of the libraries too, in gflags' format, by the
+// file that defines them.
+std::string Help(bool full) {
+  std::string help = kUsage;
+  for (const FlagGroup& group : FlagGroups()) {
+    absl::StrAppend(&help, "\n", group.heading, ":\n");
+    for (const std::string& name : group.flags) {
+      absl::StrAppend(
+          &help,
+          DescribeFlag(gflags::GetCommandLineFlagInfoOrDie(name.c_str())));
+    }
+  }
+  absl::StrAppend(
+      &help, "\n",
+      Wrap("Boolean flags take the forms --name and --noname. "
+           "--flagfile=FILE reads flags from FILE, one a line; SIGHUP reads "
+           "it again. --helpfull also lists the flags of the libraries "
+           "rsockd is built with (logging).",
+           0, kHelpWidth));
+  if (!full) return help;
+  absl::StrAppend(&help,
+                  "\nThe libraries' flags, by the file that defines them:\n");
+  std::vector<gflags::CommandLineFlagInfo> flags;
+  gflags::GetAllFlags(&flags);  // sorted by file
+  std::string file;
+  for (const gflags::CommandLineFlagInfo& flag : flags) {
+    if (flag.filename == __FILE__) continue;
+    if (flag.filename != file) {
+      file = flag.filename;
+      absl::StrAppend(&help, "\nFlags from ", file, ":\n");
+    }
+    absl::StrAppend(&help, gflags::DescribeOneFlag(flag));
+  }
+  return help;
+}
 
 absl::Duration DurationFlag(const std::string& value) {
   absl::Duration duration;
@@ -675,9 +786,7 @@ int main(int argc, char** argv) {
   // A foreground server logs to stderr unless told otherwise.
   gflags::SetCommandLineOptionWithMode("logtostderr", "true",
                                        gflags::SET_FLAGS_DEFAULT);
-  gflags::SetUsageMessage(
-      "rsockd [-ver] [--flag=value ...]\n"
-      "The SOCKSified SOCKS server; see README.md.");
+  gflags::SetUsageMessage(rsockd::kUsage);
   // First of all, before anything can write to descriptor 2: a TCP
   // connection on descriptor 0 means inetd started rsockd, with --inetd or
   // without (the classic `rsockd -i` line). Until then, stdout and stderr
@@ -688,7 +797,15 @@ int main(int argc, char** argv) {
     rsockd::captured_stderr_pending = true;
     std::atexit(&rsockd::ForwardCapturedStderrAtExit);
   }
-  gflags::ParseCommandLineFlags(&argc, &argv, /*remove_flags=*/true);
+  // gflags' own --help lists every library's flags before rsockd's (and
+  // --helpshort none): rsockd answers those itself, and leaves the rest
+  // (--helpxml, --helpon, --helpmatch, --version) to gflags.
+  gflags::ParseCommandLineNonHelpFlags(&argc, &argv, /*remove_flags=*/true);
+  if (FLAGS_help || FLAGS_helpshort || FLAGS_helpfull) {
+    std::cout << rsockd::Help(/*full=*/FLAGS_helpfull);
+    return 0;
+  }
+  gflags::HandleCommandLineHelpFlags();
   if (argc > 1) {
     std::cerr << "rsockd: unexpected argument \"" << argv[1]
               << "\"; flags take the form --name=value\n";
