@@ -1,8 +1,10 @@
 // rsockd: the SOCKSified SOCKS server. See README.md and docs/.
 //
-// main() owns the process-level concerns: flags, logging, signals (blocked
-// before any thread starts and taken by sigwait on this thread), the rule
-// store and its reload, and the server's lifetime.
+// main() owns the process-level concerns: flags and --help, logging,
+// signals (blocked before any thread starts and taken by sigwait on this
+// thread), and the server's lifetime: setup, serving signals until SIGTERM
+// or SIGINT (SIGHUP runs the reload, rsockd/process/reload.h), shutdown.
+// Flags become option structs here; no library reads them.
 
 #include <signal.h>
 #include <sys/resource.h>
@@ -18,10 +20,11 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "absl/strings/match.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -30,22 +33,19 @@
 #include "net/address.h"
 #include "net/resolver.h"
 #include "rsockd/base/files.h"
+#include "rsockd/base/status_macros.h"
 #include "rsockd/process/config_watcher.h"
 #include "rsockd/process/inetd.h"
 #include "rsockd/process/pid_file.h"
 #include "rsockd/process/privileges.h"
+#include "rsockd/process/reload.h"
 #include "rsockd/process/syslog_sink.h"
 #include "rsockd/server/config.h"
 #include "rsockd/server/descriptor_budget.h"
 #include "rsockd/server/server.h"
-#include "rules/frozen_path.h"
-#include "rules/frozen_sockd_conf.h"
-#include "rules/frozen_sockd_route.h"
-#include "rules/frozen_socks_conf.h"
+#include "rules/rule_set.h"
 #include "rules/rule_store.h"
 #include "rules/sockd_conf.h"
-#include "rules/socks_conf.h"
-#include "rules/user_list.h"
 
 namespace {
 
@@ -110,7 +110,11 @@ bool ValidateListen(const char* flag, const std::string& value) {
 
 }  // namespace
 
-DECLARE_string(flagfile);  // gflags' own
+// gflags' own.
+DECLARE_string(flagfile);
+DECLARE_bool(help);
+DECLARE_bool(helpfull);
+DECLARE_bool(helpshort);
 
 DEFINE_bool(ver, false, "Print the version and build options, then exit.");
 DEFINE_int32(port, 1080, "TCP port to listen on; 0 picks a free port.");
@@ -234,6 +238,113 @@ namespace {
 
 constexpr char kVersion[] = "0.1.0";
 
+// The top of --help (and gflags' --helpxml, --helpon).
+constexpr char kUsage[] =
+    "Usage: rsockd [--flag=value ...]\n"
+    "The SOCKSified SOCKS server: a SOCKS4/4A gateway with routing; see "
+    "rsockd(8).\n"
+    "\n"
+    "Examples:\n"
+    "  rsockd --sockd_conf=/etc/sockd.conf --socks_conf=/etc/socks.conf "
+    "--port=1080\n"
+    "  rsockd --flagfile=/etc/rsockd/rsockd.flags --check_config\n";
+
+// --help lists rsockd's own flags in these groups, in this order. Every flag
+// this file defines is in exactly one of them (rsockd/e2e/lifecycle_test.cc
+// checks that against --helpxml).
+struct FlagGroup {
+  std::string heading;
+  std::vector<std::string> flags;
+};
+
+std::vector<FlagGroup> FlagGroups() {
+  return {
+      {"Listening", {"port", "listen", "port_file", "inetd", "bind_any_peer"}},
+      {"Configuration files",
+       {"sockd_conf", "socks_conf", "route_file", "check_config",
+        "reload_on_change"}},
+      {"Timeouts",
+       {"handshake_timeout", "resolve_timeout", "connect_timeout",
+        "bind_timeout", "idle_timeout", "hook_timeout", "drain_timeout"}},
+      {"Ident (RFC 1413)", {"i", "I", "ident_timeout", "ident_port"}},
+      {"Upstream servers and DNS",
+       {"socks_server", "upstream_retry_after", "resolv_conf", "dns_servers"}},
+      {"Process",
+       {"ver", "workers", "queue", "splice", "pipe_memory_mib", "user",
+        "pidfile", "syslog", "syslog_facility", "syslog_socket"}},
+  };
+}
+
+// `text` in lines of at most `width` columns (a longer word gets a line of
+// its own), each indented by `indent` spaces.
+std::string Wrap(absl::string_view text, size_t indent, size_t width) {
+  std::string wrapped;
+  std::string line;
+  for (absl::string_view word : absl::StrSplit(text, ' ', absl::SkipEmpty())) {
+    if (!line.empty() && indent + line.size() + 1 + word.size() > width) {
+      absl::StrAppend(&wrapped, std::string(indent, ' '), line, "\n");
+      line.clear();
+    }
+    absl::StrAppend(&line, line.empty() ? "" : " ", word);
+  }
+  if (!line.empty()) absl::StrAppend(&wrapped, std::string(indent, ' '), line);
+  return absl::StrCat(wrapped, "\n");
+}
+
+// --help's width: a line fits a terminal of 80 columns.
+constexpr size_t kHelpWidth = 79;
+
+// One flag in --help: "  --port=N (default: 1080)", then what it does. A
+// default that goes without saying (empty, false) is left out.
+std::string DescribeFlag(const gflags::CommandLineFlagInfo& flag) {
+  std::string line =
+      absl::StrCat("  ", flag.name.size() == 1 ? "-" : "--", flag.name);
+  if (flag.type != "bool") {
+    absl::StrAppend(&line, flag.type == "string" ? "=VALUE" : "=N");
+  }
+  if (!flag.default_value.empty() && flag.default_value != "false") {
+    absl::StrAppend(&line, " (default: ", flag.default_value, ")");
+  }
+  return absl::StrCat(line, "\n", Wrap(flag.description, 6, kHelpWidth));
+}
+
+// --help and --helpshort: the usage, then rsockd's own flags by group.
+// --helpfull: then the flags of the libraries too, in gflags' format, by the
+// file that defines them.
+std::string Help(bool full) {
+  std::string help = kUsage;
+  for (const FlagGroup& group : FlagGroups()) {
+    absl::StrAppend(&help, "\n", group.heading, ":\n");
+    for (const std::string& name : group.flags) {
+      absl::StrAppend(
+          &help,
+          DescribeFlag(gflags::GetCommandLineFlagInfoOrDie(name.c_str())));
+    }
+  }
+  absl::StrAppend(
+      &help, "\n",
+      Wrap("Boolean flags take the forms --name and --noname. "
+           "--flagfile=FILE reads flags from FILE, one a line; SIGHUP reads "
+           "it again. --helpfull also lists the flags of the libraries "
+           "rsockd is built with (logging).",
+           0, kHelpWidth));
+  if (!full) return help;
+  absl::StrAppend(&help,
+                  "\nThe libraries' flags, by the file that defines them:\n");
+  std::vector<gflags::CommandLineFlagInfo> flags;
+  gflags::GetAllFlags(&flags);  // sorted by file
+  std::string file;
+  for (const gflags::CommandLineFlagInfo& flag : flags) {
+    if (flag.filename == __FILE__) continue;
+    if (flag.filename != file) {
+      file = flag.filename;
+      absl::StrAppend(&help, "\nFlags from ", file, ":\n");
+    }
+    absl::StrAppend(&help, gflags::DescribeOneFlag(flag));
+  }
+  return help;
+}
+
 absl::Duration DurationFlag(const std::string& value) {
   absl::Duration duration;
   // Validated at parse time.
@@ -241,18 +352,16 @@ absl::Duration DurationFlag(const std::string& value) {
   return duration;
 }
 
-// Raises the soft open-file limit to the hard one; returns the limit.
-rlim_t RaiseFileLimit() {
+// Raises the soft open-file limit to the hard one.
+void RaiseFileLimit() {
   rlimit limit;
-  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 1024;
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
   if (limit.rlim_cur < limit.rlim_max) {
     limit.rlim_cur = limit.rlim_max;
     if (setrlimit(RLIMIT_NOFILE, &limit) != 0) {
       PLOG(WARNING) << "cannot raise the open-file limit";
-      getrlimit(RLIMIT_NOFILE, &limit);
     }
   }
-  return limit.rlim_cur;
 }
 
 // The open-file limit in force now (`prlimit --pid` can change it while
@@ -267,7 +376,7 @@ bool IsExplicit(const char* flag) {
   return !gflags::GetCommandLineFlagInfoOrDie(flag).is_default;
 }
 
-ConfigPaths Paths() {
+ConfigPaths PathsFromFlags() {
   ConfigPaths paths;
   paths.sockd_conf = FLAGS_sockd_conf;
   paths.sockd_conf_explicit = IsExplicit("sockd_conf");
@@ -285,52 +394,11 @@ ConfigPaths Paths() {
   return paths;
 }
 
-// The settings SIGHUP may change (docs/operations.md lists them): everything
-// a connection reads when it is accepted, the pool limits, and logging.
-// Other flags need a restart.
-constexpr const char* kTunableFlags[] = {
-    "handshake_timeout",
-    "resolve_timeout",
-    "connect_timeout",
-    "bind_timeout",
-    "bind_any_peer",
-    "idle_timeout",
-    "drain_timeout",
-    "hook_timeout",
-    "ident_timeout",
-    "ident_port",
-    "i",
-    "I",
-    "workers",
-    "queue",
-    "splice",
-    "sockd_conf",
-    "socks_conf",
-    "route_file",
-    "socks_server",
-    "upstream_retry_after",
-    "v",
-    "vmodule",
-    "minloglevel",
-};
-
-bool IsTunable(const std::string& name) {
-  for (const char* tunable : kTunableFlags) {
-    if (name == tunable) return true;
-  }
-  return false;
-}
-
-struct Tunables {
-  SessionOptions session;
-  net::ThreadPool::Limits pool;
-  HookRunner::Options hooks;
-};
-
-Tunables TunablesFromFlags(rlim_t file_limit) {
+// The tunables, with the pool sized for the open-file limit in force.
+Tunables TunablesFromFlags() {
   Tunables tunables;
   const PoolSize pool = PoolForFileLimit(
-      static_cast<int64_t>(std::min<rlim_t>(file_limit, INT64_MAX)),
+      static_cast<int64_t>(std::min<rlim_t>(CurrentFileLimit(), INT64_MAX)),
       FLAGS_workers, FLAGS_queue);
   // Said at start and on every reload, while it holds.
   if (pool.queue < FLAGS_queue) {
@@ -356,114 +424,70 @@ Tunables TunablesFromFlags(rlim_t file_limit) {
   return tunables;
 }
 
-void LogErrors(const absl::Status& status) {
-  for (absl::string_view line : absl::StrSplit(status.message(), '\n')) {
-    LOG(ERROR) << line;
-  }
-}
-
-// Every flag's current value, to undo a reload that fails.
-class FlagSnapshot {
- public:
-  FlagSnapshot() { gflags::GetAllFlags(&flags_); }
-
-  // Puts back every flag whose value differs from the snapshot, or only
-  // those that are not tunable; returns the names it put back.
-  std::vector<std::string> Restore(bool only_untunable) const {
-    std::vector<std::string> restored;
-    for (const gflags::CommandLineFlagInfo& flag : flags_) {
-      if (only_untunable && IsTunable(flag.name)) continue;
-      std::string now;
-      if (gflags::GetCommandLineOption(flag.name.c_str(), &now) &&
-          now != flag.current_value) {
-        gflags::SetCommandLineOption(flag.name.c_str(),
-                                     flag.current_value.c_str());
-        restored.push_back(flag.name);
-      }
-    }
-    return restored;
-  }
-
- private:
-  std::vector<gflags::CommandLineFlagInfo> flags_;
-};
-
-// SIGHUP: the flagfile's tunable flags and the config files, as one change:
-// either all of it is applied, or none of it and the errors are logged.
-void Reload(const char* argv0, rules::RuleStore& store, Server& server) {
-  const FlagSnapshot before;
-  if (!FLAGS_flagfile.empty()) {
-    // gflags prints the reasons for a failure to stderr itself.
-    if (!gflags::ReadFromFlagsFile(FLAGS_flagfile, argv0,
-                                   /*errors_are_fatal=*/false)) {
-      before.Restore(/*only_untunable=*/false);
-      LOG(ERROR) << "SIGHUP: " << FLAGS_flagfile
-                 << " has errors; keeping the configuration in use";
-      return;
-    }
-    for (const std::string& name : before.Restore(/*only_untunable=*/true)) {
-      LOG(WARNING) << "SIGHUP: --" << name
-                   << " changed in the flagfile but needs a restart; ignored";
-    }
-  }
-  absl::StatusOr<std::shared_ptr<const rules::RuleSet>> rules =
-      LoadRuleSet(Paths());
-  if (!rules.ok()) {
-    LogErrors(rules.status());
-    before.Restore(/*only_untunable=*/false);
-    LOG(ERROR) << "SIGHUP: configuration has errors; keeping the "
-                  "configuration in use";
-    return;
-  }
-  store.Install(*std::move(rules));
-  const Tunables tunables = TunablesFromFlags(CurrentFileLimit());
-  server.Reconfigure(tunables.session, tunables.pool, tunables.hooks);
-  LOG(INFO) << "SIGHUP: configuration reloaded; workers "
-            << tunables.pool.max_workers << ", queue "
-            << tunables.pool.max_queue;
-}
-
-// --reload_on_change: every file the configuration is read from, or would
-// be once it exists: the rule files and the frozen files beside them, the
-// `/file` user lists of `rules`, and the flagfile.
-std::vector<std::string> WatchedFiles(const rules::RuleSet& rules) {
-  std::vector<std::string> files;
-  const auto add_rule_file = [&files](const std::string& path,
-                                      absl::string_view frozen_extension) {
-    if (path.empty()) return;  // no file
-    files.push_back(path);
-    files.push_back(rules::FrozenPathFor(path, frozen_extension));
+// What SIGHUP re-reads, and how the flags map to it.
+Reloader::Options ReloadOptions(const char* argv0) {
+  return {
+      // The flags SIGHUP may change (docs/operations.md lists them):
+      // everything a connection reads when it is accepted, the pool limits,
+      // the configuration files, and logging. Other flags need a restart.
+      .tunable_flags = {"handshake_timeout",
+                        "resolve_timeout",
+                        "connect_timeout",
+                        "bind_timeout",
+                        "bind_any_peer",
+                        "idle_timeout",
+                        "drain_timeout",
+                        "hook_timeout",
+                        "ident_timeout",
+                        "ident_port",
+                        "i",
+                        "I",
+                        "workers",
+                        "queue",
+                        "splice",
+                        "sockd_conf",
+                        "socks_conf",
+                        "route_file",
+                        "socks_server",
+                        "upstream_retry_after",
+                        "v",
+                        "vmodule",
+                        "minloglevel"},
+      .program = argv0,
+      .paths = &PathsFromFlags,
+      .tunables = &TunablesFromFlags,
   };
-  add_rule_file(FLAGS_sockd_conf, rules::kFrozenSockdConfExtension);
-  add_rule_file(FLAGS_socks_conf, rules::kFrozenSocksConfExtension);
-  add_rule_file(FLAGS_route_file, rules::kFrozenSockdRouteExtension);
-  if (!FLAGS_flagfile.empty()) files.push_back(FLAGS_flagfile);
-  const auto add_user_files =
-      [&files](const std::optional<rules::UserList>& users) {
-        if (!users.has_value()) return;
-        for (const std::string& item : users->items()) {
-          if (absl::StartsWith(item, "/")) files.push_back(item);
-        }
-      };
-  for (const rules::SockdRule& rule : rules.access().rules) {
-    add_user_files(rule.users);
-  }
-  if (rules.routing().has_value()) {
-    for (const rules::SocksRule& rule : rules.routing()->rules) {
-      add_user_files(rule.users);
-    }
-  }
-  return files;
 }
 
-// --reload_on_change: watches WatchedFiles and, once a burst of changes is
-// over, reloads exactly as SIGHUP does, by sending this process SIGHUP: the
-// reload then runs on main's thread like any other, and one arriving while
-// another is pending is merged with it.
+ServerOptions ServerOptionsFromFlags(SyslogSink* syslog, bool inetd) {
+  ServerOptions options;
+  options.tunables = TunablesFromFlags();
+  if (!inetd) {  // else inetd listens
+    for (const std::string& item : ListenItems(FLAGS_listen)) {
+      options.listen.emplace_back(*net::IpAddress::Parse(item),
+                                  static_cast<uint16_t>(FLAGS_port));
+    }
+  }
+  options.pipe_memory = static_cast<size_t>(FLAGS_pipe_memory_mib) << 20;
+  options.resolver.resolv_conf = FLAGS_resolv_conf;
+  options.resolver.require_resolv_conf = IsExplicit("resolv_conf");
+  if (!FLAGS_dns_servers.empty()) {
+    // Validated at parse time.
+    options.resolver.servers = *net::ParseDnsServers(FLAGS_dns_servers);
+  }
+  options.request_log = syslog;
+  return options;
+}
+
+// --reload_on_change: watches the configuration's files (WatchedFiles)
+// and, once a burst of changes is over, reloads exactly as SIGHUP does, by
+// sending this process SIGHUP: the reload then runs on main's thread like
+// any other, and one arriving while another is pending is merged with it.
 absl::StatusOr<std::unique_ptr<ConfigWatcher>> WatchConfig(
     const rules::RuleSet& rules) {
   return ConfigWatcher::Start(
-      {.paths = WatchedFiles(rules)}, [](std::vector<std::string> changed) {
+      {.paths = WatchedFiles(PathsFromFlags(), FLAGS_flagfile, rules)},
+      [](std::vector<std::string> changed) {
         LOG(INFO) << "--reload_on_change: " << absl::StrJoin(changed, ", ")
                   << " changed; reloading";
         kill(getpid(), SIGHUP);
@@ -473,7 +497,7 @@ absl::StatusOr<std::unique_ptr<ConfigWatcher>> WatchConfig(
 // --check_config: the normalized configuration on stdout, or every error.
 int CheckConfig() {
   absl::StatusOr<std::shared_ptr<const rules::RuleSet>> rules =
-      LoadRuleSet(Paths());
+      LoadRuleSet(PathsFromFlags());
   if (!rules.ok()) {
     std::cerr << rules.status().message() << "\n";
     return 1;
@@ -482,16 +506,22 @@ int CheckConfig() {
   return 0;
 }
 
-// --user, once the listeners are bound: false (logged) when asked and it
-// failed; rsockd must then not serve.
-bool DropPrivilegesIfAsked() {
-  if (FLAGS_user.empty()) return true;
+// `status` after `context`, as a line of the log says it ("cannot write
+// --pidfile: PERMISSION_DENIED: ...").
+absl::Status InContext(absl::string_view context, const absl::Status& status) {
+  return absl::Status(status.code(), absl::StrCat(context, status.ToString()));
+}
+
+// --user, once the listeners are bound. When asked and it fails, rsockd
+// must not serve.
+absl::Status DropPrivilegesIfAsked() {
+  if (FLAGS_user.empty()) return absl::OkStatus();
   if (absl::Status dropped = DropPrivileges(FLAGS_user); !dropped.ok()) {
-    LOG(ERROR) << dropped << "; not serving";
-    return false;
+    return absl::Status(dropped.code(),
+                        absl::StrCat(dropped.ToString(), "; not serving"));
   }
   LOG(INFO) << "running as user " << FLAGS_user;
-  return true;
+  return absl::OkStatus();
 }
 
 // SIGUSR1: the stats snapshot, one log line each (to syslog too). Parts of
@@ -508,6 +538,27 @@ void LogStats(const Server& server, SyslogSink* syslog) {
   }
 }
 
+// Sets the signal dispositions and returns the signals ServeSignals takes.
+// Called before any thread exists, so every thread inherits the mask and
+// only sigwait ever sees these signals. In inetd mode (see ServeInetd)
+// nothing is blocked: SIGHUP and SIGUSR1 are ignored, SIGTERM and SIGINT
+// keep their default action.
+sigset_t SetUpSignals(bool inetd) {
+  sigset_t signals;
+  sigemptyset(&signals);
+  for (int signal : {SIGHUP, SIGINT, SIGTERM, SIGUSR1}) {
+    sigaddset(&signals, signal);
+  }
+  if (inetd) {
+    signal(SIGHUP, SIG_IGN);
+    signal(SIGUSR1, SIG_IGN);
+  } else {
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  }
+  signal(SIGPIPE, SIG_IGN);
+  return signals;
+}
+
 // --inetd: one connection, on this thread, then exit. There is no listener
 // to close and only this session to drain, so the daemon's signal handling
 // does not apply: SIGTERM and SIGINT end the process at once, like any inetd
@@ -516,59 +567,104 @@ void LogStats(const Server& server, SyslogSink* syslog) {
 // configuration afresh anyway). Hooks the session started may finish
 // within --drain_timeout.
 int ServeInetd(Server& server, InetdConnection connection) {
-  if (!DropPrivilegesIfAsked()) return 1;
+  if (absl::Status dropped = DropPrivilegesIfAsked(); !dropped.ok()) {
+    LOG(ERROR) << dropped.message();
+    return 1;
+  }
   server.ServeConnection(std::move(connection.socket), connection.peer);
   server.Stop(DurationFlag(FLAGS_drain_timeout));
   return 0;
 }
 
+// What the daemon holds while it serves; the pid file goes last.
+struct Daemon {
+  std::optional<PidFile> pidfile;
+  std::unique_ptr<ConfigWatcher> watcher;
+};
+
+// The daemon's setup once `server` is bound: the pid file, the port file,
+// --user, the acceptor, --reload_on_change.
+absl::StatusOr<Daemon> SetUpDaemon(Server& server,
+                                   const rules::RuleStore& store) {
+  Daemon daemon;
+  // Written with the privileges rsockd starts with (/run is root's).
+  if (!FLAGS_pidfile.empty()) {
+    absl::StatusOr<PidFile> written = PidFile::Create(FLAGS_pidfile);
+    if (!written.ok()) {
+      return InContext("cannot write --pidfile: ", written.status());
+    }
+    daemon.pidfile.emplace(*std::move(written));
+  }
+  // Tests and scripts take the port file as the sign of readiness: the
+  // listeners are bound, so connections wait in their backlog.
+  if (!FLAGS_port_file.empty()) {
+    const std::string port = absl::StrCat(server.bound()[0].port(), "\n");
+    if (absl::Status written =
+            WriteFileAtomically(FLAGS_port_file, port, 0644);
+        !written.ok()) {
+      return InContext("cannot write --port_file: ", written);
+    }
+  }
+  // After binding, before the first connection is accepted.
+  RSOCKD_RETURN_IF_ERROR(DropPrivilegesIfAsked());
+  if (absl::Status started = server.Start(); !started.ok()) {
+    return InContext("cannot start: ", started);
+  }
+  if (FLAGS_reload_on_change) {
+    absl::StatusOr<std::unique_ptr<ConfigWatcher>> watcher =
+        WatchConfig(*store.Current());
+    if (!watcher.ok()) {
+      return InContext("--reload_on_change: ", watcher.status());
+    }
+    daemon.watcher = *std::move(watcher);
+  }
+  return daemon;
+}
+
+// Takes `signals` until SIGTERM or SIGINT: SIGHUP reloads, SIGUSR1 logs the
+// stats.
+void ServeSignals(const sigset_t& signals, Reloader& reloader,
+                  const Server& server, SyslogSink* syslog) {
+  for (;;) {
+    int signal = 0;
+    if (sigwait(&signals, &signal) != 0) continue;
+    switch (signal) {
+      case SIGHUP:
+        reloader.Reload().IgnoreError();  // it logs the outcome
+        break;
+      case SIGUSR1:
+        LogStats(server, syslog);
+        break;
+      default:
+        LOG(INFO) << strsignal(signal)
+                  << ": stopping; draining sessions for up to "
+                  << FLAGS_drain_timeout;
+        return;
+    }
+  }
+}
+
+// Stops accepting, drains the sessions, and says what was served.
+void Shutdown(Server& server) {
+  server.Stop(DurationFlag(FLAGS_drain_timeout));
+  LOG(INFO) << "stopped: " << server.stats().ToString();
+}
+
 int Main(const char* argv0, SyslogSink* syslog,
          std::optional<InetdConnection> inetd) {
-  // Before any thread exists, so every thread inherits the mask and only
-  // sigwait below ever sees these signals.
-  sigset_t signals;
-  sigemptyset(&signals);
-  for (int signal : {SIGHUP, SIGINT, SIGTERM, SIGUSR1}) {
-    sigaddset(&signals, signal);
-  }
-  if (inetd.has_value()) {
-    signal(SIGHUP, SIG_IGN);
-    signal(SIGUSR1, SIG_IGN);
-  } else {
-    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  }
-  signal(SIGPIPE, SIG_IGN);
-
-  const rlim_t file_limit = RaiseFileLimit();
-
+  // Setup.
+  const sigset_t signals = SetUpSignals(inetd.has_value());
+  RaiseFileLimit();
   absl::StatusOr<std::shared_ptr<const rules::RuleSet>> rules =
-      LoadRuleSet(Paths());
+      LoadRuleSet(PathsFromFlags());
   if (!rules.ok()) {
-    LogErrors(rules.status());
+    LogConfigErrors(rules.status());
     LOG(ERROR) << "configuration has errors; not starting";
     return 1;
   }
   rules::RuleStore store(*std::move(rules));
-
-  const Tunables tunables = TunablesFromFlags(file_limit);
-  ServerOptions options;
-  for (const std::string& item : ListenItems(FLAGS_listen)) {
-    options.listen.emplace_back(*net::IpAddress::Parse(item),
-                                static_cast<uint16_t>(FLAGS_port));
-  }
-  options.pool = tunables.pool;
-  options.pipe_memory = static_cast<size_t>(FLAGS_pipe_memory_mib) << 20;
-  options.session = tunables.session;
-  options.hooks = tunables.hooks;
-  options.resolver.resolv_conf = FLAGS_resolv_conf;
-  options.resolver.require_resolv_conf = IsExplicit("resolv_conf");
-  if (!FLAGS_dns_servers.empty()) {
-    // Validated at parse time.
-    options.resolver.servers = *net::ParseDnsServers(FLAGS_dns_servers);
-  }
-  options.request_log = syslog;
-  if (inetd.has_value()) options.listen.clear();  // inetd listens
-
+  const ServerOptions options =
+      ServerOptionsFromFlags(syslog, inetd.has_value());
   absl::StatusOr<std::unique_ptr<Server>> server =
       Server::Create(options, &store);
   if (!server.ok()) {
@@ -576,70 +672,21 @@ int Main(const char* argv0, SyslogSink* syslog,
     return 1;
   }
   if (inetd.has_value()) return ServeInetd(**server, *std::move(inetd));
-
-  // Written with the privileges rsockd starts with (/run is root's); removed
-  // on the way out of Main.
-  std::optional<PidFile> pidfile;
-  if (!FLAGS_pidfile.empty()) {
-    absl::StatusOr<PidFile> written = PidFile::Create(FLAGS_pidfile);
-    if (!written.ok()) {
-      LOG(ERROR) << "cannot write --pidfile: " << written.status();
-      return 1;
-    }
-    pidfile.emplace(*std::move(written));
-  }
-  // Last: tests and scripts take the port file as the sign of readiness.
-  if (!FLAGS_port_file.empty()) {
-    const std::string port = absl::StrCat((*server)->bound()[0].port(), "\n");
-    if (absl::Status written = WriteFileAtomically(FLAGS_port_file, port, 0644);
-        !written.ok()) {
-      LOG(ERROR) << "cannot write --port_file: " << written;
-      return 1;
-    }
-  }
-  // After binding, before the first connection is accepted.
-  if (!DropPrivilegesIfAsked()) return 1;
-  if (absl::Status started = (*server)->Start(); !started.ok()) {
-    LOG(ERROR) << "cannot start: " << started;
+  absl::StatusOr<Daemon> daemon = SetUpDaemon(**server, store);
+  if (!daemon.ok()) {
+    LOG(ERROR) << daemon.status().message();
     return 1;
   }
-  std::unique_ptr<ConfigWatcher> watcher;
-  if (FLAGS_reload_on_change) {
-    absl::StatusOr<std::unique_ptr<ConfigWatcher>> started =
-        WatchConfig(*store.Current());
-    if (!started.ok()) {
-      LOG(ERROR) << "--reload_on_change: " << started.status();
-      return 1;
-    }
-    watcher = *std::move(started);
-  }
+  Reloader reloader(ReloadOptions(argv0), &store, server->get(),
+                    daemon->watcher.get());
   LOG(INFO) << "rsockd " << kVersion << " ready; workers "
-            << options.pool.max_workers << ", queue " << options.pool.max_queue;
+            << options.tunables.pool.max_workers << ", queue "
+            << options.tunables.pool.max_queue;
 
-  for (;;) {
-    int signal = 0;
-    if (sigwait(&signals, &signal) != 0) continue;
-    if (signal == SIGHUP) {
-      Reload(argv0, store, **server);
-      // The new rules may name other user list files.
-      if (watcher != nullptr) {
-        if (absl::Status watched =
-                watcher->SetPaths(WatchedFiles(*store.Current()));
-            !watched.ok()) {
-          LOG(WARNING) << "--reload_on_change: " << watched;
-        }
-      }
-    } else if (signal == SIGUSR1) {
-      LogStats(**server, syslog);
-    } else {
-      LOG(INFO) << strsignal(signal)
-                << ": stopping; draining sessions for up to "
-                << FLAGS_drain_timeout;
-      break;
-    }
-  }
-  (*server)->Stop(DurationFlag(FLAGS_drain_timeout));
-  LOG(INFO) << "stopped: " << (*server)->stats().ToString();
+  // Serve, until SIGTERM or SIGINT.
+  ServeSignals(signals, reloader, **server, syslog);
+
+  Shutdown(**server);
   return 0;
 }
 
@@ -739,9 +786,7 @@ int main(int argc, char** argv) {
   // A foreground server logs to stderr unless told otherwise.
   gflags::SetCommandLineOptionWithMode("logtostderr", "true",
                                        gflags::SET_FLAGS_DEFAULT);
-  gflags::SetUsageMessage(
-      "rsockd [-ver] [--flag=value ...]\n"
-      "The SOCKSified SOCKS server; see README.md.");
+  gflags::SetUsageMessage(rsockd::kUsage);
   // First of all, before anything can write to descriptor 2: a TCP
   // connection on descriptor 0 means inetd started rsockd, with --inetd or
   // without (the classic `rsockd -i` line). Until then, stdout and stderr
@@ -752,7 +797,15 @@ int main(int argc, char** argv) {
     rsockd::captured_stderr_pending = true;
     std::atexit(&rsockd::ForwardCapturedStderrAtExit);
   }
-  gflags::ParseCommandLineFlags(&argc, &argv, /*remove_flags=*/true);
+  // gflags' own --help lists every library's flags before rsockd's (and
+  // --helpshort none): rsockd answers those itself, and leaves the rest
+  // (--helpxml, --helpon, --helpmatch, --version) to gflags.
+  gflags::ParseCommandLineNonHelpFlags(&argc, &argv, /*remove_flags=*/true);
+  if (FLAGS_help || FLAGS_helpshort || FLAGS_helpfull) {
+    std::cout << rsockd::Help(/*full=*/FLAGS_helpfull);
+    return 0;
+  }
+  gflags::HandleCommandLineHelpFlags();
   if (argc > 1) {
     std::cerr << "rsockd: unexpected argument \"" << argv[1]
               << "\"; flags take the form --name=value\n";

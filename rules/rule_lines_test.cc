@@ -140,6 +140,7 @@ TEST(ParseRuleFileTest, ReportsTheLineErrors) {
 TEST(FormatRuleFileTest, WritesOneRulePerLineThenTheSetSpecialLines) {
   const WordFile file{.filename = "w.conf",
                       .rules = {{"alpha", 1}, {"beta", 2}},
+                      .no_identd = "",
                       .bad_id = "logger bad"};
   EXPECT_EQ(FormatRuleFile(file, kWordFileSpecialLines),
             "alpha\nbeta\n#BAD_ID: logger bad\n");

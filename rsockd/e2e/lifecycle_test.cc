@@ -1,5 +1,5 @@
-// End-to-end: the process contract of SPEC §1 and §11 — -ver, the pid
-// file, and a clean exit 0 on SIGTERM (also with a session open).
+// End-to-end: the process contract (rsockd(8)) — -ver, --help, the pid
+// file, a clean exit 0 on SIGTERM (also with a session open), and SIGHUP.
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -8,11 +8,14 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "rsockd/e2e/rsockd_test_base.h"
 #include "testing/files.h"
@@ -43,7 +46,11 @@ using ::rsockd::testing::Socks4Handshake;
 using ::rsockd::testing::Socks4Session;
 using ::rsockd::testing::SubprocessResult;
 using ::rsockd::testing::WriteStringToFile;
+using ::testing::Contains;
 using ::testing::HasSubstr;
+using ::testing::SizeIs;
+using ::testing::StartsWith;
+using ::testing::UnorderedElementsAreArray;
 
 TEST(VersionTest, VerPrintsTheVersionAndExitsZero) {
   ASSERT_OK_AND_ASSIGN(std::string binary, RsockdProcess::BinaryPath());
@@ -57,6 +64,125 @@ TEST(VersionTest, VerPrintsTheVersionAndExitsZero) {
     EXPECT_THAT(output, HasSubstr("rsockd"));
     EXPECT_THAT(output, HasSubstr("SOCKS4"));
   }
+}
+
+// The text between <tag> and </tag> in `xml`; empty when there is none.
+std::string XmlField(absl::string_view xml, absl::string_view tag) {
+  const std::string open = absl::StrCat("<", tag, ">");
+  const size_t start = xml.find(open);
+  if (start == absl::string_view::npos) return "";
+  const size_t end = xml.find(absl::StrCat("</", tag, ">"), start);
+  if (end == absl::string_view::npos) return "";
+  return std::string(
+      xml.substr(start + open.size(), end - start - open.size()));
+}
+
+// Every flag of the binary, by where it is defined, as gflags' own
+// --helpxml tells: rsockd's (rsockd/main.cc) and the libraries'.
+struct DefinedFlags {
+  std::vector<std::string> own;
+  std::vector<std::string> libraries;
+};
+
+absl::StatusOr<DefinedFlags> FlagsOf(const std::string& binary) {
+  absl::StatusOr<SubprocessResult> result =
+      RunCommand({.argv = {binary, "--helpxml"}}, kCommandTimeout);
+  if (!result.ok()) return result.status();
+  DefinedFlags flags;
+  for (absl::string_view flag :
+       absl::StrSplit(result->stdout_text, "<flag>", absl::SkipEmpty())) {
+    const std::string name = XmlField(flag, "name");
+    if (name.empty()) continue;  // the part before the first flag
+    (XmlField(flag, "file") == "rsockd/main.cc" ? flags.own : flags.libraries)
+        .push_back(name);
+  }
+  return flags;
+}
+
+// The flags --help describes: the names of its lines "  --name=..." and
+// "  -n ...", once per line.
+std::vector<std::string> DescribedFlags(absl::string_view help) {
+  std::vector<std::string> names;
+  for (absl::string_view line : absl::StrSplit(help, '\n')) {
+    if (!absl::ConsumePrefix(&line, "  -")) continue;
+    absl::ConsumePrefix(&line, "-");
+    names.emplace_back(line.substr(0, line.find_first_of("= ")));
+  }
+  return names;
+}
+
+// Whether `text` names the flag `name` ("-v", "--log_dir=", not "--ver").
+bool MentionsFlag(absl::string_view text, absl::string_view name) {
+  const std::string flag = absl::StrCat("-", name);
+  for (size_t at = text.find(flag); at != absl::string_view::npos;
+       at = text.find(flag, at + 1)) {
+    const size_t after = at + flag.size();
+    if (after == text.size() ||
+        !(absl::ascii_isalnum(text[after]) || text[after] == '_')) {
+      return true;
+    }
+  }
+  return false;
+}
+
+TEST(HelpTest, HelpListsEachOfRsockdsFlagsOnceByGroupAndNoLibraryFlag) {
+  ASSERT_OK_AND_ASSIGN(std::string binary, RsockdProcess::BinaryPath());
+  ASSERT_OK_AND_ASSIGN(DefinedFlags defined, FlagsOf(binary));
+  ASSERT_THAT(defined.own, SizeIs(::testing::Gt(30)));
+  ASSERT_THAT(defined.libraries, Contains("logtostderr"));
+
+  ASSERT_OK_AND_ASSIGN(
+      SubprocessResult result,
+      RunCommand({.argv = {binary, "--help"}}, kCommandTimeout));
+  EXPECT_TRUE(result.status.success()) << result.status.ToString();
+  const std::string& help = result.stdout_text;
+  EXPECT_THAT(help, StartsWith("Usage: rsockd [--flag=value ...]\n"));
+  EXPECT_THAT(help, HasSubstr("\nExamples:\n  rsockd "));
+  // The groups, in this order.
+  size_t at = 0;
+  for (const char* heading :
+       {"Listening", "Configuration files", "Timeouts", "Ident (RFC 1413)",
+        "Upstream servers and DNS", "Process"}) {
+    const size_t found = help.find(absl::StrCat("\n\n", heading, ":\n"), at);
+    ASSERT_NE(found, std::string::npos) << heading << " after " << at;
+    at = found + 1;
+  }
+  // Every flag main.cc defines, each in exactly one group: a flag added
+  // without a group fails here.
+  EXPECT_THAT(DescribedFlags(help), UnorderedElementsAreArray(defined.own));
+  // The libraries' flags are left to --helpfull, which the text names, as it
+  // names --flagfile.
+  for (const std::string& name : defined.libraries) {
+    if (name == "flagfile" || name == "helpfull") continue;
+    EXPECT_FALSE(MentionsFlag(help, name)) << "--help names -" << name;
+  }
+}
+
+TEST(HelpTest, HelpshortIsHelpAndHelpfullAddsTheLibrariesFlags) {
+  ASSERT_OK_AND_ASSIGN(std::string binary, RsockdProcess::BinaryPath());
+  ASSERT_OK_AND_ASSIGN(DefinedFlags defined, FlagsOf(binary));
+  ASSERT_OK_AND_ASSIGN(
+      SubprocessResult help,
+      RunCommand({.argv = {binary, "--help"}}, kCommandTimeout));
+
+  ASSERT_OK_AND_ASSIGN(
+      SubprocessResult helpshort,
+      RunCommand({.argv = {binary, "--helpshort"}}, kCommandTimeout));
+  EXPECT_TRUE(helpshort.status.success()) << helpshort.status.ToString();
+  EXPECT_EQ(helpshort.stdout_text, help.stdout_text);
+
+  ASSERT_OK_AND_ASSIGN(
+      SubprocessResult helpfull,
+      RunCommand({.argv = {binary, "--helpfull"}}, kCommandTimeout));
+  EXPECT_TRUE(helpfull.status.success()) << helpfull.status.ToString();
+  EXPECT_THAT(helpfull.stdout_text, StartsWith(help.stdout_text));
+  const std::string libraries =
+      helpfull.stdout_text.substr(help.stdout_text.size());
+  for (const std::string& name : defined.libraries) {
+    EXPECT_THAT(libraries, HasSubstr(absl::StrCat("\n    -", name, " (")));
+  }
+  EXPECT_THAT(DescribedFlags(libraries), ::testing::IsEmpty())
+      << "rsockd's flags are described once, before the libraries'";
 }
 
 class LifecycleTest : public RsockdTest {};

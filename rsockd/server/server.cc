@@ -45,10 +45,11 @@ Server::Server(const ServerOptions& options, rules::RuleStore* rules,
       rules_(rules),
       resolver_(std::move(resolver)),
       pipes_(options.pipe_memory),
-      hooks_(options.hooks),
-      relay_threads_(RelayLimits(options.pool), options.relay_stack_size),
-      pool_(options.pool, options.worker_stack_size) {
-  session_options_ = options.session;
+      hooks_(options.tunables.hooks),
+      relay_threads_(RelayLimits(options.tunables.pool),
+                     options.relay_stack_size),
+      pool_(options.tunables.pool, options.worker_stack_size) {
+  session_options_ = options.tunables.session;
   services_.resolver = resolver_.get();
   services_.pipes = &pipes_;
   services_.relay_threads = &relay_threads_;
@@ -281,16 +282,14 @@ void Server::SendRejection(int fd) {
   }
 }
 
-void Server::Reconfigure(const SessionOptions& session,
-                         const net::ThreadPool::Limits& pool,
-                         const HookRunner::Options& hooks) {
-  hooks_.SetOptions(hooks);
+void Server::Reconfigure(const Tunables& tunables) {
+  hooks_.SetOptions(tunables.hooks);
   {
     absl::MutexLock lock(&mu_);
-    session_options_ = session;
+    session_options_ = tunables.session;
   }
-  relay_threads_.SetLimits(RelayLimits(pool));
-  pool_.SetLimits(pool);
+  relay_threads_.SetLimits(RelayLimits(tunables.pool));
+  pool_.SetLimits(tunables.pool);
 }
 
 void Server::Stop(absl::Duration drain) {

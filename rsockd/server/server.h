@@ -51,18 +51,26 @@
 
 namespace rsockd {
 
-struct ServerOptions {
+// The settings a reload may change (docs/operations.md, "Reload (SIGHUP)"):
+// what each connection copies when it is accepted, the worker pool's limits,
+// and the hook runner's options. Given at start in `ServerOptions`, and
+// again to `Server::Reconfigure` on every reload.
+struct Tunables {
+  SessionOptions session;
+  net::ThreadPool::Limits pool;
   HookRunner::Options hooks;
+};
+
+struct ServerOptions {
+  Tunables tunables;
   std::vector<net::SocketAddress> listen;
   int listen_backlog = 1024;
-  net::ThreadPool::Limits pool;
   size_t worker_stack_size = 256 * 1024;
   // The relay direction runs no session logic, so it needs less.
   size_t relay_stack_size = 128 * 1024;
   // The relays' pipe budget (net::PipePool): what pipes may pin while the
   // sinks of relays do not read.
   size_t pipe_memory = size_t{16} << 20;
-  SessionOptions session;
   // Name resolution (--resolv_conf, --dns_servers).
   net::Resolver::Options resolver;
   // Also receives the request log (--syslog); must outlive the server.
@@ -94,10 +102,9 @@ class Server {
   void ServeConnection(net::Socket client, const net::SocketAddress& peer);
 
   // Applies tunable settings (SIGHUP): connections accepted from now on get
-  // `session`; the pools take the new limits (threads already started stay).
-  void Reconfigure(const SessionOptions& session,
-                   const net::ThreadPool::Limits& pool,
-                   const HookRunner::Options& hooks);
+  // `tunables.session`; the pools take the new limits (threads already
+  // started stay).
+  void Reconfigure(const Tunables& tunables);
 
   const Stats& stats() const { return stats_; }
   const UpstreamHealth& upstreams() const { return upstreams_; }
