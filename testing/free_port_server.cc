@@ -7,10 +7,10 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "net/deadline.h"
 #include "net/socket.h"
+#include "testing/wait_for.h"
 
 namespace rsockd::testing {
 namespace {
@@ -28,24 +28,24 @@ absl::StatusOr<uint16_t> FreePort(const net::IpAddress& ip) {
 }
 
 // Polls until `address` accepts a connection, `process` ends, or the time
-// is up.
+// is up. Nothing to wait on but time: these servers give no readiness
+// signal.
 absl::Status WaitListening(const net::SocketAddress& address,
                            absl::string_view name, Subprocess& process) {
-  const absl::Time deadline = absl::Now() + kStartTimeout;
-  while (absl::Now() < deadline) {
-    if (!process.Running()) {
-      return absl::UnavailableError(
-          absl::StrCat(name, " exited: ", process.ReadStderr()));
-    }
-    absl::StatusOr<net::Socket> probe = net::Socket::Connect(
-        address, std::nullopt, net::Deadline::In(absl::Seconds(1)));
-    if (probe.ok()) return absl::OkStatus();
-    // Nothing to wait on but time: these servers give no readiness signal.
-    absl::SleepFor(absl::Milliseconds(20));
-  }
-  return absl::DeadlineExceededError(absl::StrCat(
-      name, " did not listen on ", address.ToString(), " within ",
-      absl::FormatDuration(kStartTimeout), ": ", process.ReadStderr()));
+  return WaitUntilAvailable(
+      [&]() -> absl::Status {
+        if (!process.Running()) {
+          return absl::FailedPreconditionError(
+              absl::StrCat(name, " exited: ", process.ReadStderr()));
+        }
+        absl::StatusOr<net::Socket> probe = net::Socket::Connect(
+            address, std::nullopt, net::Deadline::In(absl::Seconds(1)));
+        if (probe.ok()) return absl::OkStatus();
+        return absl::UnavailableError(absl::StrCat(name, " does not listen on ",
+                                                   address.ToString(), ": ",
+                                                   process.ReadStderr()));
+      },
+      kStartTimeout);
 }
 
 }  // namespace
