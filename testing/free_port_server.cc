@@ -18,15 +18,6 @@ namespace {
 constexpr int kAttempts = 5;
 constexpr absl::Duration kStartTimeout = absl::Seconds(20);
 
-absl::StatusOr<uint16_t> FreePort(const net::IpAddress& ip) {
-  absl::StatusOr<net::Socket> probe =
-      net::Socket::Listen(net::SocketAddress(ip, 0), 1);
-  if (!probe.ok()) return probe.status();
-  absl::StatusOr<net::SocketAddress> bound = probe->LocalAddress();
-  if (!bound.ok()) return bound.status();
-  return bound->port();
-}
-
 // Polls until `address` accepts a connection, `process` ends, or the time
 // is up. Nothing to wait on but time: these servers give no readiness
 // signal.
@@ -49,6 +40,15 @@ absl::Status WaitListening(const net::SocketAddress& address,
 }
 
 }  // namespace
+
+absl::StatusOr<uint16_t> FreePort(const net::IpAddress& ip) {
+  absl::StatusOr<net::Socket> probe =
+      net::Socket::Listen(net::SocketAddress(ip, 0), 1);
+  if (!probe.ok()) return probe.status();
+  absl::StatusOr<net::SocketAddress> bound = probe->LocalAddress();
+  if (!bound.ok()) return bound.status();
+  return bound->port();
+}
 
 absl::StatusOr<FreePortServer> StartOnFreePort(const net::IpAddress& ip,
                                                absl::string_view name,

@@ -10,7 +10,6 @@
 #include <string>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -22,6 +21,7 @@
 #include "testing/status_matchers.h"
 #include "testing/subprocess.h"
 #include "testing/tcp_servers.h"
+#include "testing/wait_for.h"
 
 namespace rsockd::e2e {
 namespace {
@@ -33,7 +33,6 @@ using ::rsockd::testing::IsOk;
 using ::rsockd::testing::kSocks4Granted;
 using ::rsockd::testing::kSocks4Rejected;
 using ::rsockd::testing::MakeTempDir;
-using ::rsockd::testing::ReadFileToString;
 using ::rsockd::testing::ReadUntilClosed;
 using ::rsockd::testing::RsockdProcess;
 using ::rsockd::testing::RunCommand;
@@ -104,18 +103,13 @@ TEST_F(LifecycleTest, PidfileHoldsThePid) {
   const std::string pidfile = absl::StrCat(dir, "/rsockd.pid");
   ASSERT_NO_FATAL_FAILURE(
       StartRsockd({.extra_flags = {absl::StrCat("--pidfile=", pidfile)}}));
-  // rsockd may write the pid file just after the port file: poll for it.
-  absl::StatusOr<std::string> contents = ReadFileToString(pidfile);
-  const absl::Time deadline = absl::Now() + kLogTimeout;
-  while (!(contents.ok() && absl::EndsWith(*contents, "\n")) &&
-         absl::Now() < deadline) {
-    absl::SleepFor(absl::Milliseconds(10));  // Poll interval.
-    contents = ReadFileToString(pidfile);
-  }
-  ASSERT_THAT(contents, IsOk());
+  // rsockd may write the pid file just after the port file: wait for it.
+  ASSERT_OK_AND_ASSIGN(
+      std::string contents,
+      rsockd::testing::WaitForCompleteFile(pidfile, kLogTimeout));
   int pid = 0;
-  ASSERT_TRUE(absl::SimpleAtoi(absl::StripAsciiWhitespace(*contents), &pid))
-      << *contents;
+  ASSERT_TRUE(absl::SimpleAtoi(absl::StripAsciiWhitespace(contents), &pid))
+      << contents;
   EXPECT_EQ(pid, rsockd().pid());
 }
 
@@ -145,12 +139,13 @@ TEST_F(LifecycleTest, SighupReloadsRulesAndKeepsThemWhenTheNewFileIsBroken) {
                                 "permit 127.0.0.0 255.0.0.0\n"),
               IsOk());
   ASSERT_EQ(kill(rsockd().pid(), SIGHUP), 0);
-  const absl::Time deadline = absl::Now() + kLogTimeout;
-  int code = verdict();
-  while (code == kSocks4Granted && absl::Now() < deadline) {
-    absl::SleepFor(absl::Milliseconds(50));  // Poll interval.
-    code = verdict();
-  }
+  int code = kSocks4Granted;
+  ASSERT_TRUE(rsockd::testing::WaitFor(
+      [&] {
+        code = verdict();
+        return code != kSocks4Granted;
+      },
+      "turned away", kLogTimeout));
   ASSERT_EQ(code, kSocks4Rejected);
   EXPECT_EQ(verdict(other_client), kSocks4Granted);
 

@@ -78,6 +78,14 @@ class RsockdTest : public ::testing::Test {
   // be logged after that: kReloaded, or an error the reload reports.
   ::testing::AssertionResult Reload(absl::string_view expected_line);
 
+  // Asks for the statistics snapshot (SIGUSR1) until one contains
+  // `substring` — counters settle a moment after a client sees its session
+  // end, a worker picks a connection up a moment after it was accepted —
+  // and returns the log from that snapshot on, through its "stats: hooks"
+  // line at least.
+  absl::StatusOr<std::string> WaitForStats(absl::string_view substring,
+                                           absl::Duration timeout);
+
   // Descriptor counts of the server (/proc/PID/fd), for leak checks.
   // Polls the count until it is at most `limit`; the failure lists the
   // open descriptors.
