@@ -59,7 +59,6 @@ using ::rsockd::testing::TcpServer;
 using ::rsockd::testing::WriteStringToFile;
 using ::testing::HasSubstr;
 
-constexpr char kPermitLoopback[] = "permit 127.0.0.0 255.0.0.0\n";
 // DSTPORT of the requests: the port of the client's primary connection,
 // which only `op port` rules look at.
 constexpr uint16_t kFtpPort = 21;

@@ -469,7 +469,7 @@ TEST_F(RelayTest, ClientResetAfterHalfCloseEndsTheSessionAtOnce) {
 // The same through a chain of two more rsockd hops: the reset travels on,
 // so that no hop keeps its session (and worker) until its idle timeout.
 TEST_F(RelayTest, ClientResetAfterHalfCloseEndsEveryHopOfAChain) {
-  HopChain chain = StartHopChain("permit 127.0.0.0 255.0.0.0\n");
+  HopChain chain = StartHopChain(kPermitLoopback);
   ASSERT_NO_FATAL_FAILURE(StartRsockdThrough({chain.middle.address()}));
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<SilentServer> silent,
                        SilentServer::Start());

@@ -40,7 +40,6 @@ using ::rsockd::testing::StatusIs;
 using ::rsockd::testing::WriteStringToFile;
 using ::testing::HasSubstr;
 
-constexpr char kPermitLoopback[] = "permit 127.0.0.0 255.0.0.0\n";
 constexpr char kDenyEverything[] = "deny ALL\n";
 
 // Replaces `path` atomically (write beside it, then rename), as editors and

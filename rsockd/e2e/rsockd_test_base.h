@@ -35,6 +35,9 @@ inline constexpr absl::Duration kCommandTimeout = absl::Seconds(60);
 inline constexpr absl::Duration kLogTimeout = absl::Seconds(20);
 // What rsockd logs once a SIGHUP has installed new rules.
 inline constexpr char kReloaded[] = "SIGHUP: configuration reloaded";
+// A sockd.conf that admits loopback clients: what a server gets when its
+// RsockdOptions name none, spelled out for hops and for tests that say so.
+inline constexpr char kPermitLoopback[] = "permit 127.0.0.0 255.0.0.0\n";
 
 class RsockdTest : public ::testing::Test {
  protected:
