@@ -20,6 +20,7 @@
 #include "testing/sha256.h"
 #include "testing/socket_io.h"
 #include "testing/status_matchers.h"
+#include "testing/wait_for.h"
 
 namespace rsockd::net {
 namespace {
@@ -33,6 +34,7 @@ using ::rsockd::testing::ReadToCloseResult;
 using ::rsockd::testing::ReadUntilClosed;
 using ::rsockd::testing::Sha256;
 using ::rsockd::testing::StatusIs;
+using ::rsockd::testing::WaitFor;
 using ::testing::HasSubstr;
 using ::testing::Ne;
 
@@ -137,17 +139,17 @@ void SetBufferSize(Socket& socket, int option, int bytes) {
 // Waits (bounded) until the peer has acknowledged every byte written to
 // `socket`, i.e. they all sit in the peer's kernel.
 ::testing::AssertionResult WaitUntilAcknowledged(Socket& socket) {
-  const absl::Time deadline = absl::Now() + absl::Seconds(10);
   int unacknowledged = 0;
-  while (absl::Now() < deadline) {
-    if (ioctl(socket.fd(), SIOCOUTQ, &unacknowledged) != 0) {
-      return ::testing::AssertionFailure() << "SIOCOUTQ: " << errno;
-    }
-    if (unacknowledged == 0) return ::testing::AssertionSuccess();
-    absl::SleepFor(absl::Milliseconds(10));  // Poll interval.
-  }
-  return ::testing::AssertionFailure()
-         << unacknowledged << " bytes still unacknowledged";
+  int error = 0;
+  ::testing::AssertionResult result = WaitFor(
+      [&] {
+        if (ioctl(socket.fd(), SIOCOUTQ, &unacknowledged) != 0) error = errno;
+        return error != 0 || unacknowledged == 0;
+      },
+      "acknowledged");
+  if (error != 0) return ::testing::AssertionFailure() << "SIOCOUTQ: " << error;
+  if (!result) result << "; " << unacknowledged << " bytes still are not";
+  return result;
 }
 
 // Sends `byte` as TCP urgent data (MSG_OOB).
@@ -563,10 +565,7 @@ TEST(RelayPipeBudgetTest, StalledSessionHoldsThePipeWhileOthersCopy) {
     answered = stalled.target.WriteAll(answer, Deadline::In(absl::Seconds(30)));
     stalled.target.ShutdownWrite();
   });
-  const absl::Time deadline = absl::Now() + absl::Seconds(10);
-  while (pipes.counts().lent == 0 && absl::Now() < deadline) {
-    absl::SleepFor(absl::Milliseconds(10));  // Poll interval.
-  }
+  ASSERT_TRUE(WaitFor([&] { return pipes.counts().lent != 0; }, "a pipe lent"));
   ASSERT_EQ(pipes.counts().lent, 1u) << "the stalled direction holds no pipe";
 
   {

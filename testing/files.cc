@@ -5,12 +5,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <filesystem>
 #include <system_error>
+#include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "testing/wait_for.h"
 
 namespace rsockd::testing {
 
@@ -66,7 +70,8 @@ absl::Status WriteStringToFile(absl::string_view path,
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::string> ReadFileToString(absl::string_view path) {
+absl::StatusOr<std::string> ReadFileToString(absl::string_view path,
+                                             size_t offset) {
   const std::string name(path);
   const int fd = open(name.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0)
@@ -74,7 +79,7 @@ absl::StatusOr<std::string> ReadFileToString(absl::string_view path) {
   std::string contents;
   char buffer[64 * 1024];
   for (;;) {
-    const ssize_t n = read(fd, buffer, sizeof(buffer));
+    const ssize_t n = pread(fd, buffer, sizeof(buffer), offset);
     if (n == 0) break;
     if (n < 0) {
       if (errno == EINTR) continue;
@@ -83,6 +88,7 @@ absl::StatusOr<std::string> ReadFileToString(absl::string_view path) {
       return absl::ErrnoToStatus(error, absl::StrCat("read(", path, ")"));
     }
     contents.append(buffer, n);
+    offset += n;
   }
   close(fd);
   return contents;
@@ -95,6 +101,59 @@ absl::Status SetModificationTime(absl::string_view path, int64_t unix_seconds) {
     return absl::ErrnoToStatus(errno, absl::StrCat("utimensat(", path, ")"));
   }
   return absl::OkStatus();
+}
+
+std::optional<std::string> FindLineWithAll(
+    absl::string_view path, const std::vector<std::string>& substrings,
+    size_t* offset) {
+  const absl::StatusOr<std::string> fresh = ReadFileToString(path, *offset);
+  if (!fresh.ok()) return std::nullopt;
+  size_t line_start = 0;
+  for (size_t newline = fresh->find('\n'); newline != std::string::npos;
+       line_start = newline + 1, newline = fresh->find('\n', line_start)) {
+    const absl::string_view line =
+        absl::string_view(*fresh).substr(line_start, newline - line_start);
+    if (std::all_of(substrings.begin(), substrings.end(),
+                    [&](const std::string& wanted) {
+                      return absl::StrContains(line, wanted);
+                    })) {
+      *offset += newline + 1;
+      return std::string(line);
+    }
+  }
+  *offset += line_start;
+  return std::nullopt;
+}
+
+absl::StatusOr<std::string> WaitForFileLine(absl::string_view path,
+                                            absl::string_view substring,
+                                            absl::Duration timeout) {
+  const std::vector<std::string> wanted = {std::string(substring)};
+  size_t offset = 0;
+  return WaitUntilAvailable(
+      [&]() -> absl::StatusOr<std::string> {
+        if (std::optional<std::string> line =
+                FindLineWithAll(path, wanted, &offset)) {
+          return *std::move(line);
+        }
+        return absl::UnavailableError(absl::StrCat(
+            "no line with \"", substring, "\" in ", path, "; it holds:\n",
+            ReadFileToString(path).value_or("(nothing)")));
+      },
+      timeout);
+}
+
+absl::StatusOr<std::string> WaitForCompleteFile(absl::string_view path,
+                                                absl::Duration timeout) {
+  return WaitUntilAvailable(
+      [&]() -> absl::StatusOr<std::string> {
+        absl::StatusOr<std::string> contents = ReadFileToString(path);
+        if (contents.ok() && absl::EndsWith(*contents, "\n")) return contents;
+        return absl::UnavailableError(
+            absl::StrCat("no complete line in ", path, "; it holds: \"",
+                         contents.value_or(""), "\""));
+      },
+      timeout);
 }
 
 }  // namespace rsockd::testing

@@ -1,5 +1,7 @@
 // This file defines small file helpers for tests: a unique temporary
-// directory, and whole-file reads and writes with absl::Status errors.
+// directory, whole-file reads and writes with absl::Status errors, and
+// bounded waits for what another process writes to a file (a log line, a
+// hook's output).
 //
 // Temporary directories are created under $TEST_TMPDIR (which Bazel removes
 // after the test) or, outside Bazel, under /tmp.
@@ -7,12 +9,16 @@
 #ifndef RSOCKD_TESTING_FILES_H_
 #define RSOCKD_TESTING_FILES_H_
 
+#include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 
 namespace rsockd::testing {
 
@@ -27,12 +33,37 @@ absl::Status RemoveTree(absl::string_view path);
 absl::Status WriteStringToFile(absl::string_view path,
                                absl::string_view contents);
 
-// The whole contents of `path`; NotFound when it does not exist.
-absl::StatusOr<std::string> ReadFileToString(absl::string_view path);
+// The contents of `path` from byte `offset` (past the end: nothing) to its
+// end; NotFound when it does not exist.
+absl::StatusOr<std::string> ReadFileToString(absl::string_view path,
+                                             size_t offset = 0);
 
 // Sets the access and modification times of `path` to `unix_seconds`, so that
 // a test, not the speed of the machine, decides which of two files is newer.
 absl::Status SetModificationTime(absl::string_view path, int64_t unix_seconds);
+
+// Looks through the complete lines of `path` that begin at or after byte
+// `*offset` for the first that contains every one of `substrings`, and
+// returns it without its newline. `*offset` moves past the lines looked at
+// (the one returned too), so that a caller polling a growing file reads only
+// what was appended since. A line still being written (no newline yet) is
+// never looked at: its first half could match. A missing file has no lines.
+std::optional<std::string> FindLineWithAll(
+    absl::string_view path, const std::vector<std::string>& substrings,
+    size_t* offset);
+
+// Polls `path` (bounded) until one of its complete lines contains
+// `substring`, and returns that line without its newline.
+// DeadlineExceeded after `timeout`, with what the file holds.
+absl::StatusOr<std::string> WaitForFileLine(absl::string_view path,
+                                            absl::string_view substring,
+                                            absl::Duration timeout);
+
+// Polls `path` (bounded) until it ends with a complete line, and returns all
+// of it: a writer such as a hook's `echo ... > file` creates the file before
+// it writes the line. DeadlineExceeded after `timeout`.
+absl::StatusOr<std::string> WaitForCompleteFile(absl::string_view path,
+                                                absl::Duration timeout);
 
 }  // namespace rsockd::testing
 

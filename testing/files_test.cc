@@ -4,14 +4,17 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <optional>
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "testing/status_matchers.h"
 
 namespace rsockd::testing {
 namespace {
 
+using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
 bool IsDirectory(const std::string& path) {
@@ -44,6 +47,16 @@ TEST(FilesTest, WriteThenReadRoundTripsBinaryContents) {
   EXPECT_THAT(RemoveTree(dir), IsOk());
 }
 
+TEST(FilesTest, ReadsFromAnOffset) {
+  ASSERT_OK_AND_ASSIGN(std::string dir, MakeTempDir("files_test-"));
+  const std::string path = absl::StrCat(dir, "/data");
+  ASSERT_THAT(WriteStringToFile(path, "0123456789"), IsOk());
+  EXPECT_THAT(ReadFileToString(path, 7), IsOkAndHolds("789"));
+  EXPECT_THAT(ReadFileToString(path, 10), IsOkAndHolds(""));
+  EXPECT_THAT(ReadFileToString(path, 99), IsOkAndHolds(""));
+  EXPECT_THAT(RemoveTree(dir), IsOk());
+}
+
 TEST(FilesTest, ReadingAMissingFileIsNotFound) {
   EXPECT_THAT(
       ReadFileToString("/nonexistent/rsockd/file"),
@@ -65,6 +78,62 @@ TEST(FilesTest, SetsTheModificationTime) {
   EXPECT_EQ(info.st_mtim.tv_nsec, 0);
   EXPECT_THAT(SetModificationTime(dir + "/absent", 1),
               StatusIs(absl::StatusCode::kNotFound, ::testing::_));
+  EXPECT_THAT(RemoveTree(dir), IsOk());
+}
+
+TEST(FilesTest, FindsCompleteLinesAndMovesPastThem) {
+  ASSERT_OK_AND_ASSIGN(std::string dir, MakeTempDir("files_test-"));
+  const std::string path = absl::StrCat(dir, "/log");
+  size_t offset = 0;
+  EXPECT_EQ(FindLineWithAll(path, {"ready"}, &offset), std::nullopt)
+      << "a missing file has no lines";
+  EXPECT_EQ(offset, 0u);
+
+  ASSERT_THAT(WriteStringToFile(path,
+                                "start\nready port 7\nready port 8\n"
+                                "ready port 9"),
+              IsOk());
+  EXPECT_EQ(FindLineWithAll(path, {"ready", "port"}, &offset), "ready port 7");
+  EXPECT_EQ(offset, 19u);
+  EXPECT_EQ(FindLineWithAll(path, {"ready"}, &offset), "ready port 8");
+  // The last line is still being written: never matched, never passed.
+  EXPECT_EQ(FindLineWithAll(path, {"ready"}, &offset), std::nullopt);
+  EXPECT_EQ(offset, 32u);
+  ASSERT_THAT(WriteStringToFile(path,
+                                "start\nready port 7\nready port 8\n"
+                                "ready port 9\n"),
+              IsOk());
+  EXPECT_EQ(FindLineWithAll(path, {"ready"}, &offset), "ready port 9");
+  EXPECT_EQ(FindLineWithAll(path, {"port 7"}, &offset), std::nullopt)
+      << "lines before the offset are not looked at";
+  EXPECT_THAT(RemoveTree(dir), IsOk());
+}
+
+TEST(FilesTest, WaitForFileLineReturnsTheLineOrSaysWhatTheFileHolds) {
+  ASSERT_OK_AND_ASSIGN(std::string dir, MakeTempDir("files_test-"));
+  const std::string path = absl::StrCat(dir, "/log");
+  ASSERT_THAT(WriteStringToFile(path, "Started working: 1 available\n"),
+              IsOk());
+  EXPECT_THAT(WaitForFileLine(path, "Started working: ", absl::Seconds(30)),
+              IsOkAndHolds("Started working: 1 available"));
+  EXPECT_THAT(WaitForFileLine(path, "EXIT", absl::Milliseconds(50)),
+              StatusIs(absl::StatusCode::kDeadlineExceeded,
+                       HasSubstr("it holds:\nStarted working: 1 available")));
+  EXPECT_THAT(RemoveTree(dir), IsOk());
+}
+
+TEST(FilesTest, WaitForCompleteFileWaitsForTheNewline) {
+  ASSERT_OK_AND_ASSIGN(std::string dir, MakeTempDir("files_test-"));
+  const std::string path = absl::StrCat(dir, "/out");
+  EXPECT_THAT(WaitForCompleteFile(path, absl::Milliseconds(50)),
+              StatusIs(absl::StatusCode::kDeadlineExceeded, HasSubstr(path)));
+  ASSERT_THAT(WriteStringToFile(path, "half"), IsOk());
+  EXPECT_THAT(WaitForCompleteFile(path, absl::Milliseconds(50)),
+              StatusIs(absl::StatusCode::kDeadlineExceeded,
+                       HasSubstr("it holds: \"half\"")));
+  ASSERT_THAT(WriteStringToFile(path, "whole\n"), IsOk());
+  EXPECT_THAT(WaitForCompleteFile(path, absl::Seconds(30)),
+              IsOkAndHolds("whole\n"));
   EXPECT_THAT(RemoveTree(dir), IsOk());
 }
 

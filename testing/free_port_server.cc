@@ -7,16 +7,39 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "net/deadline.h"
 #include "net/socket.h"
+#include "testing/wait_for.h"
 
 namespace rsockd::testing {
 namespace {
 
 constexpr int kAttempts = 5;
 constexpr absl::Duration kStartTimeout = absl::Seconds(20);
+
+// Polls until `address` accepts a connection, `process` ends, or the time
+// is up. Nothing to wait on but time: these servers give no readiness
+// signal.
+absl::Status WaitListening(const net::SocketAddress& address,
+                           absl::string_view name, Subprocess& process) {
+  return WaitUntilAvailable(
+      [&]() -> absl::Status {
+        if (!process.Running()) {
+          return absl::FailedPreconditionError(
+              absl::StrCat(name, " exited: ", process.ReadStderr()));
+        }
+        absl::StatusOr<net::Socket> probe = net::Socket::Connect(
+            address, std::nullopt, net::Deadline::In(absl::Seconds(1)));
+        if (probe.ok()) return absl::OkStatus();
+        return absl::UnavailableError(absl::StrCat(name, " does not listen on ",
+                                                   address.ToString(), ": ",
+                                                   process.ReadStderr()));
+      },
+      kStartTimeout);
+}
+
+}  // namespace
 
 absl::StatusOr<uint16_t> FreePort(const net::IpAddress& ip) {
   absl::StatusOr<net::Socket> probe =
@@ -26,29 +49,6 @@ absl::StatusOr<uint16_t> FreePort(const net::IpAddress& ip) {
   if (!bound.ok()) return bound.status();
   return bound->port();
 }
-
-// Polls until `address` accepts a connection, `process` ends, or the time
-// is up.
-absl::Status WaitListening(const net::SocketAddress& address,
-                           absl::string_view name, Subprocess& process) {
-  const absl::Time deadline = absl::Now() + kStartTimeout;
-  while (absl::Now() < deadline) {
-    if (!process.Running()) {
-      return absl::UnavailableError(
-          absl::StrCat(name, " exited: ", process.ReadStderr()));
-    }
-    absl::StatusOr<net::Socket> probe = net::Socket::Connect(
-        address, std::nullopt, net::Deadline::In(absl::Seconds(1)));
-    if (probe.ok()) return absl::OkStatus();
-    // Nothing to wait on but time: these servers give no readiness signal.
-    absl::SleepFor(absl::Milliseconds(20));
-  }
-  return absl::DeadlineExceededError(absl::StrCat(
-      name, " did not listen on ", address.ToString(), " within ",
-      absl::FormatDuration(kStartTimeout), ": ", process.ReadStderr()));
-}
-
-}  // namespace
 
 absl::StatusOr<FreePortServer> StartOnFreePort(const net::IpAddress& ip,
                                                absl::string_view name,

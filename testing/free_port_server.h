@@ -30,6 +30,10 @@ struct FreePortServer {
 using LaunchOnPort =
     std::function<absl::StatusOr<std::unique_ptr<Subprocess>>(uint16_t port)>;
 
+// A port of `ip` that nobody listens on right now (bind port 0, read it
+// back, close). Another process may take it before the caller binds it.
+absl::StatusOr<uint16_t> FreePort(const net::IpAddress& ip);
+
 // Runs `launch` with free ports of `ip` until a server listens; `name`
 // ("danted") is for error messages, which carry the server's stderr. An
 // attempt that fails is stopped (SIGTERM, then SIGKILL) and reaped.

@@ -9,16 +9,15 @@
 #include <utility>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
 #include "testing/files.h"
 #include "testing/socket_io.h"
+#include "testing/wait_for.h"
 
 namespace rsockd::testing {
 namespace {
-
-constexpr absl::Duration kPollInterval = absl::Milliseconds(10);
 
 std::string Env(const char* name) {
   const char* value = getenv(name);
@@ -91,35 +90,40 @@ absl::StatusOr<std::unique_ptr<RsockdProcess>> RsockdProcess::Start(
 
   // Poll for the port file: rsockd writes it once, after binding. Only a
   // complete line counts, so a half-written file is never misread.
-  const absl::Time deadline = absl::Now() + options.startup_timeout;
-  for (;;) {
-    absl::StatusOr<std::string> contents = ReadFileToString(port_path);
-    if (contents.ok() && !contents->empty() && contents->back() == '\n') {
-      uint32_t port = 0;
-      if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(*contents), &port) ||
-          port == 0 || port > 65535) {
-        return absl::InternalError(
-            absl::StrCat("rsockd wrote a bad port file: \"", *contents,
-                         "\"; stderr:\n", (*process)->ReadStderr()));
-      }
-      return std::unique_ptr<RsockdProcess>(new RsockdProcess(
-          *std::move(dir), *std::move(process), static_cast<uint16_t>(port)));
-    }
-    if (!(*process)->Running()) {
-      return absl::FailedPreconditionError(
-          absl::StrCat((*process)->command_line(), " exited (",
-                       (*process)->exit_status()->ToString(),
-                       ") before writing its port file; stderr:\n",
-                       (*process)->ReadStderr()));
-    }
-    if (absl::Now() >= deadline) {
-      return absl::DeadlineExceededError(absl::StrCat(
-          (*process)->command_line(), " wrote no port file within ",
-          absl::FormatDuration(options.startup_timeout), "; stderr:\n",
-          (*process)->ReadStderr()));
-    }
-    absl::SleepFor(kPollInterval);
+  Subprocess& child = **process;
+  absl::StatusOr<uint16_t> port = WaitUntilAvailable(
+      [&]() -> absl::StatusOr<uint16_t> {
+        // The running state first: a server that wrote the file and then
+        // exited is not reported as having exited without it.
+        const bool running = child.Running();
+        absl::StatusOr<std::string> contents = ReadFileToString(port_path);
+        if (contents.ok() && absl::EndsWith(*contents, "\n")) {
+          uint32_t number = 0;
+          if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(*contents),
+                                &number) ||
+              number == 0 || number > 65535) {
+            return absl::InternalError(absl::StrCat(
+                "rsockd wrote a bad port file: \"", *contents, "\""));
+          }
+          return static_cast<uint16_t>(number);
+        }
+        if (!running) {
+          return absl::FailedPreconditionError(
+              absl::StrCat(child.command_line(), " exited (",
+                           child.exit_status()->ToString(),
+                           ") before writing its port file"));
+        }
+        return absl::UnavailableError(
+            absl::StrCat(child.command_line(), " wrote no port file"));
+      },
+      options.startup_timeout);
+  if (!port.ok()) {
+    return absl::Status(port.status().code(),
+                        absl::StrCat(port.status().message(), "; stderr:\n",
+                                     child.ReadStderr()));
   }
+  return std::unique_ptr<RsockdProcess>(
+      new RsockdProcess(*std::move(dir), *std::move(process), *port));
 }
 
 RsockdProcess::~RsockdProcess() {

@@ -13,6 +13,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdint>
+#include <optional>
+#include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -20,14 +22,14 @@
 #include "absl/time/clock.h"
 #include "net/spawn_setup.h"
 #include "testing/files.h"
+#include "testing/wait_for.h"
 
 extern char** environ;
 
 namespace rsockd::testing {
 namespace {
 
-// How often stderr is re-read while waiting for a line, and the longest a
-// pidfd-less wait sleeps between waitpid() polls.
+// The longest a pidfd-less wait sleeps between waitpid() polls.
 constexpr absl::Duration kPollInterval = absl::Milliseconds(10);
 // How much of a child's output goes into an error message.
 constexpr size_t kTailBytes = 4000;
@@ -41,23 +43,6 @@ ExitStatus DecodeWaitStatus(int status) {
   if (WIFEXITED(status)) return ExitStatus{WEXITSTATUS(status), 0};
   if (WIFSIGNALED(status)) return ExitStatus{-1, WTERMSIG(status)};
   return ExitStatus{-1, 0};
-}
-
-// Reads `path` from byte `offset` to its current end.
-std::string ReadFrom(const std::string& path, size_t offset) {
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return "";
-  std::string contents;
-  char buffer[64 * 1024];
-  for (;;) {
-    const ssize_t n = pread(fd, buffer, sizeof(buffer), offset);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    contents.append(buffer, n);
-    offset += n;
-  }
-  close(fd);
-  return contents;
 }
 
 }  // namespace
@@ -209,7 +194,7 @@ absl::StatusOr<ExitStatus> Subprocess::Wait(absl::Duration timeout) {
       KillAndReap();
       return absl::DeadlineExceededError(absl::StrCat(
           command_line_, " still running after ", absl::FormatDuration(timeout),
-          "; killed it. stderr:\n", Tail(ReadStderr())));
+          "; killed it. stderr:\n", StderrTail()));
     }
     if (pidfd_ >= 0) {
       // The pidfd becomes readable when the child exits.
@@ -225,11 +210,11 @@ absl::StatusOr<ExitStatus> Subprocess::Wait(absl::Duration timeout) {
 }
 
 std::string Subprocess::ReadStdout() const {
-  return ReadFrom(absl::StrCat(dir_, "/stdout"), 0);
+  return ReadFileToString(absl::StrCat(dir_, "/stdout")).value_or("");
 }
 
 std::string Subprocess::ReadStderr() const {
-  return ReadFrom(absl::StrCat(dir_, "/stderr"), 0);
+  return ReadFileToString(absl::StrCat(dir_, "/stderr")).value_or("");
 }
 
 size_t Subprocess::StderrSize() const {
@@ -242,41 +227,37 @@ absl::StatusOr<std::string> Subprocess::WaitForStderrLineWithAll(
     const std::vector<std::string>& substrings, absl::Duration timeout,
     size_t from_offset) {
   const std::string path = absl::StrCat(dir_, "/stderr");
-  const absl::Time deadline = absl::Now() + timeout;
-  size_t scanned = from_offset;  // Start of the first line not yet checked.
-  for (;;) {
-    // Read the running state before the file, so that a child which wrote
-    // its line and then exited is never reported as having exited without it.
-    const bool running = Running();
-    const std::string fresh = ReadFrom(path, scanned);
-    size_t line_start = 0;
-    for (;;) {
-      const size_t newline = fresh.find('\n', line_start);
-      if (newline == std::string::npos) break;
-      const absl::string_view line =
-          absl::string_view(fresh).substr(line_start, newline - line_start);
-      const bool all = std::all_of(substrings.begin(), substrings.end(),
-                                   [&](const std::string& wanted) {
-                                     return absl::StrContains(line, wanted);
-                                   });
-      if (all) return std::string(line);
-      line_start = newline + 1;
-    }
-    scanned += line_start;
-    const std::string wanted = absl::StrJoin(substrings, "\" and \"");
-    if (!running) {
-      return absl::FailedPreconditionError(
-          absl::StrCat(command_line_, " ended (", status_->ToString(),
-                       ") without writing a line with \"", wanted,
-                       "\". stderr:\n", Tail(ReadStderr())));
-    }
-    if (absl::Now() >= deadline) {
-      return absl::DeadlineExceededError(absl::StrCat(
-          "no stderr line with \"", wanted, "\" within ",
-          absl::FormatDuration(timeout), ". stderr:\n", Tail(ReadStderr())));
-    }
-    absl::SleepFor(kPollInterval);
-  }
+  const std::string wanted =
+      absl::StrCat("\"", absl::StrJoin(substrings, "\" and \""), "\"");
+  size_t offset = from_offset;  // Start of the first line not yet checked.
+  return WaitUntilAvailable(
+      [&]() -> absl::StatusOr<std::string> {
+        // Read the running state before the file, so that a child which
+        // wrote its line and then exited is never reported as having exited
+        // without it.
+        const bool running = Running();
+        if (std::optional<std::string> line =
+                FindLineWithAll(path, substrings, &offset)) {
+          return *std::move(line);
+        }
+        if (!running) {
+          return absl::FailedPreconditionError(
+              absl::StrCat(command_line_, " ended (", status_->ToString(),
+                           ") without writing a line with ", wanted,
+                           ". stderr:\n", StderrTail()));
+        }
+        return absl::UnavailableError(absl::StrCat(
+            "no stderr line with ", wanted, ". stderr:\n", StderrTail()));
+      },
+      timeout);
+}
+
+std::string Subprocess::StderrTail() const {
+  const size_t size = StderrSize();
+  if (size <= kTailBytes) return ReadStderr();
+  return absl::StrCat(
+      "...", ReadFileToString(absl::StrCat(dir_, "/stderr"), size - kTailBytes)
+                 .value_or(""));
 }
 
 absl::StatusOr<SubprocessResult> RunCommand(const SubprocessOptions& options,

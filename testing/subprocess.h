@@ -125,6 +125,8 @@ class Subprocess {
   // Non-blocking waitpid(); records the status when the child has ended.
   bool TryReap();
   void KillAndReap();
+  // The last few KiB of stderr, for error messages.
+  std::string StderrTail() const;
 
   pid_t pid_;
   int pidfd_ = -1;  // -1 when pidfd_open(2) is unavailable.

@@ -19,7 +19,6 @@
 #include <string>
 #include <thread>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "net/deadline.h"
@@ -60,7 +59,6 @@ using ::rsockd::testing::TcpServer;
 using ::rsockd::testing::WriteStringToFile;
 using ::testing::HasSubstr;
 
-constexpr char kPermitLoopback[] = "permit 127.0.0.0 255.0.0.0\n";
 // DSTPORT of the requests: the port of the client's primary connection,
 // which only `op port` rules look at.
 constexpr uint16_t kFtpPort = 21;
@@ -461,16 +459,11 @@ TEST_F(BindTest, AccessRulesSeeDstipAndHooksSayBind) {
       IsOk());
 
   ASSERT_OK_AND_ASSIGN(Socks4Session permitted, GrantedBind("127.0.0.5", "ok"));
-  // The hook runs asynchronously; poll for its complete line.
-  const absl::Time deadline = absl::Now() + kLogTimeout;
-  absl::StatusOr<std::string> written;
-  while (absl::Now() < deadline) {
-    written = rsockd::testing::ReadFileToString(hook_output);
-    if (written.ok() && absl::EndsWith(*written, "\n")) break;
-    absl::SleepFor(absl::Milliseconds(20));  // Poll interval.
-  }
-  ASSERT_THAT(written, IsOk());
-  EXPECT_EQ(*written, "bind 127.0.0.5 ok\n");
+  // The hook runs asynchronously; wait for its complete line.
+  ASSERT_OK_AND_ASSIGN(
+      std::string written,
+      rsockd::testing::WaitForCompleteFile(hook_output, kLogTimeout));
+  EXPECT_EQ(written, "bind 127.0.0.5 ok\n");
 }
 
 TEST_F(BindTest, TunedBindTimeoutAppliesAfterSighup) {

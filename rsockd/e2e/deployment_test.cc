@@ -5,7 +5,6 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <memory>
 #include <set>
@@ -40,14 +39,6 @@ using ::rsockd::testing::SubprocessResult;
 using ::rsockd::testing::WriteStringToFile;
 using ::testing::HasSubstr;
 
-// A file of the test's runfiles (the BUILD file's data).
-std::string Runfile(const std::string& path) {
-  const char* srcdir = getenv("TEST_SRCDIR");
-  const char* workspace = getenv("TEST_WORKSPACE");
-  return absl::StrCat(srcdir == nullptr ? "." : srcdir, "/",
-                      workspace == nullptr ? "rsockd" : workspace, "/", path);
-}
-
 // What a Debian 12 host has without rsockd's build dependencies: glibc,
 // GCC's runtime and libstdc++ (every host), and libunwind8 with the liblzma5
 // it depends on (the one runtime package to install; see
@@ -64,7 +55,7 @@ const std::set<std::string>& HostLibraries() {
 class DeploymentBuildTest : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(DeploymentBuildTest, NeedsOnlyLibrariesEveryHostHas) {
-  const std::string binary = Runfile(GetParam());
+  const std::string binary = RunfilePath(GetParam());
   ASSERT_OK_AND_ASSIGN(SubprocessResult ldd,
                        RunCommand({.argv = {"ldd", binary}}, kCommandTimeout));
   ASSERT_TRUE(ldd.status.success())
@@ -94,8 +85,9 @@ INSTANTIATE_TEST_SUITE_P(Binaries, DeploymentBuildTest,
 class DeploymentServerTest : public RsockdTest {
  protected:
   void StartDeployed(const std::string& sockd_conf) {
-    ASSERT_NO_FATAL_FAILURE(StartRsockd(
-        {.sockd_conf = sockd_conf, .binary_path = Runfile("deploy/rsockd")}));
+    ASSERT_NO_FATAL_FAILURE(
+        StartRsockd({.sockd_conf = sockd_conf,
+                     .binary_path = RunfilePath("deploy/rsockd")}));
   }
 };
 
@@ -122,9 +114,10 @@ TEST_F(DeploymentServerTest, ConnectsRelaysAndRefuses) {
 }
 
 TEST(DeploymentToolsTest, VerAndTestSockdConfRun) {
-  ASSERT_OK_AND_ASSIGN(SubprocessResult ver,
-                       RunCommand({.argv = {Runfile("deploy/rsockd"), "-ver"}},
-                                  kCommandTimeout));
+  ASSERT_OK_AND_ASSIGN(
+      SubprocessResult ver,
+      RunCommand({.argv = {RunfilePath("deploy/rsockd"), "-ver"}},
+                 kCommandTimeout));
   EXPECT_TRUE(ver.status.success()) << ver.status.ToString();
   EXPECT_THAT(ver.stdout_text, HasSubstr("rsockd "));
 
@@ -141,7 +134,7 @@ TEST(DeploymentToolsTest, VerAndTestSockdConfRun) {
       IsOk());
   ASSERT_OK_AND_ASSIGN(
       SubprocessResult decided,
-      RunCommand({.argv = {Runfile("deploy/test_sockd_conf"), "-C", conf,
+      RunCommand({.argv = {RunfilePath("deploy/test_sockd_conf"), "-C", conf,
                            "jane", "128.12.2.13", "137.12.5.5", "23"}},
                  kCommandTimeout));
   EXPECT_EQ(decided.status.exit_code, 0) << decided.stderr_text;

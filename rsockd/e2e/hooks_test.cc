@@ -8,7 +8,6 @@
 #include <memory>
 #include <string>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "rsockd/e2e/rsockd_test_base.h"
@@ -29,22 +28,7 @@ using ::rsockd::testing::ReadFileToString;
 using ::rsockd::testing::Socks4ConnectRequest;
 using ::rsockd::testing::Socks4Handshake;
 using ::rsockd::testing::Socks4Session;
-
-// Waits (bounded) for a hook to have written `path`; returns its content.
-absl::StatusOr<std::string> WaitForFile(const std::string& path) {
-  const absl::Time deadline = absl::Now() + kLogTimeout;
-  for (;;) {
-    absl::StatusOr<std::string> content = ReadFileToString(path);
-    // A hook's `echo ... > file` creates the file before writing: wait for
-    // the line to be complete.
-    if (content.ok() && absl::EndsWith(*content, "\n")) return content;
-    if (absl::Now() > deadline) {
-      return absl::DeadlineExceededError(
-          absl::StrCat("no hook output in ", path));
-    }
-    absl::SleepFor(absl::Milliseconds(20));  // Poll interval.
-  }
-}
+using ::rsockd::testing::WaitForCompleteFile;
 
 class HooksTest : public RsockdTest {
  protected:
@@ -84,7 +68,8 @@ TEST_F(HooksTest, WorkedExampleRunsTheHookOfTheDecidingLine) {
            "#NO_IDENTD: /usr/bin/logger 'please run identd on %A'\n"
            "#BAD_ID: /usr/bin/logger '%U pretends to be %u on %A'\n")}));
   EXPECT_EQ(Request("clyde", "127.12.6.34"), kSocks4Rejected);
-  ASSERT_OK_AND_ASSIGN(std::string line, WaitForFile(rejected));
+  ASSERT_OK_AND_ASSIGN(std::string line,
+                       WaitForCompleteFile(rejected, kLogTimeout));
   EXPECT_EQ(line,
             absl::StrCat("Rejected SOCKS access by clyde from 127.12.6.34 "
                          "connect ",
@@ -110,7 +95,8 @@ TEST_F(HooksTest, HookIsKilledAtItsTimeout) {
                                   pid_file, "; exec sleep 60\n"),
        .extra_flags = {"--hook_timeout=500ms"}}));
   EXPECT_EQ(Request("u", "127.0.0.1"), kSocks4Granted);
-  ASSERT_OK_AND_ASSIGN(std::string pid_text, WaitForFile(pid_file));
+  ASSERT_OK_AND_ASSIGN(std::string pid_text,
+                       WaitForCompleteFile(pid_file, kLogTimeout));
   const pid_t pid = std::stoi(pid_text);
   ASSERT_THAT(rsockd().WaitForLogLine("timed out", kLogTimeout), IsOk());
   EXPECT_EQ(kill(pid, 0), -1) << "the hook outlived its timeout";
@@ -129,7 +115,7 @@ TEST_F(HooksTest, HostileUserIdsExecuteNothing) {
   const std::string hostile = absl::StrCat("x;touch ", marker, ";`id`$(id)\"'");
   ASSERT_LE(hostile.size(), 255u);
   EXPECT_EQ(Request(hostile, "127.0.0.1"), kSocks4Rejected);
-  ASSERT_OK_AND_ASSIGN(std::string line, WaitForFile(out));
+  ASSERT_OK_AND_ASSIGN(std::string line, WaitForCompleteFile(out, kLogTimeout));
   EXPECT_THAT(line, ::testing::StartsWith("x_touch_"));
   EXPECT_FALSE(ReadFileToString(marker).ok()) << "a user id ran a command";
 }
@@ -142,7 +128,7 @@ TEST_F(HooksTest, ClientRefusedOnSightRunsTheDenyLinesHook) {
       {.sockd_conf = absl::StrCat("deny 127.0.0.2/32 : echo %a '%u' %U > ", out,
                                   "\npermit 127.0.0.0/8\n")}));
   EXPECT_EQ(Request("never-read", "127.0.0.2"), kSocks4Rejected);
-  ASSERT_OK_AND_ASSIGN(std::string line, WaitForFile(out));
+  ASSERT_OK_AND_ASSIGN(std::string line, WaitForCompleteFile(out, kLogTimeout));
   EXPECT_EQ(line, "127.0.0.2  unknown\n");
 }
 
@@ -157,7 +143,7 @@ TEST_F(HooksTest, NamesMatchRulesAndReachHooks) {
                                   "permit localhost : echo %A %Z > ",
                                   out, "\n")}));
   EXPECT_EQ(Request("u", "127.0.0.1"), kSocks4Granted);
-  ASSERT_OK_AND_ASSIGN(std::string line, WaitForFile(out));
+  ASSERT_OK_AND_ASSIGN(std::string line, WaitForCompleteFile(out, kLogTimeout));
   EXPECT_EQ(line, "localhost localhost\n");
   // 127.0.0.2 has no name: the name rule does not match, nothing else does.
   EXPECT_EQ(Request("u", "127.0.0.2"), kSocks4Rejected);

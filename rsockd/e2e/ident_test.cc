@@ -15,7 +15,6 @@
 #include <utility>
 #include <vector>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
@@ -36,7 +35,6 @@ using ::rsockd::testing::kSocks4Granted;
 using ::rsockd::testing::kSocks4IdentMismatch;
 using ::rsockd::testing::kSocks4IdentUnreachable;
 using ::rsockd::testing::kSocks4Rejected;
-using ::rsockd::testing::ReadFileToString;
 using ::rsockd::testing::Socks4ConnectRequest;
 using ::rsockd::testing::Socks4Handshake;
 using ::rsockd::testing::Socks4Session;
@@ -81,14 +79,8 @@ class IdentTest : public RsockdTest {
 
   // A hook's output line, waited for (bounded).
   absl::StatusOr<std::string> HookOutput(absl::string_view name) {
-    const std::string path = absl::StrCat(dir_, "/", name);
-    const absl::Time deadline = absl::Now() + kLogTimeout;
-    for (;;) {
-      absl::StatusOr<std::string> text = ReadFileToString(path);
-      if (text.ok() && absl::EndsWith(*text, "\n")) return text;
-      if (absl::Now() > deadline) return absl::DeadlineExceededError(path);
-      absl::SleepFor(absl::Milliseconds(20));  // Poll interval.
-    }
+    return rsockd::testing::WaitForCompleteFile(absl::StrCat(dir_, "/", name),
+                                                kLogTimeout);
   }
 
   std::unique_ptr<FakeIdentd> identd_;

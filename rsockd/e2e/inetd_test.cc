@@ -24,12 +24,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
-#include "absl/time/clock.h"
 #include "net/deadline.h"
 #include "rsockd/e2e/rsockd_test_base.h"
 #include "testing/fake_identd.h"
 #include "testing/files.h"
+#include "testing/free_port_server.h"
 #include "testing/rsockd_process.h"
 #include "testing/socket_io.h"
 #include "testing/socks4_client.h"
@@ -44,6 +43,7 @@ namespace {
 using ::rsockd::testing::ConnectTcp;
 using ::rsockd::testing::EchoServer;
 using ::rsockd::testing::FakeIdentd;
+using ::rsockd::testing::FreePort;
 using ::rsockd::testing::IsOk;
 using ::rsockd::testing::kSocks4Rejected;
 using ::rsockd::testing::kSocks4ReplySize;
@@ -61,6 +61,7 @@ using ::rsockd::testing::Socks4Reply;
 using ::rsockd::testing::Subprocess;
 using ::rsockd::testing::SubprocessResult;
 using ::rsockd::testing::SyslogReceiver;
+using ::rsockd::testing::WaitForFileLine;
 using ::rsockd::testing::WriteStringToFile;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
@@ -68,29 +69,6 @@ using ::testing::StartsWith;
 constexpr char kXinetd[] = "/usr/sbin/xinetd";
 constexpr char kService[] = "rsockd-test";
 constexpr int kPortAttempts = 5;
-constexpr absl::Duration kPollInterval = absl::Milliseconds(20);
-
-// Polls `path` (bounded) until a line contains `substring`; returns it.
-absl::StatusOr<std::string> WaitForFileLine(const std::string& path,
-                                            absl::string_view substring,
-                                            absl::Duration timeout) {
-  const absl::Time deadline = absl::Now() + timeout;
-  for (;;) {
-    absl::StatusOr<std::string> contents = ReadFileToString(path);
-    if (contents.ok()) {
-      for (absl::string_view line : absl::StrSplit(*contents, '\n')) {
-        if (absl::StrContains(line, substring)) return std::string(line);
-      }
-    }
-    if (absl::Now() >= deadline) {
-      return absl::DeadlineExceededError(
-          absl::StrCat("no line with \"", substring, "\" in ", path, " within ",
-                       absl::FormatDuration(timeout), "; it holds:\n",
-                       contents.value_or("(nothing)")));
-    }
-    absl::SleepFor(kPollInterval);
-  }
-}
 
 // xinetd in the foreground, serving one `nowait` stream service on
 // 127.0.0.1. Stopped (SIGTERM, then SIGKILL) by its pid on destruction.
@@ -102,7 +80,8 @@ class Xinetd {
     absl::Status last_error;
     for (int attempt = 1; attempt <= kPortAttempts; ++attempt) {
       // A free port now; xinetd binds it a moment later.
-      absl::StatusOr<uint16_t> port = FreePort();
+      absl::StatusOr<uint16_t> port =
+          FreePort(*net::IpAddress::Parse("127.0.0.1"));
       if (!port.ok()) return port.status();
       const std::string conf = absl::StrCat(dir, "/xinetd.conf");
       const std::string own_log =
@@ -152,15 +131,6 @@ class Xinetd {
       : process_(std::move(process)),
         port_(port),
         service_log_(std::move(service_log)) {}
-
-  static absl::StatusOr<uint16_t> FreePort() {
-    absl::StatusOr<net::Socket> probe =
-        net::Socket::Listen(LoopbackAddress(0), 1);
-    if (!probe.ok()) return probe.status();
-    absl::StatusOr<net::SocketAddress> bound = probe->LocalAddress();
-    if (!bound.ok()) return bound.status();
-    return bound->port();  // `probe` closes here
-  }
 
   static std::string Config(uint16_t port, const std::string& server,
                             const std::vector<std::string>& server_args,

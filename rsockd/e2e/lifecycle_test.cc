@@ -11,7 +11,6 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -25,6 +24,7 @@
 #include "testing/status_matchers.h"
 #include "testing/subprocess.h"
 #include "testing/tcp_servers.h"
+#include "testing/wait_for.h"
 
 namespace rsockd::e2e {
 namespace {
@@ -36,7 +36,6 @@ using ::rsockd::testing::IsOk;
 using ::rsockd::testing::kSocks4Granted;
 using ::rsockd::testing::kSocks4Rejected;
 using ::rsockd::testing::MakeTempDir;
-using ::rsockd::testing::ReadFileToString;
 using ::rsockd::testing::ReadUntilClosed;
 using ::rsockd::testing::RsockdProcess;
 using ::rsockd::testing::RunCommand;
@@ -230,18 +229,13 @@ TEST_F(LifecycleTest, PidfileHoldsThePid) {
   const std::string pidfile = absl::StrCat(dir, "/rsockd.pid");
   ASSERT_NO_FATAL_FAILURE(
       StartRsockd({.extra_flags = {absl::StrCat("--pidfile=", pidfile)}}));
-  // rsockd may write the pid file just after the port file: poll for it.
-  absl::StatusOr<std::string> contents = ReadFileToString(pidfile);
-  const absl::Time deadline = absl::Now() + kLogTimeout;
-  while (!(contents.ok() && absl::EndsWith(*contents, "\n")) &&
-         absl::Now() < deadline) {
-    absl::SleepFor(absl::Milliseconds(10));  // Poll interval.
-    contents = ReadFileToString(pidfile);
-  }
-  ASSERT_THAT(contents, IsOk());
+  // rsockd may write the pid file just after the port file: wait for it.
+  ASSERT_OK_AND_ASSIGN(
+      std::string contents,
+      rsockd::testing::WaitForCompleteFile(pidfile, kLogTimeout));
   int pid = 0;
-  ASSERT_TRUE(absl::SimpleAtoi(absl::StripAsciiWhitespace(*contents), &pid))
-      << *contents;
+  ASSERT_TRUE(absl::SimpleAtoi(absl::StripAsciiWhitespace(contents), &pid))
+      << contents;
   EXPECT_EQ(pid, rsockd().pid());
 }
 
@@ -271,12 +265,13 @@ TEST_F(LifecycleTest, SighupReloadsRulesAndKeepsThemWhenTheNewFileIsBroken) {
                                 "permit 127.0.0.0 255.0.0.0\n"),
               IsOk());
   ASSERT_EQ(kill(rsockd().pid(), SIGHUP), 0);
-  const absl::Time deadline = absl::Now() + kLogTimeout;
-  int code = verdict();
-  while (code == kSocks4Granted && absl::Now() < deadline) {
-    absl::SleepFor(absl::Milliseconds(50));  // Poll interval.
-    code = verdict();
-  }
+  int code = kSocks4Granted;
+  ASSERT_TRUE(rsockd::testing::WaitFor(
+      [&] {
+        code = verdict();
+        return code != kSocks4Granted;
+      },
+      "turned away", kLogTimeout));
   ASSERT_EQ(code, kSocks4Rejected);
   EXPECT_EQ(verdict(other_client), kSocks4Granted);
 

@@ -19,7 +19,6 @@
 #include <vector>
 
 #include "absl/cleanup/cleanup.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "net/deadline.h"
@@ -30,6 +29,7 @@
 #include "testing/status_matchers.h"
 #include "testing/subprocess.h"
 #include "testing/tcp_servers.h"
+#include "testing/wait_for.h"
 
 namespace rsockd::e2e {
 namespace {
@@ -49,6 +49,7 @@ using ::rsockd::testing::Socks4Handshake;
 using ::rsockd::testing::Socks4Reply;
 using ::rsockd::testing::Socks4Session;
 using ::rsockd::testing::SubprocessResult;
+using ::rsockd::testing::WaitFor;
 using ::testing::Not;
 
 // With --handshake_timeout=1s a stalled client must be gone well within
@@ -133,34 +134,9 @@ TEST_F(HandshakeTimeoutTest,
   EXPECT_EQ(echo->accepted(), 0);
 }
 
-class WorkerPoolTest : public RsockdTest {
- protected:
-  // Asks for a stats snapshot (SIGUSR1, SPEC §11) until one shows the pool
-  // in the wanted state. Bounded by `timeout`.
-  ::testing::AssertionResult WaitForPool(int busy, int queued,
-                                         absl::Duration timeout) {
-    const std::string wanted = absl::StrCat("busy=", busy, " queued=", queued);
-    const absl::Time deadline = absl::Now() + timeout;
-    std::string last = "(none)";
-    while (absl::Now() < deadline) {
-      const size_t mark = rsockd().StderrSize();
-      if (kill(rsockd().pid(), SIGUSR1) != 0) {
-        return ::testing::AssertionFailure() << "kill(SIGUSR1) failed";
-      }
-      absl::StatusOr<std::string> line =
-          rsockd().WaitForLogLine("stats: workers ", kLogTimeout, mark);
-      if (!line.ok()) {
-        return ::testing::AssertionFailure() << line.status();
-      }
-      if (absl::StrContains(*line, wanted))
-        return ::testing::AssertionSuccess();
-      last = *line;
-      absl::SleepFor(absl::Milliseconds(20));  // Poll interval.
-    }
-    return ::testing::AssertionFailure()
-           << "no stats line with \"" << wanted << "\"; last: " << last;
-  }
-};
+// The pool's state shows in the stats snapshot (docs/operations.md,
+// "Stats (SIGUSR1)"): WaitForStats("busy=1 queued=0").
+using WorkerPoolTest = RsockdTest;
 
 TEST_F(WorkerPoolTest, FullPoolTurnsAClientAwayWith91AtOnce) {
   // One worker busy with a live session, one connection queued: the pool
@@ -234,9 +210,9 @@ TEST_F(WorkerPoolTest, TwoSilentClientsFillAPoolOfOneWorkerAndOneSlot) {
                                    "--handshake_timeout=60s"}}));
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<EchoServer> echo, EchoServer::Start());
   ASSERT_OK_AND_ASSIGN(net::Socket first, ConnectTcp(proxy(), kStepTimeout));
-  ASSERT_TRUE(WaitForPool(/*busy=*/1, /*queued=*/0, kStepTimeout));
+  ASSERT_THAT(WaitForStats("busy=1 queued=0", kStepTimeout), IsOk());
   ASSERT_OK_AND_ASSIGN(net::Socket second, ConnectTcp(proxy(), kStepTimeout));
-  ASSERT_TRUE(WaitForPool(/*busy=*/1, /*queued=*/1, kStepTimeout));
+  ASSERT_THAT(WaitForStats("busy=1 queued=1", kStepTimeout), IsOk());
 
   const absl::Time start = absl::Now();
   ASSERT_OK_AND_ASSIGN(
@@ -309,13 +285,9 @@ TEST_F(WorkerPoolTest, ClientsStreamingIntoTurnedAwayConnectionsDoNotStall) {
     absl::Cleanup resume = [this] { kill(rsockd().pid(), SIGCONT); };
     Streamer first(proxy());
     Streamer second(proxy());
-    const absl::Time deadline = absl::Now() + kStepTimeout;
-    while ((first.sent() == 0 || second.sent() == 0) &&
-           absl::Now() < deadline) {
-      absl::SleepFor(absl::Milliseconds(5));  // poll interval
-    }
-    ASSERT_GT(first.sent(), 0);
-    ASSERT_GT(second.sent(), 0);
+    ASSERT_TRUE(WaitFor([&] { return first.sent() > 0 && second.sent() > 0; },
+                        "both streaming", kStepTimeout))
+        << "sent " << first.sent() << " and " << second.sent();
     std::move(resume).Invoke();
 
     const absl::Time start = absl::Now();
@@ -353,19 +325,18 @@ class DescriptorLimitTest : public WorkerPoolTest {
 
   // Polls the server's descriptor count until it is exactly `count`.
   ::testing::AssertionResult WaitForFdCount(int count) {
-    const absl::Time deadline = absl::Now() + kStepTimeout;
-    absl::StatusOr<int> now = rsockd().OpenFdCount();
-    while (!now.ok() || *now != count) {
-      if (absl::Now() >= deadline) {
-        return ::testing::AssertionFailure()
-               << "descriptor count " << now.value_or(-1) << ", not " << count
-               << ":\n"
-               << rsockd().DescribeOpenFds();
-      }
-      absl::SleepFor(absl::Milliseconds(10));  // poll interval
-      now = rsockd().OpenFdCount();
+    absl::StatusOr<int> now;
+    ::testing::AssertionResult result = WaitFor(
+        [&] {
+          now = rsockd().OpenFdCount();
+          return now.ok() && *now == count;
+        },
+        absl::StrCat(count, " descriptors open"), kStepTimeout);
+    if (!result) {
+      result << "; " << now.value_or(-1) << " open:\n"
+             << rsockd().DescribeOpenFds();
     }
-    return ::testing::AssertionSuccess();
+    return result;
   }
 };
 
@@ -440,7 +411,7 @@ TEST_F(DescriptorLimitTest, QueueShrinksToWhatTheLimitHolds) {
     ASSERT_OK_AND_ASSIGN(net::Socket silent, ConnectTcp(proxy(), kStepTimeout));
     held.push_back(std::move(silent));
   }
-  ASSERT_TRUE(WaitForPool(/*busy=*/2, /*queued=*/56, kStepTimeout));
+  ASSERT_THAT(WaitForStats("busy=2 queued=56", kStepTimeout), IsOk());
   ASSERT_OK_AND_ASSIGN(
       Socks4Session refused,
       Socks4Handshake(proxy(), Socks4ConnectRequest(echo->address(), "over"),

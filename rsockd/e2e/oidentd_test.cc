@@ -9,12 +9,12 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
 #include "rsockd/e2e/rsockd_test_base.h"
 #include "testing/files.h"
-#include "testing/socket_io.h"
+#include "testing/free_port_server.h"
 #include "testing/socks4_client.h"
 #include "testing/status_matchers.h"
 #include "testing/subprocess.h"
@@ -24,59 +24,38 @@ namespace rsockd::e2e {
 namespace {
 
 using ::rsockd::testing::EchoServer;
+using ::rsockd::testing::FreePortServer;
 using ::rsockd::testing::IsOk;
 using ::rsockd::testing::kSocks4Granted;
 using ::rsockd::testing::kSocks4IdentMismatch;
 using ::rsockd::testing::Socks4ConnectRequest;
 using ::rsockd::testing::Socks4Handshake;
 using ::rsockd::testing::Socks4Session;
+using ::rsockd::testing::StartOnFreePort;
 using ::rsockd::testing::Subprocess;
-
-// A port nobody listens on right now (bind to 0, then close). oidentd takes
-// it a moment later; a lost race shows as its listen error and is retried.
-absl::StatusOr<uint16_t> FreePort() {
-  absl::StatusOr<net::Socket> socket =
-      net::Socket::Listen(rsockd::testing::LoopbackAddress(0), /*backlog=*/1);
-  if (!socket.ok()) return socket.status();
-  absl::StatusOr<net::SocketAddress> bound = socket->LocalAddress();
-  if (!bound.ok()) return bound.status();
-  return bound->port();
-}
 
 class OidentdTest : public RsockdTest {
  protected:
-  // Starts oidentd with `config` on 127.0.0.1; fails the test when it
-  // cannot.
+  // Starts oidentd with `config` on 127.0.0.1 and a free port; fails the
+  // test when it cannot. Ready once it accepts; an exit means it could not
+  // start (its stderr says why), and a taken port is retried.
   void StartOidentd(absl::string_view config) {
-    absl::StatusOr<std::string> dir = rsockd::testing::MakeTempDir("oidentd");
-    ASSERT_THAT(dir, IsOk());
-    const std::string config_path = *dir + "/oidentd.conf";
+    ASSERT_OK_AND_ASSIGN(std::string dir,
+                         rsockd::testing::MakeTempDir("oidentd"));
+    const std::string config_path = dir + "/oidentd.conf";
     ASSERT_THAT(rsockd::testing::WriteStringToFile(config_path, config),
                 IsOk());
-    std::string last_error;
-    for (int attempt = 0; attempt < 5; ++attempt) {
-      absl::StatusOr<uint16_t> port = FreePort();
-      ASSERT_THAT(port, IsOk());
-      absl::StatusOr<std::unique_ptr<Subprocess>> identd = Subprocess::Start(
-          {.argv = {"/usr/sbin/oidentd", "-i", "-S", "-d", "-a", "127.0.0.1",
-                    "-p", absl::StrCat(*port), "-C", config_path, "-t", "2"}});
-      ASSERT_THAT(identd, IsOk());
-      // Ready once it accepts; an exit means it could not start (its
-      // stderr says why; a taken port is retried).
-      const absl::Time deadline = absl::Now() + kStepTimeout;
-      while ((*identd)->Running() && absl::Now() < deadline) {
-        if (rsockd::testing::ConnectTcp(rsockd::testing::LoopbackAddress(*port),
-                                        absl::Seconds(1))
-                .ok()) {
-          identd_ = *std::move(identd);
-          identd_port_ = *port;
-          return;
-        }
-        absl::SleepFor(absl::Milliseconds(20));  // Poll interval.
-      }
-      last_error = (*identd)->ReadStderr();
-    }
-    FAIL() << "oidentd did not start: " << last_error;
+    ASSERT_OK_AND_ASSIGN(
+        FreePortServer identd,
+        StartOnFreePort(
+            *net::IpAddress::Parse("127.0.0.1"), "oidentd", [&](uint16_t port) {
+              return Subprocess::Start(
+                  {.argv = {"/usr/sbin/oidentd", "-i", "-S", "-d", "-a",
+                            "127.0.0.1", "-p", absl::StrCat(port), "-C",
+                            config_path, "-t", "2"}});
+            }));
+    identd_ = std::move(identd.process);
+    identd_port_ = identd.address.port();
   }
 
   int Request(absl::string_view user) {

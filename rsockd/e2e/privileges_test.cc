@@ -19,7 +19,6 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "absl/time/clock.h"
 #include "rsockd/e2e/rsockd_test_base.h"
 #include "testing/files.h"
 #include "testing/rsockd_process.h"
@@ -27,6 +26,7 @@
 #include "testing/status_matchers.h"
 #include "testing/subprocess.h"
 #include "testing/tcp_servers.h"
+#include "testing/wait_for.h"
 
 namespace rsockd::e2e {
 namespace {
@@ -45,6 +45,7 @@ using ::rsockd::testing::Socks4ConnectRequest;
 using ::rsockd::testing::Socks4Handshake;
 using ::rsockd::testing::Socks4Session;
 using ::rsockd::testing::SubprocessResult;
+using ::rsockd::testing::WaitFor;
 using ::rsockd::testing::WriteStringToFile;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -174,12 +175,13 @@ TEST_F(PrivilegesTest, ReloadWorksWithFilesTheUserCanRead) {
                           "permit 127.0.0.0/8\n"),
               IsOk());
   ASSERT_EQ(kill(rsockd().pid(), SIGHUP), 0);
-  const absl::Time deadline = absl::Now() + kLogTimeout;
-  int code = Verdict(request);
-  while (code == kSocks4Granted && absl::Now() < deadline) {
-    absl::SleepFor(absl::Milliseconds(50));  // Poll interval.
-    code = Verdict(request);
-  }
+  int code = kSocks4Granted;
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        code = Verdict(request);
+        return code != kSocks4Granted;
+      },
+      "turned away", kLogTimeout));
   EXPECT_EQ(code, kSocks4Rejected);
   // Logged just after the new rules are installed.
   EXPECT_THAT(

@@ -28,6 +28,7 @@
 #include "testing/status_matchers.h"
 #include "testing/subprocess.h"
 #include "testing/tcp_servers.h"
+#include "testing/wait_for.h"
 
 namespace rsockd::e2e {
 namespace {
@@ -46,6 +47,7 @@ using ::rsockd::testing::Socks4Connect;
 using ::rsockd::testing::Socks4ConnectRequest;
 using ::rsockd::testing::SubprocessResult;
 using ::rsockd::testing::TcpServer;
+using ::rsockd::testing::WaitFor;
 using ::rsockd::testing::WriteStringToFile;
 
 // Big transfers get more time than one ordinary step.
@@ -258,19 +260,25 @@ TEST_F(RelayTest, PipesHeldForClientsThatDoNotReadStayWithinTheBudget) {
   // Until the pipes stop changing for a second (every relay stalled), the
   // budget holds at every look.
   PipeUsage usage;
+  absl::StatusOr<PipeUsage> now;
   absl::Time stable_since = absl::Now();
-  const absl::Time deadline = absl::Now() + kStepTimeout;
-  while (absl::Now() - stable_since < absl::Seconds(1)) {
-    ASSERT_LT(absl::Now(), deadline) << "the relays never stalled";
-    absl::SleepFor(absl::Milliseconds(50));  // Poll interval.
-    ASSERT_OK_AND_ASSIGN(const PipeUsage now, PipesOf(rsockd().pid()));
-    ASSERT_LE(now.pipes, kBudgetMib) << "pipes beyond the budget";
-    ASSERT_LE(now.bytes, int64_t{kBudgetMib} << 20);
-    if (now.pipes != usage.pipes || now.bytes != usage.bytes) {
-      usage = now;
-      stable_since = absl::Now();
-    }
-  }
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        now = PipesOf(rsockd().pid());
+        if (!now.ok() || now->pipes > kBudgetMib ||
+            now->bytes > (int64_t{kBudgetMib} << 20)) {
+          return true;  // Asserted below.
+        }
+        if (now->pipes != usage.pipes || now->bytes != usage.bytes) {
+          usage = *now;
+          stable_since = absl::Now();
+        }
+        return absl::Now() - stable_since >= absl::Seconds(1);
+      },
+      "stalled (pipes unchanged for a second)", kStepTimeout));
+  ASSERT_THAT(now, IsOk());
+  ASSERT_LE(now->pipes, kBudgetMib) << "pipes beyond the budget";
+  ASSERT_LE(now->bytes, int64_t{kBudgetMib} << 20);
   // The stalled relays did take pipes, up to the budget, and fill them.
   EXPECT_EQ(usage.pipes, kBudgetMib);
   EXPECT_GT(usage.bytes, 0);
@@ -461,7 +469,7 @@ TEST_F(RelayTest, ClientResetAfterHalfCloseEndsTheSessionAtOnce) {
 // The same through a chain of two more rsockd hops: the reset travels on,
 // so that no hop keeps its session (and worker) until its idle timeout.
 TEST_F(RelayTest, ClientResetAfterHalfCloseEndsEveryHopOfAChain) {
-  HopChain chain = StartHopChain("permit 127.0.0.0 255.0.0.0\n");
+  HopChain chain = StartHopChain(kPermitLoopback);
   ASSERT_NO_FATAL_FAILURE(StartRsockdThrough({chain.middle.address()}));
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<SilentServer> silent,
                        SilentServer::Start());

@@ -14,7 +14,6 @@
 #include <string>
 #include <thread>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "net/deadline.h"
@@ -41,7 +40,6 @@ using ::rsockd::testing::StatusIs;
 using ::rsockd::testing::WriteStringToFile;
 using ::testing::HasSubstr;
 
-constexpr char kPermitLoopback[] = "permit 127.0.0.0 255.0.0.0\n";
 constexpr char kDenyEverything[] = "deny ALL\n";
 
 // Replaces `path` atomically (write beside it, then rename), as editors and
@@ -60,25 +58,6 @@ absl::Status ReplaceFile(const std::string& path, absl::string_view content) {
 
 class ReloadTest : public RsockdTest {
  protected:
-  // Asks for stats lines (SIGUSR1) until one contains `substring`; bounded.
-  ::testing::AssertionResult WaitForStats(absl::string_view substring) {
-    const absl::Time deadline = absl::Now() + kLogTimeout;
-    std::string last;
-    while (absl::Now() < deadline) {
-      const size_t mark = rsockd().StderrSize();
-      kill(rsockd().pid(), SIGUSR1);
-      absl::StatusOr<std::string> line =
-          rsockd().WaitForLogLine("stats: workers ", kLogTimeout, mark);
-      if (!line.ok()) return ::testing::AssertionFailure() << line.status();
-      if (absl::StrContains(*line, substring)) {
-        return ::testing::AssertionSuccess();
-      }
-      last = *line;
-    }
-    return ::testing::AssertionFailure()
-           << "no stats line with " << substring << "; last: " << last;
-  }
-
   int Verdict(const EchoServer& echo) {
     absl::StatusOr<Socks4Session> session = Socks4Handshake(
         proxy(), Socks4ConnectRequest(echo.address(), "probe"), kStepTimeout);
@@ -231,7 +210,7 @@ TEST_F(ReloadTest, TunedHandshakeTimeoutAppliesToNewConnectionsOnly) {
   ASSERT_OK_AND_ASSIGN(net::Socket early,
                        rsockd::testing::ConnectTcp(proxy(), kStepTimeout));
   // Its session (and the options it copied) exists once a worker has it.
-  ASSERT_TRUE(WaitForStats("busy=1"));
+  ASSERT_THAT(WaitForStats("busy=1", kLogTimeout), IsOk());
 
   ASSERT_THAT(WriteStringToFile(flagfile, "--handshake_timeout=1s\n"), IsOk());
   ASSERT_TRUE(Reload(kReloaded));

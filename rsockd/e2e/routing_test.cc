@@ -47,8 +47,6 @@ using ::rsockd::testing::WriteStringToFile;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-constexpr char kPermitLoopback[] = "permit 127.0.0.0 255.0.0.0\n";
-
 net::IpAddress Ip(absl::string_view text) {
   return *net::IpAddress::Parse(text);
 }

@@ -6,15 +6,18 @@
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <optional>
 #include <thread>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "glog/logging.h"
 #include "net/deadline.h"
 #include "testing/sha256.h"
 #include "testing/socket_io.h"
+#include "testing/wait_for.h"
 
 namespace rsockd::e2e {
 
@@ -24,6 +27,8 @@ using ::rsockd::testing::ReadUntilClosed;
 using ::rsockd::testing::RsockdOptions;
 using ::rsockd::testing::RsockdProcess;
 using ::rsockd::testing::Sha256;
+using ::rsockd::testing::WaitFor;
+using ::rsockd::testing::WaitUntilAvailable;
 
 std::string RunfilePath(absl::string_view path) {
   const char* root = std::getenv("TEST_SRCDIR");
@@ -81,43 +86,61 @@ std::string RsockdTest::LogTail() const {
   return ::testing::AssertionSuccess();
 }
 
+absl::StatusOr<std::string> RsockdTest::WaitForStats(
+    absl::string_view substring, absl::Duration timeout) {
+  return WaitUntilAvailable(
+      [&]() -> absl::StatusOr<std::string> {
+        const size_t mark = rsockd().StderrSize();
+        if (kill(rsockd().pid(), SIGUSR1) != 0) {
+          return absl::ErrnoToStatus(errno, "kill(SIGUSR1)");
+        }
+        // The hooks line is the last of the server's own lines; lines of
+        // other parts (upstreams, syslog) may follow it.
+        absl::StatusOr<std::string> last =
+            rsockd().WaitForLogLine("stats: hooks ", kLogTimeout, mark);
+        if (!last.ok()) return last.status();
+        std::string snapshot = rsockd().Stderr().substr(mark);
+        if (absl::StrContains(snapshot, substring)) return snapshot;
+        return absl::UnavailableError(absl::StrCat("no stats snapshot with \"",
+                                                   substring, "\"; the last:\n",
+                                                   snapshot));
+      },
+      timeout);
+}
+
 ::testing::AssertionResult RsockdTest::WaitForFdCountAtMost(
     int limit, absl::Duration timeout) {
-  const absl::Time deadline = absl::Now() + timeout;
-  int count = -1;
-  for (;;) {
-    absl::StatusOr<int> current = rsockd().OpenFdCount();
-    if (!current.ok()) {
-      return ::testing::AssertionFailure() << current.status();
-    }
-    count = *current;
-    if (count <= limit) return ::testing::AssertionSuccess();
-    if (absl::Now() >= deadline) break;
-    absl::SleepFor(absl::Milliseconds(50));  // Poll interval.
+  absl::StatusOr<int> count;
+  ::testing::AssertionResult result = WaitFor(
+      [&] {
+        count = rsockd().OpenFdCount();
+        return !count.ok() || *count <= limit;
+      },
+      absl::StrCat("at most ", limit, " descriptors open"), timeout);
+  if (!count.ok()) return ::testing::AssertionFailure() << count.status();
+  if (!result) {
+    result << "; " << *count << " open:\n" << rsockd().DescribeOpenFds();
   }
-  return ::testing::AssertionFailure()
-         << count << " descriptors open after " << absl::FormatDuration(timeout)
-         << ", baseline " << limit << ":\n"
-         << rsockd().DescribeOpenFds();
+  return result;
 }
 
 absl::StatusOr<int> RsockdTest::SettledFdCount(absl::Duration timeout) {
-  const absl::Time deadline = absl::Now() + timeout;
-  absl::StatusOr<int> last = rsockd().OpenFdCount();
-  absl::Time stable_since = absl::Now();
-  while (last.ok() && absl::Now() < deadline) {
-    absl::SleepFor(absl::Milliseconds(50));  // Poll interval.
-    absl::StatusOr<int> now = rsockd().OpenFdCount();
-    if (!now.ok()) return now;
-    if (*now != *last) {
-      last = now;
-      stable_since = absl::Now();
-    } else if (absl::Now() - stable_since >= absl::Seconds(1)) {
-      return last;
-    }
-  }
-  if (!last.ok()) return last;
-  return absl::DeadlineExceededError("descriptor count never settled");
+  std::optional<int> last;
+  absl::Time stable_since;
+  return WaitUntilAvailable(
+      [&]() -> absl::StatusOr<int> {
+        absl::StatusOr<int> now = rsockd().OpenFdCount();
+        if (!now.ok()) return now;
+        if (*now != last) {
+          last = *now;
+          stable_since = absl::Now();
+        } else if (absl::Now() - stable_since >= absl::Seconds(1)) {
+          return now;
+        }
+        return absl::UnavailableError(absl::StrCat(
+            "descriptor count (", *now, ") changed within the last second"));
+      },
+      timeout);
 }
 
 void RsockdTest::TearDown() {

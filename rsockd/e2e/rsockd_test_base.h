@@ -35,6 +35,9 @@ inline constexpr absl::Duration kCommandTimeout = absl::Seconds(60);
 inline constexpr absl::Duration kLogTimeout = absl::Seconds(20);
 // What rsockd logs once a SIGHUP has installed new rules.
 inline constexpr char kReloaded[] = "SIGHUP: configuration reloaded";
+// A sockd.conf that admits loopback clients: what a server gets when its
+// RsockdOptions name none, spelled out for hops and for tests that say so.
+inline constexpr char kPermitLoopback[] = "permit 127.0.0.0 255.0.0.0\n";
 
 class RsockdTest : public ::testing::Test {
  protected:
@@ -77,6 +80,14 @@ class RsockdTest : public ::testing::Test {
   // Sends the server SIGHUP and waits (kLogTimeout) for `expected_line` to
   // be logged after that: kReloaded, or an error the reload reports.
   ::testing::AssertionResult Reload(absl::string_view expected_line);
+
+  // Asks for the statistics snapshot (SIGUSR1) until one contains
+  // `substring` — counters settle a moment after a client sees its session
+  // end, a worker picks a connection up a moment after it was accepted —
+  // and returns the log from that snapshot on, through its "stats: hooks"
+  // line at least.
+  absl::StatusOr<std::string> WaitForStats(absl::string_view substring,
+                                           absl::Duration timeout);
 
   // Descriptor counts of the server (/proc/PID/fd), for leak checks.
   // Polls the count until it is at most `limit`; the failure lists the

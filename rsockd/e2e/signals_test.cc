@@ -11,7 +11,6 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
 #include "net/deadline.h"
 #include "rsockd/e2e/rsockd_test_base.h"
 #include "testing/files.h"
@@ -38,32 +37,7 @@ using ::rsockd::testing::Socks4Handshake;
 using ::rsockd::testing::Socks4Session;
 using ::testing::HasSubstr;
 
-class SignalsTest : public RsockdTest {
- protected:
-  // Sends SIGUSR1 until a snapshot's first line contains `sessions_part`
-  // (counters settle just after a client sees its connection end), then
-  // returns the log from that snapshot on.
-  absl::StatusOr<std::string> SnapshotWhere(const std::string& sessions_part) {
-    const absl::Time deadline = absl::Now() + kLogTimeout;
-    for (;;) {
-      const size_t mark = rsockd().StderrSize();
-      if (kill(rsockd().pid(), SIGUSR1) != 0) {
-        return absl::ErrnoToStatus(errno, "kill(SIGUSR1)");
-      }
-      // The last line of a snapshot without extra lines.
-      absl::StatusOr<std::string> last = rsockd().WaitForLogLine(
-          "stats: hooks ", deadline - absl::Now(), mark);
-      if (!last.ok()) return last.status();
-      const std::string log = rsockd().Stderr().substr(mark);
-      if (log.find(sessions_part) != std::string::npos) return log;
-      if (absl::Now() >= deadline) {
-        return absl::DeadlineExceededError(absl::StrCat(
-            "no snapshot with \"", sessions_part, "\"; last:\n", log));
-      }
-      absl::SleepFor(absl::Milliseconds(50));  // Poll interval.
-    }
-  }
-};
+using SignalsTest = RsockdTest;
 
 TEST_F(SignalsTest, Sigusr1LogsSessionsBytesRepliesPoolAndHooks) {
   ASSERT_NO_FATAL_FAILURE(
@@ -87,8 +61,9 @@ TEST_F(SignalsTest, Sigusr1LogsSessionsBytesRepliesPoolAndHooks) {
     EXPECT_EQ(refused.reply.code, kSocks4Rejected);
   }
 
+  // Counters settle just after a client sees its connection end.
   ASSERT_OK_AND_ASSIGN(std::string snapshot,
-                       SnapshotWhere("sessions open=0 total=2 "));
+                       WaitForStats("sessions open=0 total=2 ", kLogTimeout));
   EXPECT_THAT(snapshot, HasSubstr("stats: sessions open=0 total=2 accepted=2 "
                                   "overloaded=0 refused_on_sight=0 "
                                   "bad_requests=0\n"));

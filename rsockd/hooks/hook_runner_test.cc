@@ -91,18 +91,13 @@ class HookRunnerTest : public ::testing::Test {
   // newline.
   ::testing::AssertionResult WaitForLine(absl::string_view name,
                                          std::string* line) {
-    const std::string path = Path(name);
-    std::string contents;
-    ::testing::AssertionResult found = WaitFor(
-        [&] {
-          absl::StatusOr<std::string> read = testing::ReadFileToString(path);
-          if (!read.ok()) return false;
-          contents = *read;
-          return absl::EndsWith(contents, "\n");
-        },
-        absl::StrCat("a line in ", path));
-    if (found) *line = std::string(absl::StripSuffix(contents, "\n"));
-    return found;
+    absl::StatusOr<std::string> contents =
+        testing::WaitForCompleteFile(Path(name), testing::kWaitForLimit);
+    if (!contents.ok()) {
+      return ::testing::AssertionFailure() << contents.status();
+    }
+    *line = std::string(absl::StripSuffix(*contents, "\n"));
+    return ::testing::AssertionSuccess();
   }
 
   // Reads the pid a hook wrote to `name`.
