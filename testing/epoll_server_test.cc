@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include <filesystem>
+#include <functional>
 #include <random>
 #include <string>
 #include <thread>
@@ -105,16 +106,16 @@ TEST(EpollServerTest, EchoThenCloseReadsNothingBeyondItsLimit) {
   EXPECT_EQ(server->bytes_received(), 10);
 }
 
-TEST(EpollServerTest, EchoReturnsEveryByteOfALargeStream) {
-  ASSERT_OK_AND_ASSIGN(auto server, StartServer(Mode::kEcho));
-  ASSERT_OK_AND_ASSIGN(net::Socket client,
-                       ConnectTcp(server->address(), kTimeout));
-  const std::string sent = RandomBytes(32 << 20, 3);
+// Writes `sent` from another thread, then half-closes; runs `meanwhile`;
+// then reads until the server closes and checks that every byte came back.
+void ExpectEchoedExactly(net::Socket& client, const std::string& sent,
+                         const std::function<void()>& meanwhile) {
   absl::Status written;
   std::thread writer([&] {
     written = client.WriteAll(sent, Soon());
     client.ShutdownWrite();
   });
+  meanwhile();
   absl::StatusOr<ReadToCloseResult> got =
       ReadUntilClosed(client, Soon(), sent.size());
   writer.join();
@@ -123,6 +124,14 @@ TEST(EpollServerTest, EchoReturnsEveryByteOfALargeStream) {
   EXPECT_FALSE(got->reset);
   ASSERT_EQ(got->data.size(), sent.size());
   EXPECT_TRUE(got->data == sent) << "the echo differs from what was sent";
+}
+
+TEST(EpollServerTest, EchoReturnsEveryByteOfALargeStream) {
+  ASSERT_OK_AND_ASSIGN(auto server, StartServer(Mode::kEcho));
+  ASSERT_OK_AND_ASSIGN(net::Socket client,
+                       ConnectTcp(server->address(), kTimeout));
+  const std::string sent = RandomBytes(32 << 20, 3);
+  ExpectEchoedExactly(client, sent, [] {});
   EXPECT_EQ(server->bytes_received(), sent.size());
 }
 
@@ -149,32 +158,18 @@ TEST(EpollServerTest, AReaderThatFallsBehindGetsEveryByteAndStallsNoOne) {
   ASSERT_OK_AND_ASSIGN(auto server, StartServer(Mode::kEcho));
   ASSERT_OK_AND_ASSIGN(net::Socket slow,
                        ConnectTcp(server->address(), kTimeout));
-  const std::string sent = RandomBytes(32 << 20, 4);
-  absl::Status written;
-  std::thread writer([&] {
-    written = slow.WriteAll(sent, Soon());
-    slow.ShutdownWrite();
+  ExpectEchoedExactly(slow, RandomBytes(32 << 20, 4), [&] {
+    // The echo has filled the slow client's buffer and the server has
+    // stopped reading it: the client's window towards the server is closed.
+    ASSERT_TRUE(
+        WaitFor([&] { return UnreadBytes(slow) > 0 && PeerWindow(slow) == 0; },
+                "the server stopped reading the slow client", kTimeout));
+    // Meanwhile the one loop serves another connection.
+    ASSERT_OK_AND_ASSIGN(net::Socket other,
+                         ConnectTcp(server->address(), kTimeout));
+    ASSERT_THAT(other.WriteAll("ping", Soon()), IsOk());
+    EXPECT_THAT(ReadExactly(other, 4, Soon()), IsOkAndHolds("ping"));
   });
-  // The echo has filled the slow client's buffer and the server has stopped
-  // reading it: its window towards the server is closed.
-  ASSERT_TRUE(
-      WaitFor([&] { return UnreadBytes(slow) > 0 && PeerWindow(slow) == 0; },
-              "the server stopped reading the slow client", kTimeout));
-
-  // Meanwhile the one loop serves another connection.
-  ASSERT_OK_AND_ASSIGN(net::Socket other,
-                       ConnectTcp(server->address(), kTimeout));
-  ASSERT_THAT(other.WriteAll("ping", Soon()), IsOk());
-  EXPECT_THAT(ReadExactly(other, 4, Soon()), IsOkAndHolds("ping"));
-
-  absl::StatusOr<ReadToCloseResult> got =
-      ReadUntilClosed(slow, Soon(), sent.size());
-  writer.join();
-  EXPECT_THAT(written, IsOk());
-  ASSERT_THAT(got.status(), IsOk());
-  EXPECT_FALSE(got->reset);
-  ASSERT_EQ(got->data.size(), sent.size());
-  EXPECT_TRUE(got->data == sent) << "the echo differs from what was sent";
 }
 
 TEST(EpollServerTest, ServesManyConnectionsAtOnceOnSeveralLoops) {

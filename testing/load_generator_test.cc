@@ -168,6 +168,23 @@ class RelayProxy {
   std::unique_ptr<TcpServer> server_;
 };
 
+// What a clean run through a RelayProxy printed, and how many connections
+// the proxy saw.
+struct ProxiedRun {
+  std::vector<std::string> lines;
+  int proxy_accepted = 0;
+};
+
+ProxiedRun RunThroughProxy(LoadMode mode, LoadProtocol protocol) {
+  RelayProxy proxy(protocol);
+  LoadOptions options = Options(mode, protocol);
+  options.proxy = proxy.address();
+  Lines lines;
+  EXPECT_THAT(RunLoad(options, lines.writer()),
+              IsOkAndHolds(LoadVerdict::kClean));
+  return {lines.lines(), proxy.accepted()};
+}
+
 TEST(LoadGeneratorTest, NamesAreThoseOfTheFlagsAndResultLines) {
   EXPECT_EQ(LoadModeName(LoadMode::kConnRate), "connrate");
   EXPECT_EQ(LoadModeName(LoadMode::kThroughput), "throughput");
@@ -200,18 +217,13 @@ TEST(LoadGeneratorTest, ConnRateDirect) {
 TEST(LoadGeneratorTest, ConnRateThroughSocks4AndSocks5) {
   for (LoadProtocol protocol : {LoadProtocol::kSocks4, LoadProtocol::kSocks5}) {
     SCOPED_TRACE(std::string(LoadProtocolName(protocol)));
-    RelayProxy proxy(protocol);
-    LoadOptions options = Options(LoadMode::kConnRate, protocol);
-    options.proxy = proxy.address();
-    Lines lines;
-    ASSERT_THAT(RunLoad(options, lines.writer()),
-                IsOkAndHolds(LoadVerdict::kClean));
-    ASSERT_THAT(lines.lines(),
+    const ProxiedRun run = RunThroughProxy(LoadMode::kConnRate, protocol);
+    ASSERT_THAT(run.lines,
                 ElementsAre(MatchesRegex(absl::StrFormat(
                     kConnRateLine, std::string(LoadProtocolName(protocol))))));
-    const int64_t connections = Number(Fields(lines.lines()[0]), "connections");
+    const int64_t connections = Number(Fields(run.lines[0]), "connections");
     EXPECT_GT(connections, 0);
-    EXPECT_GE(proxy.accepted(), connections);
+    EXPECT_GE(run.proxy_accepted, connections);
   }
 }
 
@@ -240,13 +252,7 @@ TEST(LoadGeneratorTest, ConnRateCountsFailuresAndStopsAtMaxErrors) {
 TEST(LoadGeneratorTest, ThroughputDeliversEveryByte) {
   for (LoadProtocol protocol : {LoadProtocol::kNone, LoadProtocol::kSocks5}) {
     SCOPED_TRACE(std::string(LoadProtocolName(protocol)));
-    RelayProxy proxy(protocol);
-    LoadOptions options = Options(LoadMode::kThroughput, protocol);
-    options.proxy = proxy.address();
-    Lines lines;
-    ASSERT_THAT(RunLoad(options, lines.writer()),
-                IsOkAndHolds(LoadVerdict::kClean));
-    ASSERT_THAT(lines.lines(),
+    EXPECT_THAT(RunThroughProxy(LoadMode::kThroughput, protocol).lines,
                 ElementsAre(MatchesRegex(absl::StrFormat(
                     "RESULT mode=throughput label=test protocol=%s streams=2 "
                     "bytes_per_stream=3145728 seconds=[0-9]+\\.[0-9]{3} "
