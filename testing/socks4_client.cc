@@ -80,16 +80,32 @@ absl::StatusOr<Socks4Reply> ReadSocks4Reply(net::Socket& socket,
   return reply;
 }
 
+absl::StatusOr<Socks4Reply> Socks4Exchange(net::Socket& socket,
+                                           absl::string_view request,
+                                           const net::Deadline& deadline) {
+  if (absl::Status sent = socket.WriteAll(request, deadline); !sent.ok()) {
+    return sent;
+  }
+  return ReadSocks4Reply(socket, deadline);
+}
+
+absl::Status Socks4ExpectGranted(const Socks4Reply& reply) {
+  if (reply.version != kSocks4ReplyVersion || reply.code != kSocks4Granted) {
+    return absl::UnavailableError(
+        absl::StrCat("proxy replied VN=", reply.version, " CD=", reply.code,
+                     " (want VN=0 CD=90)"));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<Socks4Session> Socks4Handshake(
     const net::SocketAddress& proxy, absl::string_view request,
     absl::Duration timeout, const std::optional<net::IpAddress>& from) {
   const net::Deadline deadline = net::Deadline::In(timeout);
   absl::StatusOr<net::Socket> socket = ConnectTcp(proxy, timeout, from);
   if (!socket.ok()) return socket.status();
-  if (absl::Status sent = socket->WriteAll(request, deadline); !sent.ok()) {
-    return sent;
-  }
-  absl::StatusOr<Socks4Reply> reply = ReadSocks4Reply(*socket, deadline);
+  absl::StatusOr<Socks4Reply> reply =
+      Socks4Exchange(*socket, request, deadline);
   if (!reply.ok()) return reply.status();
   return Socks4Session{*std::move(socket), *reply};
 }
@@ -100,11 +116,9 @@ absl::StatusOr<net::Socket> Socks4Connect(const net::SocketAddress& proxy,
   absl::StatusOr<Socks4Session> session =
       Socks4Handshake(proxy, request, timeout);
   if (!session.ok()) return session.status();
-  if (session->reply.version != kSocks4ReplyVersion ||
-      session->reply.code != kSocks4Granted) {
-    return absl::UnavailableError(
-        absl::StrCat("proxy replied VN=", session->reply.version,
-                     " CD=", session->reply.code, " (want VN=0 CD=90)"));
+  if (absl::Status granted = Socks4ExpectGranted(session->reply);
+      !granted.ok()) {
+    return granted;
   }
   return std::move(session->socket);
 }

@@ -1,6 +1,8 @@
 // This file defines a raw, test-only SOCKS4/4A client: request builders that
 // produce exact wire bytes (including deliberately malformed ones), a reader
-// for the 8-byte reply, and a one-call CONNECT through a proxy.
+// for the 8-byte reply, the exchange on a connection of the caller's, and a
+// one-call CONNECT through a proxy. The end-to-end tests and the load
+// generator (socks_load) share it; socks5_client.h is its SOCKS5 sibling.
 //
 // Wire format (SPEC §3.1, §3.2, §3.3):
 //   request: VN=4 | CD | DSTPORT (2, network order) | DSTIP (4) | USERID | NUL
@@ -22,6 +24,7 @@
 #include <optional>
 #include <string>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
@@ -81,6 +84,16 @@ struct Socks4Reply {
 // Reads exactly one 8-byte reply. OutOfRange when the proxy closes first.
 absl::StatusOr<Socks4Reply> ReadSocks4Reply(net::Socket& socket,
                                             const net::Deadline& deadline);
+
+// Sends `request` on `socket`, connected to a proxy, and reads the reply,
+// by `deadline`. Any reply code is returned as is.
+absl::StatusOr<Socks4Reply> Socks4Exchange(net::Socket& socket,
+                                           absl::string_view request,
+                                           const net::Deadline& deadline);
+
+// OK for a well-formed "granted" reply (VN=0 CD=90); Unavailable naming the
+// reply otherwise.
+absl::Status Socks4ExpectGranted(const Socks4Reply& reply);
 
 // A connection to the proxy after its reply.
 struct Socks4Session {

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "absl/synchronization/mutex.h"
+#include "testing/scripted_peer.h"
 #include "testing/socket_io.h"
 #include "testing/status_matchers.h"
 #include "testing/tcp_servers.h"
@@ -169,6 +170,50 @@ TEST(Socks4ClientTest, ShortReplyIsOutOfRange) {
           kTimeout)
           .status(),
       StatusIs(absl::StatusCode::kOutOfRange, HasSubstr("after 3 of 8")));
+}
+
+TEST(Socks4ClientTest, ExchangeReadsTheReplySplitAnywhereAndNothingAfterIt) {
+  const std::string request =
+      Socks4ConnectRequest(net::SocketAddress(Loopback(), 80), "bench");
+  const std::string reply = Bytes({
+      0x00,        // VN
+      91,          // CD: rejected
+      0x12, 0x34,  // DSTPORT
+      1, 2, 3, 4,  // DSTIP
+  });
+  for (size_t split = 0; split < reply.size(); ++split) {
+    SCOPED_TRACE("split at " + std::to_string(split));
+    ASSERT_OK_AND_ASSIGN(auto peer, ScriptedPeer::Start({
+                                        ScriptedPeer::Expect(request),
+                                        ScriptedPeer::Send(reply, split),
+                                        ScriptedPeer::Send("tail"),
+                                    }));
+    ASSERT_OK_AND_ASSIGN(
+        Socks4Reply parsed,
+        Socks4Exchange(peer->client(), request, net::Deadline::In(kTimeout)));
+    EXPECT_EQ(parsed.version, 0);
+    EXPECT_EQ(parsed.code, kSocks4Rejected);
+    EXPECT_EQ(parsed.port, 0x1234);
+    EXPECT_THAT(parsed.ip, ElementsAre(1, 2, 3, 4));
+    // What follows the reply is left for the tunnel.
+    EXPECT_THAT(ReadExactly(peer->client(), 4, net::Deadline::In(kTimeout)),
+                IsOkAndHolds("tail"));
+    EXPECT_THAT(peer->Finish(), IsOk());
+  }
+}
+
+TEST(Socks4ClientTest, ExpectGrantedWantsVersion0AndCode90) {
+  Socks4Reply reply;
+  reply.code = kSocks4Granted;
+  EXPECT_THAT(Socks4ExpectGranted(reply), IsOk());
+  reply.version = kSocks4Version;  // some servers reply VN=4: not this one
+  EXPECT_THAT(Socks4ExpectGranted(reply),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("VN=4")));
+  reply.version = 0;
+  reply.code = kSocks4IdentMismatch;
+  EXPECT_THAT(Socks4ExpectGranted(reply),
+              StatusIs(absl::StatusCode::kUnavailable,
+                       HasSubstr("VN=0 CD=93 (want VN=0 CD=90)")));
 }
 
 }  // namespace
