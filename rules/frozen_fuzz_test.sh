@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A short, bounded libFuzzer run of the frozen-file readers (SPEC §9), in the
+# A short, bounded libFuzzer run of the frozen-file readers (docs/frozen_files.md), in the
 # test suite: the real fuzzer (//rules:frozen_fuzzer, clang + ASan) starts
 # from the seed corpus and runs until it has made $RUNS inputs or spent
 # $SECONDS_LIMIT seconds, whichever comes first. Any crash, sanitizer report

@@ -117,7 +117,7 @@ class Session {
         stats_.bad_requests.fetch_add(1, std::memory_order_relaxed);
         Log(absl::StrCat("dropped -- ", peer_.ToString(), ": ",
                          used.status().message()));
-        // Bytes that are not SOCKS4 get no reply (SPEC §3.1); a SOCKS4
+        // Bytes that are not SOCKS4 get no reply (docs/protocol.md); a SOCKS4
         // request we cannot serve gets 91.
         if (!parser_.not_socks4()) Reply(net::Socks4ReplyCode::kRejected);
         return false;
@@ -203,8 +203,8 @@ class Session {
     return false;
   }
 
-  // SPEC §5, after a permit line matched: asks the client's identd when the
-  // effective level says so. Unavailable: #NO_IDENTD hook, then lenient
+  // docs/ident.md, after a permit line matched: asks the client's identd when
+  // the effective level says so. Unavailable: #NO_IDENTD hook, then lenient
   // permits and strict replies 92. Another user id: #BAD_ID hook and 93 at
   // both levels. Returns whether the request may go on; when not, it has
   // replied and logged.
@@ -359,8 +359,9 @@ class Session {
     return last_error;
   }
 
-  // socks.conf's decision for the permitted request (SPEC §7.2). A refusal
-  // has been replied to and logged: nullopt.
+  // socks.conf's decision for the permitted request
+  // (docs/socks_conf.md#decision). A refusal has been replied to and logged:
+  // nullopt.
   std::optional<rules::RoutingDecision> Route() {
     const rules::RoutingDecision route = rules_->Route(access_);
     if (route.rule != nullptr) RunHook(route.rule->command);
@@ -394,10 +395,10 @@ class Session {
     return std::move(result->socket);
   }
 
-  // SPEC §7.3: sends the client's request (CONNECT or BIND) through the
-  // first server that answers, which decides. For 90 returns the result,
-  // with the connection to that server; for its refusal, or when none
-  // answered, it has replied 91 and logged: nullopt.
+  // docs/socks_conf.md#upstream-chaining: sends the client's request (CONNECT
+  // or BIND) through the first server that answers, which decides. For 90
+  // returns the result, with the connection to that server; for its refusal, or
+  // when none answered, it has replied 91 and logged: nullopt.
   std::optional<UpstreamResult> AskUpstreams(
       absl::Span<const rules::UpstreamServer> servers) {
     UpstreamResult result = RequestThroughUpstreams(
@@ -434,7 +435,7 @@ class Session {
                         static_cast<int>(code));
   }
 
-  // SPEC §3.2: without a peer check that can fail, a BIND for DSTIP 0.0.0.0
+  // docs/bind.md: without a peer check that can fail, a BIND for DSTIP 0.0.0.0
   // admits whoever connects first; --bind_any_peer=false refuses such a
   // request outright rather than open a port that no peer could pass.
   bool AnyPeerAllowed(const net::Socks4Request& request) {
@@ -446,7 +447,7 @@ class Session {
     return false;
   }
 
-  // A direct BIND (SPEC §3.2): listens where sockd.route says, or else on
+  // A direct BIND (docs/bind.md): listens where sockd.route says, or else on
   // the address the client reached rsockd at; replies with that address;
   // waits for one peer while watching the client; checks the peer against
   // DSTIP; replies with the peer's address. Returns the peer's connection.
@@ -487,9 +488,9 @@ class Session {
     return std::move(peer->socket);
   }
 
-  // SPEC §7.3: the upstream listens for the peer and checks it; rsockd
-  // passes on its two replies (the first one's 0.0.0.0 made the upstream's
-  // address), watching the client while it waits for the second.
+  // docs/socks_conf.md#upstream-chaining: the upstream listens for the peer and
+  // checks it; rsockd passes on its two replies (the first one's 0.0.0.0 made
+  // the upstream's address), watching the client while it waits for the second.
   std::optional<net::Socket> BindThroughUpstreams(
       absl::Span<const rules::UpstreamServer> servers) {
     std::optional<UpstreamResult> result = AskUpstreams(servers);
@@ -512,9 +513,10 @@ class Session {
     return std::move(result->socket);
   }
 
-  // Listens on the address sockd.route gives for the expected peer (SPEC
-  // §8: the classic line is logged when no line matches), else on the local
-  // address of the client's connection, which the client can reach.
+  // Listens on the address sockd.route gives for the expected peer (
+  // docs/sockd_route.md: the classic line is logged when no line matches), else
+  // on the local address of the client's connection, which the client can
+  // reach.
   absl::StatusOr<BindListener> OpenBindListener(
       const net::Socks4Request& request, const net::IpAddress& target) {
     absl::StatusOr<std::optional<net::IpAddress>> source =

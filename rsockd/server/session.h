@@ -16,8 +16,8 @@
 //      90 with the peer's address, or 91;
 //   5. relay until both directions end, then log the byte counts.
 //
-// Every step logs the classic sockd request-log lines (SPEC §10), prefixed
-// with the connection id.
+// Every step logs the classic sockd request-log lines
+// (docs/operations.md#the-request-log), prefixed with the connection id.
 
 #ifndef RSOCKD_RSOCKD_SERVER_SESSION_H_
 #define RSOCKD_RSOCKD_SERVER_SESSION_H_
@@ -47,15 +47,16 @@ struct SessionOptions {
   absl::Duration resolve_timeout = absl::Seconds(10);
   absl::Duration connect_timeout = absl::Seconds(120);
   absl::Duration idle_timeout = absl::Hours(2);
-  // BIND (SPEC §3.2): how long to wait for the peer to connect (through an
+  // BIND (docs/bind.md): how long to wait for the peer to connect (through an
   // upstream: for the upstream's second reply), and whether DSTIP 0.0.0.0
   // admits any peer (false: such a BIND is refused).
   absl::Duration bind_timeout = absl::Seconds(120);
   bool bind_any_peer = true;
-  // How long a failed upstream server is tried last (SPEC §7.3).
+  // How long a failed upstream server is tried last
+  // (docs/socks_conf.md#upstream-chaining).
   absl::Duration upstream_retry_after = absl::Seconds(30);
   bool use_splice = true;
-  // Ident (SPEC §5): the level for lines without `?=` (-i, -I), and how
+  // Ident (docs/ident.md): the level for lines without `?=` (-i, -I), and how
   // identd is asked.
   rules::IdentLevel ident_level = rules::IdentLevel::kOff;
   absl::Duration ident_timeout = absl::Seconds(15);
@@ -68,7 +69,7 @@ struct SessionServices {
   net::PipePool* pipes = nullptr;
   // Carries the client → destination direction of each relay.
   net::ThreadPool* relay_threads = nullptr;
-  // Runs the matched line's hook command (SPEC §6), never making the
+  // Runs the matched line's hook command (docs/hooks.md), never making the
   // request wait.
   HookRunner* hooks = nullptr;
   // Which upstream servers failed lately, shared by all sessions.
