@@ -95,7 +95,8 @@ absl::string_view Socks5ReplyCodeText(Socks5ReplyCode code);
 // Socks5Address
 //
 // DST.ADDR/DST.PORT of a request or BND.ADDR/BND.PORT of a reply: a host name
-// (ATYP 3) when `host_name` is not empty, else `ip` (ATYP 1 or 4).
+// (ATYP 3) when `host_name` is not empty, else `ip` (ATYP 1 or 4). The
+// parsers leave `ip` at 0.0.0.0 with a host name.
 struct Socks5Address {
   IpAddress ip;
   // 1-255 bytes without NUL, or empty for an address.
@@ -189,7 +190,8 @@ class Socks5Parser {
   // (all of `data` unless it completed the message).
   absl::StatusOr<size_t> Feed(absl::Span<const uint8_t> data);
 
-  // InvalidArgument ("truncated ...") unless done() or failed.
+  // For when the input ends: OK once done(), the error once failed, else
+  // InvalidArgument ("truncated after N of at least M bytes").
   absl::Status EndOfInput() const;
 
   bool done() const { return done_; }
