@@ -8,20 +8,11 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "rules/test_data.h"
 #include "testing/status_matchers.h"
 
 namespace rsockd::rules {
 namespace {
-
-// docs/sockd_conf.md#worked-example, the classic test data.
-constexpr char kWorkedExample[] =
-    "deny   *=bonnie,clyde 128.12.6.0 255.255.255.0 : /usr/bin/logger "
-    "'Rejected SOCKS access by %u'\n"
-    "permit *=ylee 128.12.6.4 255.255.255.255 137.12.0.0 255.255.0.0\n"
-    "deny   128.12.0.0 255.255.0.0 eq telnet\n"
-    "permit 128.12.0.0 255.255.0.0\n"
-    "#NO_IDENTD: /usr/bin/logger 'please run identd on %A'\n"
-    "#BAD_ID: /usr/bin/logger '%U pretends to be %u on %A'\n";
 
 net::IpAddress Ip(absl::string_view text) {
   return *net::IpAddress::Parse(text);
@@ -50,7 +41,7 @@ int DecidingLine(const AccessDecision& decision) {
 
 class WorkedExampleTest : public ::testing::Test {
  protected:
-  RuleSet rules_ = MakeRuleSet(kWorkedExample);
+  RuleSet rules_ = MakeRuleSet(SockdConfWorkedExample());
 };
 
 TEST_F(WorkedExampleTest, ClydeIsDeniedByLineOne) {

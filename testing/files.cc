@@ -18,6 +18,13 @@
 
 namespace rsockd::testing {
 
+std::string RunfilePath(absl::string_view path) {
+  const char* root = getenv("TEST_SRCDIR");
+  const char* workspace = getenv("TEST_WORKSPACE");
+  return absl::StrCat(root != nullptr ? root : ".", "/",
+                      workspace != nullptr ? workspace : "rsockd", "/", path);
+}
+
 absl::StatusOr<std::string> MakeTempDir(absl::string_view prefix) {
   const char* root = getenv("TEST_TMPDIR");
   if (root == nullptr || *root == '\0') root = "/tmp";

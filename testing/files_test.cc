@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <optional>
 #include <string>
@@ -20,6 +21,11 @@ using ::testing::StartsWith;
 bool IsDirectory(const std::string& path) {
   struct stat info;
   return stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode);
+}
+
+TEST(FilesTest, RunfilePathFindsTheTestsOwnBinary) {
+  EXPECT_EQ(access(RunfilePath("testing/files_test").c_str(), X_OK), 0)
+      << RunfilePath("testing/files_test");
 }
 
 TEST(FilesTest, MakeTempDirCreatesDistinctDirectories) {

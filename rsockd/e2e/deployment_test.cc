@@ -31,6 +31,7 @@ using ::rsockd::testing::kSocks4Rejected;
 using ::rsockd::testing::LoopbackAddress;
 using ::rsockd::testing::MakeTempDir;
 using ::rsockd::testing::RunCommand;
+using ::rsockd::testing::RunfilePath;
 using ::rsockd::testing::Socks4Connect;
 using ::rsockd::testing::Socks4ConnectRequest;
 using ::rsockd::testing::Socks4Handshake;

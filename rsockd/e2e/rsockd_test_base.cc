@@ -3,7 +3,6 @@
 #include <signal.h>
 
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <optional>
@@ -29,13 +28,6 @@ using ::rsockd::testing::RsockdProcess;
 using ::rsockd::testing::Sha256;
 using ::rsockd::testing::WaitFor;
 using ::rsockd::testing::WaitUntilAvailable;
-
-std::string RunfilePath(absl::string_view path) {
-  const char* root = std::getenv("TEST_SRCDIR");
-  const char* workspace = std::getenv("TEST_WORKSPACE");
-  return absl::StrCat(root != nullptr ? root : ".", "/",
-                      workspace != nullptr ? workspace : "rsockd", "/", path);
-}
 
 void RsockdTest::StartRsockd(const RsockdOptions& options) {
   absl::StatusOr<std::unique_ptr<RsockdProcess>> started =

@@ -107,10 +107,6 @@ class RsockdTest : public ::testing::Test {
 // in order: "sockd @=127.0.0.1:4242,127.0.0.1:4243 ALL\n".
 std::string ThroughServers(const std::vector<net::SocketAddress>& servers);
 
-// The path of a file in the test's runfiles, such as a tool built beside
-// rsockd and listed in the test's `data` ("rsockd/tools/make_sockdfc").
-std::string RunfilePath(absl::string_view path);
-
 // Sends `data` through `tunnel` (an open CONNECT to an echo server) while
 // reading the echo, then half-closes and expects exactly `data` back
 // followed by EOF.

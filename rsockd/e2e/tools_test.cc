@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "rsockd/e2e/rsockd_test_base.h"
+#include "rules/test_data.h"
 #include "testing/files.h"
 #include "testing/rsockd_process.h"
 #include "testing/status_matchers.h"
@@ -21,24 +22,17 @@
 namespace rsockd::e2e {
 namespace {
 
+using ::rsockd::rules::SockdConfWorkedExample;
+using ::rsockd::rules::SocksConfWorkedExample;
 using ::rsockd::testing::IsOk;
 using ::rsockd::testing::RunCommand;
+using ::rsockd::testing::RunfilePath;
 using ::rsockd::testing::SetModificationTime;
 using ::rsockd::testing::SubprocessResult;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
 constexpr absl::Duration kRunTimeout = absl::Seconds(60);
-
-// docs/sockd_conf.md#worked-example, with the hook kept.
-constexpr char kWorkedExample[] =
-    "deny   *=bonnie,clyde 128.12.6.0 255.255.255.0 : /usr/bin/logger "
-    "'Rejected SOCKS access by %u'\n"
-    "permit *=ylee 128.12.6.4 255.255.255.255 137.12.0.0 255.255.0.0\n"
-    "deny   128.12.0.0 255.255.0.0 eq telnet\n"
-    "permit 128.12.0.0 255.255.0.0\n"
-    "#NO_IDENTD: /usr/bin/logger 'please run identd on %A'\n"
-    "#BAD_ID: /usr/bin/logger '%U pretends to be %u on %A'\n";
 
 class ToolsTest : public ::testing::Test {
  protected:
@@ -87,7 +81,7 @@ class ToolsTest : public ::testing::Test {
 };
 
 TEST_F(ToolsTest, TestSockdConfWalksTheWorkedExample) {
-  const std::string conf = WriteConf("sockd.conf", kWorkedExample);
+  const std::string conf = WriteConf("sockd.conf", SockdConfWorkedExample());
   struct Case {
     std::vector<std::string> args;
     int exit_code;  // 1 permitted, 0 denied
@@ -367,7 +361,7 @@ TEST_F(ToolsTest, TestSockdConfUsageAndConfigErrorsExitTwo) {
 }
 
 TEST_F(ToolsTest, CheckConfigPrintsTheNormalizedRules) {
-  const std::string conf = WriteConf("sockd.conf", kWorkedExample);
+  const std::string conf = WriteConf("sockd.conf", SockdConfWorkedExample());
   ASSERT_OK_AND_ASSIGN(std::string rsockd,
                        rsockd::testing::RsockdProcess::BinaryPath());
   const SubprocessResult result =
@@ -411,7 +405,7 @@ TEST_F(ToolsTest, CheckConfigReportsEveryErrorAndExitsOne) {
 }
 
 TEST_F(ToolsTest, MakeAndDumpSockdfcRoundTripTheWorkedExample) {
-  const std::string conf = WriteConf("sockd.conf", kWorkedExample);
+  const std::string conf = WriteConf("sockd.conf", SockdConfWorkedExample());
   const SubprocessResult made = Tool("make_sockdfc", {conf});
   ASSERT_EQ(made.status.exit_code, 0) << made.stderr_text;
   EXPECT_THAT(made.stdout_text,
@@ -459,13 +453,7 @@ TEST_F(ToolsTest, MakeSockdfcReportsEveryParseErrorAndWritesNothing) {
 }
 
 TEST_F(ToolsTest, MakeAndDumpSocksfcAndSockdfr) {
-  const std::string socks =
-      WriteConf("socks.conf",
-                "# inner zone: through the SOCKS server of the lab firewall\n"
-                "sockd @=10.1.1.1:1080 .lab.corp.example\n"
-                "direct .corp.example\n"
-                "direct 10.0.0.0 255.0.0.0\n"
-                "sockd @=fw1.corp.example,fw2.corp.example ALL\n");
+  const std::string socks = WriteConf("socks.conf", SocksConfWorkedExample());
   const std::string frozen_socks = dir_ + "/routing.fc";
   ASSERT_EQ(Tool("make_socksfc", {socks, frozen_socks}).status.exit_code, 0);
   const SubprocessResult socks_dump = Tool("dump_socksfc", {frozen_socks});
@@ -494,7 +482,7 @@ TEST_F(ToolsTest, MakeAndDumpSocksfcAndSockdfr) {
 }
 
 TEST_F(ToolsTest, DumpRejectsDamagedFiles) {
-  const std::string conf = WriteConf("sockd.conf", kWorkedExample);
+  const std::string conf = WriteConf("sockd.conf", SockdConfWorkedExample());
   ASSERT_EQ(Tool("make_sockdfc", {conf}).status.exit_code, 0);
   ASSERT_OK_AND_ASSIGN(std::string bytes,
                        rsockd::testing::ReadFileToString(dir_ + "/sockd.fc"));
@@ -525,7 +513,7 @@ TEST_F(ToolsTest, FrozenToolUsageExitsTwo) {
 }
 
 TEST_F(ToolsTest, CheckConfigShowsTheFrozenRulesInUse) {
-  const std::string conf = WriteConf("sockd.conf", kWorkedExample);
+  const std::string conf = WriteConf("sockd.conf", SockdConfWorkedExample());
   ASSERT_EQ(Tool("make_sockdfc", {conf}).status.exit_code, 0);
   // An older text beside the frozen file plays no part.
   WriteConf("sockd.conf", "deny ALL\n");
