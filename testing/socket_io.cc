@@ -92,4 +92,15 @@ absl::StatusOr<ReadToCloseResult> ReadUntilClosed(net::Socket& socket,
   }
 }
 
+absl::Status StaysSilent(net::Socket& socket, absl::Duration wait) {
+  uint8_t byte;
+  absl::StatusOr<size_t> read =
+      socket.ReadSome(absl::MakeSpan(&byte, 1), net::Deadline::In(wait));
+  if (absl::IsDeadlineExceeded(read.status())) return absl::OkStatus();
+  if (!read.ok()) return read.status();
+  return absl::FailedPreconditionError(
+      absl::StrCat(*read == 0 ? "EOF" : "a byte", " within ",
+                   absl::FormatDuration(wait), " from a peer expected silent"));
+}
+
 }  // namespace rsockd::testing

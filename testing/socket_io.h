@@ -1,8 +1,8 @@
 // This file defines blocking, deadline-bounded socket operations that tests
 // need on top of `net::Socket`: connecting from a chosen local address,
-// reading an exact count, and reading until the peer closes (counting a
-// reset as a close, which is what a client sees when a server closes with
-// unread input).
+// reading an exact count, reading until the peer closes (counting a reset as
+// a close, which is what a client sees when a server closes with unread
+// input), and checking that a peer stays silent.
 
 #ifndef RSOCKD_TESTING_SOCKET_IO_H_
 #define RSOCKD_TESTING_SOCKET_IO_H_
@@ -15,6 +15,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "net/address.h"
 #include "net/deadline.h"
 #include "net/socket.h"
@@ -55,6 +56,12 @@ struct ReadToCloseResult {
 absl::StatusOr<ReadToCloseResult> ReadUntilClosed(net::Socket& socket,
                                                   const net::Deadline& deadline,
                                                   size_t max_bytes = 64 << 20);
+
+// Waits `wait` for something to read on `socket`: OK when nothing comes and
+// the connection stays open (a peer still waiting for the client, a session
+// that must not answer yet); FailedPrecondition when a byte or EOF comes
+// first; the error of a failed read.
+absl::Status StaysSilent(net::Socket& socket, absl::Duration wait);
 
 }  // namespace rsockd::testing
 

@@ -128,5 +128,26 @@ TEST(SocketIoTest, ReadUntilClosedCapsTheAmount) {
               StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("10")));
 }
 
+TEST(SocketIoTest, StaysSilentWhileThePeerSendsNothing) {
+  ASSERT_OK_AND_ASSIGN(Pair pair, MakePair());
+  EXPECT_THAT(StaysSilent(pair.client, absl::Milliseconds(50)), IsOk());
+  // Still open: what the peer sends next is there to read.
+  ASSERT_THAT(pair.server.WriteAll("x", net::Deadline::In(kTimeout)), IsOk());
+  ASSERT_THAT(ReadExactly(pair.client, 1, net::Deadline::In(kTimeout)),
+              IsOkAndHolds("x"));
+}
+
+TEST(SocketIoTest, StaysSilentFailsOnAByteOrEof) {
+  ASSERT_OK_AND_ASSIGN(Pair pair, MakePair());
+  ASSERT_THAT(pair.server.WriteAll("x", net::Deadline::In(kTimeout)), IsOk());
+  EXPECT_THAT(StaysSilent(pair.client, kTimeout),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("a byte within")));
+  pair.server.Close();
+  EXPECT_THAT(
+      StaysSilent(pair.client, kTimeout),
+      StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("EOF within")));
+}
+
 }  // namespace
 }  // namespace rsockd::testing
