@@ -16,6 +16,7 @@
 #include "net/deadline.h"
 #include "testing/sha256.h"
 #include "testing/socket_io.h"
+#include "testing/socks4_client.h"
 #include "testing/wait_for.h"
 
 namespace rsockd::e2e {
@@ -65,6 +66,18 @@ std::string RsockdTest::LogTail() const {
   return log.size() <= kTail
              ? log
              : absl::StrCat("...", log.substr(log.size() - kTail));
+}
+
+::testing::AssertionResult RsockdTest::EchoThroughProxy(
+    const net::SocketAddress& echo, absl::string_view user,
+    absl::string_view data) {
+  absl::StatusOr<net::Socket> tunnel = rsockd::testing::Socks4Connect(
+      proxy(), rsockd::testing::Socks4ConnectRequest(echo, user), kStepTimeout);
+  if (!tunnel.ok()) {
+    return ::testing::AssertionFailure()
+           << "CONNECT as " << user << ": " << tunnel.status();
+  }
+  return EchoRoundTrip(*tunnel, data);
 }
 
 ::testing::AssertionResult RsockdTest::Reload(absl::string_view expected_line) {

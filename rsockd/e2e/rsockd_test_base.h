@@ -77,6 +77,13 @@ class RsockdTest : public ::testing::Test {
   // The last few KiB of the server's log, for failure messages.
   std::string LogTail() const;
 
+  // Opens a CONNECT through the server to `echo` (an echo server) as `user`,
+  // sends `data` over it as EchoRoundTrip() does, and closes it: the server
+  // serves, and the session is over when this returns.
+  ::testing::AssertionResult EchoThroughProxy(const net::SocketAddress& echo,
+                                              absl::string_view user,
+                                              absl::string_view data);
+
   // Sends the server SIGHUP and waits (kLogTimeout) for `expected_line` to
   // be logged after that: kReloaded, or an error the reload reports.
   ::testing::AssertionResult Reload(absl::string_view expected_line);
