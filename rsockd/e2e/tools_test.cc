@@ -9,6 +9,7 @@
 
 #include <cstdlib>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -48,9 +49,12 @@ class ToolsTest : public ::testing::Test {
     return path;
   }
 
-  SubprocessResult Run(std::vector<std::string> argv) {
-    absl::StatusOr<SubprocessResult> result =
-        RunCommand({.argv = std::move(argv)}, kRunTimeout);
+  // Runs `argv` to its end, with `env` added to the environment.
+  SubprocessResult Run(
+      std::vector<std::string> argv,
+      std::vector<std::pair<std::string, std::string>> env = {}) {
+    absl::StatusOr<SubprocessResult> result = RunCommand(
+        {.argv = std::move(argv), .env = std::move(env)}, kRunTimeout);
     EXPECT_THAT(result, IsOk());
     return result.ok() ? *result : SubprocessResult{};
   }
@@ -61,6 +65,23 @@ class ToolsTest : public ::testing::Test {
         RunfilePath("rsockd/tools/test_sockd_conf"), "-C", conf};
     argv.insert(argv.end(), args.begin(), args.end());
     return Run(argv);
+  }
+
+  // test_sockd_conf `flag` (-i lenient, -I strict) on `conf` for u from
+  // 127.0.0.1, whose identd does not answer: checks that the ident `level`
+  // and the #NO_IDENTD: hook of kIdentHooks, shown and not run, come before
+  // the verdict.
+  SubprocessResult WithoutIdentd(const std::string& conf,
+                                 const std::string& flag,
+                                 absl::string_view level) {
+    SubprocessResult result =
+        TestSockdConf(conf, {flag, "u", "127.0.0.1", "10.1.1.1", "80"});
+    EXPECT_THAT(result.stdout_text,
+                HasSubstr(absl::StrCat("ident ", level,
+                                       ": identd does not answer\n"
+                                       "#NO_IDENTD: logger no identd on %A "
+                                       "(not run; -x runs it)\n")));
+    return result;
   }
 
   // Runs one of the frozen-file tools built beside rsockd.
@@ -181,22 +202,18 @@ TEST_F(ToolsTest, TestSocksConfDefaultServerAndErrors) {
   const std::string conf =
       WriteConf("socks.conf", "direct 10.0.0.0/8\nsockd @= ALL\n");
   const std::string tool = RunfilePath("rsockd/tools/test_socks_conf");
-  absl::StatusOr<SubprocessResult> with_default =
-      RunCommand({.argv = {tool, "-C", conf, "u", "192.0.2.1", "80"},
-                  .env = {{"SOCKS_SERVER", "fw:1082"}}},
-                 kRunTimeout);
-  ASSERT_THAT(with_default, IsOk());
-  EXPECT_EQ(with_default->status.exit_code, 1);
-  EXPECT_THAT(with_default->stdout_text,
+  const auto with_socks_server = [&](const std::string& socks_server) {
+    return Run({tool, "-C", conf, "u", "192.0.2.1", "80"},
+               {{"SOCKS_SERVER", socks_server}});
+  };
+  const SubprocessResult with_default = with_socks_server("fw:1082");
+  EXPECT_EQ(with_default.status.exit_code, 1);
+  EXPECT_THAT(with_default.stdout_text,
               HasSubstr("through, in order: fw:1082"));
 
-  absl::StatusOr<SubprocessResult> without =
-      RunCommand({.argv = {tool, "-C", conf, "u", "192.0.2.1", "80"},
-                  .env = {{"SOCKS_SERVER", ""}}},
-                 kRunTimeout);
-  ASSERT_THAT(without, IsOk());
-  EXPECT_EQ(without->status.exit_code, 2);
-  EXPECT_THAT(without->stderr_text,
+  const SubprocessResult without = with_socks_server("");
+  EXPECT_EQ(without.status.exit_code, 2);
+  EXPECT_THAT(without.stderr_text,
               HasSubstr("socks.conf:2:1: sockd line without servers (no @= "
                         "list, or an empty one) and no default server: set "
                         "one with --socks_server or the SOCKS_SERVER "
@@ -249,25 +266,15 @@ constexpr char kIdentHooks[] =
 
 TEST_F(ToolsTest, TestSockdConfLenientIdentWithoutIdentdPermits) {
   const std::string conf = WriteConf("ident.conf", kIdentHooks);
-  const SubprocessResult result =
-      TestSockdConf(conf, {"-i", "u", "127.0.0.1", "10.1.1.1", "80"});
+  const SubprocessResult result = WithoutIdentd(conf, "-i", "lenient");
   EXPECT_EQ(result.status.exit_code, 1) << result.stdout_text;
-  EXPECT_THAT(result.stdout_text,
-              HasSubstr("ident lenient: identd does not answer\n"
-                        "#NO_IDENTD: logger no identd on %A (not run; -x "
-                        "runs it)\n"));
   EXPECT_THAT(result.stdout_text, HasSubstr("permitted (reply 90)"));
 }
 
 TEST_F(ToolsTest, TestSockdConfStrictIdentWithoutIdentdDenies) {
   const std::string conf = WriteConf("ident.conf", kIdentHooks);
-  const SubprocessResult result =
-      TestSockdConf(conf, {"-I", "u", "127.0.0.1", "10.1.1.1", "80"});
+  const SubprocessResult result = WithoutIdentd(conf, "-I", "strict");
   EXPECT_EQ(result.status.exit_code, 0) << result.stdout_text;
-  EXPECT_THAT(result.stdout_text,
-              HasSubstr("ident strict: identd does not answer\n"
-                        "#NO_IDENTD: logger no identd on %A (not run; -x "
-                        "runs it)\n"));
   EXPECT_THAT(result.stdout_text,
               HasSubstr("denied: cannot verify user-id (reply 92)"));
   // A line with ?=n does not ask identd.
