@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "rules/rule_set_test_util.h"
 #include "rules/test_data.h"
 #include "testing/status_matchers.h"
 
@@ -18,12 +19,6 @@ net::IpAddress Ip(absl::string_view text) {
   return *net::IpAddress::Parse(text);
 }
 
-RuleSet MakeRuleSet(absl::string_view text) {
-  absl::StatusOr<SockdConf> conf = ParseSockdConf(text, "t.conf");
-  EXPECT_TRUE(conf.ok()) << conf.status();
-  return RuleSet(conf.ok() ? *std::move(conf) : SockdConf());
-}
-
 AccessRequest Request(absl::string_view user, absl::string_view client,
                       absl::string_view destination, uint16_t port) {
   AccessRequest request;
@@ -32,11 +27,6 @@ AccessRequest Request(absl::string_view user, absl::string_view client,
   request.destination = Ip(destination);
   request.port = port;
   return request;
-}
-
-// The decisive line number, or 0 when no line matched.
-int DecidingLine(const AccessDecision& decision) {
-  return decision.rule == nullptr ? 0 : decision.rule->line;
 }
 
 class WorkedExampleTest : public ::testing::Test {

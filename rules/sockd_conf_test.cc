@@ -3,8 +3,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <fstream>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -13,6 +11,7 @@
 #include "absl/strings/str_split.h"
 #include "rules/parse_test_util.h"
 #include "rules/test_data.h"
+#include "testing/files.h"
 #include "testing/status_matchers.h"
 
 namespace rsockd::rules {
@@ -25,6 +24,8 @@ namespace {
 
 using ::rsockd::testing::IsOk;
 using ::rsockd::testing::StatusIs;
+using ::rsockd::testing::TempPath;
+using ::rsockd::testing::WriteTempFile;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -32,17 +33,6 @@ using ::testing::SizeIs;
 
 net::IpAddress Ip(absl::string_view text) {
   return *net::IpAddress::Parse(text);
-}
-
-std::string TempPath(const std::string& name) {
-  const char* dir = std::getenv("TEST_TMPDIR");
-  return std::string(dir != nullptr ? dir : "/tmp") + "/" + name;
-}
-
-std::string WriteTempFile(const std::string& name, const std::string& text) {
-  const std::string path = TempPath(name);
-  std::ofstream(path, std::ios::binary) << text;
-  return path;
 }
 
 // The error message of parsing `text` as "t.conf".
