@@ -6,7 +6,6 @@
 #include <cstring>
 #include <iostream>
 #include <optional>
-#include <thread>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -23,9 +22,10 @@ namespace rsockd::e2e {
 
 using ::rsockd::testing::ExitStatus;
 using ::rsockd::testing::ReadToCloseResult;
-using ::rsockd::testing::ReadUntilClosed;
 using ::rsockd::testing::RsockdOptions;
 using ::rsockd::testing::RsockdProcess;
+using ::rsockd::testing::SendAndReadResult;
+using ::rsockd::testing::SendAndReadUntilClosed;
 using ::rsockd::testing::Sha256;
 using ::rsockd::testing::WaitFor;
 using ::rsockd::testing::WaitUntilAvailable;
@@ -186,17 +186,11 @@ std::string ThroughServers(const std::vector<net::SocketAddress>& servers) {
 
 ::testing::AssertionResult EchoRoundTrip(net::Socket& tunnel,
                                          absl::string_view data) {
-  const net::Deadline deadline = net::Deadline::In(kStepTimeout);
-  absl::Status written;
-  std::thread writer([&] {
-    written = tunnel.WriteAll(data, deadline);
-    tunnel.ShutdownWrite();
-  });
-  absl::StatusOr<ReadToCloseResult> echoed =
-      ReadUntilClosed(tunnel, deadline, data.size() + 1);
-  writer.join();
-  if (!written.ok()) {
-    return ::testing::AssertionFailure() << "writing: " << written;
+  const SendAndReadResult result = SendAndReadUntilClosed(
+      tunnel, data, net::Deadline::In(kStepTimeout), data.size() + 1);
+  const absl::StatusOr<ReadToCloseResult>& echoed = result.received;
+  if (!result.sent.ok()) {
+    return ::testing::AssertionFailure() << "writing: " << result.sent;
   }
   if (!echoed.ok()) {
     return ::testing::AssertionFailure()
