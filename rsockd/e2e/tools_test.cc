@@ -38,9 +38,7 @@ constexpr absl::Duration kRunTimeout = absl::Seconds(60);
 class ToolsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    absl::StatusOr<std::string> dir = rsockd::testing::MakeTempDir("tools");
-    ASSERT_THAT(dir, IsOk());
-    dir_ = *dir;
+    ASSERT_OK_AND_ASSIGN(dir_, rsockd::testing::MakeTempDir("tools"));
   }
 
   std::string WriteConf(absl::string_view name, absl::string_view text) {

@@ -76,9 +76,7 @@ int CountOpenDescriptors() {
 class HookRunnerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    absl::StatusOr<std::string> dir = testing::MakeTempDir("hooks-");
-    ASSERT_THAT(dir, IsOk());
-    dir_ = *dir;
+    ASSERT_OK_AND_ASSIGN(dir_, testing::MakeTempDir("hooks-"));
     // Paths go into hooks unquoted and into expected filtered values.
     ASSERT_EQ(FilterHookValue(dir_), dir_) << "unexpected characters in path";
   }

@@ -196,9 +196,7 @@ TEST(LoadRuleSetTest, ReportsTheErrorsOfEveryFile) {
 class FrozenConfigTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    absl::StatusOr<std::string> dir = rsockd::testing::MakeTempDir("frozen");
-    ASSERT_THAT(dir, IsOk());
-    dir_ = *dir;
+    ASSERT_OK_AND_ASSIGN(dir_, rsockd::testing::MakeTempDir("frozen"));
   }
 
   std::string Write(const std::string& name, absl::string_view contents) {
