@@ -9,14 +9,13 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "rules/frozen_fuzz_target.h"
-#include "testing/files.h"
+#include "rules/test_data.h"
 
 namespace rsockd::rules {
 namespace {
@@ -82,12 +81,7 @@ class Mutator {
 };
 
 std::string Seed(absl::string_view name) {
-  absl::StatusOr<std::string> contents =
-      rsockd::testing::ReadFileToString(absl::StrCat(
-          std::getenv("TEST_SRCDIR"), "/", std::getenv("TEST_WORKSPACE"),
-          "/rules/testdata/frozen_corpus/", name));
-  EXPECT_TRUE(contents.ok()) << contents.status();
-  return contents.ok() ? *contents : std::string();
+  return TestData(absl::StrCat("frozen_corpus/", name));
 }
 
 TEST(FrozenFuzzReplayTest, EverySeedIsAcceptedAndCheckedThroughItsDump) {

@@ -7,7 +7,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -17,7 +16,7 @@
 #include "rules/sockd_conf.h"
 #include "rules/sockd_route.h"
 #include "rules/socks_conf.h"
-#include "testing/files.h"
+#include "rules/test_data.h"
 #include "testing/status_matchers.h"
 
 namespace rsockd::rules {
@@ -26,14 +25,6 @@ namespace {
 constexpr char kChanged[] =
     "the frozen layout changed: bump kFrozenFormatVersion (rules/frozen_io.h) "
     "and regenerate rules/testdata/frozen_corpus (rules/testdata/README.md)";
-
-std::string TestData(absl::string_view name) {
-  absl::StatusOr<std::string> contents = rsockd::testing::ReadFileToString(
-      absl::StrCat(std::getenv("TEST_SRCDIR"), "/",
-                   std::getenv("TEST_WORKSPACE"), "/rules/testdata/", name));
-  EXPECT_TRUE(contents.ok()) << contents.status();
-  return contents.ok() ? *contents : std::string();
-}
 
 // Text name (relative, as stored in the frozen file) and frozen name.
 template <typename Rules, auto Parse, auto Freeze, auto Thaw>

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "rules/frozen_io.h"
 #include "rules/sockd_conf.h"
+#include "rules/test_data.h"
 #include "testing/files.h"
 #include "testing/frozen_corruption.h"
 #include "testing/random_rules.h"
@@ -26,16 +27,6 @@ using ::rsockd::testing::IsOk;
 using ::rsockd::testing::StatusIs;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
-
-// docs/sockd_conf.md#worked-example, the classic test data.
-constexpr char kWorkedExample[] =
-    "deny   *=bonnie,clyde 128.12.6.0 255.255.255.0 : /usr/bin/logger "
-    "'Rejected SOCKS access by %u'\n"
-    "permit *=ylee 128.12.6.4 255.255.255.255 137.12.0.0 255.255.0.0\n"
-    "deny   128.12.0.0 255.255.0.0 eq telnet\n"
-    "permit 128.12.0.0 255.255.0.0\n"
-    "#NO_IDENTD: /usr/bin/logger 'please run identd on %A'\n"
-    "#BAD_ID: /usr/bin/logger '%U pretends to be %u on %A'\n";
 
 // Everything a thaw must give back: the rules with their lines, the special
 // commands and the file name.
@@ -73,7 +64,7 @@ std::string Freeze(const SockdConf& conf) {
 }
 
 TEST(FrozenSockdConfTest, WorkedExampleRoundTrips) {
-  const SockdConf conf = Parse(kWorkedExample, "/etc/sockd.conf");
+  const SockdConf conf = Parse(SockdConfWorkedExample(), "/etc/sockd.conf");
   ASSERT_OK_AND_ASSIGN(const SockdConf thawed, ThawSockdConf(Freeze(conf)));
   ExpectSameConf(thawed, conf);
   // What the log lines and hooks use survives: file, line, command.
@@ -88,7 +79,7 @@ TEST(FrozenSockdConfTest, WorkedExampleRoundTrips) {
 }
 
 TEST(FrozenSockdConfTest, DumpOfTheThawedRulesParsesBackToThem) {
-  const SockdConf conf = Parse(kWorkedExample);
+  const SockdConf conf = Parse(SockdConfWorkedExample());
   ASSERT_OK_AND_ASSIGN(const SockdConf thawed, ThawSockdConf(Freeze(conf)));
   ExpectSameRulesIgnoringLines(Parse(FormatSockdConf(thawed)), conf);
 }
@@ -167,7 +158,7 @@ INSTANTIATE_TEST_SUITE_P(Seeds, FrozenSockdConfRandomTest,
 // message, never a crash and never rules.
 class FrozenSockdConfCorruptionTest : public ::testing::Test {
  protected:
-  const std::string file_ = Freeze(Parse(kWorkedExample));
+  const std::string file_ = Freeze(Parse(SockdConfWorkedExample()));
 };
 
 TEST_F(FrozenSockdConfCorruptionTest, RejectsEveryTruncationAndFlippedBit) {
@@ -186,7 +177,7 @@ TEST_F(FrozenSockdConfCorruptionTest, RejectsOtherVersionsAndKinds) {
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "this is a frozen sockd.route, not a frozen "
                        "sockd.conf"));
-  EXPECT_THAT(ThawSockdConf(kWorkedExample),
+  EXPECT_THAT(ThawSockdConf(SockdConfWorkedExample()),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("not a frozen sockd.conf")));
 }
@@ -287,7 +278,7 @@ TEST(FrozenSockdConfLoadTest, ErrorsNameTheFile) {
   ASSERT_OK_AND_ASSIGN(const std::string dir,
                        rsockd::testing::MakeTempDir("load"));
   const std::string path = dir + "/sockd.fc";
-  std::string file = Freeze(Parse(kWorkedExample));
+  std::string file = Freeze(Parse(SockdConfWorkedExample()));
   ASSERT_THAT(rsockd::testing::WriteStringToFile(path, file), IsOk());
   EXPECT_THAT(LoadFrozenSockdConf(path), IsOk());
   file[30] ^= 1;

@@ -10,6 +10,7 @@
 #include "rules/frozen_io.h"
 #include "rules/lexer.h"
 #include "rules/socks_conf.h"
+#include "rules/test_data.h"
 #include "testing/files.h"
 #include "testing/frozen_corruption.h"
 #include "testing/random_rules.h"
@@ -26,17 +27,6 @@ namespace {
 using ::rsockd::testing::IsOk;
 using ::rsockd::testing::StatusIs;
 using ::testing::HasSubstr;
-
-// docs/socks_conf.md#decision, the routing file of an rsockd inside
-// corp.example.
-constexpr char kExample[] =
-    "# inner zone: through the SOCKS server of the lab firewall\n"
-    "sockd @=10.1.1.1:1080 .lab.corp.example\n"
-    "# the rest of corp.example: direct\n"
-    "direct .corp.example\n"
-    "direct 10.0.0.0 255.0.0.0\n"
-    "# everything else: through the outer firewalls, in order\n"
-    "sockd @=fw1.corp.example,fw2.corp.example ALL\n";
 
 SocksConf Parse(absl::string_view text) {
   absl::StatusOr<SocksConf> conf = ParseSocksConf(text, "/etc/socks.conf");
@@ -62,7 +52,7 @@ void ExpectSameRulesIgnoringPlaces(const SocksConf& actual,
 }
 
 TEST(FrozenSocksConfTest, WorkedExampleRoundTrips) {
-  const SocksConf conf = Parse(kExample);
+  const SocksConf conf = Parse(SocksConfWorkedExample());
   ASSERT_OK_AND_ASSIGN(const SocksConf thawed, ThawSocksConf(Freeze(conf)));
   EXPECT_EQ(thawed.filename, "/etc/socks.conf");
   EXPECT_EQ(thawed.rules, conf.rules);
@@ -129,10 +119,11 @@ TEST(FrozenSocksConfTest, RefusesARuleThatNormalizesPastTheLineLimit) {
 
 TEST(FrozenSocksConfTest, RejectsEveryCorruption) {
   EXPECT_TRUE(rsockd::testing::CheckEveryCorruptionIsRejected(
-      Freeze(Parse(kExample)),
+      Freeze(Parse(SocksConfWorkedExample())),
       [](absl::string_view file) { return ThawSocksConf(file); }));
-  EXPECT_THAT(ThawSocksConf(Freeze(Parse(kExample)).substr(0, 40)),
-              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("truncated")));
+  EXPECT_THAT(
+      ThawSocksConf(Freeze(Parse(SocksConfWorkedExample())).substr(0, 40)),
+      StatusIs(absl::StatusCode::kDataLoss, HasSubstr("truncated")));
 }
 
 // A one-rule payload, "sockd @=fw:1080 ALL" from "s", with its field offsets
@@ -195,12 +186,15 @@ TEST(FrozenSocksConfLoadTest, ErrorsNameTheFile) {
   ASSERT_OK_AND_ASSIGN(const std::string dir,
                        rsockd::testing::MakeTempDir("socks_load"));
   const std::string path = dir + "/socks.fc";
-  ASSERT_THAT(rsockd::testing::WriteStringToFile(path, kExample), IsOk());
+  ASSERT_THAT(
+      rsockd::testing::WriteStringToFile(path, SocksConfWorkedExample()),
+      IsOk());
   EXPECT_THAT(LoadFrozenSocksConf(path),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        path + ": not a frozen socks.conf (no \"RSOCKDFZ\" "
                               "magic at the start)"));
-  ASSERT_THAT(rsockd::testing::WriteStringToFile(path, Freeze(Parse(kExample))),
+  ASSERT_THAT(rsockd::testing::WriteStringToFile(
+                  path, Freeze(Parse(SocksConfWorkedExample()))),
               IsOk());
   EXPECT_THAT(LoadFrozenSocksConf(path), IsOk());
 }

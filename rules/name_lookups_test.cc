@@ -9,7 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "net/resolver.h"
 #include "rules/rule_set.h"
-#include "rules/sockd_conf.h"
+#include "rules/rule_set_test_util.h"
 #include "testing/fake_dns_server.h"
 #include "testing/files.h"
 #include "testing/status_matchers.h"
@@ -26,16 +26,6 @@ constexpr absl::Duration kTimeout = absl::Seconds(10);
 
 net::IpAddress Ip(absl::string_view text) {
   return *net::IpAddress::Parse(text);
-}
-
-RuleSet MakeRuleSet(absl::string_view text) {
-  absl::StatusOr<SockdConf> conf = ParseSockdConf(text, "t.conf");
-  EXPECT_TRUE(conf.ok()) << conf.status();
-  return RuleSet(conf.ok() ? *std::move(conf) : SockdConf());
-}
-
-int DecidingLine(const AccessDecision& decision) {
-  return decision.rule == nullptr ? 0 : decision.rule->line;
 }
 
 class NameLookupsTest : public ::testing::Test {

@@ -8,29 +8,15 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "rules/rule_set_test_util.h"
+#include "rules/test_data.h"
 #include "testing/status_matchers.h"
 
 namespace rsockd::rules {
 namespace {
 
-// docs/sockd_conf.md#worked-example, the classic test data.
-constexpr char kWorkedExample[] =
-    "deny   *=bonnie,clyde 128.12.6.0 255.255.255.0 : /usr/bin/logger "
-    "'Rejected SOCKS access by %u'\n"
-    "permit *=ylee 128.12.6.4 255.255.255.255 137.12.0.0 255.255.0.0\n"
-    "deny   128.12.0.0 255.255.0.0 eq telnet\n"
-    "permit 128.12.0.0 255.255.0.0\n"
-    "#NO_IDENTD: /usr/bin/logger 'please run identd on %A'\n"
-    "#BAD_ID: /usr/bin/logger '%U pretends to be %u on %A'\n";
-
 net::IpAddress Ip(absl::string_view text) {
   return *net::IpAddress::Parse(text);
-}
-
-RuleSet MakeRuleSet(absl::string_view text) {
-  absl::StatusOr<SockdConf> conf = ParseSockdConf(text, "t.conf");
-  EXPECT_TRUE(conf.ok()) << conf.status();
-  return RuleSet(conf.ok() ? *std::move(conf) : SockdConf());
 }
 
 AccessRequest Request(absl::string_view user, absl::string_view client,
@@ -43,14 +29,9 @@ AccessRequest Request(absl::string_view user, absl::string_view client,
   return request;
 }
 
-// The decisive line number, or 0 when no line matched.
-int DecidingLine(const AccessDecision& decision) {
-  return decision.rule == nullptr ? 0 : decision.rule->line;
-}
-
 class WorkedExampleTest : public ::testing::Test {
  protected:
-  RuleSet rules_ = MakeRuleSet(kWorkedExample);
+  RuleSet rules_ = MakeRuleSet(SockdConfWorkedExample());
 };
 
 TEST_F(WorkedExampleTest, ClydeIsDeniedByLineOne) {

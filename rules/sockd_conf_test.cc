@@ -3,8 +3,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <fstream>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -12,6 +10,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "rules/parse_test_util.h"
+#include "rules/test_data.h"
+#include "testing/files.h"
 #include "testing/status_matchers.h"
 
 namespace rsockd::rules {
@@ -24,34 +24,15 @@ namespace {
 
 using ::rsockd::testing::IsOk;
 using ::rsockd::testing::StatusIs;
+using ::rsockd::testing::TempPath;
+using ::rsockd::testing::WriteTempFile;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::SizeIs;
 
-// docs/sockd_conf.md#worked-example, the classic test data.
-constexpr char kWorkedExample[] =
-    "deny   *=bonnie,clyde 128.12.6.0 255.255.255.0 : /usr/bin/logger "
-    "'Rejected SOCKS access by %u'\n"
-    "permit *=ylee 128.12.6.4 255.255.255.255 137.12.0.0 255.255.0.0\n"
-    "deny   128.12.0.0 255.255.0.0 eq telnet\n"
-    "permit 128.12.0.0 255.255.0.0\n"
-    "#NO_IDENTD: /usr/bin/logger 'please run identd on %A'\n"
-    "#BAD_ID: /usr/bin/logger '%U pretends to be %u on %A'\n";
-
 net::IpAddress Ip(absl::string_view text) {
   return *net::IpAddress::Parse(text);
-}
-
-std::string TempPath(const std::string& name) {
-  const char* dir = std::getenv("TEST_TMPDIR");
-  return std::string(dir != nullptr ? dir : "/tmp") + "/" + name;
-}
-
-std::string WriteTempFile(const std::string& name, const std::string& text) {
-  const std::string path = TempPath(name);
-  std::ofstream(path, std::ios::binary) << text;
-  return path;
 }
 
 // The error message of parsing `text` as "t.conf".
@@ -77,7 +58,7 @@ void ExpectSameRules(const std::vector<SockdRule>& a,
 
 TEST(SockdConfTest, ParsesTheWorkedExample) {
   ASSERT_OK_AND_ASSIGN(SockdConf conf,
-                       ParseSockdConf(kWorkedExample, "sockd.conf"));
+                       ParseSockdConf(SockdConfWorkedExample(), "sockd.conf"));
   EXPECT_EQ(conf.filename, "sockd.conf");
   ASSERT_THAT(conf.rules, SizeIs(4));
 
@@ -455,7 +436,7 @@ TEST(SockdConfTest, ReportsEveryErrorTogetherInLineOrder) {
 }
 
 TEST(SockdConfTest, LoadReadsTheFileAndNamesItInErrors) {
-  const std::string good = WriteTempFile("good.conf", kWorkedExample);
+  const std::string good = WriteTempFile("good.conf", SockdConfWorkedExample());
   ASSERT_OK_AND_ASSIGN(SockdConf conf, LoadSockdConf(good));
   EXPECT_EQ(conf.filename, good);
   EXPECT_THAT(conf.rules, SizeIs(4));
@@ -478,7 +459,7 @@ TEST(SockdConfTest, LoadReadsTheFileAndNamesItInErrors) {
 
 TEST(SockdConfTest, FormatOfTheWorkedExample) {
   ASSERT_OK_AND_ASSIGN(SockdConf conf,
-                       ParseSockdConf(kWorkedExample, "sockd.conf"));
+                       ParseSockdConf(SockdConfWorkedExample(), "sockd.conf"));
   EXPECT_EQ(FormatSockdConf(conf),
             "deny *=bonnie,clyde 128.12.6.0 255.255.255.0 : /usr/bin/logger "
             "'Rejected SOCKS access by %u'\n"
@@ -493,7 +474,7 @@ TEST(SockdConfTest, FormatOfTheWorkedExample) {
 TEST(SockdConfTest, FormatParsesBackToEqualRules) {
   const std::string users = WriteTempFile("round_trip_users", "u1 u2\n");
   const std::string text = absl::StrCat(
-      "# a header comment shifts the line numbers\n", kWorkedExample,
+      "# a header comment shifts the line numbers\n", SockdConfWorkedExample(),
       "permit ?= *= ALL\n", "deny\t?=I\t*=a,", users,
       "\t::1 2001:db8::/32 neq 80 :  hook  \n",
       "permit ALL 0.0.0.0 0.0.0.0 0.0.0.0\n",

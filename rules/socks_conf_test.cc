@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "rules/lexer.h"
 #include "rules/parse_test_util.h"
+#include "rules/test_data.h"
 #include "testing/files.h"
 #include "testing/status_matchers.h"
 
@@ -27,17 +28,6 @@ using ::rsockd::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::SizeIs;
-
-// docs/socks_conf.md#decision, the routing file of an rsockd inside
-// corp.example.
-constexpr char kCorpExample[] =
-    "# inner zone: through the SOCKS server of the lab firewall\n"
-    "sockd @=10.1.1.1:1080 .lab.corp.example\n"
-    "# the rest of corp.example: direct\n"
-    "direct .corp.example\n"
-    "direct 10.0.0.0 255.0.0.0\n"
-    "# everything else: through the outer firewalls, in order\n"
-    "sockd @=fw1.corp.example,fw2.corp.example ALL\n";
 
 net::IpAddress Ip(absl::string_view text) {
   return *net::IpAddress::Parse(text);
@@ -56,7 +46,8 @@ SocksRule ParseOneRule(absl::string_view text) {
 }
 
 TEST(SocksConfTest, ParsesTheCorpExample) {
-  ASSERT_OK_AND_ASSIGN(SocksConf conf, ParseSocksConf(kCorpExample, "s.conf"));
+  ASSERT_OK_AND_ASSIGN(SocksConf conf,
+                       ParseSocksConf(SocksConfWorkedExample(), "s.conf"));
   EXPECT_EQ(conf.filename, "s.conf");
   ASSERT_THAT(conf.rules, SizeIs(4));
 
@@ -180,7 +171,8 @@ TEST(SocksConfTest, ColonsOfServersAndAddressesAreNotHooks) {
 }
 
 TEST(SocksConfTest, FormatParsesBackToTheSameRules) {
-  ASSERT_OK_AND_ASSIGN(SocksConf conf, ParseSocksConf(kCorpExample, "s.conf"));
+  ASSERT_OK_AND_ASSIGN(SocksConf conf,
+                       ParseSocksConf(SocksConfWorkedExample(), "s.conf"));
   ASSERT_OK_AND_ASSIGN(SocksConf again,
                        ParseSocksConf(FormatSocksConf(conf), "s.conf"));
   ASSERT_THAT(again.rules, SizeIs(conf.rules.size()));

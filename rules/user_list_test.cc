@@ -3,10 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <fstream>
 #include <string>
 
+#include "testing/files.h"
 #include "testing/status_matchers.h"
 
 namespace rsockd::rules {
@@ -14,20 +13,11 @@ namespace {
 
 using ::rsockd::testing::IsOk;
 using ::rsockd::testing::StatusIs;
+using ::rsockd::testing::TempPath;
+using ::rsockd::testing::WriteTempFile;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::UnorderedElementsAre;
-
-std::string TempPath(const std::string& name) {
-  const char* dir = std::getenv("TEST_TMPDIR");
-  return std::string(dir != nullptr ? dir : "/tmp") + "/" + name;
-}
-
-std::string WriteTempFile(const std::string& name, const std::string& text) {
-  const std::string path = TempPath(name);
-  std::ofstream(path, std::ios::binary) << text;
-  return path;
-}
 
 // The list as it follows "*=" at column 10 of line 4.
 absl::StatusOr<UserList> ParseList(const std::string& text) {

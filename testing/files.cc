@@ -1,6 +1,7 @@
 #include "testing/files.h"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -18,10 +19,37 @@
 
 namespace rsockd::testing {
 
-absl::StatusOr<std::string> MakeTempDir(absl::string_view prefix) {
+std::string RunfilePath(absl::string_view path) {
+  const char* root = getenv("TEST_SRCDIR");
+  const char* workspace = getenv("TEST_WORKSPACE");
+  return absl::StrCat(root != nullptr ? root : ".", "/",
+                      workspace != nullptr ? workspace : "rsockd", "/", path);
+}
+
+namespace {
+
+// $TEST_TMPDIR, which Bazel empties for each test, or /tmp outside Bazel.
+const char* TempRoot() {
   const char* root = getenv("TEST_TMPDIR");
-  if (root == nullptr || *root == '\0') root = "/tmp";
-  std::string pattern = absl::StrCat(root, "/", prefix, "XXXXXX");
+  return root == nullptr || *root == '\0' ? "/tmp" : root;
+}
+
+}  // namespace
+
+std::string TempPath(absl::string_view name) {
+  return absl::StrCat(TempRoot(), "/", name);
+}
+
+std::string WriteTempFile(absl::string_view name, absl::string_view contents) {
+  const std::string path = TempPath(name);
+  if (absl::Status written = WriteStringToFile(path, contents); !written.ok()) {
+    ADD_FAILURE() << written;
+  }
+  return path;
+}
+
+absl::StatusOr<std::string> MakeTempDir(absl::string_view prefix) {
+  std::string pattern = absl::StrCat(TempRoot(), "/", prefix, "XXXXXX");
   std::vector<char> buffer(pattern.begin(), pattern.end());
   buffer.push_back('\0');
   if (mkdtemp(buffer.data()) == nullptr) {

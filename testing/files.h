@@ -1,7 +1,7 @@
-// This file defines small file helpers for tests: a unique temporary
-// directory, whole-file reads and writes with absl::Status errors, and
-// bounded waits for what another process writes to a file (a log line, a
-// hook's output).
+// This file defines small file helpers for tests: the path of a runfile,
+// files in the test's temporary directory, a unique temporary directory,
+// whole-file reads and writes with absl::Status errors, and bounded waits for
+// what another process writes to a file (a log line, a hook's output).
 //
 // Temporary directories are created under $TEST_TMPDIR (which Bazel removes
 // after the test) or, outside Bazel, under /tmp.
@@ -21,6 +21,19 @@
 #include "absl/time/time.h"
 
 namespace rsockd::testing {
+
+// The path of `path`, a file named from the workspace root, in the test's
+// runfiles ($TEST_SRCDIR/$TEST_WORKSPACE/`path`): a binary or data file the
+// test lists in its `data` ("rsockd/tools/make_sockdfc").
+std::string RunfilePath(absl::string_view path);
+
+// The path of `name` in the test's temporary directory ($TEST_TMPDIR, or /tmp
+// outside Bazel): a file the test writes, or expects to be missing.
+std::string TempPath(absl::string_view name);
+
+// Writes `contents` to TempPath(`name`) and returns that path. A file that
+// cannot be written fails the test (gtest's non-fatal ADD_FAILURE).
+std::string WriteTempFile(absl::string_view name, absl::string_view contents);
 
 // Creates a new, empty directory whose name starts with `prefix` and returns
 // its absolute path. The caller owns it (see `RemoveTree`).

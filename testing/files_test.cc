@@ -2,7 +2,9 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <optional>
 #include <string>
@@ -20,6 +22,19 @@ using ::testing::StartsWith;
 bool IsDirectory(const std::string& path) {
   struct stat info;
   return stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode);
+}
+
+TEST(FilesTest, RunfilePathFindsTheTestsOwnBinary) {
+  EXPECT_EQ(access(RunfilePath("testing/files_test").c_str(), X_OK), 0)
+      << RunfilePath("testing/files_test");
+}
+
+TEST(FilesTest, WriteTempFileWritesIntoTheTestsTemporaryDirectory) {
+  const std::string path = WriteTempFile("files_test.txt", "hello\n");
+  EXPECT_EQ(path, TempPath("files_test.txt"));
+  ASSERT_NE(getenv("TEST_TMPDIR"), nullptr);
+  EXPECT_EQ(path, absl::StrCat(getenv("TEST_TMPDIR"), "/files_test.txt"));
+  EXPECT_THAT(ReadFileToString(path), IsOkAndHolds("hello\n"));
 }
 
 TEST(FilesTest, MakeTempDirCreatesDistinctDirectories) {

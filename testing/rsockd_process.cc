@@ -28,11 +28,7 @@ std::string Env(const char* name) {
 
 absl::StatusOr<std::string> RsockdProcess::BinaryPath() {
   std::string path = Env("RSOCKD_BINARY");
-  if (path.empty()) {
-    const std::string workspace =
-        Env("TEST_WORKSPACE").empty() ? "rsockd" : Env("TEST_WORKSPACE");
-    path = absl::StrCat(Env("TEST_SRCDIR"), "/", workspace, "/rsockd/rsockd");
-  }
+  if (path.empty()) path = RunfilePath("rsockd/rsockd");
   if (access(path.c_str(), X_OK) != 0) {
     return absl::NotFoundError(
         absl::StrCat("no rsockd binary at ", path,

@@ -9,7 +9,6 @@
 #include <memory>
 #include <string>
 
-#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "testing/files.h"
 #include "testing/socket_io.h"
@@ -23,10 +22,7 @@ using ::testing::HasSubstr;
 constexpr absl::Duration kTimeout = absl::Seconds(60);
 
 // The stand-in binary from the test's data dependency.
-std::string FakeBinary() {
-  return absl::StrCat(getenv("TEST_SRCDIR"), "/", getenv("TEST_WORKSPACE"),
-                      "/testing/fake_rsockd");
-}
+std::string FakeBinary() { return RunfilePath("testing/fake_rsockd"); }
 
 RsockdOptions FakeOptions(std::vector<std::string> extra_flags = {}) {
   RsockdOptions options;

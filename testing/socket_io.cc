@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/types/span.h"
@@ -90,6 +91,31 @@ absl::StatusOr<ReadToCloseResult> ReadUntilClosed(net::Socket& socket,
                        " bytes: ", ready.message()));
     }
   }
+}
+
+SendAndReadResult SendAndReadUntilClosed(net::Socket& socket,
+                                         absl::string_view data,
+                                         const net::Deadline& deadline,
+                                         size_t max_bytes) {
+  SendAndReadResult result;
+  std::thread sender([&] {
+    result.sent = socket.WriteAll(data, deadline);
+    socket.ShutdownWrite();
+  });
+  result.received = ReadUntilClosed(socket, deadline, max_bytes);
+  sender.join();
+  return result;
+}
+
+absl::Status StaysSilent(net::Socket& socket, absl::Duration wait) {
+  uint8_t byte;
+  absl::StatusOr<size_t> read =
+      socket.ReadSome(absl::MakeSpan(&byte, 1), net::Deadline::In(wait));
+  if (absl::IsDeadlineExceeded(read.status())) return absl::OkStatus();
+  if (!read.ok()) return read.status();
+  return absl::FailedPreconditionError(
+      absl::StrCat(*read == 0 ? "EOF" : "a byte", " within ",
+                   absl::FormatDuration(wait), " from a peer expected silent"));
 }
 
 }  // namespace rsockd::testing

@@ -1,8 +1,8 @@
 // This file defines blocking, deadline-bounded socket operations that tests
 // need on top of `net::Socket`: connecting from a chosen local address,
-// reading an exact count, and reading until the peer closes (counting a
-// reset as a close, which is what a client sees when a server closes with
-// unread input).
+// reading an exact count, reading until the peer closes (counting a reset as
+// a close, which is what a client sees when a server closes with unread
+// input), sending while reading, and checking that a peer stays silent.
 
 #ifndef RSOCKD_TESTING_SOCKET_IO_H_
 #define RSOCKD_TESTING_SOCKET_IO_H_
@@ -15,6 +15,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "net/address.h"
 #include "net/deadline.h"
 #include "net/socket.h"
@@ -55,6 +56,29 @@ struct ReadToCloseResult {
 absl::StatusOr<ReadToCloseResult> ReadUntilClosed(net::Socket& socket,
                                                   const net::Deadline& deadline,
                                                   size_t max_bytes = 64 << 20);
+
+// What one side of a connection saw sending and reading at once.
+struct SendAndReadResult {
+  // The send of the data, before the half-close.
+  absl::Status sent;
+  // What arrived until the peer closed.
+  absl::StatusOr<ReadToCloseResult> received;
+};
+
+// Sends `data` and half-closes `socket` on a second thread while reading
+// until the peer closes (ReadUntilClosed, at most `max_bytes`), both bounded
+// by `deadline` — so that a peer that answers while it reads (an echo, a
+// relay both ways) never blocks on a full buffer.
+SendAndReadResult SendAndReadUntilClosed(net::Socket& socket,
+                                         absl::string_view data,
+                                         const net::Deadline& deadline,
+                                         size_t max_bytes);
+
+// Waits `wait` for something to read on `socket`: OK when nothing comes and
+// the connection stays open (a peer still waiting for the client, a session
+// that must not answer yet); FailedPrecondition when a byte or EOF comes
+// first; the error of a failed read.
+absl::Status StaysSilent(net::Socket& socket, absl::Duration wait);
 
 }  // namespace rsockd::testing
 

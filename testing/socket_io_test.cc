@@ -4,10 +4,12 @@
 #include <gtest/gtest.h>
 #include <poll.h>
 
+#include <memory>
 #include <string>
 #include <thread>
 
 #include "testing/status_matchers.h"
+#include "testing/tcp_servers.h"
 
 namespace rsockd::testing {
 namespace {
@@ -126,6 +128,43 @@ TEST(SocketIoTest, ReadUntilClosedCapsTheAmount) {
   ASSERT_THAT(pair.server.WriteAll(std::string(100, 'x'), deadline), IsOk());
   EXPECT_THAT(ReadUntilClosed(pair.client, deadline, 10),
               StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("10")));
+}
+
+TEST(SocketIoTest, SendAndReadUntilClosedSendsWhileReading) {
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<EchoServer> echo, EchoServer::Start());
+  ASSERT_OK_AND_ASSIGN(net::Socket client,
+                       ConnectTcp(echo->address(), kTimeout));
+  // More than the socket buffers hold: the echo would stall if the client
+  // read only after sending.
+  const std::string data(8 << 20, 'e');
+  const SendAndReadResult result = SendAndReadUntilClosed(
+      client, data, net::Deadline::In(kTimeout), data.size() + 1);
+  EXPECT_THAT(result.sent, IsOk());
+  ASSERT_THAT(result.received, IsOk());
+  EXPECT_FALSE(result.received->reset);
+  EXPECT_TRUE(result.received->data == data)
+      << result.received->data.size() << " bytes back";
+}
+
+TEST(SocketIoTest, StaysSilentWhileThePeerSendsNothing) {
+  ASSERT_OK_AND_ASSIGN(Pair pair, MakePair());
+  EXPECT_THAT(StaysSilent(pair.client, absl::Milliseconds(50)), IsOk());
+  // Still open: what the peer sends next is there to read.
+  ASSERT_THAT(pair.server.WriteAll("x", net::Deadline::In(kTimeout)), IsOk());
+  ASSERT_THAT(ReadExactly(pair.client, 1, net::Deadline::In(kTimeout)),
+              IsOkAndHolds("x"));
+}
+
+TEST(SocketIoTest, StaysSilentFailsOnAByteOrEof) {
+  ASSERT_OK_AND_ASSIGN(Pair pair, MakePair());
+  ASSERT_THAT(pair.server.WriteAll("x", net::Deadline::In(kTimeout)), IsOk());
+  EXPECT_THAT(StaysSilent(pair.client, kTimeout),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("a byte within")));
+  pair.server.Close();
+  EXPECT_THAT(
+      StaysSilent(pair.client, kTimeout),
+      StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("EOF within")));
 }
 
 }  // namespace

@@ -83,9 +83,7 @@ TEST_F(ReadFileTest, EndlessFileStopsAtTheCap) {
 class WriteFileAtomicallyTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    absl::StatusOr<std::string> dir = rsockd::testing::MakeTempDir("write");
-    ASSERT_THAT(dir, IsOk());
-    dir_ = *dir;
+    ASSERT_OK_AND_ASSIGN(dir_, rsockd::testing::MakeTempDir("write"));
   }
   std::string dir_;
 };

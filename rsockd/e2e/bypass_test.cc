@@ -182,11 +182,7 @@ TEST_F(BypassTest, UnpermittedClientsAreRefusedBeforeTheirRequest) {
     ASSERT_EQ(answer->data.size(), 8u);
     EXPECT_EQ(answer->data[1], static_cast<char>(kSocks4Rejected));
   }
-  ASSERT_OK_AND_ASSIGN(
-      net::Socket tunnel,
-      Socks4Connect(proxy(), Socks4ConnectRequest(echo->address(), "insider"),
-                    kStepTimeout));
-  EXPECT_TRUE(EchoRoundTrip(tunnel, "served"));
+  ASSERT_TRUE(EchoThroughProxy(echo->address(), "insider", "served"));
   EXPECT_THAT(
       rsockd().WaitForLogLine(
           "refused -- Connection from 127.0.0.2 [no line of ", kLogTimeout),

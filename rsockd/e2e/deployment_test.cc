@@ -31,7 +31,7 @@ using ::rsockd::testing::kSocks4Rejected;
 using ::rsockd::testing::LoopbackAddress;
 using ::rsockd::testing::MakeTempDir;
 using ::rsockd::testing::RunCommand;
-using ::rsockd::testing::Socks4Connect;
+using ::rsockd::testing::RunfilePath;
 using ::rsockd::testing::Socks4ConnectRequest;
 using ::rsockd::testing::Socks4Handshake;
 using ::rsockd::testing::Socks4Session;
@@ -96,13 +96,8 @@ TEST_F(DeploymentServerTest, ConnectsRelaysAndRefuses) {
       StartDeployed("deny 127.0.0.0 255.0.0.0 eq 9\n"
                     "permit 127.0.0.0 255.0.0.0\n"));
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<EchoServer> echo, EchoServer::Start());
-  {
-    ASSERT_OK_AND_ASSIGN(
-        net::Socket tunnel,
-        Socks4Connect(proxy(), Socks4ConnectRequest(echo->address(), "deploy"),
-                      kStepTimeout));
-    EXPECT_TRUE(EchoRoundTrip(tunnel, std::string(1 << 20, 'd')));
-  }
+  ASSERT_TRUE(
+      EchoThroughProxy(echo->address(), "deploy", std::string(1 << 20, 'd')));
   ASSERT_OK_AND_ASSIGN(
       Socks4Session refused,
       Socks4Handshake(proxy(), Socks4ConnectRequest(LoopbackAddress(9), "x"),

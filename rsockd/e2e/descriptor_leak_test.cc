@@ -32,7 +32,6 @@ using ::rsockd::testing::kSocks4Version;
 using ::rsockd::testing::PseudoRandomBytes;
 using ::rsockd::testing::ReadUntilClosed;
 using ::rsockd::testing::ReserveClosedPort;
-using ::rsockd::testing::Socks4Connect;
 using ::rsockd::testing::Socks4ConnectRequest;
 using ::rsockd::testing::Socks4Handshake;
 using ::rsockd::testing::Socks4Request;
@@ -138,13 +137,7 @@ TEST_F(DescriptorLeakTest, ThousandBadRequestsLeaveNoDescriptorBehind) {
   // Warm up: one good session and one bad request of each kind, so that
   // anything the server opens once and keeps (a resolver socket, pooled
   // pipes) is already in the baseline.
-  {
-    ASSERT_OK_AND_ASSIGN(
-        net::Socket tunnel,
-        Socks4Connect(proxy(), Socks4ConnectRequest(echo_->address(), "warm"),
-                      kStepTimeout));
-    ASSERT_TRUE(EchoRoundTrip(tunnel, "warm up"));
-  }
+  ASSERT_TRUE(EchoThroughProxy(echo_->address(), "warm", "warm up"));
   for (int kind = 0; kind < static_cast<int>(Bad::kCount); ++kind) {
     ASSERT_EQ(SendBad(static_cast<Bad>(kind), kind), "") << "kind " << kind;
   }
@@ -174,11 +167,8 @@ TEST_F(DescriptorLeakTest, ThousandBadRequestsLeaveNoDescriptorBehind) {
   EXPECT_TRUE(WaitForFdCountAtMost(baseline, absl::Seconds(60)));
 
   // And it still works.
-  ASSERT_OK_AND_ASSIGN(
-      net::Socket tunnel,
-      Socks4Connect(proxy(), Socks4ConnectRequest(echo_->address(), "after"),
-                    kStepTimeout));
-  EXPECT_TRUE(EchoRoundTrip(tunnel, PseudoRandomBytes(64 * 1024, 41)));
+  EXPECT_TRUE(EchoThroughProxy(echo_->address(), "after",
+                               PseudoRandomBytes(64 * 1024, 41)));
 }
 
 }  // namespace

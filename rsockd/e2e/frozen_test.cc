@@ -32,6 +32,7 @@ using ::rsockd::testing::kSocks4Granted;
 using ::rsockd::testing::kSocks4Rejected;
 using ::rsockd::testing::RsockdProcess;
 using ::rsockd::testing::RunCommand;
+using ::rsockd::testing::RunfilePath;
 using ::rsockd::testing::SetModificationTime;
 using ::rsockd::testing::Socks4ConnectRequest;
 using ::rsockd::testing::Socks4Handshake;

@@ -34,12 +34,8 @@ using ::rsockd::testing::WaitForCompleteFile;
 class HooksTest : public RsockdTest {
  protected:
   void SetUp() override {
-    absl::StatusOr<std::string> dir = MakeTempDir("hooks");
-    ASSERT_THAT(dir, IsOk());
-    dir_ = *dir;
-    absl::StatusOr<std::unique_ptr<EchoServer>> echo = EchoServer::Start();
-    ASSERT_THAT(echo, IsOk());
-    echo_ = *std::move(echo);
+    ASSERT_OK_AND_ASSIGN(dir_, MakeTempDir("hooks"));
+    ASSERT_OK_AND_ASSIGN(echo_, EchoServer::Start());
   }
 
   int Request(absl::string_view user, const char* from) {

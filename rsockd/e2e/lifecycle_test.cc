@@ -189,13 +189,7 @@ class LifecycleTest : public RsockdTest {};
 TEST_F(LifecycleTest, SigtermExitsZero) {
   ASSERT_NO_FATAL_FAILURE(StartRsockd());
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<EchoServer> echo, EchoServer::Start());
-  {
-    ASSERT_OK_AND_ASSIGN(
-        net::Socket tunnel,
-        Socks4Connect(proxy(), Socks4ConnectRequest(echo->address(), "before"),
-                      kStepTimeout));
-    EXPECT_TRUE(EchoRoundTrip(tunnel, "serving"));
-  }
+  ASSERT_TRUE(EchoThroughProxy(echo->address(), "before", "serving"));
   ASSERT_OK_AND_ASSIGN(ExitStatus status, rsockd().Stop(absl::Seconds(60)));
   EXPECT_TRUE(status.success()) << status.ToString();
   // Nothing listens any more.

@@ -138,6 +138,17 @@ TEST_F(HandshakeTimeoutTest,
 // "Stats (SIGUSR1)"): WaitForStats("busy=1 queued=0").
 using WorkerPoolTest = RsockdTest;
 
+// The handshake of a third client, which finds the pool full: it must be
+// answered at once (well under 2 s), not queued.
+absl::StatusOr<Socks4Session> HandshakeOnAFullPool(
+    const net::SocketAddress& proxy, const net::SocketAddress& echo) {
+  const absl::Time start = absl::Now();
+  absl::StatusOr<Socks4Session> session =
+      Socks4Handshake(proxy, Socks4ConnectRequest(echo, "third"), kStepTimeout);
+  EXPECT_LT(absl::Now() - start, absl::Seconds(2));
+  return session;
+}
+
 TEST_F(WorkerPoolTest, FullPoolTurnsAClientAwayWith91AtOnce) {
   // One worker busy with a live session, one connection queued: the pool
   // is full. Holding the worker with a granted session makes "the first
@@ -154,12 +165,8 @@ TEST_F(WorkerPoolTest, FullPoolTurnsAClientAwayWith91AtOnce) {
   // Accepted after the first, so queued before the third (accept is FIFO).
   ASSERT_OK_AND_ASSIGN(net::Socket queued, ConnectTcp(proxy(), kStepTimeout));
 
-  const absl::Time start = absl::Now();
-  ASSERT_OK_AND_ASSIGN(
-      Socks4Session turned_away,
-      Socks4Handshake(proxy(), Socks4ConnectRequest(echo->address(), "third"),
-                      kStepTimeout));
-  EXPECT_LT(absl::Now() - start, absl::Seconds(2));
+  ASSERT_OK_AND_ASSIGN(Socks4Session turned_away,
+                       HandshakeOnAFullPool(proxy(), echo->address()));
   EXPECT_EQ(turned_away.reply.version, kSocks4ReplyVersion);
   EXPECT_EQ(turned_away.reply.code, kSocks4Rejected);
 
@@ -214,12 +221,8 @@ TEST_F(WorkerPoolTest, TwoSilentClientsFillAPoolOfOneWorkerAndOneSlot) {
   ASSERT_OK_AND_ASSIGN(net::Socket second, ConnectTcp(proxy(), kStepTimeout));
   ASSERT_THAT(WaitForStats("busy=1 queued=1", kStepTimeout), IsOk());
 
-  const absl::Time start = absl::Now();
-  ASSERT_OK_AND_ASSIGN(
-      Socks4Session turned_away,
-      Socks4Handshake(proxy(), Socks4ConnectRequest(echo->address(), "third"),
-                      kStepTimeout));
-  EXPECT_LT(absl::Now() - start, absl::Seconds(2));
+  ASSERT_OK_AND_ASSIGN(Socks4Session turned_away,
+                       HandshakeOnAFullPool(proxy(), echo->address()));
   EXPECT_EQ(turned_away.reply.code, kSocks4Rejected);
   EXPECT_EQ(echo->accepted(), 0);
 }
@@ -372,11 +375,7 @@ TEST_F(DescriptorLimitTest, ClientIsAnswered91WhenNoDescriptorIsLeft) {
   // Once descriptors are free again, clients are served.
   held.clear();
   ASSERT_TRUE(WaitForFdCount(idle));
-  ASSERT_OK_AND_ASSIGN(
-      net::Socket tunnel,
-      Socks4Connect(proxy(), Socks4ConnectRequest(echo->address(), "after"),
-                    kStepTimeout));
-  EXPECT_TRUE(EchoRoundTrip(tunnel, "served again"));
+  EXPECT_TRUE(EchoThroughProxy(echo->address(), "after", "served again"));
 }
 
 TEST_F(DescriptorLimitTest, QueueShrinksToWhatTheLimitHolds) {

@@ -40,7 +40,6 @@ using ::rsockd::testing::ReadFileToString;
 using ::rsockd::testing::RemoveTree;
 using ::rsockd::testing::RsockdProcess;
 using ::rsockd::testing::RunCommand;
-using ::rsockd::testing::Socks4Connect;
 using ::rsockd::testing::Socks4ConnectRequest;
 using ::rsockd::testing::Socks4Handshake;
 using ::rsockd::testing::Socks4Session;
@@ -143,13 +142,7 @@ TEST_F(PrivilegesTest, SwitchesEveryIdAndGroupAndStillServes) {
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<EchoServer> echo, EchoServer::Start());
   // Connections are accepted only after the switch, so one served proves it
   // has happened.
-  {
-    ASSERT_OK_AND_ASSIGN(
-        net::Socket tunnel,
-        Socks4Connect(proxy(), Socks4ConnectRequest(echo->address(), "u"),
-                      kStepTimeout));
-    EXPECT_TRUE(EchoRoundTrip(tunnel, "served as nobody"));
-  }
+  ASSERT_TRUE(EchoThroughProxy(echo->address(), "u", "served as nobody"));
   ASSERT_OK_AND_ASSIGN(
       std::string status,
       ReadFileToString(absl::StrCat("/proc/", rsockd().pid(), "/status")));

@@ -35,7 +35,6 @@ using ::rsockd::testing::ReadToCloseResult;
 using ::rsockd::testing::ReadUntilClosed;
 using ::rsockd::testing::ReserveClosedPort;
 using ::rsockd::testing::Socks4aConnectRequest;
-using ::rsockd::testing::Socks4Connect;
 using ::rsockd::testing::Socks4ConnectRequest;
 using ::rsockd::testing::Socks4Handshake;
 using ::rsockd::testing::Socks4Reply;
@@ -44,9 +43,6 @@ using ::rsockd::testing::Socks4Session;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-// Long enough that a test which passes only because the handshake timed out
-// (instead of an immediate verdict) cannot pass.
-const char kLongHandshakeTimeout[] = "--handshake_timeout=60s";
 // How soon a verdict that needs no waiting must arrive.
 constexpr absl::Duration kPrompt = absl::Seconds(10);
 
@@ -60,7 +56,19 @@ void ExpectRejectedThenClosed(Socks4Session& session) {
   EXPECT_EQ(rest->data, "") << "bytes after the reply";
 }
 
-class RejectionTest : public RsockdTest {};
+class RejectionTest : public RsockdTest {
+ protected:
+  // Starts rsockd with a handshake timeout long enough that a test which
+  // passes only because the handshake timed out (instead of an immediate
+  // verdict) cannot pass, and an echo server for the requests to name.
+  void StartWithLongHandshakeTimeout() {
+    ASSERT_NO_FATAL_FAILURE(
+        StartRsockd({.extra_flags = {"--handshake_timeout=60s"}}));
+    ASSERT_OK_AND_ASSIGN(echo_, EchoServer::Start());
+  }
+
+  std::unique_ptr<EchoServer> echo_;
+};
 
 TEST_F(RejectionTest, RefusedDestinationGets91AndAFailedLine) {
   ASSERT_NO_FATAL_FAILURE(StartRsockd());
@@ -118,11 +126,7 @@ TEST_F(RejectionTest, DeniedClientGets91AndARefusedLine) {
 
   // The same request from 127.0.0.1 matches the permit line: it is the rule
   // that refused 127.0.0.2, not something else.
-  ASSERT_OK_AND_ASSIGN(
-      net::Socket tunnel,
-      Socks4Connect(proxy(), Socks4ConnectRequest(echo->address(), "allowed"),
-                    kStepTimeout));
-  EXPECT_TRUE(EchoRoundTrip(tunnel, "permitted"));
+  EXPECT_TRUE(EchoThroughProxy(echo->address(), "allowed", "permitted"));
 }
 
 TEST_F(RejectionTest, ClientMatchingNoLineGets91) {
@@ -160,15 +164,13 @@ TEST_F(RejectionTest, DeniedDestinationGets91AndARefusedLine) {
 }
 
 TEST_F(RejectionTest, WrongVersionIsClosedWithoutAReply) {
-  ASSERT_NO_FATAL_FAILURE(
-      StartRsockd({.extra_flags = {kLongHandshakeTimeout}}));
-  ASSERT_OK_AND_ASSIGN(std::unique_ptr<EchoServer> echo, EchoServer::Start());
+  ASSERT_NO_FATAL_FAILURE(StartWithLongHandshakeTimeout());
   for (uint8_t version : {0x00, 0x03, 0x47 /* 'G' of "GET" */, 0xff}) {
     SCOPED_TRACE(absl::StrCat("VN=", version));
     ASSERT_OK_AND_ASSIGN(net::Socket client, ConnectTcp(proxy(), kStepTimeout));
     const net::Deadline deadline = net::Deadline::In(kPrompt);
     ASSERT_THAT(client.WriteAll(
-                    Socks4Request(version, kSocks4CommandConnect, echo->port(),
+                    Socks4Request(version, kSocks4CommandConnect, echo_->port(),
                                   {127, 0, 0, 1}, "badversion"),
                     deadline),
                 IsOk());
@@ -178,30 +180,26 @@ TEST_F(RejectionTest, WrongVersionIsClosedWithoutAReply) {
     EXPECT_EQ(result.data, "") << "a reply to a non-SOCKS4 request";
     EXPECT_LT(absl::Now() - start, kPrompt);
   }
-  EXPECT_EQ(echo->accepted(), 0);
+  EXPECT_EQ(echo_->accepted(), 0);
 }
 
 TEST_F(RejectionTest, UnknownCommandGets91) {
-  ASSERT_NO_FATAL_FAILURE(
-      StartRsockd({.extra_flags = {kLongHandshakeTimeout}}));
-  ASSERT_OK_AND_ASSIGN(std::unique_ptr<EchoServer> echo, EchoServer::Start());
+  ASSERT_NO_FATAL_FAILURE(StartWithLongHandshakeTimeout());
   ASSERT_OK_AND_ASSIGN(
       Socks4Session session,
       Socks4Handshake(proxy(),
-                      Socks4Request(kSocks4Version, /*command=*/3, echo->port(),
-                                    {127, 0, 0, 1}, "cd3"),
+                      Socks4Request(kSocks4Version, /*command=*/3,
+                                    echo_->port(), {127, 0, 0, 1}, "cd3"),
                       kPrompt));
   ExpectRejectedThenClosed(session);
-  EXPECT_EQ(echo->accepted(), 0);
+  EXPECT_EQ(echo_->accepted(), 0);
 }
 
 TEST_F(RejectionTest, UserIdOf256BytesGets91WithoutWaitingForItsEnd) {
-  ASSERT_NO_FATAL_FAILURE(
-      StartRsockd({.extra_flags = {kLongHandshakeTimeout}}));
-  ASSERT_OK_AND_ASSIGN(std::unique_ptr<EchoServer> echo, EchoServer::Start());
+  ASSERT_NO_FATAL_FAILURE(StartWithLongHandshakeTimeout());
   ASSERT_OK_AND_ASSIGN(net::Socket client, ConnectTcp(proxy(), kStepTimeout));
   std::string request =
-      Socks4ConnectRequest(echo->address(), std::string(256, 'u'));
+      Socks4ConnectRequest(echo_->address(), std::string(256, 'u'));
   request.pop_back();  // No NUL: the 256th byte alone must settle it.
   const net::Deadline deadline = net::Deadline::In(kPrompt);
   ASSERT_THAT(client.WriteAll(request, deadline), IsOk());
@@ -211,45 +209,38 @@ TEST_F(RejectionTest, UserIdOf256BytesGets91WithoutWaitingForItsEnd) {
   ASSERT_OK_AND_ASSIGN(ReadToCloseResult rest,
                        ReadUntilClosed(client, deadline));
   EXPECT_EQ(rest.data, "");
-  EXPECT_EQ(echo->accepted(), 0);
+  EXPECT_EQ(echo_->accepted(), 0);
 }
 
 TEST_F(RejectionTest, UserIdOf300BytesGets91) {
-  ASSERT_NO_FATAL_FAILURE(
-      StartRsockd({.extra_flags = {kLongHandshakeTimeout}}));
-  ASSERT_OK_AND_ASSIGN(std::unique_ptr<EchoServer> echo, EchoServer::Start());
+  ASSERT_NO_FATAL_FAILURE(StartWithLongHandshakeTimeout());
   ASSERT_OK_AND_ASSIGN(
       Socks4Session session,
       Socks4Handshake(
-          proxy(), Socks4ConnectRequest(echo->address(), std::string(300, 'u')),
+          proxy(),
+          Socks4ConnectRequest(echo_->address(), std::string(300, 'u')),
           kPrompt));
   EXPECT_EQ(session.reply.code, kSocks4Rejected);
-  EXPECT_EQ(echo->accepted(), 0);
+  EXPECT_EQ(echo_->accepted(), 0);
 }
 
 TEST_F(RejectionTest, UserIdOf255BytesIsAccepted) {
   ASSERT_NO_FATAL_FAILURE(StartRsockd());
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<EchoServer> echo, EchoServer::Start());
-  ASSERT_OK_AND_ASSIGN(
-      net::Socket tunnel,
-      Socks4Connect(
-          proxy(), Socks4ConnectRequest(echo->address(), std::string(255, 'u')),
-          kStepTimeout));
-  EXPECT_TRUE(EchoRoundTrip(tunnel, "at the limit"));
+  EXPECT_TRUE(
+      EchoThroughProxy(echo->address(), std::string(255, 'u'), "at the limit"));
 }
 
 TEST_F(RejectionTest, HostNameLongerThan255BytesGets91) {
-  ASSERT_NO_FATAL_FAILURE(
-      StartRsockd({.extra_flags = {kLongHandshakeTimeout}}));
-  ASSERT_OK_AND_ASSIGN(std::unique_ptr<EchoServer> echo, EchoServer::Start());
+  ASSERT_NO_FATAL_FAILURE(StartWithLongHandshakeTimeout());
   ASSERT_OK_AND_ASSIGN(
       Socks4Session session,
       Socks4Handshake(proxy(),
-                      Socks4aConnectRequest(std::string(300, 'h'), echo->port(),
-                                            "longname"),
+                      Socks4aConnectRequest(std::string(300, 'h'),
+                                            echo_->port(), "longname"),
                       kPrompt));
   EXPECT_EQ(session.reply.code, kSocks4Rejected);
-  EXPECT_EQ(echo->accepted(), 0);
+  EXPECT_EQ(echo_->accepted(), 0);
 }
 
 // README.md#security-notes "fail closed". On Linux, connect(2) to 0.0.0.0

@@ -42,6 +42,8 @@ using ::rsockd::testing::PseudoRandomBytes;
 using ::rsockd::testing::ReadToCloseResult;
 using ::rsockd::testing::ReadUntilClosed;
 using ::rsockd::testing::RunCommand;
+using ::rsockd::testing::SendAndReadResult;
+using ::rsockd::testing::SendAndReadUntilClosed;
 using ::rsockd::testing::Sha256;
 using ::rsockd::testing::SinkServer;
 using ::rsockd::testing::Socks4Connect;
@@ -124,17 +126,10 @@ TEST_F(RelayTest, TenMebibytesBothWaysAtOnceArriveIntact) {
       Socks4Connect(proxy(), Socks4ConnectRequest(sink->address(), "both-ways"),
                     kStepTimeout));
 
-  const net::Deadline deadline = net::Deadline::In(kTransferTimeout);
-  absl::Status uploaded;
-  std::thread writer([&] {
-    uploaded = tunnel.WriteAll(upload, deadline);
-    tunnel.ShutdownWrite();
-  });
-  absl::StatusOr<ReadToCloseResult> received =
-      ReadUntilClosed(tunnel, deadline, download.size() + 1);
-  writer.join();
-
-  ASSERT_THAT(uploaded, IsOk());
+  const SendAndReadResult both_ways = SendAndReadUntilClosed(
+      tunnel, upload, net::Deadline::In(kTransferTimeout), download.size() + 1);
+  const absl::StatusOr<ReadToCloseResult>& received = both_ways.received;
+  ASSERT_THAT(both_ways.sent, IsOk());
   ASSERT_THAT(received, IsOk());
   EXPECT_FALSE(received->reset);
   EXPECT_EQ(received->data.size(), download.size());

@@ -3,11 +3,9 @@
 #include <signal.h>
 
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <optional>
-#include <thread>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -17,25 +15,20 @@
 #include "net/deadline.h"
 #include "testing/sha256.h"
 #include "testing/socket_io.h"
+#include "testing/socks4_client.h"
 #include "testing/wait_for.h"
 
 namespace rsockd::e2e {
 
 using ::rsockd::testing::ExitStatus;
 using ::rsockd::testing::ReadToCloseResult;
-using ::rsockd::testing::ReadUntilClosed;
 using ::rsockd::testing::RsockdOptions;
 using ::rsockd::testing::RsockdProcess;
+using ::rsockd::testing::SendAndReadResult;
+using ::rsockd::testing::SendAndReadUntilClosed;
 using ::rsockd::testing::Sha256;
 using ::rsockd::testing::WaitFor;
 using ::rsockd::testing::WaitUntilAvailable;
-
-std::string RunfilePath(absl::string_view path) {
-  const char* root = std::getenv("TEST_SRCDIR");
-  const char* workspace = std::getenv("TEST_WORKSPACE");
-  return absl::StrCat(root != nullptr ? root : ".", "/",
-                      workspace != nullptr ? workspace : "rsockd", "/", path);
-}
 
 void RsockdTest::StartRsockd(const RsockdOptions& options) {
   absl::StatusOr<std::unique_ptr<RsockdProcess>> started =
@@ -73,6 +66,18 @@ std::string RsockdTest::LogTail() const {
   return log.size() <= kTail
              ? log
              : absl::StrCat("...", log.substr(log.size() - kTail));
+}
+
+::testing::AssertionResult RsockdTest::EchoThroughProxy(
+    const net::SocketAddress& echo, absl::string_view user,
+    absl::string_view data) {
+  absl::StatusOr<net::Socket> tunnel = rsockd::testing::Socks4Connect(
+      proxy(), rsockd::testing::Socks4ConnectRequest(echo, user), kStepTimeout);
+  if (!tunnel.ok()) {
+    return ::testing::AssertionFailure()
+           << "CONNECT as " << user << ": " << tunnel.status();
+  }
+  return EchoRoundTrip(*tunnel, data);
 }
 
 ::testing::AssertionResult RsockdTest::Reload(absl::string_view expected_line) {
@@ -181,17 +186,11 @@ std::string ThroughServers(const std::vector<net::SocketAddress>& servers) {
 
 ::testing::AssertionResult EchoRoundTrip(net::Socket& tunnel,
                                          absl::string_view data) {
-  const net::Deadline deadline = net::Deadline::In(kStepTimeout);
-  absl::Status written;
-  std::thread writer([&] {
-    written = tunnel.WriteAll(data, deadline);
-    tunnel.ShutdownWrite();
-  });
-  absl::StatusOr<ReadToCloseResult> echoed =
-      ReadUntilClosed(tunnel, deadline, data.size() + 1);
-  writer.join();
-  if (!written.ok()) {
-    return ::testing::AssertionFailure() << "writing: " << written;
+  const SendAndReadResult result = SendAndReadUntilClosed(
+      tunnel, data, net::Deadline::In(kStepTimeout), data.size() + 1);
+  const absl::StatusOr<ReadToCloseResult>& echoed = result.received;
+  if (!result.sent.ok()) {
+    return ::testing::AssertionFailure() << "writing: " << result.sent;
   }
   if (!echoed.ok()) {
     return ::testing::AssertionFailure()

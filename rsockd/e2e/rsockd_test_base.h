@@ -77,6 +77,13 @@ class RsockdTest : public ::testing::Test {
   // The last few KiB of the server's log, for failure messages.
   std::string LogTail() const;
 
+  // Opens a CONNECT through the server to `echo` (an echo server) as `user`,
+  // sends `data` over it as EchoRoundTrip() does, and closes it: the server
+  // serves, and the session is over when this returns.
+  ::testing::AssertionResult EchoThroughProxy(const net::SocketAddress& echo,
+                                              absl::string_view user,
+                                              absl::string_view data);
+
   // Sends the server SIGHUP and waits (kLogTimeout) for `expected_line` to
   // be logged after that: kReloaded, or an error the reload reports.
   ::testing::AssertionResult Reload(absl::string_view expected_line);
@@ -106,10 +113,6 @@ class RsockdTest : public ::testing::Test {
 // The socks.conf line that sends every destination through `servers`, tried
 // in order: "sockd @=127.0.0.1:4242,127.0.0.1:4243 ALL\n".
 std::string ThroughServers(const std::vector<net::SocketAddress>& servers);
-
-// The path of a file in the test's runfiles, such as a tool built beside
-// rsockd and listed in the test's `data` ("rsockd/tools/make_sockdfc").
-std::string RunfilePath(absl::string_view path);
 
 // Sends `data` through `tunnel` (an open CONNECT to an echo server) while
 // reading the echo, then half-closes and expects exactly `data` back

@@ -45,13 +45,8 @@ TEST_F(SignalsTest, Sigusr1LogsSessionsBytesRepliesPoolAndHooks) {
                                  "permit 127.0.0.0 255.0.0.0\n",
                    .extra_flags = {"--workers=16", "--queue=100"}}));
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<EchoServer> echo, EchoServer::Start());
-  {
-    ASSERT_OK_AND_ASSIGN(
-        net::Socket tunnel,
-        Socks4Connect(proxy(), Socks4ConnectRequest(echo->address(), "stats"),
-                      kStepTimeout));
-    EXPECT_TRUE(EchoRoundTrip(tunnel, "hello"));  // 5 bytes each way
-  }
+  // 5 bytes each way.
+  ASSERT_TRUE(EchoThroughProxy(echo->address(), "stats", "hello"));
   {
     ASSERT_OK_AND_ASSIGN(
         Socks4Session refused,
@@ -109,14 +104,8 @@ TEST_F(SignalsTest, StopLetsARunningHookFinishWithinTheDrainDeadline) {
                                   marker, "\n"),
        .extra_flags = {"--drain_timeout=60s"}}));
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<EchoServer> echo, EchoServer::Start());
-  {
-    // Granted means the hook has been submitted (it runs before the reply).
-    ASSERT_OK_AND_ASSIGN(
-        net::Socket tunnel,
-        Socks4Connect(proxy(), Socks4ConnectRequest(echo->address(), "hooked"),
-                      kStepTimeout));
-    EXPECT_TRUE(EchoRoundTrip(tunnel, "x"));
-  }
+  // Granted means the hook has been submitted (it runs before the reply).
+  ASSERT_TRUE(EchoThroughProxy(echo->address(), "hooked", "x"));
   ASSERT_OK_AND_ASSIGN(ExitStatus status, rsockd().Stop(absl::Seconds(60)));
   EXPECT_TRUE(status.success()) << status.ToString();
   EXPECT_EQ(ReadFileToString(marker).value_or("(no file)"), "hooked\n")

@@ -7,12 +7,14 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <cerrno>
 #include <memory>
 #include <string>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "rsockd/base/status_macros.h"
 #include "rsockd/e2e/rsockd_test_base.h"
 #include "testing/fake_identd.h"
 #include "testing/files.h"
@@ -63,6 +65,18 @@ class SyslogTest : public RsockdTest {
   // " rsockd[PID]: " of the running server.
   std::string Tag() { return absl::StrCat(" rsockd[", rsockd().pid(), "]: "); }
 
+  // Makes a reload fail (sockd.conf broken, then SIGHUP) and returns its
+  // error as syslog received it.
+  absl::StatusOr<std::string> FailedReloadMessage() {
+    RSOCKD_RETURN_IF_ERROR(
+        WriteStringToFile(rsockd().sockd_conf_path(), "allow ALL\n"));
+    if (kill(rsockd().pid(), SIGHUP) != 0) {
+      return absl::ErrnoToStatus(errno, "kill(SIGHUP)");
+    }
+    return syslog_->WaitForMessage({"sockd.conf:1:1: unknown keyword"},
+                                   kLogTimeout);
+  }
+
   std::unique_ptr<SyslogReceiver> syslog_;
 };
 
@@ -72,13 +86,7 @@ TEST_F(SyslogTest, RequestLogGoesToDaemonFacilityByDefault) {
                                  "permit 127.0.0.0 255.0.0.0\n",
                    .extra_flags = {"--syslog", SocketFlag()}}));
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<EchoServer> echo, EchoServer::Start());
-  {
-    ASSERT_OK_AND_ASSIGN(
-        net::Socket tunnel,
-        Socks4Connect(proxy(), Socks4ConnectRequest(echo->address(), "ylee"),
-                      kStepTimeout));
-    EXPECT_TRUE(EchoRoundTrip(tunnel, "hello"));
-  }
+  ASSERT_TRUE(EchoThroughProxy(echo->address(), "ylee", "hello"));
   const std::string destination = echo->address().ip().ToString();
   // daemon.notice = 3 * 8 + 5 = 29, so that classic `daemon.notice`
   // selectors see the request log.
@@ -127,13 +135,7 @@ TEST_F(SyslogTest, FacilityFlagSetsThePriorityAndErrorsGoThereToo) {
   ASSERT_NO_FATAL_FAILURE(StartRsockd(
       {.extra_flags = {"--syslog", "--syslog_facility=local3", SocketFlag()}}));
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<EchoServer> echo, EchoServer::Start());
-  {
-    ASSERT_OK_AND_ASSIGN(
-        net::Socket tunnel,
-        Socks4Connect(proxy(), Socks4ConnectRequest(echo->address(), "u"),
-                      kStepTimeout));
-    EXPECT_TRUE(EchoRoundTrip(tunnel, "x"));
-  }
+  ASSERT_TRUE(EchoThroughProxy(echo->address(), "u", "x"));
   // local3.notice = 19 * 8 + 5 = 157.
   ASSERT_OK_AND_ASSIGN(std::string connected,
                        syslog_->WaitForMessage({"connected -- "}, kLogTimeout));
@@ -141,12 +143,7 @@ TEST_F(SyslogTest, FacilityFlagSetsThePriorityAndErrorsGoThereToo) {
 
   // A reload that fails is server-level trouble: its errors reach syslog
   // at local3.err = 19 * 8 + 3 = 155.
-  ASSERT_THAT(WriteStringToFile(rsockd().sockd_conf_path(), "allow ALL\n"),
-              IsOk());
-  ASSERT_EQ(kill(rsockd().pid(), SIGHUP), 0);
-  ASSERT_OK_AND_ASSIGN(std::string error,
-                       syslog_->WaitForMessage(
-                           {"sockd.conf:1:1: unknown keyword"}, kLogTimeout));
+  ASSERT_OK_AND_ASSIGN(std::string error, FailedReloadMessage());
   EXPECT_THAT(error, StartsWith("<155>"));
   EXPECT_THAT(error, HasSubstr(Tag()));
 }
@@ -203,12 +200,7 @@ TEST_F(SyslogTest, EachKindOfLineHasItsPriorityAndIsSentOnce) {
   EXPECT_THAT(after_alert, StartsWith("<29>"));
 
   // An error: a reload that fails.
-  ASSERT_THAT(WriteStringToFile(rsockd().sockd_conf_path(), "allow ALL\n"),
-              IsOk());
-  ASSERT_EQ(kill(rsockd().pid(), SIGHUP), 0);
-  ASSERT_OK_AND_ASSIGN(std::string error,
-                       syslog_->WaitForMessage(
-                           {"sockd.conf:1:1: unknown keyword"}, kLogTimeout));
+  ASSERT_OK_AND_ASSIGN(std::string error, FailedReloadMessage());
   EXPECT_THAT(error, StartsWith("<27>"));  // daemon.err
 
   // Every line went out once: the *Alert* line is a warning in glog too,

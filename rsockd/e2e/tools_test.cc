@@ -9,10 +9,12 @@
 
 #include <cstdlib>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "rsockd/e2e/rsockd_test_base.h"
+#include "rules/test_data.h"
 #include "testing/files.h"
 #include "testing/rsockd_process.h"
 #include "testing/status_matchers.h"
@@ -21,8 +23,11 @@
 namespace rsockd::e2e {
 namespace {
 
+using ::rsockd::rules::SockdConfWorkedExample;
+using ::rsockd::rules::SocksConfWorkedExample;
 using ::rsockd::testing::IsOk;
 using ::rsockd::testing::RunCommand;
+using ::rsockd::testing::RunfilePath;
 using ::rsockd::testing::SetModificationTime;
 using ::rsockd::testing::SubprocessResult;
 using ::testing::HasSubstr;
@@ -30,22 +35,10 @@ using ::testing::Not;
 
 constexpr absl::Duration kRunTimeout = absl::Seconds(60);
 
-// docs/sockd_conf.md#worked-example, with the hook kept.
-constexpr char kWorkedExample[] =
-    "deny   *=bonnie,clyde 128.12.6.0 255.255.255.0 : /usr/bin/logger "
-    "'Rejected SOCKS access by %u'\n"
-    "permit *=ylee 128.12.6.4 255.255.255.255 137.12.0.0 255.255.0.0\n"
-    "deny   128.12.0.0 255.255.0.0 eq telnet\n"
-    "permit 128.12.0.0 255.255.0.0\n"
-    "#NO_IDENTD: /usr/bin/logger 'please run identd on %A'\n"
-    "#BAD_ID: /usr/bin/logger '%U pretends to be %u on %A'\n";
-
 class ToolsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    absl::StatusOr<std::string> dir = rsockd::testing::MakeTempDir("tools");
-    ASSERT_THAT(dir, IsOk());
-    dir_ = *dir;
+    ASSERT_OK_AND_ASSIGN(dir_, rsockd::testing::MakeTempDir("tools"));
   }
 
   std::string WriteConf(absl::string_view name, absl::string_view text) {
@@ -54,9 +47,12 @@ class ToolsTest : public ::testing::Test {
     return path;
   }
 
-  SubprocessResult Run(std::vector<std::string> argv) {
-    absl::StatusOr<SubprocessResult> result =
-        RunCommand({.argv = std::move(argv)}, kRunTimeout);
+  // Runs `argv` to its end, with `env` added to the environment.
+  SubprocessResult Run(
+      std::vector<std::string> argv,
+      std::vector<std::pair<std::string, std::string>> env = {}) {
+    absl::StatusOr<SubprocessResult> result = RunCommand(
+        {.argv = std::move(argv), .env = std::move(env)}, kRunTimeout);
     EXPECT_THAT(result, IsOk());
     return result.ok() ? *result : SubprocessResult{};
   }
@@ -67,6 +63,23 @@ class ToolsTest : public ::testing::Test {
         RunfilePath("rsockd/tools/test_sockd_conf"), "-C", conf};
     argv.insert(argv.end(), args.begin(), args.end());
     return Run(argv);
+  }
+
+  // test_sockd_conf `flag` (-i lenient, -I strict) on `conf` for u from
+  // 127.0.0.1, whose identd does not answer: checks that the ident `level`
+  // and the #NO_IDENTD: hook of kIdentHooks, shown and not run, come before
+  // the verdict.
+  SubprocessResult WithoutIdentd(const std::string& conf,
+                                 const std::string& flag,
+                                 absl::string_view level) {
+    SubprocessResult result =
+        TestSockdConf(conf, {flag, "u", "127.0.0.1", "10.1.1.1", "80"});
+    EXPECT_THAT(result.stdout_text,
+                HasSubstr(absl::StrCat("ident ", level,
+                                       ": identd does not answer\n"
+                                       "#NO_IDENTD: logger no identd on %A "
+                                       "(not run; -x runs it)\n")));
+    return result;
   }
 
   // Runs one of the frozen-file tools built beside rsockd.
@@ -87,7 +100,7 @@ class ToolsTest : public ::testing::Test {
 };
 
 TEST_F(ToolsTest, TestSockdConfWalksTheWorkedExample) {
-  const std::string conf = WriteConf("sockd.conf", kWorkedExample);
+  const std::string conf = WriteConf("sockd.conf", SockdConfWorkedExample());
   struct Case {
     std::vector<std::string> args;
     int exit_code;  // 1 permitted, 0 denied
@@ -187,22 +200,18 @@ TEST_F(ToolsTest, TestSocksConfDefaultServerAndErrors) {
   const std::string conf =
       WriteConf("socks.conf", "direct 10.0.0.0/8\nsockd @= ALL\n");
   const std::string tool = RunfilePath("rsockd/tools/test_socks_conf");
-  absl::StatusOr<SubprocessResult> with_default =
-      RunCommand({.argv = {tool, "-C", conf, "u", "192.0.2.1", "80"},
-                  .env = {{"SOCKS_SERVER", "fw:1082"}}},
-                 kRunTimeout);
-  ASSERT_THAT(with_default, IsOk());
-  EXPECT_EQ(with_default->status.exit_code, 1);
-  EXPECT_THAT(with_default->stdout_text,
+  const auto with_socks_server = [&](const std::string& socks_server) {
+    return Run({tool, "-C", conf, "u", "192.0.2.1", "80"},
+               {{"SOCKS_SERVER", socks_server}});
+  };
+  const SubprocessResult with_default = with_socks_server("fw:1082");
+  EXPECT_EQ(with_default.status.exit_code, 1);
+  EXPECT_THAT(with_default.stdout_text,
               HasSubstr("through, in order: fw:1082"));
 
-  absl::StatusOr<SubprocessResult> without =
-      RunCommand({.argv = {tool, "-C", conf, "u", "192.0.2.1", "80"},
-                  .env = {{"SOCKS_SERVER", ""}}},
-                 kRunTimeout);
-  ASSERT_THAT(without, IsOk());
-  EXPECT_EQ(without->status.exit_code, 2);
-  EXPECT_THAT(without->stderr_text,
+  const SubprocessResult without = with_socks_server("");
+  EXPECT_EQ(without.status.exit_code, 2);
+  EXPECT_THAT(without.stderr_text,
               HasSubstr("socks.conf:2:1: sockd line without servers (no @= "
                         "list, or an empty one) and no default server: set "
                         "one with --socks_server or the SOCKS_SERVER "
@@ -255,25 +264,15 @@ constexpr char kIdentHooks[] =
 
 TEST_F(ToolsTest, TestSockdConfLenientIdentWithoutIdentdPermits) {
   const std::string conf = WriteConf("ident.conf", kIdentHooks);
-  const SubprocessResult result =
-      TestSockdConf(conf, {"-i", "u", "127.0.0.1", "10.1.1.1", "80"});
+  const SubprocessResult result = WithoutIdentd(conf, "-i", "lenient");
   EXPECT_EQ(result.status.exit_code, 1) << result.stdout_text;
-  EXPECT_THAT(result.stdout_text,
-              HasSubstr("ident lenient: identd does not answer\n"
-                        "#NO_IDENTD: logger no identd on %A (not run; -x "
-                        "runs it)\n"));
   EXPECT_THAT(result.stdout_text, HasSubstr("permitted (reply 90)"));
 }
 
 TEST_F(ToolsTest, TestSockdConfStrictIdentWithoutIdentdDenies) {
   const std::string conf = WriteConf("ident.conf", kIdentHooks);
-  const SubprocessResult result =
-      TestSockdConf(conf, {"-I", "u", "127.0.0.1", "10.1.1.1", "80"});
+  const SubprocessResult result = WithoutIdentd(conf, "-I", "strict");
   EXPECT_EQ(result.status.exit_code, 0) << result.stdout_text;
-  EXPECT_THAT(result.stdout_text,
-              HasSubstr("ident strict: identd does not answer\n"
-                        "#NO_IDENTD: logger no identd on %A (not run; -x "
-                        "runs it)\n"));
   EXPECT_THAT(result.stdout_text,
               HasSubstr("denied: cannot verify user-id (reply 92)"));
   // A line with ?=n does not ask identd.
@@ -367,7 +366,7 @@ TEST_F(ToolsTest, TestSockdConfUsageAndConfigErrorsExitTwo) {
 }
 
 TEST_F(ToolsTest, CheckConfigPrintsTheNormalizedRules) {
-  const std::string conf = WriteConf("sockd.conf", kWorkedExample);
+  const std::string conf = WriteConf("sockd.conf", SockdConfWorkedExample());
   ASSERT_OK_AND_ASSIGN(std::string rsockd,
                        rsockd::testing::RsockdProcess::BinaryPath());
   const SubprocessResult result =
@@ -411,7 +410,7 @@ TEST_F(ToolsTest, CheckConfigReportsEveryErrorAndExitsOne) {
 }
 
 TEST_F(ToolsTest, MakeAndDumpSockdfcRoundTripTheWorkedExample) {
-  const std::string conf = WriteConf("sockd.conf", kWorkedExample);
+  const std::string conf = WriteConf("sockd.conf", SockdConfWorkedExample());
   const SubprocessResult made = Tool("make_sockdfc", {conf});
   ASSERT_EQ(made.status.exit_code, 0) << made.stderr_text;
   EXPECT_THAT(made.stdout_text,
@@ -459,13 +458,7 @@ TEST_F(ToolsTest, MakeSockdfcReportsEveryParseErrorAndWritesNothing) {
 }
 
 TEST_F(ToolsTest, MakeAndDumpSocksfcAndSockdfr) {
-  const std::string socks =
-      WriteConf("socks.conf",
-                "# inner zone: through the SOCKS server of the lab firewall\n"
-                "sockd @=10.1.1.1:1080 .lab.corp.example\n"
-                "direct .corp.example\n"
-                "direct 10.0.0.0 255.0.0.0\n"
-                "sockd @=fw1.corp.example,fw2.corp.example ALL\n");
+  const std::string socks = WriteConf("socks.conf", SocksConfWorkedExample());
   const std::string frozen_socks = dir_ + "/routing.fc";
   ASSERT_EQ(Tool("make_socksfc", {socks, frozen_socks}).status.exit_code, 0);
   const SubprocessResult socks_dump = Tool("dump_socksfc", {frozen_socks});
@@ -494,7 +487,7 @@ TEST_F(ToolsTest, MakeAndDumpSocksfcAndSockdfr) {
 }
 
 TEST_F(ToolsTest, DumpRejectsDamagedFiles) {
-  const std::string conf = WriteConf("sockd.conf", kWorkedExample);
+  const std::string conf = WriteConf("sockd.conf", SockdConfWorkedExample());
   ASSERT_EQ(Tool("make_sockdfc", {conf}).status.exit_code, 0);
   ASSERT_OK_AND_ASSIGN(std::string bytes,
                        rsockd::testing::ReadFileToString(dir_ + "/sockd.fc"));
@@ -525,7 +518,7 @@ TEST_F(ToolsTest, FrozenToolUsageExitsTwo) {
 }
 
 TEST_F(ToolsTest, CheckConfigShowsTheFrozenRulesInUse) {
-  const std::string conf = WriteConf("sockd.conf", kWorkedExample);
+  const std::string conf = WriteConf("sockd.conf", SockdConfWorkedExample());
   ASSERT_EQ(Tool("make_sockdfc", {conf}).status.exit_code, 0);
   // An older text beside the frozen file plays no part.
   WriteConf("sockd.conf", "deny ALL\n");

@@ -22,13 +22,13 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "glog/logging.h"
 #include "rsockd/hooks/hook_command.h"
 #include "testing/files.h"
+#include "testing/log_lines.h"
 #include "testing/status_matchers.h"
 #include "testing/wait_for.h"
 
@@ -36,6 +36,7 @@ namespace rsockd {
 namespace {
 
 using ::rsockd::testing::IsOk;
+using ::rsockd::testing::LogLines;
 using ::rsockd::testing::WaitFor;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -75,9 +76,7 @@ int CountOpenDescriptors() {
 class HookRunnerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    absl::StatusOr<std::string> dir = testing::MakeTempDir("hooks-");
-    ASSERT_THAT(dir, IsOk());
-    dir_ = *dir;
+    ASSERT_OK_AND_ASSIGN(dir_, testing::MakeTempDir("hooks-"));
     // Paths go into hooks unquoted and into expected filtered values.
     ASSERT_EQ(FilterHookValue(dir_), dir_) << "unexpected characters in path";
   }
@@ -340,45 +339,30 @@ TEST_F(HookRunnerTest, DropsWhenPendingLimitReached) {
   EXPECT_EQ(errno, ESRCH);
 }
 
-// Collects what glog logs about suppressed hook runs, and adds up the N of
-// each "N hook run(s) suppressed" line.
-class SuppressedLines : public google::LogSink {
- public:
-  SuppressedLines() { google::AddLogSink(this); }
-  ~SuppressedLines() override { google::RemoveLogSink(this); }
+// The lines logged about suppressed hook runs.
+std::vector<std::string> SuppressedLines(const LogLines& log) {
+  std::vector<std::string> suppressed;
+  for (const std::string& line : log.lines()) {
+    if (absl::StrContains(line, " suppressed")) suppressed.push_back(line);
+  }
+  return suppressed;
+}
 
-  using google::LogSink::send;
-  void send(google::LogSeverity severity, const char* full_filename,
-            const char* base_filename, int line,
-            const google::LogMessageTime& time, const char* message,
-            size_t message_len) override {
-    const absl::string_view text(message, message_len);
-    if (!absl::StrContains(text, " suppressed")) return;
+// The N of each "N hook run(s) suppressed" warning, added up.
+uint64_t SuppressedTotal(const LogLines& log) {
+  uint64_t total = 0;
+  for (const std::string& line : log.lines(google::GLOG_WARNING)) {
     uint64_t n = 0;
-    const bool counted = severity == google::GLOG_WARNING &&
-                         absl::SimpleAtoi(text.substr(0, text.find(' ')), &n);
-    absl::MutexLock lock(&mu_);
-    lines_.emplace_back(text);
-    total_ += counted ? n : 0;
+    if (absl::StrContains(line, " suppressed") &&
+        absl::SimpleAtoi(line.substr(0, line.find(' ')), &n)) {
+      total += n;
+    }
   }
-
-  uint64_t total() const {
-    absl::MutexLock lock(&mu_);
-    return total_;
-  }
-  std::vector<std::string> lines() const {
-    absl::MutexLock lock(&mu_);
-    return lines_;
-  }
-
- private:
-  mutable absl::Mutex mu_;
-  std::vector<std::string> lines_ ABSL_GUARDED_BY(mu_);
-  uint64_t total_ ABSL_GUARDED_BY(mu_) = 0;
-};
+  return total;
+}
 
 TEST_F(HookRunnerTest, EveryDroppedRunIsReportedInFewLines) {
-  SuppressedLines suppressed;
+  LogLines log;
   HookRunner runner({.max_running = 1,
                      .max_pending = 0,
                      .timeout = absl::Seconds(30),
@@ -394,19 +378,19 @@ TEST_F(HookRunnerTest, EveryDroppedRunIsReportedInFewLines) {
   ASSERT_THAT(testing::WriteStringToFile(release, ""), IsOk());
   ASSERT_TRUE(runner.WaitUntilIdle(absl::Now() + kWaitLimit));
   // No further activity: the rest of the flood is reported all the same.
-  EXPECT_TRUE(WaitFor([&] { return suppressed.total() == kFlood; },
+  EXPECT_TRUE(WaitFor([&] { return SuppressedTotal(log) == kFlood; },
                       "every drop reported"))
-      << suppressed.total()
-      << " reported in: " << absl::StrJoin(suppressed.lines(), " | ");
-  EXPECT_LE(suppressed.lines().size(), 5u)
-      << absl::StrJoin(suppressed.lines(), " | ");
-  EXPECT_THAT(suppressed.lines().front(),
+      << SuppressedTotal(log)
+      << " reported in: " << absl::StrJoin(SuppressedLines(log), " | ");
+  EXPECT_LE(SuppressedLines(log).size(), 5u)
+      << absl::StrJoin(SuppressedLines(log), " | ");
+  EXPECT_THAT(SuppressedLines(log).front(),
               HasSubstr("1 hook run suppressed: hook queue full"));
   EXPECT_EQ(runner.counts().dropped, uint64_t{kFlood});
 }
 
 TEST_F(HookRunnerTest, DropsNotYetReportedAreReportedAtTheEnd) {
-  SuppressedLines suppressed;
+  LogLines log;
   {
     HookRunner runner({.max_running = 1,
                        .max_pending = 0,
@@ -417,9 +401,10 @@ TEST_F(HookRunnerTest, DropsNotYetReportedAreReportedAtTheEnd) {
         WaitFor([&] { return runner.counts().running == 1; }, "running"));
     for (int i = 0; i < 5; ++i) EXPECT_FALSE(runner.Submit("true", {}));
     // The first drop was reported at once; the next report is an hour off.
-    EXPECT_EQ(suppressed.total(), 1u);
+    EXPECT_EQ(SuppressedTotal(log), 1u);
   }
-  EXPECT_EQ(suppressed.total(), 5u) << absl::StrJoin(suppressed.lines(), " | ");
+  EXPECT_EQ(SuppressedTotal(log), 5u)
+      << absl::StrJoin(SuppressedLines(log), " | ");
 }
 
 TEST_F(HookRunnerTest, DestructorKillsRunningHooksPromptly) {

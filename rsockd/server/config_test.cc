@@ -4,9 +4,6 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <cstdlib>
-#include <fstream>
-
 #include "absl/strings/str_cat.h"
 #include "rules/frozen_sockd_conf.h"
 #include "rules/frozen_sockd_route.h"
@@ -20,12 +17,10 @@ namespace {
 using ::rsockd::testing::IsOk;
 using ::rsockd::testing::SetModificationTime;
 using ::rsockd::testing::StatusIs;
+using ::rsockd::testing::TempPath;
+using ::rsockd::testing::WriteTempFile;
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-std::string TempPath(const std::string& name) {
-  return std::string(std::getenv("TEST_TMPDIR")) + "/" + name;
-}
 
 // Only a sockd.conf: no socks.conf, no sockd.route.
 ConfigPaths AccessOnly(const std::string& path, bool explicit_path) {
@@ -63,8 +58,8 @@ TEST(LoadRuleSetTest, MissingExplicitFileIsAnError) {
 }
 
 TEST(LoadRuleSetTest, ReadsTheGivenFile) {
-  const std::string path = TempPath("given.conf");
-  std::ofstream(path) << "permit 10.0.0.0 255.0.0.0\n";
+  const std::string path =
+      WriteTempFile("given.conf", "permit 10.0.0.0 255.0.0.0\n");
   ASSERT_OK_AND_ASSIGN(std::shared_ptr<const rules::RuleSet> rules,
                        LoadRuleSet(AccessOnly(path, true)));
   EXPECT_TRUE(rules->CheckAccess(From("10.0.0.1")).permitted);
@@ -72,9 +67,9 @@ TEST(LoadRuleSetTest, ReadsTheGivenFile) {
 }
 
 TEST(LoadRuleSetTest, ReportsEveryErrorWithPosition) {
-  const std::string path = TempPath("broken.conf");
-  std::ofstream(path)
-      << "permit 10.0.0.0 255.0.0.0\nallow ALL\npermit ALL eq nosuchservice\n";
+  const std::string path = WriteTempFile(
+      "broken.conf",
+      "permit 10.0.0.0 255.0.0.0\nallow ALL\npermit ALL eq nosuchservice\n");
   absl::StatusOr<std::shared_ptr<const rules::RuleSet>> rules =
       LoadRuleSet(AccessOnly(path, true));
   EXPECT_THAT(rules, StatusIs(absl::StatusCode::kInvalidArgument,
@@ -96,16 +91,10 @@ ConfigPaths Explicit(const std::string& sockd_conf,
   return paths;
 }
 
-std::string WriteFile(const std::string& name, const std::string& text) {
-  const std::string path = TempPath(name);
-  std::ofstream(path) << text;
-  return path;
-}
-
 TEST(LoadRuleSetTest, MissingDefaultRoutingIsDirectAndNoRouteFile) {
   ASSERT_OK_AND_ASSIGN(
       std::shared_ptr<const rules::RuleSet> rules,
-      LoadRuleSet(Explicit(WriteFile("all.conf", "permit ALL\n"))));
+      LoadRuleSet(Explicit(WriteTempFile("all.conf", "permit ALL\n"))));
   ASSERT_TRUE(rules->routing().has_value());
   EXPECT_EQ(rules->routing()->filename, "<embedded socks.conf>");
   EXPECT_EQ(rules->Route(From("10.0.0.1")).action,
@@ -114,7 +103,7 @@ TEST(LoadRuleSetTest, MissingDefaultRoutingIsDirectAndNoRouteFile) {
 }
 
 TEST(LoadRuleSetTest, MissingExplicitRoutingOrRouteFileIsAnError) {
-  const std::string conf = WriteFile("all.conf", "permit ALL\n");
+  const std::string conf = WriteTempFile("all.conf", "permit ALL\n");
   EXPECT_THAT(LoadRuleSet(Explicit(conf, TempPath("none.socks"))),
               StatusIs(absl::StatusCode::kNotFound, HasSubstr("none.socks")));
   EXPECT_THAT(LoadRuleSet(Explicit(conf, "", TempPath("none.route"))),
@@ -123,9 +112,9 @@ TEST(LoadRuleSetTest, MissingExplicitRoutingOrRouteFileIsAnError) {
 
 TEST(LoadRuleSetTest, LoadsAllThreeFilesAndTheDefaultServer) {
   ConfigPaths paths =
-      Explicit(WriteFile("all.conf", "permit ALL\n"),
-               WriteFile("r.socks", "direct 10.0.0.0/8\nsockd ALL\n"),
-               WriteFile("r.route", "127.0.0.2 ALL\n"));
+      Explicit(WriteTempFile("all.conf", "permit ALL\n"),
+               WriteTempFile("r.socks", "direct 10.0.0.0/8\nsockd ALL\n"),
+               WriteTempFile("r.route", "127.0.0.2 ALL\n"));
   paths.default_servers = "fw1:1081,fw2";
   paths.default_servers_origin = "--socks_server";
   ASSERT_OK_AND_ASSIGN(std::shared_ptr<const rules::RuleSet> rules,
@@ -145,9 +134,9 @@ TEST(LoadRuleSetTest, LoadsAllThreeFilesAndTheDefaultServer) {
 
 TEST(LoadRuleSetTest, SockdLineNeedsADefaultServer) {
   const std::string socks =
-      WriteFile("d.socks", "direct 10.0.0.0/8\n sockd ALL\nsockd @= ALL\n");
+      WriteTempFile("d.socks", "direct 10.0.0.0/8\n sockd ALL\nsockd @= ALL\n");
   const absl::StatusOr<std::shared_ptr<const rules::RuleSet>> rules =
-      LoadRuleSet(Explicit(WriteFile("all.conf", "permit ALL\n"), socks));
+      LoadRuleSet(Explicit(WriteTempFile("all.conf", "permit ALL\n"), socks));
   // Both lines, each with both ways to set a default server.
   EXPECT_THAT(rules, StatusIs(absl::StatusCode::kInvalidArgument,
                               HasSubstr(absl::StrCat(
@@ -166,8 +155,8 @@ TEST(LoadRuleSetTest, SockdLineNeedsADefaultServer) {
 // as `sockd` without `@=` does.
 TEST(LoadRuleSetTest, EmptyServerListUsesTheDefaultServer) {
   ConfigPaths paths =
-      Explicit(WriteFile("all.conf", "permit ALL\n"),
-               WriteFile("e.socks", "direct 10.0.0.0/8\nsockd @= ALL\n"));
+      Explicit(WriteTempFile("all.conf", "permit ALL\n"),
+               WriteTempFile("e.socks", "direct 10.0.0.0/8\nsockd @= ALL\n"));
   paths.default_servers = "fw1:1081";
   paths.default_servers_origin = "SOCKS_SERVER";
   ASSERT_OK_AND_ASSIGN(std::shared_ptr<const rules::RuleSet> rules,
@@ -179,7 +168,7 @@ TEST(LoadRuleSetTest, EmptyServerListUsesTheDefaultServer) {
 }
 
 TEST(LoadRuleSetTest, BadDefaultServerIsLocated) {
-  ConfigPaths paths = Explicit(WriteFile("all.conf", "permit ALL\n"));
+  ConfigPaths paths = Explicit(WriteTempFile("all.conf", "permit ALL\n"));
   paths.default_servers = "fw1,fw2:99999";
   paths.default_servers_origin = "SOCKS_SERVER";
   EXPECT_THAT(LoadRuleSet(paths),
@@ -189,9 +178,9 @@ TEST(LoadRuleSetTest, BadDefaultServerIsLocated) {
 }
 
 TEST(LoadRuleSetTest, ReportsTheErrorsOfEveryFile) {
-  const std::string conf = WriteFile("bad.conf", "allow ALL\n");
-  const std::string socks = WriteFile("bad.socks", "forward ALL\n");
-  const std::string route = WriteFile("bad.route", "eth0 ALL\n");
+  const std::string conf = WriteTempFile("bad.conf", "allow ALL\n");
+  const std::string socks = WriteTempFile("bad.socks", "forward ALL\n");
+  const std::string route = WriteTempFile("bad.route", "eth0 ALL\n");
   absl::StatusOr<std::shared_ptr<const rules::RuleSet>> rules =
       LoadRuleSet(Explicit(conf, socks, route));
   EXPECT_THAT(rules, StatusIs(absl::StatusCode::kInvalidArgument,
@@ -255,9 +244,7 @@ TEST(LoadRuleSetTest, PasswordFileErrorsAreReportedWithTheRuleFiles) {
 class FrozenConfigTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    absl::StatusOr<std::string> dir = rsockd::testing::MakeTempDir("frozen");
-    ASSERT_THAT(dir, IsOk());
-    dir_ = *dir;
+    ASSERT_OK_AND_ASSIGN(dir_, rsockd::testing::MakeTempDir("frozen"));
   }
 
   std::string Write(const std::string& name, absl::string_view contents) {

@@ -46,9 +46,7 @@ Result RunTool(absl::string_view tool, std::vector<std::string> args) {
 class FrozenToolTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    absl::StatusOr<std::string> dir = rsockd::testing::MakeTempDir("tool");
-    ASSERT_THAT(dir, IsOk());
-    dir_ = *dir;
+    ASSERT_OK_AND_ASSIGN(dir_, rsockd::testing::MakeTempDir("tool"));
   }
 
   std::string Write(absl::string_view name, absl::string_view text) {

@@ -38,8 +38,8 @@
 #include "rsockd/hooks/hook_context.h"
 #include "rsockd/hooks/hook_runner.h"
 #include "rsockd/server/config.h"
+#include "rsockd/tools/request_args.h"
 #include "rules/name_lookups.h"
-#include "rules/port_spec.h"
 #include "rules/rule_set.h"
 #include "rules/sockd_conf.h"
 #include "rules/sockd_route.h"
@@ -67,9 +67,7 @@ constexpr absl::Duration kLookupTimeout = absl::Seconds(10);
 constexpr absl::Duration kHookTimeout = absl::Seconds(30);
 
 int Usage(absl::string_view problem) {
-  if (!problem.empty()) std::cerr << "test_sockd_conf: " << problem << "\n";
-  std::cerr << kUsage;
-  return 2;
+  return UsageError("test_sockd_conf", problem, kUsage);
 }
 
 absl::string_view IdentLevelName(rules::IdentLevel level) {
@@ -278,15 +276,10 @@ int Main(int argc, char** argv) {
         return Usage("");
     }
   }
-  if (argc - optind != 4) return Usage("expected user src_addr dst_addr port");
-  const std::string user = argv[optind];
-  const std::string source = argv[optind + 1];
-  const std::string destination = argv[optind + 2];
-  const std::string service = argv[optind + 3];
-
-  absl::StatusOr<uint16_t> port =
-      rules::PortSpec::ResolvePort(rules::Token{service, 0, 0});
-  if (!port.ok()) return Usage(absl::StrCat("bad port or service: ", service));
+  absl::StatusOr<RequestArgs> args =
+      ParseRequestArgs(std::vector<std::string>(argv + optind, argv + argc),
+                       /*with_source=*/true);
+  if (!args.ok()) return Usage(args.status().message());
 
   // -B alone still asks identd (at the lenient level: a wrong user id is
   // refused at both levels).
@@ -299,38 +292,29 @@ int Main(int argc, char** argv) {
 
   absl::StatusOr<std::unique_ptr<net::Resolver>> made =
       net::Resolver::Create({});
-  if (!made.ok()) {
-    std::cerr << made.status().message() << "\n";
-    return 2;
-  }
+  if (!made.ok()) return ToolError(made.status());
   net::Resolver& resolver = **made;
   MadeUpRequest request;
-  request.destination = destination;
+  request.destination = args->destination;
   rules::AccessRequest& access = request.access;
   access.command = bind ? rules::Command::kBind : rules::Command::kConnect;
-  access.user = user;
-  access.port = *port;
+  access.user = args->user;
+  access.port = args->port;
   absl::StatusOr<std::vector<net::IpAddress>> client =
-      resolver.Resolve(source, net::Deadline::In(kLookupTimeout));
+      resolver.Resolve(args->source, net::Deadline::In(kLookupTimeout));
   if (!client.ok()) return Usage(client.status().message());
   access.client = client->front();
-  rules::SetDestination(destination, &resolver, kLookupTimeout, &access);
+  rules::SetDestination(args->destination, &resolver, kLookupTimeout, &access);
   rules::SetNameLookups(&resolver, kLookupTimeout, /*stop=*/nullptr, &access);
 
   absl::StatusOr<ConfigFile<rules::SockdConf>> conf = ReadSockdConf(conf_path);
-  if (!conf.ok()) {
-    std::cerr << conf.status().message() << "\n";
-    return 2;
-  }
+  if (!conf.ok()) return ToolError(conf.status());
   std::cerr << ToolNotes("test_sockd_conf", *conf);
   std::optional<rules::SockdRoute> route;
   if (!route_path.empty()) {
     absl::StatusOr<ConfigFile<rules::SockdRoute>> read =
         ReadSockdRoute(route_path);
-    if (!read.ok()) {
-      std::cerr << read.status().message() << "\n";
-      return 2;
-    }
+    if (!read.ok()) return ToolError(read.status());
     std::cerr << ToolNotes("test_sockd_conf", *read);
     route = std::move(read->conf);
   }
@@ -338,10 +322,10 @@ int Main(int argc, char** argv) {
                              std::move(route));
   const rules::AccessDecision decision = rules.CheckAccess(access);
 
-  std::cout << (bind ? "BIND" : "CONNECT") << " from " << user << "@"
+  std::cout << (bind ? "BIND" : "CONNECT") << " from " << args->user << "@"
             << access.client.ToString() << (bind ? " for " : " to ")
-            << destination << " (" << net::ServiceName(*port) << "/" << *port
-            << ")\n";
+            << args->destination << " (" << net::ServiceName(args->port) << "/"
+            << args->port << ")\n";
   Verdict verdict;
   if (decision.rule == nullptr) {
     std::cout << "no line matches\n";

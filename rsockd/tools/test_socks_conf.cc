@@ -25,14 +25,13 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "net/resolver.h"
 #include "net/service_names.h"
 #include "rsockd/server/config.h"
+#include "rsockd/tools/request_args.h"
 #include "rules/lexer.h"
 #include "rules/name_lookups.h"
-#include "rules/port_spec.h"
 #include "rules/rule_set.h"
 #include "rules/socks_conf.h"
 
@@ -49,9 +48,7 @@ constexpr char kUsage[] =
 constexpr absl::Duration kLookupTimeout = absl::Seconds(10);
 
 int Usage(absl::string_view problem) {
-  if (!problem.empty()) std::cerr << "test_socks_conf: " << problem << "\n";
-  std::cerr << kUsage;
-  return 2;
+  return UsageError("test_socks_conf", problem, kUsage);
 }
 
 int Main(int argc, char** argv) {
@@ -66,19 +63,13 @@ int Main(int argc, char** argv) {
         return Usage("");
     }
   }
-  if (argc - optind != 3) return Usage("expected user dst_addr port");
-  const std::string user = argv[optind];
-  const std::string destination = argv[optind + 1];
-  const std::string service = argv[optind + 2];
-  absl::StatusOr<uint16_t> port =
-      rules::PortSpec::ResolvePort(rules::Token{service, 0, 0});
-  if (!port.ok()) return Usage(absl::StrCat("bad port or service: ", service));
+  absl::StatusOr<RequestArgs> args =
+      ParseRequestArgs(std::vector<std::string>(argv + optind, argv + argc),
+                       /*with_source=*/false);
+  if (!args.ok()) return Usage(args.status().message());
 
   absl::StatusOr<ConfigFile<rules::SocksConf>> read = ReadSocksConf(conf_path);
-  if (!read.ok()) {
-    std::cerr << read.status().message() << "\n";
-    return 2;
-  }
+  if (!read.ok()) return ToolError(read.status());
   std::cerr << ToolNotes("test_socks_conf", *read);
   rules::SocksConf& conf = read->conf;
   std::vector<rules::UpstreamServer> default_servers;
@@ -88,35 +79,32 @@ int Main(int argc, char** argv) {
         rules::UpstreamServer::ParseList(rules::Token{env, 1, 1});
     if (!servers.ok()) {
       std::cerr << "SOCKS_SERVER:" << servers.status().message() << "\n";
-      return 2;
+      return kToolError;
     }
     default_servers = *std::move(servers);
   }
   if (absl::Status status =
           rules::CheckDefaultServer(conf, !default_servers.empty());
       !status.ok()) {
-    std::cerr << status.message() << "\n";
-    return 2;
+    return ToolError(status);
   }
   const rules::RuleSet rules(rules::SockdConf{}, std::move(conf), std::nullopt,
                              std::move(default_servers));
 
   absl::StatusOr<std::unique_ptr<net::Resolver>> made =
       net::Resolver::Create({});
-  if (!made.ok()) {
-    std::cerr << made.status().message() << "\n";
-    return 2;
-  }
+  if (!made.ok()) return ToolError(made.status());
   net::Resolver& resolver = **made;
   rules::AccessRequest request;
-  request.user = user;
-  request.port = *port;
-  rules::SetDestination(destination, &resolver, kLookupTimeout, &request);
+  request.user = args->user;
+  request.port = args->port;
+  rules::SetDestination(args->destination, &resolver, kLookupTimeout, &request);
   rules::SetNameLookups(&resolver, kLookupTimeout, /*stop=*/nullptr, &request);
   const rules::RoutingDecision decision = rules.Route(request);
 
-  std::cout << "CONNECT for " << user << " to " << destination << " ("
-            << net::ServiceName(*port) << "/" << *port << ")\n";
+  std::cout << "CONNECT for " << args->user << " to " << args->destination
+            << " (" << net::ServiceName(args->port) << "/" << args->port
+            << ")\n";
   if (decision.rule != nullptr) {
     std::cout << "line " << decision.rule->line << ": "
               << decision.rule->ToString() << "\n";
@@ -140,7 +128,7 @@ int Main(int argc, char** argv) {
       std::cout << "\n";
       return 1;
   }
-  return 2;
+  return kToolError;
 }
 
 }  // namespace
