@@ -13,12 +13,10 @@
 #include <vector>
 
 #include "absl/algorithm/container.h"
-#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -33,6 +31,7 @@
 #include "rules/rule_set.h"
 #include "rules/rule_store.h"
 #include "testing/files.h"
+#include "testing/log_lines.h"
 #include "testing/socket_io.h"
 #include "testing/socks4_client.h"
 #include "testing/status_matchers.h"
@@ -53,6 +52,7 @@ using ::rsockd::testing::EchoServer;
 using ::rsockd::testing::IsOk;
 using ::rsockd::testing::kSocks4Granted;
 using ::rsockd::testing::kSocks4Rejected;
+using ::rsockd::testing::LogLines;
 using ::rsockd::testing::LoopbackAddress;
 using ::rsockd::testing::MakeTempDir;
 using ::rsockd::testing::ReadUntilClosed;
@@ -87,31 +87,6 @@ Tunables TestTunables() {
   tunables.pool = {.max_workers = FLAGS_workers, .max_queue = 8};
   return tunables;
 }
-
-// Every line logged while it exists.
-class LogLines : public google::LogSink {
- public:
-  LogLines() { google::AddLogSink(this); }
-  ~LogLines() override { google::RemoveLogSink(this); }
-
-  using google::LogSink::send;
-  void send(google::LogSeverity severity, const char* full_filename,
-            const char* base_filename, int line,
-            const google::LogMessageTime& time, const char* message,
-            size_t message_len) override {
-    absl::MutexLock lock(&mu_);
-    lines_.emplace_back(message, message_len);
-  }
-
-  std::vector<std::string> lines() const {
-    absl::MutexLock lock(&mu_);
-    return lines_;
-  }
-
- private:
-  mutable absl::Mutex mu_;
-  std::vector<std::string> lines_ ABSL_GUARDED_BY(mu_);
-};
 
 class ReloadTest : public ::testing::Test {
  protected:

@@ -21,15 +21,12 @@
 #include <utility>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
-#include "glog/logging.h"
 #include "net/address.h"
 #include "net/deadline.h"
 #include "net/pipe_pool.h"
@@ -50,6 +47,7 @@
 #include "rules/socks_conf.h"
 #include "testing/fake_dns_server.h"
 #include "testing/fake_identd.h"
+#include "testing/log_lines.h"
 #include "testing/loopback.h"
 #include "testing/scripted_socks4_server.h"
 #include "testing/socket_io.h"
@@ -70,28 +68,6 @@ constexpr absl::Duration kTimeout = absl::Seconds(10);
 net::Deadline Soon() { return net::Deadline::In(kTimeout); }
 
 const net::IpAddress kLoopback = *net::IpAddress::Parse("127.0.0.1");
-
-// Keeps the request-log lines, without glog's prefix.
-class LogCapture : public google::LogSink {
- public:
-  using google::LogSink::send;
-  void send(google::LogSeverity severity, const char* full_filename,
-            const char* base_filename, int line,
-            const google::LogMessageTime& time, const char* message,
-            size_t message_len) override {
-    absl::MutexLock lock(&mu_);
-    lines_.emplace_back(message, message_len);
-  }
-
-  std::vector<std::string> lines() const {
-    absl::MutexLock lock(&mu_);
-    return lines_;
-  }
-
- private:
-  mutable absl::Mutex mu_;
-  std::vector<std::string> lines_ ABSL_GUARDED_BY(mu_);
-};
 
 // What the recording front end saw; read it once the session ended.
 struct Recording {
@@ -157,6 +133,15 @@ absl::StatusOr<net::Socks4Reply> ReadReply(net::Socket& client) {
   std::array<uint8_t, net::kSocks4ReplySize> reply;
   std::copy(bytes->begin(), bytes->end(), reply.begin());
   return net::ParseSocks4Reply(reply);
+}
+
+// Sends a request and reads the (first) reply.
+absl::StatusOr<net::Socks4Reply> Ask(net::Socket& client,
+                                     absl::string_view request) {
+  if (absl::Status sent = client.WriteAll(request, Soon()); !sent.ok()) {
+    return sent;
+  }
+  return ReadReply(client);
 }
 
 // The request log's description of a request from the test's client.
@@ -244,7 +229,7 @@ class SessionTest : public ::testing::Test {
   UpstreamHealth upstreams_;
   OwnListeners own_listeners_;
   Stats stats_;
-  LogCapture log_;
+  testing::LogLines log_{testing::LogLines::Scope::kOwn};
   net::StopSignal stop_;
   SessionOptions options_;
   SessionServices services_;
@@ -255,13 +240,11 @@ class SessionTest : public ::testing::Test {
 TEST_F(SessionTest, GrantedConnectRelaysEarlyAndLaterBytes) {
   ASSERT_OK_AND_ASSIGN(auto echo, testing::EchoServer::Start());
   ASSERT_OK_AND_ASSIGN(net::Socket client, StartSession("permit ALL\n"));
-  ASSERT_THAT(
-      client.WriteAll(absl::StrCat(Socks4Request(net::Socks4Command::kConnect,
-                                                 echo->address()),
-                                   "early"),
-                      Soon()),
-      IsOk());
-  ASSERT_OK_AND_ASSIGN(net::Socks4Reply reply, ReadReply(client));
+  ASSERT_OK_AND_ASSIGN(
+      net::Socks4Reply reply,
+      Ask(client, absl::StrCat(Socks4Request(net::Socks4Command::kConnect,
+                                             echo->address()),
+                               "early")));
   EXPECT_EQ(reply.code, net::Socks4ReplyCode::kGranted);
   EXPECT_EQ(reply.port, 0);
   EXPECT_EQ(reply.ip, net::IpAddress());
@@ -291,11 +274,9 @@ TEST_F(SessionTest, DeniedByRulesGets91AndItsLine) {
                        StartSession("permit ALL 10.0.0.0/8\n"
                                     "deny ALL\n"));
   const net::SocketAddress destination(kLoopback, 9);
-  ASSERT_THAT(
-      client.WriteAll(Socks4Request(net::Socks4Command::kConnect, destination),
-                      Soon()),
-      IsOk());
-  ASSERT_OK_AND_ASSIGN(net::Socks4Reply reply, ReadReply(client));
+  ASSERT_OK_AND_ASSIGN(
+      net::Socks4Reply reply,
+      Ask(client, Socks4Request(net::Socks4Command::kConnect, destination)));
   EXPECT_EQ(reply.code, net::Socks4ReplyCode::kRejected);
   JoinSession();
 
@@ -311,11 +292,9 @@ TEST_F(SessionTest, RefusedConnectionGets91ButIsToldApart) {
   ASSERT_OK_AND_ASSIGN(net::Socket closed, testing::ReserveClosedPort());
   ASSERT_OK_AND_ASSIGN(net::SocketAddress destination, closed.LocalAddress());
   ASSERT_OK_AND_ASSIGN(net::Socket client, StartSession("permit ALL\n"));
-  ASSERT_THAT(
-      client.WriteAll(Socks4Request(net::Socks4Command::kConnect, destination),
-                      Soon()),
-      IsOk());
-  ASSERT_OK_AND_ASSIGN(net::Socks4Reply reply, ReadReply(client));
+  ASSERT_OK_AND_ASSIGN(
+      net::Socks4Reply reply,
+      Ask(client, Socks4Request(net::Socks4Command::kConnect, destination)));
   EXPECT_EQ(reply.code, net::Socks4ReplyCode::kRejected);
   JoinSession();
 
@@ -334,11 +313,9 @@ TEST_F(SessionTest, RefusedConnectionGets91ButIsToldApart) {
 TEST_F(SessionTest, UnreachableNetworkGets91ButIsToldApart) {
   ASSERT_OK_AND_ASSIGN(net::Socket client, StartSession("permit ALL\n"));
   const net::SocketAddress destination(*net::IpAddress::Parse("224.0.0.1"), 80);
-  ASSERT_THAT(
-      client.WriteAll(Socks4Request(net::Socks4Command::kConnect, destination),
-                      Soon()),
-      IsOk());
-  ASSERT_OK_AND_ASSIGN(net::Socks4Reply reply, ReadReply(client));
+  ASSERT_OK_AND_ASSIGN(
+      net::Socks4Reply reply,
+      Ask(client, Socks4Request(net::Socks4Command::kConnect, destination)));
   EXPECT_EQ(reply.code, net::Socks4ReplyCode::kRejected);
   JoinSession();
 
@@ -350,10 +327,8 @@ TEST_F(SessionTest, Socks4aNameIsResolvedHereAndConnected) {
   ASSERT_OK_AND_ASSIGN(auto echo, testing::EchoServer::Start());
   dns_->AddAddress("echo.test", kLoopback, 300);
   ASSERT_OK_AND_ASSIGN(net::Socket client, StartSession("permit ALL\n"));
-  ASSERT_THAT(
-      client.WriteAll(Socks4aRequest("echo.test", echo->port()), Soon()),
-      IsOk());
-  ASSERT_OK_AND_ASSIGN(net::Socks4Reply reply, ReadReply(client));
+  ASSERT_OK_AND_ASSIGN(net::Socks4Reply reply,
+                       Ask(client, Socks4aRequest("echo.test", echo->port())));
   EXPECT_EQ(reply.code, net::Socks4ReplyCode::kGranted);
   ASSERT_THAT(client.WriteAll("named", Soon()), IsOk());
   client.ShutdownWrite();
@@ -376,9 +351,8 @@ TEST_F(SessionTest, NameThatDoesNotResolveIsAnUnreachableHost) {
   dns_->SetBehaviour("nowhere.test",
                      testing::FakeDnsServer::Behaviour::kNxDomain);
   ASSERT_OK_AND_ASSIGN(net::Socket client, StartSession("permit ALL\n"));
-  ASSERT_THAT(client.WriteAll(Socks4aRequest("nowhere.test", 80), Soon()),
-              IsOk());
-  ASSERT_OK_AND_ASSIGN(net::Socks4Reply reply, ReadReply(client));
+  ASSERT_OK_AND_ASSIGN(net::Socks4Reply reply,
+                       Ask(client, Socks4aRequest("nowhere.test", 80)));
   EXPECT_EQ(reply.code, net::Socks4ReplyCode::kRejected);
   JoinSession();
 
@@ -394,11 +368,10 @@ TEST_F(SessionTest, NameThatDoesNotResolveIsAnUnreachableHost) {
 
 TEST_F(SessionTest, BindRepliesTwiceThenRelaysThePeer) {
   ASSERT_OK_AND_ASSIGN(net::Socket client, StartSession("permit ALL\n"));
-  ASSERT_THAT(client.WriteAll(Socks4Request(net::Socks4Command::kBind,
-                                            net::SocketAddress(kLoopback, 21)),
-                              Soon()),
-              IsOk());
-  ASSERT_OK_AND_ASSIGN(net::Socks4Reply first, ReadReply(client));
+  ASSERT_OK_AND_ASSIGN(
+      net::Socks4Reply first,
+      Ask(client, Socks4Request(net::Socks4Command::kBind,
+                                net::SocketAddress(kLoopback, 21))));
   ASSERT_EQ(first.code, net::Socks4ReplyCode::kGranted);
   EXPECT_EQ(first.ip, kLoopback);
   const net::SocketAddress listening(first.ip, first.port);
@@ -431,11 +404,10 @@ TEST_F(SessionTest, BindRepliesTwiceThenRelaysThePeer) {
 TEST_F(SessionTest, BindPeerThatIsNotTheExpectedOneIsRefused) {
   ASSERT_OK_AND_ASSIGN(net::Socket client, StartSession("permit ALL\n"));
   const net::IpAddress expected = *net::IpAddress::Parse("127.0.0.5");
-  ASSERT_THAT(client.WriteAll(Socks4Request(net::Socks4Command::kBind,
-                                            net::SocketAddress(expected, 21)),
-                              Soon()),
-              IsOk());
-  ASSERT_OK_AND_ASSIGN(net::Socks4Reply first, ReadReply(client));
+  ASSERT_OK_AND_ASSIGN(
+      net::Socks4Reply first,
+      Ask(client, Socks4Request(net::Socks4Command::kBind,
+                                net::SocketAddress(expected, 21))));
   ASSERT_EQ(first.code, net::Socks4ReplyCode::kGranted);
   ASSERT_OK_AND_ASSIGN(
       net::Socket peer,
@@ -459,11 +431,10 @@ TEST_F(SessionTest, StrictIdentWithoutIdentdGets92) {
   ASSERT_OK_AND_ASSIGN(net::SocketAddress no_identd, closed.LocalAddress());
   options_.ident_port = no_identd.port();
   ASSERT_OK_AND_ASSIGN(net::Socket client, StartSession("permit ?=I ALL\n"));
-  ASSERT_THAT(client.WriteAll(Socks4Request(net::Socks4Command::kConnect,
-                                            net::SocketAddress(kLoopback, 9)),
-                              Soon()),
-              IsOk());
-  ASSERT_OK_AND_ASSIGN(net::Socks4Reply reply, ReadReply(client));
+  ASSERT_OK_AND_ASSIGN(
+      net::Socks4Reply reply,
+      Ask(client, Socks4Request(net::Socks4Command::kConnect,
+                                net::SocketAddress(kLoopback, 9))));
   EXPECT_EQ(reply.code, net::Socks4ReplyCode::kIdentUnreachable);
   JoinSession();
 
@@ -483,11 +454,10 @@ TEST_F(SessionTest, IdentdNamingAnotherUserGets93) {
   });
   options_.ident_port = identd->port();
   ASSERT_OK_AND_ASSIGN(net::Socket client, StartSession("permit ?=I ALL\n"));
-  ASSERT_THAT(client.WriteAll(Socks4Request(net::Socks4Command::kConnect,
-                                            net::SocketAddress(kLoopback, 9)),
-                              Soon()),
-              IsOk());
-  ASSERT_OK_AND_ASSIGN(net::Socks4Reply reply, ReadReply(client));
+  ASSERT_OK_AND_ASSIGN(
+      net::Socks4Reply reply,
+      Ask(client, Socks4Request(net::Socks4Command::kConnect,
+                                net::SocketAddress(kLoopback, 9))));
   EXPECT_EQ(reply.code, net::Socks4ReplyCode::kIdentMismatch);
   JoinSession();
 
@@ -513,11 +483,9 @@ TEST_F(SessionTest, IdentAnswerToARequestWithoutUserIdIsOnlyRecorded) {
     request.user_id_origin = UserIdOrigin::kNone;
   };
   ASSERT_OK_AND_ASSIGN(net::Socket client, StartSession("permit ?=I ALL\n"));
-  ASSERT_THAT(
-      client.WriteAll(
-          Socks4Request(net::Socks4Command::kConnect, echo->address()), Soon()),
-      IsOk());
-  ASSERT_OK_AND_ASSIGN(net::Socks4Reply reply, ReadReply(client));
+  ASSERT_OK_AND_ASSIGN(net::Socks4Reply reply,
+                       Ask(client, Socks4Request(net::Socks4Command::kConnect,
+                                                 echo->address())));
   EXPECT_EQ(reply.code, net::Socks4ReplyCode::kGranted);
   client.Close();
   JoinSession();
@@ -540,11 +508,9 @@ TEST_F(SessionTest, UpstreamRefusalGets91AndKeepsTheUpstreamsCode) {
           "permit ALL\n",
           absl::StrCat("sockd @=", upstream->address().ToString(), " ALL\n")));
   const net::SocketAddress destination(*net::IpAddress::Parse("10.1.2.3"), 80);
-  ASSERT_THAT(
-      client.WriteAll(Socks4Request(net::Socks4Command::kConnect, destination),
-                      Soon()),
-      IsOk());
-  ASSERT_OK_AND_ASSIGN(net::Socks4Reply reply, ReadReply(client));
+  ASSERT_OK_AND_ASSIGN(
+      net::Socks4Reply reply,
+      Ask(client, Socks4Request(net::Socks4Command::kConnect, destination)));
   EXPECT_EQ(reply.code, net::Socks4ReplyCode::kRejected);
   JoinSession();
 
