@@ -21,9 +21,9 @@
 //   4. relay until both directions end, then log the byte counts.
 //
 // Every step logs the classic sockd request-log lines
-// (docs/operations.md#the-request-log), prefixed
-// with the connection id; the kind of an Outcome picks "refused" or
-// "failed" (IsRefusal), so the lines do not depend on the protocol.
+// (docs/operations.md#the-request-log), prefixed with the connection id;
+// the kind of an Outcome picks "refused" or "failed" (IsRefusal), so the
+// lines do not depend on the protocol.
 
 #ifndef RSOCKD_RSOCKD_SERVER_SESSION_H_
 #define RSOCKD_RSOCKD_SERVER_SESSION_H_
