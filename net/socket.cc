@@ -7,15 +7,29 @@
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <string>
 
+#include "absl/strings/cord.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/optional.h"
 #include "rsockd/base/status_macros.h"
 
 namespace rsockd::net {
 namespace {
 
+// The payload that carries a connect(2) errno, in decimal.
+constexpr absl::string_view kErrnoPayload = "rsockd.net/connect-errno";
+
 int FamilyOf(const SocketAddress& address) {
   return address.ip().is_ipv4() ? AF_INET : AF_INET6;
+}
+
+absl::Status ConnectError(int error, absl::string_view what) {
+  absl::Status status = absl::ErrnoToStatus(error, what);
+  status.SetPayload(kErrnoPayload, absl::Cord(absl::StrCat(error)));
+  return status;
 }
 
 }  // namespace
@@ -67,7 +81,7 @@ absl::StatusOr<Socket> Socket::Connect(const SocketAddress& to,
   if (::connect(socket.fd(), reinterpret_cast<sockaddr*>(&storage), len) == 0) {
     return socket;
   }
-  if (errno != EINPROGRESS) return absl::ErrnoToStatus(errno, what);
+  if (errno != EINPROGRESS) return ConnectError(errno, what);
   absl::Status waited = deadline.Wait(socket.fd(), POLLOUT);
   if (!waited.ok()) {
     return absl::Status(waited.code(),
@@ -78,7 +92,7 @@ absl::StatusOr<Socket> Socket::Connect(const SocketAddress& to,
   if (getsockopt(socket.fd(), SOL_SOCKET, SO_ERROR, &error, &error_len) != 0) {
     return absl::ErrnoToStatus(errno, what);
   }
-  if (error != 0) return absl::ErrnoToStatus(error, what);
+  if (error != 0) return ConnectError(error, what);
   return socket;
 }
 
@@ -170,6 +184,17 @@ void Socket::SetAbortiveClose() {
 void Socket::SetNoDelay() {
   const int one = 1;
   setsockopt(fd(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
+int SocketErrno(const absl::Status& status) {
+  // absl::optional: Debian's Abseil does not alias std::optional.
+  const absl::optional<absl::Cord> payload = status.GetPayload(kErrnoPayload);
+  int error = 0;
+  if (!payload.has_value() ||
+      !absl::SimpleAtoi(std::string(*payload), &error)) {
+    return 0;
+  }
+  return error;
 }
 
 }  // namespace rsockd::net

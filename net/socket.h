@@ -48,7 +48,8 @@ class Socket {
   // at connect time with IP_BIND_ADDRESS_NO_PORT so that fixed source
   // addresses do not exhaust ephemeral ports). Errors carry the errno-derived
   // code (Unavailable for refused/unreachable, DeadlineExceeded for a
-  // timeout) and say what failed.
+  // timeout) and say what failed; an error from connect(2) itself also
+  // carries its errno (SocketErrno).
   static absl::StatusOr<Socket> Connect(const SocketAddress& to,
                                         const std::optional<IpAddress>& from,
                                         const Deadline& deadline);
@@ -91,6 +92,14 @@ class Socket {
  private:
   FdCloser fd_;
 };
+
+// SocketErrno()
+//
+// The errno of a Connect() that connect(2) failed (at once, or later through
+// SO_ERROR): ECONNREFUSED, ENETUNREACH, EHOSTUNREACH..., which the status
+// code alone does not tell apart (all Unavailable) and a SOCKS reply does.
+// 0 for any other status.
+int SocketErrno(const absl::Status& status);
 
 }  // namespace rsockd::net
 

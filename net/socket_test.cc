@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <poll.h>
 
+#include <cerrno>
 #include <cstdint>
 #include <thread>
 
@@ -76,6 +77,26 @@ TEST(SocketTest, ConnectToClosedPortIsUnavailable) {
       Socket::Connect(closed, std::nullopt, Deadline::In(absl::Seconds(5))),
       StatusIs(absl::StatusCode::kUnavailable,
                HasSubstr("connect() to 127.0.0.1")));
+}
+
+// The SOCKS reply tells a refused connection from an unreachable host, so
+// the errno must survive in the status, not only in its text.
+TEST(SocketTest, ConnectErrorCarriesItsErrno) {
+  SocketAddress closed;
+  {
+    ASSERT_OK_AND_ASSIGN(Socket listener,
+                         Socket::Listen(SocketAddress(kLoopback, 0), 4));
+    ASSERT_OK_AND_ASSIGN(closed, listener.LocalAddress());
+  }
+  absl::StatusOr<Socket> refused =
+      Socket::Connect(closed, std::nullopt, Deadline::In(absl::Seconds(5)));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(SocketErrno(refused.status()), ECONNREFUSED);
+}
+
+TEST(SocketTest, StatusesFromElsewhereHaveNoErrno) {
+  EXPECT_EQ(SocketErrno(absl::OkStatus()), 0);
+  EXPECT_EQ(SocketErrno(absl::ErrnoToStatus(ECONNREFUSED, "elsewhere")), 0);
 }
 
 TEST(SocketTest, ConnectFromChosenSourceAddress) {

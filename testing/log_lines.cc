@@ -2,9 +2,13 @@
 
 namespace rsockd::testing {
 
-LogLines::LogLines() { google::AddLogSink(this); }
+LogLines::LogLines(Scope scope) : scope_(scope) {
+  if (scope_ == Scope::kAll) google::AddLogSink(this);
+}
 
-LogLines::~LogLines() { google::RemoveLogSink(this); }
+LogLines::~LogLines() {
+  if (scope_ == Scope::kAll) google::RemoveLogSink(this);
+}
 
 std::vector<std::string> LogLines::lines() const {
   absl::MutexLock lock(&mu_);

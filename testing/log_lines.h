@@ -26,8 +26,16 @@ namespace rsockd::testing {
 
 class LogLines : public google::LogSink {
  public:
-  // Registers the sink with glog; the destructor removes it.
-  LogLines();
+  enum class Scope {
+    // Every line logged in the process while it exists (google::AddLogSink).
+    kAll,
+    // Only the lines code sends to this sink itself (LOG_TO_SINK), such as
+    // the request log a server is given.
+    kOwn,
+  };
+
+  // With kAll, registers the sink with glog; the destructor removes it.
+  explicit LogLines(Scope scope = Scope::kAll);
   ~LogLines() override;
 
   LogLines(const LogLines&) = delete;
@@ -50,6 +58,7 @@ class LogLines : public google::LogSink {
     std::string text;
   };
 
+  const Scope scope_;
   mutable absl::Mutex mu_;
   std::vector<Line> lines_ ABSL_GUARDED_BY(mu_);
 };

@@ -29,5 +29,12 @@ TEST(LogLinesTest, KeepsTheLinesLoggedWhileItExistsWithTheirSeverity) {
   EXPECT_THAT(after.lines(), ElementsAre("after"));
 }
 
+TEST(LogLinesTest, OwnScopeGetsOnlyWhatIsSentToIt) {
+  LogLines own(LogLines::Scope::kOwn);
+  LOG(INFO) << "not for it";
+  LOG_TO_SINK(&own, INFO) << "for it";
+  EXPECT_THAT(own.lines(), ElementsAre("for it"));
+}
+
 }  // namespace
 }  // namespace rsockd::testing

@@ -1,23 +1,29 @@
 // This file defines `RunSession`, everything a worker does for one client
-// connection, in order and blocking:
+// connection, in order and blocking, as a pipeline of typed steps:
 //
-//   1. read the SOCKS4/4A request within the handshake timeout;
-//   2. check it against the access rules of the snapshot taken when the
-//      connection was accepted;
-//   3. route it by socks.conf: refuse, or connect directly (resolving a
-//      SOCKS4A name, bounded, and trying each address in turn within the
-//      connect timeout, from the source address sockd.route picks), or
-//      through the upstream servers of the matching line
-//      (upstream_chain.h);
-//   4. reply (90, or 91 for every kind of refusal or failure — never a silent
-//      close, except for bytes that are not SOCKS4 at all). A BIND replies
-//      twice (bind.h): 90 with the address the peer is to connect to, then,
+//   1. front end: read the first byte, which picks the client's protocol
+//      (FrontEndFor), and have that front end (front_end.h) read the
+//      request into a `Request` (request.h), all within the handshake
+//      timeout;
+//   2. policy steps, each deciding with an `Outcome` (outcome.h), a grant
+//      or a kind of failure: the access rules of the snapshot taken when
+//      the connection was accepted, ident, hooks; routing by socks.conf:
+//      refuse, or connect directly (resolving a name, bounded, and trying
+//      each address in turn within the connect timeout, from the source
+//      address sockd.route picks), or through the upstream servers of the
+//      matching line (upstream_chain.h); or BIND (bind.h);
+//   3. reply: the front end turns the outcome into its protocol's reply —
+//      the only place reply bytes are made (SOCKS4: 90, or 91/92/93; never
+//      a silent close, except for bytes that are not SOCKS4 at all). A
+//      BIND has two replies: the address the peer is to connect to, then,
 //      once the peer connected (directly, or to the upstream that listens),
-//      90 with the peer's address, or 91;
-//   5. relay until both directions end, then log the byte counts.
+//      the peer's address, or a failure;
+//   4. relay until both directions end, then log the byte counts.
 //
 // Every step logs the classic sockd request-log lines
-// (docs/operations.md#the-request-log), prefixed with the connection id.
+// (docs/operations.md#the-request-log), prefixed with the connection id;
+// the kind of an Outcome picks "refused" or "failed" (IsRefusal), so the
+// lines do not depend on the protocol.
 
 #ifndef RSOCKD_RSOCKD_SERVER_SESSION_H_
 #define RSOCKD_RSOCKD_SERVER_SESSION_H_
@@ -25,6 +31,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "absl/functional/function_ref.h"
 #include "absl/time/time.h"
 #include "glog/logging.h"
 #include "net/address.h"
@@ -34,6 +41,7 @@
 #include "net/socket.h"
 #include "net/thread_pool.h"
 #include "rsockd/hooks/hook_runner.h"
+#include "rsockd/server/front_end.h"
 #include "rsockd/server/own_listeners.h"
 #include "rsockd/server/stats.h"
 #include "rsockd/server/upstream_health.h"
@@ -95,12 +103,26 @@ void LogClientRefusal(uint64_t id, const net::SocketAddress& peer,
                       const SessionOptions& options,
                       const SessionServices& services);
 
+// FrontEndFor()
+//
+// The front end for a connection whose first byte is `version`: SOCKS4's
+// for 4, and for every other byte, which its parser drops without a reply
+// (docs/protocol.md).
+std::unique_ptr<FrontEnd> FrontEndFor(uint8_t version,
+                                      const FrontEndContext& context);
+
+// Makes a session's front end from its first byte; FrontEndFor, or a test's
+// own (one that wraps it to watch the outcomes, say).
+using FrontEndFactory = absl::FunctionRef<std::unique_ptr<FrontEnd>(
+    uint8_t version, const FrontEndContext& context)>;
+
 // Serves one connection to the end. `rules` and `options` are the snapshot
 // taken at accept time; the session uses them for its whole life, so a
 // reload never changes a session halfway.
 void RunSession(uint64_t id, net::Socket client, const net::SocketAddress& peer,
                 std::shared_ptr<const rules::RuleSet> rules,
-                const SessionOptions& options, const SessionServices& services);
+                const SessionOptions& options, const SessionServices& services,
+                FrontEndFactory front_ends = FrontEndFor);
 
 }  // namespace rsockd
 
