@@ -22,6 +22,7 @@ namespace {
 
 using ::rsockd::testing::FakeIdentd;
 using ::rsockd::testing::IsOk;
+using ::rsockd::testing::IsOkAndHolds;
 using ::rsockd::testing::StatusIs;
 using ::testing::AllOf;
 using ::testing::ElementsAre;
@@ -201,6 +202,21 @@ TEST(IdentClientAddressTest, QueriesClientIpFromServerIp) {
   query.identd_port = identd->port();
   query.timeout = absl::Seconds(10);
   EXPECT_EQ(*QueryIdent(query), "ylee");
+  EXPECT_THAT(identd->queries(), ElementsAre("40000 , 1080\r\n"));
+}
+
+// docs/ident.md: ident works over IPv6 as over IPv4, from rsockd's IPv6
+// address to the client's.
+TEST(IdentClientAddressTest, QueriesAnIpv6Client) {
+  const net::IpAddress loopback = *net::IpAddress::Parse("::1");
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<FakeIdentd> identd,
+                       FakeIdentd::Start(loopback));
+  IdentQuery query;
+  query.client = net::SocketAddress(loopback, 40000);
+  query.server = net::SocketAddress(loopback, 1080);
+  query.identd_port = identd->port();
+  query.timeout = absl::Seconds(10);
+  EXPECT_THAT(QueryIdent(query), IsOkAndHolds("ylee"));
   EXPECT_THAT(identd->queries(), ElementsAre("40000 , 1080\r\n"));
 }
 
