@@ -22,6 +22,7 @@ namespace {
 
 using ::rsockd::testing::FakeIdentd;
 using ::rsockd::testing::IsOk;
+using ::rsockd::testing::IsOkAndHolds;
 using ::rsockd::testing::StatusIs;
 using ::testing::AllOf;
 using ::testing::ElementsAre;
@@ -189,19 +190,27 @@ TEST_F(IdentClientTest, RefusedPortIsUnavailable) {
   EXPECT_EQ(identd_->connections(), 0);
 }
 
+// The identd lives on the client's IP, and is asked from rsockd's side of
+// the connection: another loopback address, or (docs/ident.md) the IPv6
+// ones, for a client that came over IPv6.
 TEST(IdentClientAddressTest, QueriesClientIpFromServerIp) {
-  // The identd lives on the client's IP; rsockd's side of the connection is
-  // another loopback address.
-  const net::IpAddress client_ip = *net::IpAddress::Parse("127.0.0.9");
-  ASSERT_OK_AND_ASSIGN(std::unique_ptr<FakeIdentd> identd,
-                       FakeIdentd::Start(client_ip));
-  IdentQuery query;
-  query.client = net::SocketAddress(client_ip, 40000);
-  query.server = net::SocketAddress(*net::IpAddress::Parse("127.0.0.5"), 1080);
-  query.identd_port = identd->port();
-  query.timeout = absl::Seconds(10);
-  EXPECT_EQ(*QueryIdent(query), "ylee");
-  EXPECT_THAT(identd->queries(), ElementsAre("40000 , 1080\r\n"));
+  struct Case {
+    const char* client;
+    const char* server;
+  };
+  for (const Case& c : {Case{"127.0.0.9", "127.0.0.5"}, Case{"::1", "::1"}}) {
+    SCOPED_TRACE(c.client);
+    const net::IpAddress client_ip = *net::IpAddress::Parse(c.client);
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<FakeIdentd> identd,
+                         FakeIdentd::Start(client_ip));
+    IdentQuery query;
+    query.client = net::SocketAddress(client_ip, 40000);
+    query.server = net::SocketAddress(*net::IpAddress::Parse(c.server), 1080);
+    query.identd_port = identd->port();
+    query.timeout = absl::Seconds(10);
+    EXPECT_THAT(QueryIdent(query), IsOkAndHolds("ylee"));
+    EXPECT_THAT(identd->queries(), ElementsAre("40000 , 1080\r\n"));
+  }
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <string>
@@ -34,16 +35,20 @@ absl::Status ConnectError(int error, absl::string_view what) {
 
 }  // namespace
 
-absl::StatusOr<Socket> Socket::Listen(const SocketAddress& address,
-                                      int backlog) {
+absl::StatusOr<Socket> Socket::Listen(const SocketAddress& address, int backlog,
+                                      bool ipv6_only) {
   Socket socket(::socket(FamilyOf(address),
                          SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!socket.valid()) return absl::ErrnoToStatus(errno, "socket()");
   const int one = 1;
   setsockopt(socket.fd(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
   if (!address.ip().is_ipv4()) {
-    const int zero = 0;
-    setsockopt(socket.fd(), IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+    // Set either way: the default is the host's net.ipv6.bindv6only.
+    const int value = ipv6_only ? 1 : 0;
+    if (setsockopt(socket.fd(), IPPROTO_IPV6, IPV6_V6ONLY, &value,
+                   sizeof(value)) != 0) {
+      return absl::ErrnoToStatus(errno, "setsockopt(IPV6_V6ONLY)");
+    }
   }
   sockaddr_storage storage;
   const socklen_t len = address.ToSockaddr(&storage);
@@ -195,6 +200,13 @@ int SocketErrno(const absl::Status& status) {
     return 0;
   }
   return error;
+}
+
+bool Ipv6Available() {
+  const int fd = ::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  ::close(fd);
+  return true;
 }
 
 }  // namespace rsockd::net

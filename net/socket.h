@@ -39,10 +39,13 @@ class Socket {
   Socket(const Socket&) = delete;
   Socket& operator=(const Socket&) = delete;
 
-  // A listening socket on `address` (SO_REUSEADDR; IPV6_V6ONLY off for "::"
-  // so one listener serves both families).
+  // A listening socket on `address` (SO_REUSEADDR). For an IPv6 address,
+  // `ipv6_only` sets IPV6_V6ONLY: off, "::" serves IPv4 clients too (as
+  // IPv4-mapped addresses); on, it leaves the port's IPv4 side to a
+  // listener of its own, so "0.0.0.0" and "::" can share a port. Ignored
+  // for an IPv4 address.
   static absl::StatusOr<Socket> Listen(const SocketAddress& address,
-                                       int backlog);
+                                       int backlog, bool ipv6_only = false);
 
   // Connects to `to`, optionally from the local address `from` (port chosen
   // at connect time with IP_BIND_ADDRESS_NO_PORT so that fixed source
@@ -100,6 +103,12 @@ class Socket {
 // code alone does not tell apart (all Unavailable) and a SOCKS reply does.
 // 0 for any other status.
 int SocketErrno(const absl::Status& status);
+
+// Ipv6Available()
+//
+// Whether this host can make IPv6 sockets at all: false on a kernel without
+// IPv6 (booted with ipv6.disable=1), where socket(AF_INET6) fails.
+bool Ipv6Available();
 
 }  // namespace rsockd::net
 

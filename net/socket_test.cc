@@ -1,7 +1,9 @@
 #include "net/socket.h"
 
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <poll.h>
+#include <sys/socket.h>
 
 #include <cerrno>
 #include <cstdint>
@@ -28,6 +30,39 @@ TEST(SocketTest, ListenOnPortZeroPicksAPort) {
   ASSERT_OK_AND_ASSIGN(SocketAddress bound, listener.LocalAddress());
   EXPECT_NE(bound.port(), 0);
   EXPECT_EQ(bound.ip(), kLoopback);
+}
+
+// docs/operations.md, "Listening": an IPv6 listener is IPv6-only when asked,
+// so that "::" and "0.0.0.0" can share a port; otherwise "::" takes IPv4
+// clients too, and so holds the port's IPv4 side. (Linux makes a listener
+// on a specific IPv6 address IPv6-only anyway: only "::" shows the
+// difference. Nothing connects to the wildcard listeners here.)
+TEST(SocketTest, ListenSetsIpv6OnlyAsAsked) {
+  ASSERT_TRUE(Ipv6Available())
+      << "this host has ::1 (docs/testing.md#real-peers-and-clients)";
+  for (const bool ipv6_only : {false, true}) {
+    SCOPED_TRACE(ipv6_only);
+    ASSERT_OK_AND_ASSIGN(
+        Socket listener,
+        Socket::Listen(SocketAddress(*IpAddress::Parse("::"), 0), 4,
+                       ipv6_only));
+    int value = -1;
+    socklen_t size = sizeof(value);
+    ASSERT_EQ(
+        getsockopt(listener.fd(), IPPROTO_IPV6, IPV6_V6ONLY, &value, &size), 0);
+    EXPECT_EQ(value, ipv6_only ? 1 : 0);
+    ASSERT_OK_AND_ASSIGN(SocketAddress bound, listener.LocalAddress());
+    const absl::StatusOr<Socket> ipv4_side =
+        Socket::Listen(SocketAddress(kLoopback, bound.port()), 4);
+    if (ipv6_only) {
+      EXPECT_THAT(ipv4_side, IsOk());
+    } else {
+      EXPECT_THAT(ipv4_side, StatusIs(absl::StatusCode::kFailedPrecondition,
+                                      HasSubstr("Address already in use")));
+    }
+  }
+  // Meaningless for IPv4, and harmless.
+  EXPECT_THAT(Socket::Listen(SocketAddress(kLoopback, 0), 4, true), IsOk());
 }
 
 TEST(SocketTest, TransfersBytesBothWays) {

@@ -119,8 +119,9 @@ DECLARE_bool(helpshort);
 DEFINE_bool(ver, false, "Print the version and build options, then exit.");
 DEFINE_int32(port, 1080, "TCP port to listen on; 0 picks a free port.");
 DEFINE_validator(port, &ValidatePort);
-DEFINE_string(listen, "0.0.0.0",
-              "Listen address(es): IPv4 or IPv6 literals, comma-separated.");
+DEFINE_string(listen, "0.0.0.0,::",
+              "Listen address(es): IPv4 or IPv6 literals, comma-separated. "
+              "The default drops :: on a host without IPv6.");
 DEFINE_validator(listen, &ValidateListen);
 DEFINE_string(port_file, "",
               "After binding, write the bound port and a newline here.");
@@ -472,9 +473,14 @@ ServerOptions ServerOptionsFromFlags(SyslogSink* syslog, bool inetd) {
   ServerOptions options;
   options.tunables = TunablesFromFlags();
   if (!inetd) {  // else inetd listens
+    // The default serves both families where the host has IPv6; an address
+    // given explicitly must be bound, or rsockd does not start.
+    const bool drop_ipv6 = !IsExplicit("listen") && !net::Ipv6Available();
+    if (drop_ipv6) LOG(INFO) << "this host has no IPv6: not listening on ::";
     for (const std::string& item : ListenItems(FLAGS_listen)) {
-      options.listen.emplace_back(*net::IpAddress::Parse(item),
-                                  static_cast<uint16_t>(FLAGS_port));
+      const net::IpAddress ip = *net::IpAddress::Parse(item);
+      if (drop_ipv6 && !ip.is_ipv4()) continue;
+      options.listen.emplace_back(ip, static_cast<uint16_t>(FLAGS_port));
     }
   }
   options.pipe_memory = static_cast<size_t>(FLAGS_pipe_memory_mib) << 20;
@@ -771,6 +777,7 @@ void PrintVersion() {
   std::cout << "rsockd " << kVersion << "\n"
             << "protocols: SOCKS4 SOCKS4A (CONNECT, BIND), ident (RFC 1413); "
                "no SOCKS5\n"
+            << "IPv6: yes (listen, connect, BIND, ident, upstream servers)\n"
             << "routing (socks.conf): yes, upstream SOCKS4/4A chaining\n"
             << "multi-homed route support (sockd.route): yes\n"
             << "splice: yes (--splice=false for read/write)\n";

@@ -21,8 +21,18 @@ namespace rsockd::rules {
 namespace {
 
 constexpr const char* kSeeds[] = {
-    "sockd.fc",           "sockd_all_forms.fc", "socks.fc",
-    "socks_all_forms.fc", "sockd.fr",
+    "sockd.fc",
+    "sockd_all_forms.fc",
+    "socks.fc",
+    "socks_all_forms.fc",
+    "socks_upstream_forms.fc",
+    "sockd.fr",
+    // Format version 1 (rules/testdata/README.md).
+    "sockd.v1.fc",
+    "sockd_all_forms.v1.fc",
+    "socks.v1.fc",
+    "socks_all_forms.v1.fc",
+    "sockd.v1.fr",
 };
 constexpr int kMutationsPerSeed = 4000;
 

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <type_traits>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -12,6 +13,7 @@
 #include "rules/frozen_sockd_route.h"
 #include "rules/frozen_socks_conf.h"
 #include "rules/lexer.h"
+#include "rules/secrets.h"
 #include "rules/sockd_conf.h"
 #include "rules/sockd_route.h"
 #include "rules/socks_conf.h"
@@ -62,6 +64,22 @@ bool SameSpecialLines(const SockdConf& a, const SockdConf& b) {
 bool SameSpecialLines(const SocksConf&, const SocksConf&) { return true; }
 bool SameSpecialLines(const SockdRoute&, const SockdRoute&) { return true; }
 
+// The version field of a file a reader accepted (so at least a header).
+uint16_t FileVersion(absl::string_view file) {
+  return static_cast<uint16_t>(static_cast<uint8_t>(file[8]) |
+                               static_cast<uint8_t>(file[9]) << 8);
+}
+
+// The normalized dump that parses back: secrets shown where there are any.
+template <auto Format, typename Rules>
+std::string Dump(const Rules& rules) {
+  if constexpr (std::is_invocable_v<decltype(Format), const Rules&, Secrets>) {
+    return Format(rules, Secrets::kShown);
+  } else {
+    return Format(rules);
+  }
+}
+
 // One kind of file: thaw, and check both promises for what was accepted.
 template <typename Rules, auto Thaw, auto Freeze, auto Format, auto Parse>
 void CheckKind(absl::string_view kind, absl::string_view file,
@@ -79,13 +97,22 @@ void CheckKind(absl::string_view kind, absl::string_view file,
     Broken(kind, "thawed rules could not be frozen again",
            refrozen.status().message());
   }
-  if (*refrozen != file) {
-    Broken(kind, "refreezing changed the bytes", Format(*rules));
+  if (FileVersion(file) == kFrozenFormatVersion) {
+    if (*refrozen != file) {
+      Broken(kind, "refreezing changed the bytes", Dump<Format>(*rules));
+    }
+  } else {
+    // An older version is rewritten in the current one, to the same rules.
+    const absl::StatusOr<Rules> again = Thaw(*refrozen);
+    if (!again.ok() || again->rules != rules->rules) {
+      Broken(kind, "refreezing an old version changed the rules",
+             Dump<Format>(*rules));
+    }
   }
   for (const auto& rule : rules->rules) {
     if (NamesUserFile(rule)) return;
   }
-  const std::string text = Format(*rules);
+  const std::string text = Dump<Format>(*rules);
   for (absl::string_view line : absl::StrSplit(text, '\n')) {
     if (line.size() > kMaxLineLength) return;
   }
@@ -118,11 +145,18 @@ std::string RepairFrozenContainer(absl::string_view data) {
   if (data.size() < kFrozenHeaderSize + kFrozenTrailerSize) {
     return std::string(data);
   }
-  // The kind field, little-endian at offset 10 (frozen_io.h).
+  // The version and kind fields, little-endian at offsets 8 and 10
+  // (frozen_io.h). A version a reader accepts is kept, so that mutations
+  // of older files reach their own layout.
+  uint16_t version = static_cast<uint16_t>(static_cast<uint8_t>(data[8]) |
+                                           static_cast<uint8_t>(data[9]) << 8);
+  if (version < kOldestFrozenFormatVersion || version > kFrozenFormatVersion) {
+    version = kFrozenFormatVersion;
+  }
   const uint16_t kind = static_cast<uint16_t>(
       static_cast<uint8_t>(data[10]) | static_cast<uint8_t>(data[11]) << 8);
   std::string file = SealFrozenRaw(
-      kFrozenFormatVersion, kind,
+      version, kind,
       data.substr(kFrozenHeaderSize,
                   data.size() - kFrozenHeaderSize - kFrozenTrailerSize));
   // Keep the input's magic: a damaged one must still be refused.

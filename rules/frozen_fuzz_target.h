@@ -8,17 +8,20 @@
 //
 // For each input, two files are tried: the bytes as they are, which mostly
 // exercise the container checks, and the same bytes with the header's
-// version, length and checksum made right (`RepairFrozenContainer`), which
-// lets mutations reach the payload's field checks — a random mutation
-// almost never keeps a CRC-32C valid.
+// version (when it is not one a reader accepts), length and checksum made
+// right (`RepairFrozenContainer`), which lets mutations reach the payload's
+// field checks — a random mutation almost never keeps a CRC-32C valid.
 //
 // The promises checked for every file a reader accepts; a broken one
 // aborts the process (that is how a fuzzer learns of it):
 //   - freezing the thawed rules gives back exactly the same bytes (the
-//     encoding is canonical, so nothing in the file went unchecked);
-//   - the normalized dump of the rules parses, with the server's parser,
-//     back to the same rules (skipped when a user list names a /file, which
-//     the parser would read, or when a dumped line is too long to parse).
+//     encoding is canonical, so nothing in the file went unchecked); for a
+//     file of an older format version, which freezing rewrites in the
+//     current one, the rewritten file thaws to the same rules;
+//   - the normalized dump of the rules, secrets shown, parses with the
+//     server's parser back to the same rules (skipped when a user list
+//     names a /file, which the parser would read, or when a dumped line is
+//     too long to parse).
 //
 // Thread-compatible; reads no files.
 
@@ -43,9 +46,10 @@ struct FrozenInputOutcome {
 // promise above; aborts with a message when one is broken.
 FrozenInputOutcome CheckFrozenInput(absl::string_view data);
 
-// `data` with the header's version set to the current one and its length
-// and checksum recomputed, when it is at least a header and a checksum long
-// (else unchanged): the magic and kind are left as they are.
+// `data` with the header's version set to the current one unless it is one
+// a reader accepts, and its length and checksum recomputed, when it is at
+// least a header and a checksum long (else unchanged): the magic and kind
+// are left as they are.
 std::string RepairFrozenContainer(absl::string_view data);
 
 }  // namespace rsockd::rules

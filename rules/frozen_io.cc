@@ -28,6 +28,12 @@ constexpr size_t kVersionOffset = 8;
 constexpr size_t kKindOffset = 10;
 constexpr size_t kLengthOffset = 12;
 
+// Requires file.size() >= kFrozenHeaderSize.
+uint16_t HeaderVersion(absl::string_view file) {
+  return static_cast<uint16_t>(
+      DecodeLittleEndian(file.substr(kVersionOffset), /*size=*/2));
+}
+
 }  // namespace
 
 absl::string_view FrozenKindName(FrozenKind kind) {
@@ -104,14 +110,14 @@ absl::StatusOr<absl::string_view> UnsealFrozen(absl::string_view file,
         "truncated: ", file.size(), " bytes, less than the ",
         kFrozenHeaderSize + kFrozenTrailerSize, " of the header and checksum"));
   }
-  const uint64_t version =
-      DecodeLittleEndian(file.substr(kVersionOffset), /*size=*/2);
-  if (version != kFrozenFormatVersion) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "format version ", version,
-        " is not supported (this build reads "
-        "version ",
-        kFrozenFormatVersion, "); refreeze it with this build's ", "tools"));
+  const uint64_t version = HeaderVersion(file);
+  if (version < kOldestFrozenFormatVersion || version > kFrozenFormatVersion) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("format version ", version,
+                     " is not supported (this build reads "
+                     "versions ",
+                     kOldestFrozenFormatVersion, " to ", kFrozenFormatVersion,
+                     "); refreeze it with this build's tools"));
   }
   const uint64_t kind = DecodeLittleEndian(file.substr(kKindOffset), 2);
   if (kind != static_cast<uint16_t>(expected)) {
@@ -141,6 +147,13 @@ absl::StatusOr<absl::string_view> UnsealFrozen(absl::string_view file,
         "): the file is corrupted"));
   }
   return file.substr(kFrozenHeaderSize, actual);
+}
+
+absl::StatusOr<FrozenReader> OpenFrozen(absl::string_view file,
+                                        FrozenKind expected) {
+  absl::StatusOr<absl::string_view> payload = UnsealFrozen(file, expected);
+  if (!payload.ok()) return payload.status();
+  return FrozenReader(*payload, HeaderVersion(file));
 }
 
 absl::Status AddFrozenContext(const absl::Status& status,

@@ -50,10 +50,19 @@ enum class FrozenKind : uint16_t {
 // "sockd.conf", "socks.conf", "sockd.route": for messages.
 absl::string_view FrozenKindName(FrozenKind kind);
 
-// The format version this code writes and the only one it reads. A change of
-// any payload layout must bump it: an old reader then refuses a new file
-// with a clear message instead of misreading it.
-inline constexpr uint16_t kFrozenFormatVersion = 1;
+// The format version this code writes. A change of any payload layout must
+// bump it: an old reader then refuses a new file with a clear message
+// instead of misreading it. Readers accept every version from
+// kOldestFrozenFormatVersion on, and read each by its own layout
+// (FrozenReader::version()), so that files frozen by an older build keep
+// working; docs/frozen_files.md lists what each version changed.
+//
+//   1  the first layout
+//   2  socks.conf: each upstream server also has its scheme and optional
+//      socks5:// credentials (frozen_socks_conf.h); the other kinds are as
+//      in version 1
+inline constexpr uint16_t kFrozenFormatVersion = 2;
+inline constexpr uint16_t kOldestFrozenFormatVersion = 1;
 
 inline constexpr absl::string_view kFrozenMagic = "RSOCKDFZ";
 inline constexpr size_t kFrozenHeaderSize = 16;
@@ -107,7 +116,8 @@ std::string SealFrozenRaw(uint16_t version, uint16_t kind,
 // Checks a whole file read into `file` and returns its payload (a view into
 // `file`). Errors, each with a message saying what is wrong:
 //   - InvalidArgument: not a frozen file (size below the header, magic), a
-//     version other than kFrozenFormatVersion, a kind other than `expected`;
+//     version outside kOldestFrozenFormatVersion..kFrozenFormatVersion, a
+//     kind other than `expected`;
 //   - DataLoss: larger than kMaxFrozenFileSize, truncated or with trailing
 //     bytes (the length field disagrees with the size), checksum mismatch.
 absl::StatusOr<absl::string_view> UnsealFrozen(absl::string_view file,
@@ -127,11 +137,16 @@ absl::Status AddFrozenContext(const absl::Status& status,
 // the file: "byte 42: rule count: truncated (needs 4 bytes, 1 left)".
 class FrozenReader {
  public:
-  // `payload` must outlive the reader; `file_offset` is where it starts in
-  // the file (kFrozenHeaderSize), for messages.
+  // `payload` must outlive the reader; `version` is the file's format
+  // version, which decides the layouts that changed; `file_offset` is where
+  // the payload starts in the file (kFrozenHeaderSize), for messages.
   explicit FrozenReader(absl::string_view payload,
+                        uint16_t version = kFrozenFormatVersion,
                         size_t file_offset = kFrozenHeaderSize)
-      : payload_(payload), file_offset_(file_offset) {}
+      : payload_(payload), version_(version), file_offset_(file_offset) {}
+
+  // The format version of the file being read.
+  uint16_t version() const { return version_; }
 
   absl::StatusOr<uint8_t> U8(absl::string_view what);
   absl::StatusOr<uint16_t> U16(absl::string_view what);
@@ -166,9 +181,17 @@ class FrozenReader {
   absl::StatusOr<absl::string_view> Take(size_t size, absl::string_view what);
 
   absl::string_view payload_;
+  uint16_t version_;
   size_t file_offset_;
   size_t position_ = 0;
 };
+
+// OpenFrozen()
+//
+// UnsealFrozen, then a reader of the payload that knows the file's version.
+// `file` must outlive the reader.
+absl::StatusOr<FrozenReader> OpenFrozen(absl::string_view file,
+                                        FrozenKind expected);
 
 // LoadFrozenFile()
 //

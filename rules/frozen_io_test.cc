@@ -12,6 +12,7 @@ namespace rsockd::rules {
 namespace {
 
 using ::rsockd::testing::IsOk;
+using ::rsockd::testing::IsOkAndHolds;
 using ::rsockd::testing::StatusIs;
 using ::testing::HasSubstr;
 
@@ -118,7 +119,7 @@ TEST(SealFrozenTest, LaysOutHeaderPayloadAndChecksum) {
                        SealFrozen(FrozenKind::kSocksConf, "abc"));
   const std::string header = Bytes({
       'R',  'S',  'O',  'C',  'K', 'D', 'F', 'Z',  // magic
-      0x01, 0x00,                                  // format version 1
+      0x02, 0x00,                                  // format version 2
       0x02, 0x00,                                  // kind 2: socks.conf
       0x03, 0x00, 0x00, 0x00,                      // payload length 3
       'a',  'b',  'c',                             // payload
@@ -190,14 +191,37 @@ TEST_F(UnsealFrozenTest, RejectsEveryFlippedByte) {
 
 TEST_F(UnsealFrozenTest, RejectsOtherVersionsEvenWithAValidChecksum) {
   EXPECT_THAT(
-      UnsealFrozen(SealFrozenRaw(2, 1, "payload!"), FrozenKind::kSockdConf),
+      UnsealFrozen(SealFrozenRaw(3, 1, "payload!"), FrozenKind::kSockdConf),
       StatusIs(absl::StatusCode::kInvalidArgument,
-               HasSubstr("format version 2 is not supported (this build reads "
-                         "version 1)")));
+               HasSubstr("format version 3 is not supported (this build reads "
+                         "versions 1 to 2)")));
   EXPECT_THAT(
       UnsealFrozen(SealFrozenRaw(0, 1, "payload!"), FrozenKind::kSockdConf),
       StatusIs(absl::StatusCode::kInvalidArgument,
                HasSubstr("format version 0")));
+}
+
+// docs/frozen_files.md: files of every earlier version still read; the
+// reader says which version it is reading, for the layouts that changed.
+TEST_F(UnsealFrozenTest, ReadsEveryVersionSinceTheOldest) {
+  EXPECT_EQ(kOldestFrozenFormatVersion, 1);
+  EXPECT_EQ(kFrozenFormatVersion, 2);
+  for (uint16_t version = kOldestFrozenFormatVersion;
+       version <= kFrozenFormatVersion; ++version) {
+    SCOPED_TRACE(version);
+    const std::string file = SealFrozenRaw(version, 1, "payload!");
+    EXPECT_THAT(UnsealFrozen(file, FrozenKind::kSockdConf),
+                IsOkAndHolds("payload!"));
+    ASSERT_OK_AND_ASSIGN(FrozenReader reader,
+                         OpenFrozen(file, FrozenKind::kSockdConf));
+    EXPECT_EQ(reader.version(), version);
+    EXPECT_EQ(reader.offset(), kFrozenHeaderSize);
+    EXPECT_EQ(reader.remaining(), 8u);
+  }
+  EXPECT_THAT(OpenFrozen(SealFrozenRaw(3, 1, "x"), FrozenKind::kSockdConf),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("format version 3")));
+  EXPECT_EQ(FrozenReader("").version(), kFrozenFormatVersion);
 }
 
 TEST_F(UnsealFrozenTest, RejectsAnotherKind) {

@@ -172,7 +172,7 @@ TEST_F(FrozenSockdConfCorruptionTest, RejectsOtherVersionsAndKinds) {
   EXPECT_THAT(
       ThawSockdConf(SealFrozenRaw(kFrozenFormatVersion + 1, 1, payload)),
       StatusIs(absl::StatusCode::kInvalidArgument,
-               HasSubstr("format version 2 is not supported")));
+               HasSubstr("format version 3 is not supported")));
   EXPECT_THAT(ThawSockdConf(*SealFrozen(FrozenKind::kSockdRoute, payload)),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "this is a frozen sockd.route, not a frozen "

@@ -8,6 +8,8 @@
 #include "rules/frozen_io.h"
 #include "rules/frozen_specs.h"
 #include "rules/lexer.h"
+#include "rules/secrets.h"
+#include "rules/upstream_server.h"
 
 namespace rsockd::rules {
 namespace {
@@ -20,7 +22,11 @@ constexpr FrozenRuleList kRuleList{
     .min_rule_size = 4 + 4 + 1 + 4 + 1 + 1 + 1 + 4,
     .max_rules = kMaxFrozenSocksRules,
 };
-// A host string (its length) and a port.
+// The first format version whose servers carry a scheme and credentials;
+// before it every server is socks4a:// without credentials.
+constexpr uint16_t kSchemesVersion = 2;
+// A host string (its length) and a port; from kSchemesVersion on also a
+// scheme and a has-credentials flag.
 constexpr size_t kMinServerSize = 4 + 2;
 // A server list is one token of one line.
 constexpr uint32_t kMaxServers = kMaxLineLength / 2 + 1;
@@ -33,6 +39,23 @@ constexpr SocksRule::Action kWireActions[] = {
     SocksRule::Action::kDirect,
     SocksRule::Action::kSockd,
 };
+// Schemes on disk, indexed by wire value.
+constexpr UpstreamScheme kWireSchemes[] = {
+    UpstreamScheme::kSocks4a,
+    UpstreamScheme::kSocks4,
+    UpstreamScheme::kSocks5,
+};
+
+void FreezeServer(const UpstreamServer& server, FrozenWriter* writer) {
+  FreezeEnum(server.scheme, kWireSchemes, writer);
+  writer->String(server.host);
+  writer->U16(server.port);
+  writer->U8(server.credentials.has_value() ? 1 : 0);
+  if (server.credentials.has_value()) {
+    writer->String(server.credentials->user);
+    writer->String(server.credentials->password);
+  }
+}
 
 absl::Status FreezeRule(const SocksRule& rule, FrozenWriter* writer) {
   FreezeLineNumber(rule.line, writer);
@@ -40,24 +63,44 @@ absl::Status FreezeRule(const SocksRule& rule, FrozenWriter* writer) {
   FreezeEnum(rule.action, kWireActions, writer);
   writer->U32(static_cast<uint32_t>(rule.servers.size()));
   for (const UpstreamServer& server : rule.servers) {
-    writer->String(server.host);
-    writer->U16(server.port);
+    FreezeServer(server, writer);
   }
   RSOCKD_RETURN_IF_ERROR(FreezeOptionalUserList(rule.users, writer));
   FreezeRuleEnd(rule, writer);
   return absl::OkStatus();
 }
 
-// One server, checked by the parser's own syntax: its normalized text must
-// parse back to exactly it (host form, lower case, port 1..65535).
+// One server in the layout of the reader's version, checked by the
+// parser's own syntax: its normalized text, credentials shown, must parse
+// back to exactly it (host form, lower case, port 1..65535, credentials
+// only for socks5://, 1..255 bytes each). Messages show it masked.
 absl::StatusOr<UpstreamServer> ThawServer(FrozenReader* reader) {
   const size_t start = reader->offset();
+  const bool schemes = reader->version() >= kSchemesVersion;
   UpstreamServer server;
+  if (schemes) {
+    RSOCKD_ASSIGN_OR_RETURN(server.scheme,
+                            ThawEnum(reader, "server scheme", kWireSchemes));
+  }
   RSOCKD_ASSIGN_OR_RETURN(server.host,
                           reader->String("server host", kMaxServerHostLength));
   RSOCKD_ASSIGN_OR_RETURN(server.port, reader->U16("server port"));
+  if (schemes) {
+    RSOCKD_ASSIGN_OR_RETURN(const bool has_credentials,
+                            reader->Bool("server has credentials"));
+    if (has_credentials) {
+      UpstreamCredentials credentials;
+      RSOCKD_ASSIGN_OR_RETURN(
+          credentials.user,
+          reader->String("server user", kMaxUpstreamCredentialLength));
+      RSOCKD_ASSIGN_OR_RETURN(
+          credentials.password,
+          reader->String("server password", kMaxUpstreamCredentialLength));
+      server.credentials = std::move(credentials);
+    }
+  }
   const absl::StatusOr<UpstreamServer> parsed =
-      UpstreamServer::Parse(Token{server.ToString(), 1, 1});
+      UpstreamServer::Parse(Token{server.ToString(Secrets::kShown), 1, 1});
   if (!parsed.ok() || !(*parsed == server)) {
     return reader->Invalid(start, "server",
                            absl::StrCat(Quote(server.ToString()),

@@ -12,16 +12,30 @@
 //     u32 column     of its keyword, for messages (1-based)
 //     u8 action      0 deny, 1 direct, 2 sockd
 //     u32 server count, then per server (sockd only; none: the default
-//                    server): string host, u16 port
+//                    server):
+//                      u8 scheme  0 socks4a, 1 socks4, 2 socks5
+//                      string host, u16 port
+//                      u8 has credentials  0/1, then when 1 (socks5 only):
+//                        string user, string password (1..255 bytes each,
+//                        decoded)
 //     u8 has users   0/1, then the user list when 1 (*=)
 //     address spec   destination
 //     u8 has port    0/1, then the port test when 1
 //     hook command   (empty: none)
 //
+// That is format version 2 (frozen_io.h); a version 1 file has no scheme
+// and no credentials fields (string host, u16 port): its servers thaw as
+// socks4a:// without credentials, as that build meant them.
+//
 // Servers are stored as parsed (a lower-case host name or a normalized IP
 // literal, and the port resolved when the file was frozen) and re-validated
 // by the parser's own server syntax. Thawing re-validates every value and
 // refuses a payload with bytes left over. Thread-safe.
+//
+// The credentials are stored as they are, not encrypted (rsockd must give
+// them to the upstream): a frozen socks.conf that holds them is as secret as
+// the text file, and make_socksfc writes it without access for others
+// (docs/frozen_files.md).
 
 #ifndef RSOCKD_RULES_FROZEN_SOCKS_CONF_H_
 #define RSOCKD_RULES_FROZEN_SOCKS_CONF_H_

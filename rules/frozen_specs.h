@@ -265,9 +265,7 @@ absl::StatusOr<Conf> ThawRuleFile(
                                                    int previous_line)>
         thaw_rule,
     absl::Span<const SpecialLine<Conf>> special_lines = {}) {
-  RSOCKD_ASSIGN_OR_RETURN(const absl::string_view payload,
-                          UnsealFrozen(file, kind));
-  FrozenReader reader(payload);
+  RSOCKD_ASSIGN_OR_RETURN(FrozenReader reader, OpenFrozen(file, kind));
   Conf conf;
   RSOCKD_ASSIGN_OR_RETURN(conf.filename, ThawFileName(&reader));
   RSOCKD_ASSIGN_OR_RETURN(conf.rules,

@@ -48,6 +48,7 @@
 #include "absl/types/span.h"
 #include "rsockd/base/status_macros.h"
 #include "rules/lexer.h"
+#include "rules/secrets.h"
 
 namespace rsockd::rules {
 
@@ -85,17 +86,31 @@ inline absl::Status CheckHasKeyword(const Line& line,
                     absl::StrCat("missing ", keywords, " before ':'"));
 }
 
+// RuleText()
+//
+// The line a dump prints for `rule`: `rule.ToString(secrets)` for a rule
+// that holds secrets (socks.conf's), else `rule.ToString()`.
+template <typename Rule>
+std::string RuleText(const Rule& rule, Secrets secrets) {
+  if constexpr (requires { rule.ToString(secrets); }) {
+    return rule.ToString(secrets);
+  } else {
+    return rule.ToString();
+  }
+}
+
 // CheckNormalizedLength()
 //
-// OK when `rule.ToString()`, the line a dump prints for it, fits in a line
-// (kMaxLineLength), so that every accepted rule can be dumped and read back.
-// Normalizing can lengthen a rule: each upstream server written without a
-// port gains one (`fw` -> `fw:1080`), so a long server list that fits as
-// written may not fit once normalized; such a rule is refused, not dumped as
-// a line no parser takes.
+// OK when the line a dump prints for `rule`, with its secrets shown (the
+// longer form, the one that parses back), fits in a line (kMaxLineLength),
+// so that every accepted rule can be dumped and read back. Normalizing can
+// lengthen a rule: each upstream server written without a port gains one
+// (`fw` -> `fw:1080`), so a long server list that fits as written may not
+// fit once normalized; such a rule is refused, not dumped as a line no
+// parser takes.
 template <typename Rule>
 absl::Status CheckNormalizedLength(const Rule& rule) {
-  const size_t length = rule.ToString().size();
+  const size_t length = RuleText(rule, Secrets::kShown).size();
   if (length <= kMaxLineLength) return absl::OkStatus();
   return absl::InvalidArgumentError(
       absl::StrCat("the rule is ", length,
@@ -206,17 +221,19 @@ absl::StatusOr<Conf> ParseRuleFile(
 
 // FormatRuleFile()
 //
-// A normalized dump of `conf`: one `rule.ToString()` per line, then the
-// special lines whose command is set, "<prefix> <command>", each line ending
-// in '\n'. Parsing it with the same special lines gives equal rules and
-// commands (line numbers may differ).
+// A normalized dump of `conf`: one `RuleText(rule, secrets)` per line, then
+// the special lines whose command is set, "<prefix> <command>", each line
+// ending in '\n'. Parsing it (with the secrets shown) with the same special
+// lines gives equal rules and commands (line numbers may differ).
 template <typename Conf>
 std::string FormatRuleFile(
-    const Conf& conf, absl::Span<const SpecialLine<std::type_identity_t<Conf>>>
-                          special_lines = {}) {
+    const Conf& conf,
+    absl::Span<const SpecialLine<std::type_identity_t<Conf>>> special_lines =
+        {},
+    Secrets secrets = Secrets::kMasked) {
   std::string text;
   for (const RuleOf<Conf>& rule : conf.rules) {
-    absl::StrAppend(&text, rule.ToString(), "\n");
+    absl::StrAppend(&text, RuleText(rule, secrets), "\n");
   }
   for (const SpecialLine<Conf>& special : special_lines) {
     const std::string& command = conf.*special.command;

@@ -2,12 +2,9 @@
 
 #include <utility>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "net/address.h"
-#include "net/service_names.h"
 #include "rsockd/base/files.h"
 #include "rsockd/base/status_macros.h"
 #include "rules/rule_fields.h"
@@ -26,21 +23,11 @@ constexpr absl::string_view kServersField = "@=";
 constexpr absl::string_view kUsersField = "*=";
 // The legacy keyword form `sockd@fw1,fw2`.
 constexpr absl::string_view kLegacySockd = "sockd@";
-constexpr uint16_t kFallbackUpstreamPort = 1080;
 
 // A token for the part of `token` that starts `offset` bytes in.
 Token SubToken(const Token& token, size_t offset, size_t length) {
   return Token{token.text.substr(offset, length), token.line,
                token.column + static_cast<int>(offset)};
-}
-
-absl::StatusOr<uint16_t> ParseServerPort(const Token& token) {
-  if (token.text.empty()) {
-    return TokenError(token, "missing port after ':'");
-  }
-  RSOCKD_ASSIGN_OR_RETURN(const uint16_t port, PortSpec::ResolvePort(token));
-  if (port == 0) return TokenError(token, "port 0 cannot be connected to");
-  return port;
 }
 
 // The servers of an `@=` field (or of the legacy `sockd@`). An empty list
@@ -130,111 +117,15 @@ absl::StatusOr<SocksRule> ParseRule(const Line& line) {
 
 }  // namespace
 
-uint16_t DefaultUpstreamPort() {
-  return net::LookUpTcpService("socks").value_or(kFallbackUpstreamPort);
-}
-
-absl::StatusOr<UpstreamServer> UpstreamServer::Parse(const Token& token) {
-  const absl::string_view text = token.text;
-  if (text.empty()) return TokenError(token, "empty server name");
-  if (absl::StrContains(text, "://")) {
-    return TokenError(token, absl::StrCat("unsupported server ", Quote(text),
-                                          ": rsockd speaks SOCKS4/4A to "
-                                          "upstream servers; write host or "
-                                          "host:port"));
-  }
-  UpstreamServer server;
-  server.port = 0;
-  size_t host_end = text.size();
-  if (text.front() == '[') {
-    // [ipv6] or [ipv6]:port
-    const size_t close = text.find(']');
-    if (close == absl::string_view::npos) {
-      return TokenError(token, absl::StrCat("missing ']' in ", Quote(text)));
-    }
-    const absl::string_view literal = text.substr(1, close - 1);
-    const std::optional<net::IpAddress> ip = net::IpAddress::Parse(literal);
-    // An IPv6 literal; a mapped one (`[::ffff:10.1.1.1]`) is the IPv4 server.
-    if (!ip.has_value() || !absl::StrContains(literal, ':')) {
-      return TokenError(token,
-                        absl::StrCat("invalid IPv6 address in ", Quote(text)));
-    }
-    server.host = ip->ToString();
-    if (close + 1 < text.size()) {
-      if (text[close + 1] != ':') {
-        return TokenError(
-            SubToken(token, close + 1, text.size() - close - 1),
-            absl::StrCat("expected ':port' after ']' in ", Quote(text)));
-      }
-      RSOCKD_ASSIGN_OR_RETURN(
-          server.port,
-          ParseServerPort(SubToken(token, close + 2, text.size() - close - 2)));
-    }
-  } else if (const std::optional<net::IpAddress> ip =
-                 net::IpAddress::Parse(text);
-             ip.has_value()) {
-    // A bare IPv4 or IPv6 literal: no port.
-    server.host = ip->ToString();
-  } else {
-    const size_t colon = text.find(':');
-    if (colon != absl::string_view::npos) {
-      if (text.find(':', colon + 1) != absl::string_view::npos) {
-        return TokenError(token, absl::StrCat("invalid server ", Quote(text),
-                                              ": write an IPv6 address with "
-                                              "a port as [address]:port"));
-      }
-      host_end = colon;
-      RSOCKD_ASSIGN_OR_RETURN(
-          server.port,
-          ParseServerPort(SubToken(token, colon + 1, text.size() - colon - 1)));
-    }
-    const Token host = SubToken(token, 0, host_end);
-    if (host.text.empty()) return TokenError(token, "missing host before ':'");
-    if (const std::optional<net::IpAddress> ip =
-            net::IpAddress::Parse(host.text);
-        ip.has_value() && ip->is_ipv4()) {
-      server.host = ip->ToString();
-    } else {
-      RSOCKD_RETURN_IF_ERROR(CheckNoLeadingZeros(host, host.text));
-      RSOCKD_RETURN_IF_ERROR(CheckHostName(host));
-      server.host = absl::AsciiStrToLower(host.text);
-    }
-  }
-  if (server.port == 0) server.port = DefaultUpstreamPort();
-  return server;
-}
-
-absl::StatusOr<std::vector<UpstreamServer>> UpstreamServer::ParseList(
-    const Token& list) {
-  if (list.text.empty()) return TokenError(list, "empty server list");
-  std::vector<UpstreamServer> servers;
-  size_t start = 0;
-  while (true) {
-    const size_t comma = list.text.find(',', start);
-    const size_t end = comma == std::string::npos ? list.text.size() : comma;
-    RSOCKD_ASSIGN_OR_RETURN(UpstreamServer server,
-                            Parse(SubToken(list, start, end - start)));
-    servers.push_back(std::move(server));
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return servers;
-}
-
-std::string UpstreamServer::ToString() const {
-  if (absl::StrContains(host, ':')) return absl::StrCat("[", host, "]:", port);
-  return absl::StrCat(host, ":", port);
-}
-
-std::string SocksRule::ToString() const {
+std::string SocksRule::ToString(Secrets secrets) const {
   std::string text(ActionWord(action));
   if (!servers.empty()) {
-    absl::StrAppend(
-        &text, " @=",
-        absl::StrJoin(servers, ",",
-                      [](std::string* out, const UpstreamServer& server) {
-                        out->append(server.ToString());
-                      }));
+    absl::StrAppend(&text, " @=",
+                    absl::StrJoin(servers, ",",
+                                  [secrets](std::string* out,
+                                            const UpstreamServer& server) {
+                                    out->append(server.ToString(secrets));
+                                  }));
   }
   if (users.has_value()) absl::StrAppend(&text, " ", users->ToString());
   absl::StrAppend(&text, " ", destination.ToString());
@@ -255,8 +146,17 @@ absl::StatusOr<SocksConf> LoadSocksConf(const std::string& path) {
   return ParseSocksConf(text, path);
 }
 
-std::string FormatSocksConf(const SocksConf& conf) {
-  return FormatRuleFile(conf);
+std::string FormatSocksConf(const SocksConf& conf, Secrets secrets) {
+  return FormatRuleFile(conf, {}, secrets);
+}
+
+bool HoldsCredentials(const SocksConf& conf) {
+  for (const SocksRule& rule : conf.rules) {
+    for (const UpstreamServer& server : rule.servers) {
+      if (server.credentials.has_value()) return true;
+    }
+  }
+  return false;
 }
 
 absl::Status CheckDefaultServer(const SocksConf& conf, bool have_default) {

@@ -9,7 +9,8 @@
 //           | "sockd"  [ "@=" servers ] [ "*=" userlist ] dst_spec [ op port ]
 //                      [ ":" command ]
 //   servers := server { "," server }
-//   server  := host | ipv4 | ipv6 | host:port | ipv4:port | [ipv6]:port
+//   server  := [ scheme "://" ] [ user ":" password "@" ] endpoint
+//              (upstream_server.h: socks4a, the default, socks4, socks5)
 //
 // `@=` and `*=` may come in either order, each at most once. The legacy
 // form `sockd@fw1,fw2` is the same as `sockd @=fw1,fw2`. A `sockd` line
@@ -18,12 +19,14 @@
 // spec is an address spec as in sockd.conf (address_spec.h) and is required;
 // classic files write `ALL 0.0.0.0` or `0.0.0.0 0.0.0.0` for "everything".
 // A port is a number or a tcp service name; without one, the `socks/tcp`
-// entry of /etc/services, else 1080.
+// entry of /etc/services, else 1080. Credentials of `socks5://` servers are
+// masked (`***`) in every dump unless shown is asked for (secrets.h).
 //
 //   sockd @=10.1.1.1:1080 .lab.corp.example
 //   direct .corp.example
 //   direct 10.0.0.0 255.0.0.0
 //   sockd @=fw1.corp.example,fw2.corp.example ALL
+//   sockd @=socks5://rsockd:s3cret@[2001:db8::1]:1080 .v6.example
 //
 // Parsing is as strict as for sockd.conf, and errors are reported the same
 // way: every bad line, `file:line:col: message`, one error rejects the file.
@@ -35,7 +38,6 @@
 #ifndef RSOCKD_RULES_SOCKS_CONF_H_
 #define RSOCKD_RULES_SOCKS_CONF_H_
 
-#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -46,38 +48,11 @@
 #include "rules/address_spec.h"
 #include "rules/lexer.h"
 #include "rules/port_spec.h"
+#include "rules/secrets.h"
+#include "rules/upstream_server.h"
 #include "rules/user_list.h"
 
 namespace rsockd::rules {
-
-// The port of an upstream server written without one: `socks/tcp` from
-// /etc/services, else 1080 (docs/socks_conf.md#upstream-chaining).
-uint16_t DefaultUpstreamPort();
-
-// UpstreamServer
-//
-// One entry of a server list: a host name (kept in lower case) or an IP
-// literal, and a port.
-struct UpstreamServer {
-  std::string host;
-  uint16_t port = 0;
-
-  // Parses one entry; `token` holds just that entry and where it starts.
-  static absl::StatusOr<UpstreamServer> Parse(const Token& token);
-
-  // Parses a comma-separated list (the text after `@=`, or the value of
-  // --socks_server). Errors point at the bad entry; an empty list or entry
-  // is an error (the parser takes an empty `@=` itself).
-  static absl::StatusOr<std::vector<UpstreamServer>> ParseList(
-      const Token& list);
-
-  // "fw1.example:1080", "10.1.1.1:1080", "[2001:db8::1]:1080": always with
-  // the port, so a dump does not depend on /etc/services.
-  std::string ToString() const;
-
-  friend bool operator==(const UpstreamServer&,
-                         const UpstreamServer&) = default;
-};
 
 // SocksRule
 //
@@ -101,9 +76,9 @@ struct SocksRule {
   int line = 0;
   int column = 0;
 
-  // Normalized rule text, including ` : command`; it parses back to an equal
-  // rule (apart from `line` and `column`).
-  std::string ToString() const;
+  // Normalized rule text, including ` : command`. With the secrets shown it
+  // parses back to an equal rule (apart from `line` and `column`).
+  std::string ToString(Secrets secrets = Secrets::kMasked) const;
 
   friend bool operator==(const SocksRule&, const SocksRule&) = default;
 };
@@ -143,9 +118,16 @@ absl::StatusOr<SocksConf> LoadSocksConf(const std::string& path);
 
 // FormatSocksConf()
 //
-// A normalized dump, one `SocksRule::ToString()` per line. Parsing it gives
-// equal rules (line numbers may differ).
-std::string FormatSocksConf(const SocksConf& conf);
+// A normalized dump, one `SocksRule::ToString(secrets)` per line. With the
+// secrets shown, parsing it gives equal rules (line numbers may differ).
+std::string FormatSocksConf(const SocksConf& conf,
+                            Secrets secrets = Secrets::kMasked);
+
+// HoldsCredentials()
+//
+// Whether any server of `conf` carries socks5:// credentials: a file that
+// does is a secret (docs/frozen_files.md).
+bool HoldsCredentials(const SocksConf& conf);
 
 // CheckDefaultServer()
 //

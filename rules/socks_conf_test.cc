@@ -70,11 +70,6 @@ TEST(SocksConfTest, ParsesTheCorpExample) {
   EXPECT_EQ(conf.rules[3].line, 7);
 }
 
-TEST(SocksConfTest, DefaultPortIsTheSocksService) {
-  // Debian's /etc/services lists socks 1080/tcp; the fallback is 1080 too.
-  EXPECT_EQ(DefaultUpstreamPort(), 1080);
-}
-
 TEST(SocksConfTest, ParsesEveryServerForm) {
   const SocksRule rule = ParseOneRule(
       "sockd @=FW.Example.org,fw2.example.org:1081,10.0.0.1,10.0.0.2:socks,"
@@ -95,6 +90,74 @@ TEST(SocksConfTest, MappedServerAddressesAreIPv4) {
       ParseOneRule("sockd @=[::ffff:10.0.0.1]:1081,::ffff:10.0.0.2 ALL\n");
   EXPECT_THAT(rule.servers,
               ElementsAre(Server("10.0.0.1", 1081), Server("10.0.0.2", 1080)));
+}
+
+// socks.conf(5), "Server entries": a scheme picks the protocol spoken to
+// the server; the legacy `sockd@` takes the same entries.
+TEST(SocksConfTest, ServerEntriesMayCarryASchemeAndCredentials) {
+  const SocksRule rule = ParseOneRule(
+      "sockd @=socks4://fw1,socks5://alice:pa%23ss@[2001:db8::1]:1081,"
+      "socks4a://fw3 *=bob ALL : logger %u\n");
+  ASSERT_THAT(rule.servers, SizeIs(3));
+  EXPECT_EQ(rule.servers[0].scheme, UpstreamScheme::kSocks4);
+  EXPECT_EQ(rule.servers[1],
+            (UpstreamServer{"2001:db8::1", 1081, UpstreamScheme::kSocks5,
+                            UpstreamCredentials{"alice", "pa#ss"}}));
+  EXPECT_EQ(rule.servers[2], Server("fw3", 1080));
+  EXPECT_EQ(rule.command, "logger %u");
+  EXPECT_EQ(rule, ParseOneRule("sockd@socks4://fw1,socks5://alice:pa%23ss@"
+                               "[2001:db8::1]:1081,fw3 *=bob ALL : logger "
+                               "%u\n"));
+}
+
+// The normalized dump masks credentials unless asked to show them; the
+// shown one parses back to the same rules, the masked one is refused.
+TEST(SocksConfTest, DumpsMaskCredentials) {
+  constexpr char kText[] =
+      "sockd @=socks5://alice:s3cret@fw:1081,fw2 ALL\n"
+      "sockd @=socks5://fw3 .example.org\n";
+  ASSERT_OK_AND_ASSIGN(SocksConf conf, ParseSocksConf(kText, "s.conf"));
+  EXPECT_EQ(FormatSocksConf(conf),
+            "sockd @=socks5://***@fw:1081,fw2:1080 ALL\n"
+            "sockd @=socks5://fw3:1080 .example.org\n");
+  EXPECT_EQ(conf.rules[0].ToString(),
+            "sockd @=socks5://***@fw:1081,fw2:1080 ALL");
+  const std::string shown = FormatSocksConf(conf, Secrets::kShown);
+  EXPECT_EQ(shown,
+            "sockd @=socks5://alice:s3cret@fw:1081,fw2:1080 ALL\n"
+            "sockd @=socks5://fw3:1080 .example.org\n");
+  ASSERT_OK_AND_ASSIGN(SocksConf again, ParseSocksConf(shown, "s.conf"));
+  EXPECT_EQ(again.rules, conf.rules);
+  EXPECT_THAT(ParseError(FormatSocksConf(conf)),
+              HasSubstr("s.conf:1:18: the credentials were masked (***) by a "
+                        "dump"));
+}
+
+TEST(SocksConfTest, HoldsCredentialsWhenAnyServerHasThem) {
+  ASSERT_OK_AND_ASSIGN(
+      SocksConf plain,
+      ParseSocksConf("sockd @=socks5://fw,fw2 ALL\ndirect ALL\n", "s.conf"));
+  EXPECT_FALSE(HoldsCredentials(plain));
+  ASSERT_OK_AND_ASSIGN(
+      SocksConf secret,
+      ParseSocksConf("direct 10.0.0.0/8\nsockd @=fw,socks5://u:p@fw2 ALL\n",
+                     "s.conf"));
+  EXPECT_TRUE(HoldsCredentials(secret));
+}
+
+// The line limit applies to the dump that parses back: the one with the
+// credentials shown, not the shorter masked one.
+TEST(SocksConfTest, LineLimitCountsTheCredentials) {
+  const std::string password(255, 'p');
+  std::vector<std::string> servers;
+  for (int i = 0; i < 15; ++i) {
+    servers.push_back(absl::StrCat("socks5://u:", password, "@h", i));
+  }
+  const std::string line =
+      absl::StrCat("sockd @=", absl::StrJoin(servers, ","), " ALL");
+  ASSERT_LE(line.size(), kMaxLineLength);
+  EXPECT_THAT(ParseError(absl::StrCat(line, "\n")),
+              HasSubstr("s.conf:1:1: the rule is"));
 }
 
 TEST(SocksConfTest, LegacyServerFormEqualsTheField) {
@@ -232,7 +295,9 @@ TEST(SocksConfTest, ErrorsAreLocated) {
        "zero"},
       {"direct 010.0.0.0/8\n", "s.conf:1:8: invalid address \"010.0.0.0/8\""},
       {"sockd @=[::1]x ALL\n", "s.conf:1:14: expected ':port' after ']'"},
-      {"sockd @=socks5://fw:1080 ALL\n", "s.conf:1:9: unsupported server"},
+      {"sockd @=http://fw:1080 ALL\n", "s.conf:1:9: unknown scheme \"http\""},
+      {"sockd @=socks4://u:p@fw ALL\n",
+       "s.conf:1:18: a user name and password are only for socks5://"},
       {"sockd @=a @=b ALL\n",
        "s.conf:1:11: duplicated field \"@=\" (first "
        "at column 7)"},

@@ -1,5 +1,7 @@
 #include "testing/random_rules.h"
 
+#include <iterator>
+
 #include "absl/strings/str_cat.h"
 
 namespace rsockd::testing {
@@ -77,16 +79,51 @@ std::string RandomRules::UserList() {
   return list;
 }
 
+std::string RandomRules::Credential() {
+  // Letters, a ':' (only the first one ends the user name), UTF-8, and
+  // %-escapes of the bytes that must be escaped, in either case of hex.
+  constexpr const char* kPieces[] = {"a",   "B",   "7",   ":",   "\xc3\xa9",
+                                     "%40", "%2c", "%2C", "%23", "%25",
+                                     "%20", "%3a", "%00", "~"};
+  std::string text;
+  const int pieces = 1 + static_cast<int>(Below(6));
+  for (int i = 0; i < pieces; ++i) text += kPieces[Below(std::size(kPieces))];
+  return text;
+}
+
 std::string RandomRules::Server() {
   const std::string port = OneIn(2) ? absl::StrCat(":", 1 + Below(65535)) : "";
+  std::string endpoint;
   switch (Below(4)) {
     case 0:
-      return absl::StrCat(Quad(), port);
+      endpoint = absl::StrCat(Quad(), port);
+      break;
     case 1:
       // An IPv6 server takes a port only in brackets.
-      return port.empty() ? "2001:db8::1" : absl::StrCat("[2001:db8::1]", port);
+      endpoint =
+          port.empty() ? "2001:db8::1" : absl::StrCat("[2001:db8::1]", port);
+      break;
     default:
-      return absl::StrCat(Name(), port);
+      endpoint = absl::StrCat(Name(), port);
+      break;
+  }
+  switch (Below(5)) {
+    case 0:
+      return absl::StrCat(OneIn(2) ? "socks4a" : "SOCKS4A", "://", endpoint);
+    case 1:
+      return absl::StrCat("socks4://", endpoint);
+    case 2: {
+      // The user name ends at its first ':', so it holds none.
+      std::string user = Credential();
+      user = user.substr(0, user.find(':'));
+      if (user.empty()) user = "u";
+      const std::string credentials =
+          OneIn(3) ? "" : absl::StrCat(user, ":", Credential(), "@");
+      return absl::StrCat(OneIn(2) ? "socks5" : "Socks5", "://", credentials,
+                          endpoint);
+    }
+    default:
+      return endpoint;
   }
 }
 

@@ -32,7 +32,9 @@ class RandomRules {
   std::string SockdConf(int lines);
 
   // A socks.conf of `lines` lines: deny, direct and sockd lines (with `@=`
-  // lists and the legacy `sockd@` form), comments and blank lines.
+  // lists and the legacy `sockd@` form; servers with and without a scheme,
+  // socks5:// ones with and without %-escaped credentials), comments and
+  // blank lines.
   std::string SocksConf(int lines);
 
   // A sockd.route of `lines` lines: an interface address and a destination.
@@ -51,6 +53,8 @@ class RandomRules {
   std::string Quad();
   std::string Name();
   std::string UserList();
+  // A socks5:// user name or password as written, escapes included.
+  std::string Credential();
   std::string Server();
   std::string ServerList();
   std::string PortTest();

@@ -58,12 +58,11 @@ absl::StatusOr<std::unique_ptr<RsockdProcess>> RsockdProcess::Start(
   }
 
   SubprocessOptions spawn;
-  spawn.argv = {binary,
-                "--port=0",
-                absl::StrCat("--port_file=", port_path),
-                "--listen=127.0.0.1",
-                "--logtostderr",
-                absl::StrCat("--sockd_conf=", conf_path)};
+  spawn.argv = {binary, "--port=0", absl::StrCat("--port_file=", port_path),
+                "--logtostderr", absl::StrCat("--sockd_conf=", conf_path)};
+  if (options.listen.has_value()) {
+    spawn.argv.push_back(absl::StrCat("--listen=", *options.listen));
+  }
   // Each optional file: written and passed, or an empty path (no file).
   for (const auto& [flag, name, text] :
        {std::tuple("--socks_conf=", "/socks.conf", &options.socks_conf),

@@ -6,6 +6,8 @@
 //   rsockd --port=0 --port_file=<tmp> --listen=127.0.0.1 --logtostderr
 //          --sockd_conf=<tmp> <extra flags>
 //
+// (`RsockdOptions::listen` changes or drops the --listen flag.)
+//
 // then waits (bounded) until the port file holds the bound port and a
 // newline. The binary is found in the test's runfiles, where a test puts it
 // with `data = ["//rsockd:rsockd"]`:
@@ -56,6 +58,10 @@ struct RsockdOptions {
   // test never depends on the host's /etc.
   std::optional<std::string> socks_conf = std::nullopt;
   std::optional<std::string> route_file = std::nullopt;
+  // The --listen flag's value; nullopt gives no --listen flag, for tests of
+  // the default (which listens on every address of the host: such a test
+  // must still connect only to loopback addresses).
+  std::optional<std::string> listen = "127.0.0.1";
   // More flags, e.g. "--workers=1".
   std::vector<std::string> extra_flags = {};
   // How long the server may take to write its port file.
@@ -81,7 +87,8 @@ class RsockdProcess {
   RsockdProcess& operator=(const RsockdProcess&) = delete;
 
   uint16_t port() const { return port_; }
-  // 127.0.0.1:port().
+  // 127.0.0.1:port() (a server whose --listen lacks 127.0.0.1 or a
+  // wildcard is reached at its own addresses, on port()).
   net::SocketAddress address() const;
   pid_t pid() const { return process_->pid(); }
   // The directory holding the server's config files; tests may add their

@@ -62,6 +62,7 @@ TEST(VersionTest, VerPrintsTheVersionAndExitsZero) {
     const std::string output = result.stdout_text + result.stderr_text;
     EXPECT_THAT(output, HasSubstr("rsockd"));
     EXPECT_THAT(output, HasSubstr("SOCKS4"));
+    EXPECT_THAT(output, HasSubstr("\nIPv6: yes"));
   }
 }
 

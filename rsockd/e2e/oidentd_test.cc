@@ -36,10 +36,12 @@ using ::rsockd::testing::Subprocess;
 
 class OidentdTest : public RsockdTest {
  protected:
-  // Starts oidentd with `config` on 127.0.0.1 and a free port; fails the
-  // test when it cannot. Ready once it accepts; an exit means it could not
-  // start (its stderr says why), and a taken port is retried.
-  void StartOidentd(absl::string_view config) {
+  // Starts oidentd with `config` on `ip` and a free port; fails the test
+  // when it cannot. Ready once it accepts; an exit means it could not start
+  // (its stderr says why), and a taken port is retried.
+  void StartOidentd(
+      absl::string_view config,
+      const net::IpAddress& ip = *net::IpAddress::Parse("127.0.0.1")) {
     ASSERT_OK_AND_ASSIGN(std::string dir,
                          rsockd::testing::MakeTempDir("oidentd"));
     const std::string config_path = dir + "/oidentd.conf";
@@ -47,20 +49,23 @@ class OidentdTest : public RsockdTest {
                 IsOk());
     ASSERT_OK_AND_ASSIGN(
         FreePortServer identd,
-        StartOnFreePort(
-            *net::IpAddress::Parse("127.0.0.1"), "oidentd", [&](uint16_t port) {
-              return Subprocess::Start(
-                  {.argv = {"/usr/sbin/oidentd", "-i", "-S", "-d", "-a",
-                            "127.0.0.1", "-p", absl::StrCat(port), "-C",
-                            config_path, "-t", "2"}});
-            }));
+        StartOnFreePort(ip, "oidentd", [&](uint16_t port) {
+          return Subprocess::Start(
+              {.argv = {"/usr/sbin/oidentd", "-i", "-S", "-d", "-a",
+                        ip.ToString(), "-p", absl::StrCat(port), "-C",
+                        config_path, "-t", "2"}});
+        }));
     identd_ = std::move(identd.process);
     identd_port_ = identd.address.port();
   }
 
-  int Request(absl::string_view user) {
+  // A CONNECT to the echo server through rsockd at `proxy_ip`, and its
+  // reply code.
+  int Request(absl::string_view user, const net::IpAddress& proxy_ip =
+                                          *net::IpAddress::Parse("127.0.0.1")) {
     absl::StatusOr<Socks4Session> session = Socks4Handshake(
-        proxy(), Socks4ConnectRequest(echo_->address(), user), kStepTimeout);
+        net::SocketAddress(proxy_ip, rsockd().port()),
+        Socks4ConnectRequest(echo_->address(), user), kStepTimeout);
     return session.ok() ? session->reply.code : -1;
   }
 
@@ -106,6 +111,27 @@ TEST_F(OidentdTest, ForcedReplyNamesTheUserRsockdCompares) {
        .extra_flags = {"-I", absl::StrCat("--ident_port=", identd_port_)}}));
   EXPECT_EQ(Request("ylee"), kSocks4Granted);
   EXPECT_EQ(Request("jane"), kSocks4IdentMismatch);
+}
+
+// docs/ident.md: ident over IPv6. A client that reached rsockd at ::1 is
+// asked about at its own IPv6 address, from rsockd's, and oidentd finds the
+// connection among the IPv6 ones.
+TEST_F(OidentdTest, Ipv6ClientIsIdentified) {
+  const net::IpAddress loopback6 = *net::IpAddress::Parse("::1");
+  ASSERT_NO_FATAL_FAILURE(StartOidentd("", loopback6));
+  const passwd* me = getpwuid(getuid());
+  ASSERT_NE(me, nullptr) << "the test's uid has no passwd entry";
+  ASSERT_NO_FATAL_FAILURE(StartRsockd(
+      {.sockd_conf = "permit ?=I ::1/128\n",
+       .listen = "127.0.0.1,::1",
+       .extra_flags = {absl::StrCat("--ident_port=", identd_port_)}}));
+  EXPECT_EQ(Request(me->pw_name, loopback6), kSocks4Granted);
+  EXPECT_THAT(rsockd().WaitForLogLine(
+                  absl::StrCat("connected -- Connect from ", me->pw_name, "(",
+                               me->pw_name, ")@::1"),
+                  kLogTimeout),
+              IsOk());
+  EXPECT_EQ(Request("someone-else", loopback6), kSocks4IdentMismatch);
 }
 
 }  // namespace

@@ -188,6 +188,36 @@ TEST_F(RoutingTest, ClosedPortIsSkippedAndRememberedAsDown) {
               IsOk());
 }
 
+// socks.conf(5), "Credentials": the fault lines, the `via` of the session
+// and the stats name a server with credentials as socks5://***@...; the
+// user name and password never reach the log. An entry with an explicit
+// socks4a:// scheme is the classic upstream.
+TEST_F(RoutingTest, UpstreamCredentialsNeverReachTheLog) {
+  RsockdProcess& hop = StartHop({.sockd_conf = kPermitLoopback});
+  const net::SocketAddress closed = ClosedPort();
+  ASSERT_NO_FATAL_FAILURE(
+      StartRsockd({.sockd_conf = kPermitLoopback,
+                   .socks_conf = absl::StrCat(
+                       "sockd @=socks5://upuser:s3cret@", closed.ToString(),
+                       ",socks4a://", hop.address().ToString(), " ALL\n")}));
+  EXPECT_EQ(ConnectToEcho(), kSocks4Granted);
+  const std::string masked = absl::StrCat("socks5://***@", closed.ToString());
+  EXPECT_THAT(
+      rsockd().WaitForLogLine(
+          absl::StrCat("upstream ", masked, ": cannot connect"), kLogTimeout),
+      IsOk());
+  EXPECT_THAT(rsockd().WaitForLogLine(
+                  absl::StrCat("via ", hop.address().ToString()), kLogTimeout),
+              IsOk());
+  const size_t stats_mark = rsockd().StderrSize();
+  ASSERT_EQ(kill(rsockd().pid(), SIGUSR1), 0);
+  EXPECT_THAT(rsockd().WaitForLogLine(absl::StrCat("upstreams down: ", masked),
+                                      kLogTimeout, stats_mark),
+              IsOk());
+  EXPECT_THAT(rsockd().Stderr(), Not(HasSubstr("s3cret")));
+  EXPECT_THAT(rsockd().Stderr(), Not(HasSubstr("upuser")));
+}
+
 TEST_F(RoutingTest, BlackHoleTimesOutAndTheNextServerWorks) {
   // Listens but never accepts or answers: the request waits for a reply
   // until the connect timeout.

@@ -486,6 +486,68 @@ TEST_F(ToolsTest, MakeAndDumpSocksfcAndSockdfr) {
                         "sockd.route"));
 }
 
+// socks.conf(5), "Credentials": --check_config, test_socks_conf and
+// dump_socksfc print socks5:// credentials as ***, from socks.conf and from
+// the default server alike, errors never quote them, and only
+// dump_socksfc --show_secrets prints them.
+TEST_F(ToolsTest, UpstreamCredentialsAreMaskedByEveryTool) {
+  constexpr char kRouting[] =
+      "sockd @=socks5://alice:s3cret@fw:1081,socks4://10.1.1.1 .example.org\n"
+      "sockd ALL\n";
+  const std::string socks = WriteConf("socks.conf", kRouting);
+  const std::string sockd = WriteConf("sockd.conf", "permit 127.0.0.0/8\n");
+  ASSERT_OK_AND_ASSIGN(std::string rsockd,
+                       rsockd::testing::RsockdProcess::BinaryPath());
+  const auto no_secret = [](const SubprocessResult& result) {
+    const std::string all = result.stdout_text + result.stderr_text;
+    return all.find("s3cret") == std::string::npos &&
+           all.find("hunter2") == std::string::npos;
+  };
+
+  const SubprocessResult checked =
+      Run({rsockd, "--check_config", "--sockd_conf=" + sockd,
+           "--socks_conf=" + socks,
+           "--socks_server=socks5://bob:hunter2@[::1]:1082"});
+  EXPECT_EQ(checked.status.exit_code, 0) << checked.stderr_text;
+  EXPECT_THAT(checked.stdout_text,
+              HasSubstr("sockd @=socks5://***@fw:1081,socks4://10.1.1.1:1080 "
+                        ".example.org\nsockd ALL\n"));
+  EXPECT_THAT(checked.stdout_text,
+              HasSubstr("# default upstream: socks5://***@[::1]:1082\n"));
+  EXPECT_TRUE(no_secret(checked)) << checked.stdout_text;
+
+  const SubprocessResult bad_default =
+      Run({rsockd, "--check_config", "--sockd_conf=" + sockd,
+           "--socks_conf=" + socks, "--socks_server=socks4://bob:hunter2@fw"});
+  EXPECT_EQ(bad_default.status.exit_code, 1);
+  EXPECT_THAT(bad_default.stderr_text,
+              HasSubstr("a user name and password are only for socks5://"));
+  EXPECT_TRUE(no_secret(bad_default)) << bad_default.stderr_text;
+
+  absl::StatusOr<SubprocessResult> tested =
+      RunCommand({.argv = {RunfilePath("rsockd/tools/test_socks_conf"), "-C",
+                           socks, "u", "www.example.net", "80"},
+                  .env = {{"SOCKS_SERVER", "socks5://bob:hunter2@fw2"}}},
+                 kRunTimeout);
+  ASSERT_THAT(tested, IsOk());
+  EXPECT_EQ(tested->status.exit_code, 1) << tested->stderr_text;
+  EXPECT_THAT(tested->stdout_text,
+              HasSubstr("through, in order: socks5://***@fw2:1080\n"));
+  EXPECT_TRUE(no_secret(*tested));
+
+  ASSERT_EQ(Tool("make_socksfc", {socks}).status.exit_code, 0);
+  const SubprocessResult masked = Tool("dump_socksfc", {dir_ + "/socks.fc"});
+  EXPECT_EQ(Rules(masked.stdout_text),
+            "sockd @=socks5://***@fw:1081,socks4://10.1.1.1:1080 "
+            ".example.org\nsockd ALL\n");
+  EXPECT_TRUE(no_secret(masked));
+  const SubprocessResult shown =
+      Tool("dump_socksfc", {"--show_secrets", dir_ + "/socks.fc"});
+  EXPECT_EQ(Rules(shown.stdout_text),
+            "sockd @=socks5://alice:s3cret@fw:1081,socks4://10.1.1.1:1080 "
+            ".example.org\nsockd ALL\n");
+}
+
 TEST_F(ToolsTest, DumpRejectsDamagedFiles) {
   const std::string conf = WriteConf("sockd.conf", SockdConfWorkedExample());
   ASSERT_EQ(Tool("make_sockdfc", {conf}).status.exit_code, 0);

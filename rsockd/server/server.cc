@@ -71,14 +71,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(
   absl::StatusOr<FdCloser> reserve = OpenReserve();
   if (!reserve.ok()) return reserve.status();
   server->reserve_ = *std::move(reserve);
-  for (const net::SocketAddress& address : options.listen) {
-    absl::StatusOr<net::Socket> listener =
-        net::Socket::Listen(address, options.listen_backlog);
-    if (!listener.ok()) return listener.status();
-    absl::StatusOr<net::SocketAddress> bound = listener->LocalAddress();
-    if (!bound.ok()) return bound.status();
-    server->bound_.push_back(*bound);
-    server->listeners_.push_back(*std::move(listener));
+  absl::StatusOr<std::vector<BoundListener>> listeners =
+      BindListeners(options.listen, options.listen_backlog);
+  if (!listeners.ok()) return listeners.status();
+  for (BoundListener& listener : *listeners) {
+    server->bound_.push_back(listener.address);
+    server->listeners_.push_back(std::move(listener.socket));
   }
   server->own_listeners_ = OwnListeners(server->bound_);
   return server;

@@ -43,6 +43,7 @@
 #include "net/thread_pool.h"
 #include "rsockd/base/fd_closer.h"
 #include "rsockd/hooks/hook_runner.h"
+#include "rsockd/server/listeners.h"
 #include "rsockd/server/own_listeners.h"
 #include "rsockd/server/session.h"
 #include "rsockd/server/stats.h"
@@ -63,6 +64,8 @@ struct Tunables {
 
 struct ServerOptions {
   Tunables tunables;
+  // Bound as BindListeners does (listeners.h): IPv6 addresses IPv6-only
+  // beside IPv4 ones, port 0 the same free port for all.
   std::vector<net::SocketAddress> listen;
   int listen_backlog = 1024;
   size_t worker_stack_size = 256 * 1024;
@@ -86,7 +89,7 @@ class Server {
   ~Server();
 
   // The bound addresses, in the order of `options.listen` (with the port
-  // chosen by the kernel when 0 was asked for).
+  // chosen by the kernel when 0 was asked for, the same for all).
   const std::vector<net::SocketAddress>& bound() const { return bound_; }
 
   // Starts the acceptor thread.

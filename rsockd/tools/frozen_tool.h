@@ -8,7 +8,9 @@
 //   make_sockdfr [in [out]]   sockd.route (/etc/sockd.route) -> /etc/sockd.fr
 //   dump_sockdfc [in]         print a frozen sockd.conf (/etc/sockd.fc) as
 //                             normalized text that parses back to its rules
-//   dump_socksfc [in]         /etc/socks.fc
+//   dump_socksfc [--show_secrets] [in]
+//                             /etc/socks.fc; upstream credentials print as
+//                             *** unless --show_secrets is given
 //   dump_sockdfr [in]         /etc/sockd.fr
 //
 // `make_*` with only `in` writes the frozen file beside it, where rsockd
@@ -17,7 +19,9 @@
 // prints every error (`file:line:col: message`), writes nothing and exits 1.
 // The output is written atomically (rsockd/base/files.h) with the permission
 // bits of the input, so rsockd reloading at the same moment reads the old
-// file or the new one, and a private config stays private.
+// file or the new one, and a private config stays private; a frozen
+// socks.conf holding upstream credentials never has access for others
+// (with a warning when the input has it).
 //
 // Exit status: 0 done, 1 the file could not be read, parsed, thawed or
 // written, 2 usage.

@@ -93,6 +93,73 @@ TEST_F(FrozenToolTest, MakeTakesAnExplicitOutputAndKeepsThePermissionBits) {
   EXPECT_EQ(thawed.rules.size(), 1u);
 }
 
+// docs/frozen_files.md: a frozen socks.conf holding upstream credentials is
+// never readable by others, whatever the text file allows (and the tool
+// says so when the text file is).
+TEST_F(FrozenToolTest, MakeWithCredentialsDropsAccessForOthers) {
+  const std::string conf =
+      Write("socks.conf", "sockd @=socks5://alice:s3cret@fw ALL\n");
+  ASSERT_EQ(chmod(conf.c_str(), 0664), 0);
+  const Result made = RunTool("make_socksfc", {conf});
+  EXPECT_EQ(made.status, 0) << made.err;
+  EXPECT_EQ(made.err,
+            absl::StrCat("make_socksfc: warning: ", conf,
+                         " holds upstream credentials and others may read "
+                         "it; ",
+                         dir_,
+                         "/socks.fc is written without access for "
+                         "others\n"));
+  EXPECT_THAT(made.err + made.out, ::testing::Not(HasSubstr("s3cret")));
+  struct stat info;
+  ASSERT_EQ(stat((dir_ + "/socks.fc").c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 07777, 0660u);
+
+  // A private text file: no warning, the same bits.
+  ASSERT_EQ(chmod(conf.c_str(), 0600), 0);
+  const Result quiet = RunTool("make_socksfc", {conf});
+  EXPECT_EQ(quiet.status, 0) << quiet.err;
+  EXPECT_THAT(quiet.err, IsEmpty());
+  ASSERT_EQ(stat((dir_ + "/socks.fc").c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 07777, 0600u);
+
+  // Without credentials the text file's bits, as for the other kinds.
+  const std::string plain = Write("plain.conf", "sockd @=socks5://fw ALL\n");
+  ASSERT_EQ(chmod(plain.c_str(), 0644), 0);
+  EXPECT_EQ(RunTool("make_socksfc", {plain}).status, 0);
+  ASSERT_EQ(stat((dir_ + "/plain.fc").c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 07777, 0644u);
+}
+
+// socks.conf(5), "Credentials": dumps mask them; --show_secrets (only for
+// dump_socksfc) prints a dump that parses back to the same rules.
+TEST_F(FrozenToolTest, DumpMasksCredentialsUnlessShowSecrets) {
+  const std::string conf =
+      Write("socks.conf", "sockd @=socks5://alice:s%40cret@fw,fw2 ALL\n");
+  ASSERT_EQ(RunTool("make_socksfc", {conf}).status, 0);
+  const std::string frozen = dir_ + "/socks.fc";
+  const Result masked = RunTool("dump_socksfc", {frozen});
+  EXPECT_EQ(masked.status, 0) << masked.err;
+  EXPECT_THAT(masked.out,
+              HasSubstr("\nsockd @=socks5://***@fw:1080,fw2:1080 ALL\n"));
+  EXPECT_THAT(masked.out, ::testing::Not(HasSubstr("alice")));
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"--show_secrets", frozen},
+        std::vector<std::string>{frozen, "-show_secrets"}}) {
+    const Result shown = RunTool("dump_socksfc", args);
+    EXPECT_EQ(shown.status, 0) << shown.err;
+    EXPECT_THAT(shown.out,
+                HasSubstr("\nsockd @=socks5://alice:s%40cret@fw:1080,fw2:1080 "
+                          "ALL\n"));
+  }
+  for (const char* tool : {"dump_sockdfc", "make_socksfc"}) {
+    const Result refused = RunTool(tool, {"--show_secrets"});
+    EXPECT_EQ(refused.status, 2) << tool;
+    EXPECT_THAT(refused.err, HasSubstr("unknown option --show_secrets"));
+  }
+  EXPECT_THAT(RunTool("dump_socksfc", {"--help"}).out,
+              HasSubstr("--show_secrets"));
+}
+
 TEST_F(FrozenToolTest, ParseErrorsArePrintedAndNothingIsWritten) {
   const std::string conf = Write("sockd.conf", "permit ALL\n");
   ASSERT_EQ(RunTool("make_sockdfc", {conf}).status, 0);
