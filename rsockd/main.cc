@@ -597,8 +597,8 @@ struct Daemon {
   std::unique_ptr<ConfigWatcher> watcher;
 };
 
-// The daemon's setup once `server` is bound: the pid file, the port file,
-// --user, the acceptor, --reload_on_change.
+// The daemon's setup once `server` is bound: the pid file,
+// --reload_on_change, the port file, --user, the acceptor.
 absl::StatusOr<Daemon> SetUpDaemon(Server& server,
                                    const rules::RuleStore& store) {
   Daemon daemon;
@@ -609,6 +609,17 @@ absl::StatusOr<Daemon> SetUpDaemon(Server& server,
       return InContext("cannot write --pidfile: ", written.status());
     }
     daemon.pidfile.emplace(*std::move(written));
+  }
+  // Before the port file: a change made as soon as rsockd is ready must not
+  // fall before the files are watched. A change seen before the reloader
+  // exists waits as a pending SIGHUP.
+  if (FLAGS_reload_on_change) {
+    absl::StatusOr<std::unique_ptr<ConfigWatcher>> watcher =
+        WatchConfig(*store.Current());
+    if (!watcher.ok()) {
+      return InContext("--reload_on_change: ", watcher.status());
+    }
+    daemon.watcher = *std::move(watcher);
   }
   // Tests and scripts take the port file as the sign of readiness: the
   // listeners are bound, so connections wait in their backlog.
@@ -623,14 +634,6 @@ absl::StatusOr<Daemon> SetUpDaemon(Server& server,
   RSOCKD_RETURN_IF_ERROR(DropPrivilegesIfAsked());
   if (absl::Status started = server.Start(); !started.ok()) {
     return InContext("cannot start: ", started);
-  }
-  if (FLAGS_reload_on_change) {
-    absl::StatusOr<std::unique_ptr<ConfigWatcher>> watcher =
-        WatchConfig(*store.Current());
-    if (!watcher.ok()) {
-      return InContext("--reload_on_change: ", watcher.status());
-    }
-    daemon.watcher = *std::move(watcher);
   }
   return daemon;
 }
