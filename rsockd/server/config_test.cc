@@ -198,14 +198,14 @@ constexpr char kBobSecret[] =
 TEST(LoadRuleSetTest, NoPasswordFileUnlessOneIsGiven) {
   ASSERT_OK_AND_ASSIGN(
       std::shared_ptr<const rules::RuleSet> rules,
-      LoadRuleSet(Explicit(WriteFile("all.conf", "permit ALL\n"))));
+      LoadRuleSet(Explicit(WriteTempFile("all.conf", "permit ALL\n"))));
   EXPECT_FALSE(rules->passwords().has_value());
 }
 
 TEST(LoadRuleSetTest, ThePasswordFileIsPartOfTheSnapshot) {
-  ConfigPaths paths = Explicit(WriteFile("all.conf", "permit ALL\n"));
+  ConfigPaths paths = Explicit(WriteTempFile("all.conf", "permit ALL\n"));
   paths.password_file =
-      WriteFile("passwords", absl::StrCat("# users\n", kBobSecret));
+      WriteTempFile("passwords", absl::StrCat("# users\n", kBobSecret));
   ASSERT_OK_AND_ASSIGN(std::shared_ptr<const rules::RuleSet> rules,
                        LoadRuleSet(paths));
   ASSERT_TRUE(rules->passwords().has_value());
@@ -219,16 +219,16 @@ TEST(LoadRuleSetTest, ThePasswordFileIsPartOfTheSnapshot) {
 }
 
 TEST(LoadRuleSetTest, MissingPasswordFileIsAnError) {
-  ConfigPaths paths = Explicit(WriteFile("all.conf", "permit ALL\n"));
+  ConfigPaths paths = Explicit(WriteTempFile("all.conf", "permit ALL\n"));
   paths.password_file = TempPath("absent.passwords");
   EXPECT_THAT(LoadRuleSet(paths), StatusIs(absl::StatusCode::kNotFound,
                                            HasSubstr("absent.passwords")));
 }
 
 TEST(LoadRuleSetTest, PasswordFileErrorsAreReportedWithTheRuleFiles) {
-  ConfigPaths paths = Explicit(WriteFile("bad.conf", "allow ALL\n"));
+  ConfigPaths paths = Explicit(WriteTempFile("bad.conf", "allow ALL\n"));
   paths.password_file =
-      WriteFile("bad.passwords", absl::StrCat(kBobSecret, "alice\n"));
+      WriteTempFile("bad.passwords", absl::StrCat(kBobSecret, "alice\n"));
   absl::StatusOr<std::shared_ptr<const rules::RuleSet>> rules =
       LoadRuleSet(paths);
   EXPECT_THAT(rules, StatusIs(absl::StatusCode::kInvalidArgument,
