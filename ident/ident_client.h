@@ -23,7 +23,7 @@
 
 namespace rsockd::ident {
 
-// The longest reply line accepted, terminator included (SPEC §5).
+// The longest reply line accepted, terminator included (docs/ident.md).
 inline constexpr size_t kMaxIdentLineBytes = 1000;
 
 // IdentQuery
@@ -50,11 +50,11 @@ struct IdentQuery {
 // the connection `query.client` -> `query.server` and returns the user id
 // (trimmed, never empty).
 //
-// Every failure is Unavailable ("identd unavailable" in SPEC §5: the caller
-// treats them alike) with a message that names the identd and the reason:
-// connect refused or timed out, timeout or stop while talking, EOF before a
-// complete line, a line longer than `kMaxIdentLineBytes`, an ERROR reply,
-// ports that do not match the query, or a malformed reply.
+// Every failure is Unavailable ("identd unavailable" in docs/ident.md: the
+// caller treats them alike) with a message that names the identd and the
+// reason: connect refused or timed out, timeout or stop while talking, EOF
+// before a complete line, a line longer than `kMaxIdentLineBytes`, an ERROR
+// reply, ports that do not match the query, or a malformed reply.
 absl::StatusOr<std::string> QueryIdent(const IdentQuery& query);
 
 }  // namespace rsockd::ident

@@ -1,10 +1,11 @@
 // This file defines `NameCache`, a bounded cache of reverse-lookup answers:
 // IP address -> forward-confirmed host name, or "has no such name".
 //
-// Reverse names are looked up for access rules (SPEC §4.3) on every request
-// that reaches a name rule; the same few clients and servers come back again
-// and again, and a DNS round trip per request would be both slow and a load
-// on the DNS servers. The cache keeps:
+// Reverse names are looked up for access rules
+// (docs/sockd_conf.md#address-specs) on every request that reaches a name rule;
+// the same few clients and servers come back again and again, and a DNS round
+// trip per request would be both slow and a load on the DNS servers. The cache
+// keeps:
 //
 //   * positive answers (a confirmed name) for `positive_ttl`;
 //   * negative answers (NotFound: no PTR record, or the name does not

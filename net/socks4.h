@@ -1,6 +1,6 @@
 // This file defines the SOCKS4 and SOCKS4A wire format: the request, its
-// incremental parser and its encoder (for the upstream leg, SPEC §7.3), and
-// the reply's encoder and parser.
+// incremental parser and its encoder (for the upstream leg,
+// docs/socks_conf.md#upstream-chaining), and the reply's encoder and parser.
 //
 // Request (client → server):
 //

@@ -1,6 +1,7 @@
 // This file defines the client side of SOCKS4/4A that rsockd speaks to an
-// upstream server when socks.conf routes a request through one (SPEC §7.3):
-// send one request, read one 8-byte reply.
+// upstream server when socks.conf routes a request through one
+// (docs/socks_conf.md#upstream-chaining): send one request, read one 8-byte
+// reply.
 //
 //   RSOCKD_ASSIGN_OR_RETURN(Socks4Reply reply,
 //                    Socks4Exchange(upstream, request, deadline));

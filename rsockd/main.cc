@@ -599,8 +599,7 @@ absl::StatusOr<Daemon> SetUpDaemon(Server& server,
   // listeners are bound, so connections wait in their backlog.
   if (!FLAGS_port_file.empty()) {
     const std::string port = absl::StrCat(server.bound()[0].port(), "\n");
-    if (absl::Status written =
-            WriteFileAtomically(FLAGS_port_file, port, 0644);
+    if (absl::Status written = WriteFileAtomically(FLAGS_port_file, port, 0644);
         !written.ok()) {
       return InContext("cannot write --port_file: ", written);
     }

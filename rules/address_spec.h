@@ -1,5 +1,6 @@
 // This file defines `AddressSpec`, the address part of a rule: which client
-// (source) or destination addresses a line applies to (SPEC §4.2, §4.3).
+// (source) or destination addresses a line applies to
+// (docs/sockd_conf.md#grammar; docs/sockd_conf.md#address-specs).
 //
 // Accepted forms, as tokens of a rule line:
 //

@@ -1,8 +1,8 @@
 // This file defines `CheckFrozenInput()`, the fuzz target of the frozen-file
-// readers (SPEC §9): any bytes at all are given to the three readers, which
-// must refuse them with an error or return rules that keep the format's
-// promises. The libFuzzer entry point `LLVMFuzzerTestOneInput` (in the .cc)
-// calls it, so the same target runs under libFuzzer (rules:frozen_fuzzer,
+// readers (docs/frozen_files.md): any bytes at all are given to the three
+// readers, which must refuse them with an error or return rules that keep the
+// format's promises. The libFuzzer entry point `LLVMFuzzerTestOneInput` (in the
+// .cc) calls it, so the same target runs under libFuzzer (rules:frozen_fuzzer,
 // built with clang) and under the deterministic replay test that any
 // compiler builds (frozen_fuzz_replay_test.cc).
 //

@@ -1,6 +1,6 @@
 // This file defines the container format shared by the frozen configuration
-// files (SPEC §9) and the primitives that write and read their fields:
-// `FrozenWriter`, `FrozenReader`, `SealFrozen()` and `UnsealFrozen()`.
+// files (docs/frozen_files.md) and the primitives that write and read their
+// fields: `FrozenWriter`, `FrozenReader`, `SealFrozen()` and `UnsealFrozen()`.
 //
 // A frozen file is a header, a payload and a checksum. Every integer is
 // unsigned little-endian, written and read byte by byte, so the format does

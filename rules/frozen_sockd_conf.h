@@ -1,7 +1,7 @@
-// This file defines the frozen form of sockd.conf (SPEC §9): a binary file,
-// conventionally `sockd.fc` beside `sockd.conf`, holding the parsed access
-// rules so that they can be loaded without the text, the user files or the
-// services database.
+// This file defines the frozen form of sockd.conf (docs/frozen_files.md): a
+// binary file, conventionally `sockd.fc` beside `sockd.conf`, holding the
+// parsed access rules so that they can be loaded without the text, the user
+// files or the services database.
 //
 // The container (magic, version, kind 1, length, CRC-32C) is described in
 // frozen_io.h, the shared parts in frozen_specs.h. The payload:
@@ -38,8 +38,8 @@
 
 namespace rsockd::rules {
 
-// The frozen file's extension, which replaces the text file's (SPEC §9):
-// /etc/sockd.conf -> /etc/sockd.fc.
+// The frozen file's extension, which replaces the text file's
+// (docs/frozen_files.md): /etc/sockd.conf -> /etc/sockd.fc.
 inline constexpr absl::string_view kFrozenSockdConfExtension = ".fc";
 
 // Most rules in a frozen sockd.conf; more than a text file at its size cap

@@ -27,7 +27,7 @@ using ::rsockd::testing::StatusIs;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
-// SPEC §4.5, the classic test data.
+// docs/sockd_conf.md#worked-example, the classic test data.
 constexpr char kWorkedExample[] =
     "deny   *=bonnie,clyde 128.12.6.0 255.255.255.0 : /usr/bin/logger "
     "'Rejected SOCKS access by %u'\n"

@@ -1,6 +1,6 @@
 // This file defines the frozen form of sockd.route, the interface routes
-// (SPEC §8, §9): a binary file, conventionally `sockd.fr` beside
-// `sockd.route`.
+// (docs/sockd_route.md; docs/frozen_files.md): a binary file, conventionally
+// `sockd.fr` beside `sockd.route`.
 //
 // The container (magic, version, kind 3, length, CRC-32C) is described in
 // frozen_io.h, the shared parts in frozen_specs.h. The payload:

@@ -24,7 +24,7 @@ using ::rsockd::testing::IsOk;
 using ::rsockd::testing::StatusIs;
 using ::testing::HasSubstr;
 
-// SPEC §8's classic form and the extended ones.
+// The classic form of docs/sockd_route.md and the extended ones.
 constexpr char kExample[] =
     "# interface, destination address, destination mask\n"
     "192.168.1.1   192.168.1.0 255.255.255.0\n"

@@ -1,6 +1,6 @@
 // This file defines the frozen form of socks.conf, the routing rules
-// (SPEC §7, §9): a binary file, conventionally `socks.fc` beside
-// `socks.conf`.
+// (socks.conf(5); docs/frozen_files.md): a binary file, conventionally
+// `socks.fc` beside `socks.conf`.
 //
 // The container (magic, version, kind 2, length, CRC-32C) is described in
 // frozen_io.h, the shared parts in frozen_specs.h. The payload:

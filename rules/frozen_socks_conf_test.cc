@@ -27,7 +27,8 @@ using ::rsockd::testing::IsOk;
 using ::rsockd::testing::StatusIs;
 using ::testing::HasSubstr;
 
-// SPEC §7.2, the routing file of an rsockd inside corp.example.
+// docs/socks_conf.md#decision, the routing file of an rsockd inside
+// corp.example.
 constexpr char kExample[] =
     "# inner zone: through the SOCKS server of the lab firewall\n"
     "sockd @=10.1.1.1:1080 .lab.corp.example\n"

@@ -1,8 +1,9 @@
 // This file defines `SetNameLookups()`, which connects the lazy name lookups
 // of an `AccessRequest` (rule_set.h) to a `net::Resolver`: the client's and
-// the destination's forward-confirmed reverse names (SPEC §4.3), each with a
-// timeout and through the resolver's shared cache; and `ReverseNameLookup()`,
-// the same lookup for a `RouteTarget` of sockd.route.
+// the destination's forward-confirmed reverse names
+// (docs/sockd_conf.md#address-specs), each with a timeout and through the
+// resolver's shared cache; and `ReverseNameLookup()`, the same lookup for a
+// `RouteTarget` of sockd.route.
 //
 //   rules::AccessRequest access;
 //   access.client = peer.ip();

@@ -1,5 +1,6 @@
 // This file defines `PortSpec`, the optional port test of a rule
-// (SPEC §4.2): an operator and a port, as in `eq telnet` or `lt 1024`.
+// (docs/sockd_conf.md#grammar): an operator and a port, as in `eq telnet` or
+// `lt 1024`.
 //
 //   op   := eq | neq | lt | gt | le | ge      (lower case, as in classic sockd)
 //   port := decimal 0..65535 | a tcp service name from /etc/services

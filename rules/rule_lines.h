@@ -14,10 +14,10 @@
 //
 // Errors
 //
-// Parsing is strict (SPEC §4.2): every malformed line is an error, and one
-// error rejects the whole file, because a silently dropped `deny` line would
-// open access. The errors of all the bad lines are reported together in one
-// InvalidArgument status, one per line of its message, each
+// Parsing is strict (docs/sockd_conf.md#grammar): every malformed line is an
+// error, and one error rejects the whole file, because a silently dropped
+// `deny` line would open access. The errors of all the bad lines are reported
+// together in one InvalidArgument status, one per line of its message, each
 // `file:line:col: message` and in file order. For each bad line only its
 // first error is reported: later tokens of a line that is already wrong would
 // likely be misread.

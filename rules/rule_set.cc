@@ -85,7 +85,7 @@ class Lookups {
 };
 
 // Destinations that are always reached directly, whatever socks.conf says
-// (SPEC §7.2, orig): this host.
+// (docs/socks_conf.md#decision, orig): this host.
 bool IsAlwaysDirect(const AccessRequest& request) {
   std::optional<net::IpAddress> address = request.destination;
   if (!address.has_value() && !request.destination_name.empty()) {

@@ -1,7 +1,9 @@
-// This file defines `RuleSet`, the immutable rule snapshot of SPEC §2: the
-// access rules of sockd.conf (SPEC §4.4), the routing rules of socks.conf
-// (SPEC §7.2) and the interface routes of sockd.route (SPEC §8), parsed
-// together, with the request and decision types they work on.
+// This file defines `RuleSet`, the immutable rule snapshot
+// (docs/architecture.md#data-path): the access rules of sockd.conf
+// (docs/sockd_conf.md#matching), the routing rules of socks.conf
+// (docs/socks_conf.md#decision) and the interface routes of sockd.route
+// (docs/sockd_route.md), parsed together, with the request and decision types
+// they work on.
 //
 //   RuleSet rules(*ParseSockdConf(text, "sockd.conf"));
 //   AccessRequest request;
@@ -19,7 +21,7 @@
 // A SOCKS4A name matched by an address spec is matched through the
 // addresses it resolves to: the line matches when any of them does, and it
 // decides for those addresses only (AccessDecision::addresses).
-// Ident (§5) is not part of matching: the caller consults it after a
+// Ident (docs/ident.md) is not part of matching: the caller consults it after a
 // `permit` line matched, using that line's `ident_level`.
 //
 // Routing: destinations 127.0.0.1 and 0.0.0.0 are always direct; without a
@@ -34,8 +36,8 @@
 // CONNECT is left to the kernel (classic route files were written for BIND
 // and have no catch-all line) and a BIND fails.
 //
-// Names (SPEC §3.3, §4.3). Host name and `.zone` specs match names, never
-// addresses:
+// Names (docs/protocol.md#socks4a; docs/sockd_conf.md#address-specs). Host name
+// and `.zone` specs match names, never addresses:
 //
 //   * a destination name/zone spec matches the SOCKS4A name itself when the
 //     request carried one (unless that name is an IP literal), else the
@@ -83,7 +85,7 @@ enum class Command { kConnect, kBind };
 //
 // What the rules are checked against: one SOCKS request. For BIND,
 // `destination` is the application server expected to connect in and `port`
-// the DSTPORT of the request (SPEC §3.2).
+// the DSTPORT of the request (docs/bind.md).
 //
 // The three std::function members are lazy lookups done by the caller, each
 // bounded by the caller's timeout; CheckAccess calls each at most once, from
@@ -209,9 +211,10 @@ class RuleSet {
 
   // Route()
   //
-  // Decides how a permitted request reaches its destination (SPEC §7.2).
-  // Uses `destination`, `destination_name`, `user`, `port` and the
-  // destination lookups of `request`; the client fields play no part.
+  // Decides how a permitted request reaches its destination
+  // (docs/socks_conf.md#decision). Uses `destination`, `destination_name`,
+  // `user`, `port` and the destination lookups of `request`; the client fields
+  // play no part.
   RoutingDecision Route(const AccessRequest& request) const;
 
   // SourceAddressFor()

@@ -13,7 +13,7 @@
 namespace rsockd::rules {
 namespace {
 
-// SPEC §4.5, the classic test data.
+// docs/sockd_conf.md#worked-example, the classic test data.
 constexpr char kWorkedExample[] =
     "deny   *=bonnie,clyde 128.12.6.0 255.255.255.0 : /usr/bin/logger "
     "'Rejected SOCKS access by %u'\n"
@@ -270,8 +270,8 @@ TEST(RuleSetTest, FindsTheRightLineAmongTenThousand) {
   EXPECT_EQ(DecidingLine(miss), 10001);
 }
 
-// Names and zones (SPEC §3.3, §4.3), with scripted lookups that count their
-// calls.
+// Names and zones (docs/protocol.md#socks4a; docs/sockd_conf.md#address-specs),
+// with scripted lookups that count their calls.
 class NameRulesTest : public ::testing::Test {
  protected:
   // A request from `client` whose lookups answer `client_name` and
@@ -438,7 +438,8 @@ TEST_F(NameRulesTest, Socks4aIpLiteralIsMatchedByItsReverseName) {
   EXPECT_EQ(reverse_name_calls_, 1);
 }
 
-// SPEC §7.2, the routing file of an rsockd inside corp.example.
+// docs/socks_conf.md#decision, the routing file of an rsockd inside
+// corp.example.
 constexpr char kCorpRouting[] =
     "sockd @=10.1.1.1:1080 .lab.corp.example\n"
     "direct .corp.example\n"

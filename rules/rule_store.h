@@ -1,5 +1,6 @@
 // This file defines `RuleStore`, which holds the current rule snapshot
-// (`RuleSet`) behind an atomic pointer (SPEC §2, §11).
+// (`RuleSet`) behind an atomic pointer (docs/architecture.md#data-path,
+// docs/operations.md#reload-sighup).
 //
 // Why an atomic shared_ptr: each connection calls `Current()` once and keeps
 // the snapshot it got for its whole life, so a session is decided by one

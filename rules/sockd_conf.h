@@ -1,5 +1,5 @@
 // This file defines the parsed form of sockd.conf, the access rules
-// (SPEC §4): `SockdRule`, `SockdConf`, and the parser `ParseSockdConf()`.
+// (sockd.conf(5)): `SockdRule`, `SockdConf`, and the parser `ParseSockdConf()`.
 //
 // Grammar of one line (see docs/sockd_conf.md for the full reference):
 //
@@ -11,7 +11,7 @@
 // token remains that is not an operator word. Address specs are described in
 // address_spec.h, the port test in port_spec.h, user lists in user_list.h.
 // Lines starting with `#NO_IDENTD:` or `#BAD_ID:` give the hook commands for
-// ident failures (SPEC §5, §6); the first of each kind counts.
+// ident failures (docs/ident.md; docs/hooks.md); the first of each kind counts.
 //
 //   deny   *=bonnie,clyde 128.12.6.0 255.255.255.0 : /usr/bin/logger '%u'
 //   permit *=ylee 128.12.6.4 255.255.255.255 137.12.0.0 255.255.0.0
@@ -19,12 +19,12 @@
 //   permit 128.12.0.0/16
 //   #NO_IDENTD: /usr/bin/logger 'please run identd on %A'
 //
-// Parsing is strict (SPEC §4.2, fix): every malformed line is an error and
-// one error rejects the whole file, because a silently dropped `deny` line
-// would open access. All the errors of a file are reported together, one per
-// line of the status message, each `file:line:col: message`. For each bad
-// line only its first error is reported: later tokens of a line that is
-// already wrong would likely be misread.
+// Parsing is strict (docs/sockd_conf.md#grammar, fix): every malformed line is
+// an error and one error rejects the whole file, because a silently dropped
+// `deny` line would open access. All the errors of a file are reported
+// together, one per line of the status message, each `file:line:col: message`.
+// For each bad line only its first error is reported: later tokens of a line
+// that is already wrong would likely be misread.
 //
 // All types are regular values, thread-safe to share once built.
 
@@ -45,8 +45,8 @@
 
 namespace rsockd::rules {
 
-// The ident (RFC 1413) level of SPEC §5. The numeric values are the classic
-// ones (`-i` 1, `-I` 2).
+// The ident (RFC 1413) level of docs/ident.md. The numeric values are the
+// classic ones (`-i` 1, `-I` 2).
 enum class IdentLevel { kOff = 0, kLenient = 1, kStrict = 2 };
 
 // SockdRule
@@ -83,7 +83,8 @@ struct SockdRule {
 struct SockdConf {
   // Where the rules came from, for messages.
   std::string filename;
-  // In file order: the first matching rule decides (SPEC §4.4).
+  // In file order: the first matching rule decides
+  // (docs/sockd_conf.md#matching).
   std::vector<SockdRule> rules;
   // The command of the first `#NO_IDENTD:` / `#BAD_ID:` line; empty when
   // there is none.

@@ -29,7 +29,7 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::SizeIs;
 
-// SPEC §4.5, the classic test data.
+// docs/sockd_conf.md#worked-example, the classic test data.
 constexpr char kWorkedExample[] =
     "deny   *=bonnie,clyde 128.12.6.0 255.255.255.0 : /usr/bin/logger "
     "'Rejected SOCKS access by %u'\n"
@@ -283,7 +283,8 @@ TEST(SockdConfTest, ParsesNamesAndZones) {
   EXPECT_EQ(rule.ToString(),
             "permit *=ylee .lab.example www.example.org eq 80 : hook");
 
-  // SPEC §4.2's classic form: a zone with its ignored mask.
+  // The classic form (docs/sockd_conf.md#grammar): a zone with its ignored
+  // mask.
   const SockdRule classic = ParseOneRule("deny ALL .lab.example 0.0.0.0");
   EXPECT_TRUE(classic.source.is_all());
   EXPECT_EQ(classic.destination, AddressSpec::Zone("lab.example"));
@@ -296,7 +297,7 @@ TEST(SockdConfTest, ParsesNamesAndZones) {
 }
 
 TEST(SockdConfTest, RejectsAllWithTwoZeroMasks) {
-  // SPEC §4.2: write `permit ALL` or `permit 0.0.0.0 0.0.0.0`.
+  // docs/sockd_conf.md#grammar: write `permit ALL` or `permit 0.0.0.0 0.0.0.0`.
   EXPECT_EQ(ParseError("permit ALL 0.0.0.0 0.0.0.0"),
             "t.conf:1:20: missing mask after address \"0.0.0.0\": expected a "
             "dotted quad such as 255.255.255.0");

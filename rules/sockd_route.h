@@ -1,6 +1,6 @@
 // This file defines the parsed form of sockd.route, the interface routes of
-// a multi-homed host (SPEC §8): `RouteRule`, `SockdRoute`, and the parser
-// `ParseSockdRoute()`.
+// a multi-homed host (docs/sockd_route.md): `RouteRule`, `SockdRoute`, and the
+// parser `ParseSockdRoute()`.
 //
 // Each line names a local address, then the destinations it serves:
 //

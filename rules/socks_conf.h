@@ -1,5 +1,5 @@
-// This file defines the parsed form of socks.conf, the routing rules (SPEC
-// §7): `UpstreamServer`, `SocksRule`, `SocksConf`, and the parser
+// This file defines the parsed form of socks.conf, the routing rules (
+// socks.conf(5)): `UpstreamServer`, `SocksRule`, `SocksConf`, and the parser
 // `ParseSocksConf()`.
 //
 // Grammar of one line (see docs/socks_conf.md for the full reference):
@@ -51,7 +51,7 @@
 namespace rsockd::rules {
 
 // The port of an upstream server written without one: `socks/tcp` from
-// /etc/services, else 1080 (SPEC §7.3).
+// /etc/services, else 1080 (docs/socks_conf.md#upstream-chaining).
 uint16_t DefaultUpstreamPort();
 
 // UpstreamServer
@@ -114,7 +114,8 @@ struct SocksRule {
 struct SocksConf {
   // Where the rules came from, for messages.
   std::string filename;
-  // In file order: the first matching rule decides (SPEC §7.2).
+  // In file order: the first matching rule decides
+  // (docs/socks_conf.md#decision).
   std::vector<SocksRule> rules;
 };
 
@@ -122,8 +123,8 @@ struct SocksConf {
 inline constexpr size_t kMaxSocksConfSize = 64 << 20;
 
 // The routing used when no socks.conf was named on the command line and the
-// default file does not exist (SPEC §1): `direct ALL`, so rsockd is then a
-// classic sockd.
+// default file does not exist (docs/operations.md#configuration-files): `direct
+// ALL`, so rsockd is then a classic sockd.
 extern const char kEmbeddedSocksConf[];
 
 // ParseSocksConf()

@@ -28,7 +28,8 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::SizeIs;
 
-// SPEC §7.2, the routing file of an rsockd inside corp.example.
+// docs/socks_conf.md#decision, the routing file of an rsockd inside
+// corp.example.
 constexpr char kCorpExample[] =
     "# inner zone: through the SOCKS server of the lab firewall\n"
     "sockd @=10.1.1.1:1080 .lab.corp.example\n"

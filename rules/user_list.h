@@ -1,5 +1,6 @@
-// This file defines `UserList`, the `*=` field of a rule (SPEC §4.2): which
-// claimed user ids (the SOCKS4 USERID) a line applies to.
+// This file defines `UserList`, the `*=` field of a rule
+// (docs/sockd_conf.md#grammar): which claimed user ids (the SOCKS4 USERID) a
+// line applies to.
 //
 //   *=                       every user (an empty list)
 //   *=bonnie,clyde           exactly these ids (case-sensitive)

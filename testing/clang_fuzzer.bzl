@@ -6,7 +6,8 @@ the code under test, not only of the fuzz target: every source file of the
 main repository that the target depends on is compiled again here with
 `-fsanitize=fuzzer-no-link,address`. So the fuzzer builds and runs in the
 default gcc build as well as under --config=clang, and `bazel test //...`
-can include a real, bounded libFuzzer run (see //rules:frozen_fuzz_test).
+can include a real, bounded libFuzzer run (testing/fuzz_test.sh, used by
+//rules:frozen_fuzz_test and //net:socks5_fuzz_test).
 
   clang_fuzzer(
       name = "frozen_fuzzer",

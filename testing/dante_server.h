@@ -1,6 +1,6 @@
 // This file defines `DanteServer`, Debian's Dante SOCKS server (danted 1.4.2)
 // started for a test on a loopback port, as a real SOCKS4 upstream or a
-// peer to compare with (TOOLCHAIN.md).
+// peer to compare with (docs/testing.md#real-peers-and-clients).
 //
 //   ASSERT_OK_AND_ASSIGN(std::unique_ptr<DanteServer> dante,
 //                        DanteServer::Start({}));

@@ -13,7 +13,7 @@ namespace rsockd::testing {
 namespace {
 
 // Debian's interpreter: a python3 earlier on PATH may not see Debian's
-// packages (TOOLCHAIN.md).
+// packages (docs/testing.md#real-peers-and-clients).
 constexpr char kPython[] = "/usr/bin/python3";
 constexpr char kPyftpdlib[] = "/usr/lib/python3/dist-packages/pyftpdlib";
 

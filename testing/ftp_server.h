@@ -1,6 +1,7 @@
 // This file defines `FtpServer`, Debian's python3-pyftpdlib serving a
 // directory to anonymous users on a loopback address: the far end of the
-// active-mode FTP transfer that exercises a real SOCKS4 BIND (TOOLCHAIN.md).
+// active-mode FTP transfer that exercises a real SOCKS4 BIND
+// (docs/testing.md#real-peers-and-clients).
 //
 //   ASSERT_OK_AND_ASSIGN(std::unique_ptr<FtpServer> ftp,
 //                        FtpServer::Start(Ip("127.0.0.2"), dir));

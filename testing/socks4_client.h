@@ -4,7 +4,7 @@
 // one-call CONNECT through a proxy. The end-to-end tests and the load
 // generator (socks_load) share it; socks5_client.h is its SOCKS5 sibling.
 //
-// Wire format (SPEC §3.1, §3.2, §3.3):
+// Wire format (docs/protocol.md; docs/bind.md; docs/protocol.md#socks4a):
 //   request: VN=4 | CD | DSTPORT (2, network order) | DSTIP (4) | USERID | NUL
 //            [ | HOSTNAME | NUL ]   (4A: DSTIP 0.0.0.x, x != 0)
 //   reply:   VN=0 | CD | DSTPORT (2) | DSTIP (4)
@@ -58,7 +58,7 @@ std::string Socks4ConnectRequest(const net::SocketAddress& destination,
 std::string Socks4aConnectRequest(absl::string_view host, uint16_t port,
                                   absl::string_view user_id);
 
-// A valid BIND (SPEC §3.2): DSTIP `expected_peer` is the application server
+// A valid BIND (docs/bind.md): DSTIP `expected_peer` is the application server
 // expected to connect in (0.0.0.0: any), DSTPORT `port` the port of the
 // client's primary connection.
 std::string Socks4BindRequest(const net::IpAddress& expected_peer,

@@ -16,6 +16,13 @@
 // BIND gets two replies: read the second with ReadSocks5Reply after
 // Socks5Exchange returns the first.
 //
+// It is written apart from rsockd's own codec (net/socks5.h) on purpose, as
+// a second reading of the RFCs: it takes rsockd's replies field by field,
+// VER and RSV included, where rsockd's upstream client is lenient by design
+// (net/socks5_client.h), and it builds the malformed messages that rsockd's
+// encoders refuse to. net/socks5_test checks that the two agree on every
+// valid message.
+//
 // Example:
 //
 //   ASSERT_OK_AND_ASSIGN(net::Socket s, ConnectTcp(proxy, timeout));

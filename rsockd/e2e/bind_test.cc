@@ -1,12 +1,13 @@
-// BIND end to end (SPEC §3.2, §7.3, §8): the real rsockd binary driven with
-// raw SOCKS4 BIND requests, directly, through a cascade of rsockd processes,
-// through Dante and through scripted upstreams; and a real BIND user, an
-// active-mode FTP transfer whose data connection arrives through rsockd.
+// BIND end to end (docs/bind.md; docs/socks_conf.md#upstream-chaining;
+// docs/sockd_route.md): the real rsockd binary driven with raw SOCKS4 BIND
+// requests, directly, through a cascade of rsockd processes, through Dante and
+// through scripted upstreams; and a real BIND user, an active-mode FTP transfer
+// whose data connection arrives through rsockd.
 //
 // The peers connect from 127.0.0.5 and up (any 127.x.y.z can be bound), so
 // a test can be the expected peer or a wrong one. Requests that must go
 // upstream name peers other than 127.0.0.1 and 0.0.0.0, which socks.conf
-// always routes directly (SPEC §7.2).
+// always routes directly (docs/socks_conf.md#decision).
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -484,9 +485,10 @@ TEST_F(BindTest, TunedBindTimeoutAppliesAfterSighup) {
       IsOk());
 }
 
-// --- A real BIND user: active-mode FTP (TOOLCHAIN.md). Dante's client
-// library (dante-client, LD_PRELOAD) routes the ftp client's sockets through
-// rsockd: the control connection to a loopback server goes direct, the data
+// --- A real BIND user: active-mode FTP
+// (docs/testing.md#real-peers-and-clients). Dante's client library
+// (dante-client, LD_PRELOAD) routes the ftp client's sockets through rsockd:
+// the control connection to a loopback server goes direct, the data
 // connection's listen() becomes a SOCKS4 BIND for DSTIP 0.0.0.0, and
 // pyftpdlib's data connection arrives through rsockd.
 
@@ -566,7 +568,7 @@ TEST_F(BindTest, ActiveModeFtpDownloadArrivesThroughBind) {
               IsOk());
 }
 
-// --- Through upstreams (SPEC §7.3).
+// --- Through upstreams (docs/socks_conf.md#upstream-chaining).
 
 TEST_F(BindTest, ThroughACascadeOfTwoRsockdHops) {
   auto [middle, last] = StartHopChain(kPermitLoopback);

@@ -121,7 +121,8 @@ TEST(DeploymentToolsTest, VerAndTestSockdConfRun) {
   EXPECT_TRUE(ver.status.success()) << ver.status.ToString();
   EXPECT_THAT(ver.stdout_text, HasSubstr("rsockd "));
 
-  // SPEC §4.5: jane from 128.12.2.13 to telnet is denied by line 3 (exit 0).
+  // docs/sockd_conf.md#worked-example: jane from 128.12.2.13 to telnet is
+  // denied by line 3 (exit 0).
   ASSERT_OK_AND_ASSIGN(std::string dir, MakeTempDir("deploy-tools-"));
   const std::string conf = absl::StrCat(dir, "/sockd.conf");
   ASSERT_THAT(

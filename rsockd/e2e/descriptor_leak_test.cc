@@ -1,6 +1,6 @@
 // End-to-end: hostile and broken clients never leak a descriptor in the
-// server (SPEC §12). After 1,000 bad requests the server's open-descriptor
-// count returns to its baseline and it still serves.
+// server (README.md#security-notes). After 1,000 bad requests the server's
+// open-descriptor count returns to its baseline and it still serves.
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

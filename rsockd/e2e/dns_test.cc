@@ -118,8 +118,11 @@ class DnsTest : public RsockdTest {
 
 TEST_F(DnsTest, BurstForADeadServerDoesNotDelayOtherClients) {
   dns_->SetDefaultBehaviour(Behaviour::kSilent);
+  // The resolve timeout outlasts sending the burst on a loaded machine: a
+  // session whose deadline passed before its worker ran would send no query,
+  // and the wait for every query below would miss it.
   ASSERT_NO_FATAL_FAILURE(StartRsockd(
-      Options({"--resolve_timeout=2s", "--workers=512", "--queue=512"})));
+      Options({"--resolve_timeout=10s", "--workers=512", "--queue=512"})));
 
   // The burst: every request sent, none answered yet.
   std::vector<net::Socket> burst;

@@ -1,6 +1,6 @@
-// Frozen configuration files in the running server (SPEC §9): rsockd
-// prefers sockd.fc beside the configured sockd.conf, decides with its rules
-// exactly as with the text (permit, deny, and `refused` log lines naming
+// Frozen configuration files in the running server (docs/frozen_files.md):
+// rsockd prefers sockd.fc beside the configured sockd.conf, decides with its
+// rules exactly as with the text (permit, deny, and `refused` log lines naming
 // the text file and line), refuses a frozen file older than its text or a
 // user file it froze (at start and on SIGHUP), and reloads the frozen file
 // on SIGHUP. The frozen files are made by the real make_sockdfc.

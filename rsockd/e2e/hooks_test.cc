@@ -1,5 +1,6 @@
-// Hook commands run by the server (SPEC §6, §4.5): substitutions, filtering
-// of client-controlled values, and never making a request wait.
+// Hook commands run by the server (docs/hooks.md;
+// docs/sockd_conf.md#worked-example): substitutions, filtering of
+// client-controlled values, and never making a request wait.
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -52,8 +53,8 @@ class HooksTest : public RsockdTest {
   std::unique_ptr<EchoServer> echo_;
 };
 
-// SPEC §4.5 on loopback: 128.12 becomes 127.12, and the logger hooks write
-// files instead.
+// docs/sockd_conf.md#worked-example on loopback: 128.12 becomes 127.12, and the
+// logger hooks write files instead.
 TEST_F(HooksTest, WorkedExampleRunsTheHookOfTheDecidingLine) {
   const std::string rejected = dir_ + "/rejected";
   ASSERT_NO_FATAL_FAILURE(StartRsockd(
@@ -132,9 +133,9 @@ TEST_F(HooksTest, ClientRefusedOnSightRunsTheDenyLinesHook) {
   EXPECT_EQ(line, "127.0.0.2  unknown\n");
 }
 
-// Host names (SPEC §4.3): a source name rule matches the client's
-// forward-confirmed reverse name; a destination zone matches a SOCKS4A name
-// itself, unresolved; %A and %Z carry the names. Relies on the usual
+// Host names (docs/sockd_conf.md#address-specs): a source name rule matches the
+// client's forward-confirmed reverse name; a destination zone matches a SOCKS4A
+// name itself, unresolved; %A and %Z carry the names. Relies on the usual
 // /etc/hosts line "127.0.0.1 localhost".
 TEST_F(HooksTest, NamesMatchRulesAndReachHooks) {
   const std::string out = dir_ + "/names";

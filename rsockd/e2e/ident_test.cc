@@ -1,7 +1,7 @@
-// Ident (SPEC §5) end to end, with a scripted identd (testing/fake_identd.h)
-// on 127.0.0.1 and --ident_port pointing at it: every row of the decision
-// table with exact reply codes, the hooks, the log lines, and lookups that
-// never serialize behind each other.
+// Ident (docs/ident.md) end to end, with a scripted identd
+// (testing/fake_identd.h) on 127.0.0.1 and --ident_port pointing at it: every
+// row of the decision table with exact reply codes, the hooks, the log lines,
+// and lookups that never serialize behind each other.
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

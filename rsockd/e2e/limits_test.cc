@@ -1,8 +1,8 @@
-// End-to-end: the bounds of SPEC §2 and §3.1 — the handshake timeout, the
-// bounded worker pool that turns clients away with 91 when full, and the
-// open-file limit (docs/operations.md, "Descriptor budget"): a queue the
-// limit cannot hold is shrunk, and a client arriving when the process has
-// no descriptor left still gets 91.
+// End-to-end: the bounds of docs/life_of_a_request.md#timeouts and
+// docs/protocol.md — the handshake timeout, the bounded worker pool that turns
+// clients away with 91 when full, and the open-file limit (docs/operations.md,
+// "Descriptor budget"): a queue the limit cannot hold is shrunk, and a client
+// arriving when the process has no descriptor left still gets 91.
 
 #include <fcntl.h>
 #include <gmock/gmock.h>
@@ -99,8 +99,8 @@ TEST_F(HandshakeTimeoutTest, ClientStallingMidRequestIsDropped) {
 TEST_F(HandshakeTimeoutTest,
        TricklingClientIsDroppedAtTheWholeRequestDeadline) {
   // One byte every 250 ms keeps every single read short, but the whole
-  // request (SPEC §3.1) would take ~17 s: the 1 s handshake bound must end
-  // it long before that.
+  // request (docs/protocol.md) would take ~17 s: the 1 s handshake bound must
+  // end it long before that.
   ASSERT_NO_FATAL_FAILURE(
       StartRsockd({.extra_flags = {"--handshake_timeout=1s"}}));
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<EchoServer> echo, EchoServer::Start());

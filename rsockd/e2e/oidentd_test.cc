@@ -1,4 +1,4 @@
-// Ident against a real identd (SPEC §5): Debian's oidentd, started by the
+// Ident against a real identd (docs/ident.md): Debian's oidentd, started by the
 // test on 127.0.0.1 and a free port (docs/oidentd_notes.md), answering for
 // the test's own connection to rsockd.
 

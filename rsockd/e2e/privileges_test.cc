@@ -1,6 +1,6 @@
-// End-to-end: --user (SPEC §12, drop privileges after bind). The test runs
-// as root (the CI machine's user) and outside Bazel's sandbox, whose user
-// namespace forbids setgroups(2); see the BUILD file.
+// End-to-end: --user (README.md#security-notes, drop privileges after bind).
+// The test runs as root (the CI machine's user) and outside Bazel's sandbox,
+// whose user namespace forbids setgroups(2); see the BUILD file.
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -111,7 +111,7 @@ absl::StatusOr<SubprocessResult> PySocksEcho(uint16_t proxy_port,
     return written;
   }
   // Debian's interpreter: the python3 first on PATH may not see
-  // python3-socks (see TOOLCHAIN.md).
+  // python3-socks (see docs/testing.md#real-peers-and-clients).
   return RunCommand({.argv = {"/usr/bin/python3", script,
                               absl::StrCat(proxy_port), std::string(host),
                               absl::StrCat(port), rdns ? "1" : "0", "300000"}},
@@ -144,7 +144,7 @@ TEST_F(RealClientsTest, CurlSocks4aHasTheProxyResolveLocalhost) {
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<HttpServer> http,
                        HttpServer::Start(PageBody()));
   // The test server listens on 127.0.0.1 only; "localhost" may resolve to
-  // ::1 first, which the proxy must get past (SPEC §3.3).
+  // ::1 first, which the proxy must get past (docs/protocol.md#socks4a).
   ASSERT_OK_AND_ASSIGN(
       SubprocessResult curl,
       Curl("--socks4a", rsockd().port(),

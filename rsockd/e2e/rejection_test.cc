@@ -1,6 +1,7 @@
-// End-to-end: requests rsockd must turn down, and how (SPEC §3.1, §3.3,
-// §4.4, §10): a reply of 91 before the close, or a close without a reply
-// for bytes that are not SOCKS4, plus the matching log line.
+// End-to-end: requests rsockd must turn down, and how (docs/protocol.md,
+// docs/sockd_conf.md#matching, docs/operations.md#the-request-log): a reply of
+// 91 before the close, or a close without a reply for bytes that are not
+// SOCKS4, plus the matching log line.
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -251,10 +252,11 @@ TEST_F(RejectionTest, HostNameLongerThan255BytesGets91) {
   EXPECT_EQ(echo->accepted(), 0);
 }
 
-// SPEC §12 "fail closed". On Linux, connect(2) to 0.0.0.0 reaches the local
-// host, so a destination rule that protects local services (`deny ...
-// 127.0.0.0 255.0.0.0`) would be bypassed by DSTIP 0.0.0.0 (or a SOCKS4A name
-// "0"), which no such rule matches. rsockd refuses unspecified destinations.
+// README.md#security-notes "fail closed". On Linux, connect(2) to 0.0.0.0
+// reaches the local host, so a destination rule that protects local services
+// (`deny ... 127.0.0.0 255.0.0.0`) would be bypassed by DSTIP 0.0.0.0 (or a
+// SOCKS4A name "0"), which no such rule matches. rsockd refuses unspecified
+// destinations.
 TEST_F(RejectionTest, UnspecifiedDestinationCannotBypassALoopbackDeny) {
   ASSERT_NO_FATAL_FAILURE(
       StartRsockd({.sockd_conf = "deny 0.0.0.0 0.0.0.0 127.0.0.0 255.0.0.0\n"
@@ -282,10 +284,10 @@ TEST_F(RejectionTest, UnspecifiedDestinationCannotBypassALoopbackDeny) {
   EXPECT_EQ(echo->accepted(), 0) << "a denied destination was reached";
 }
 
-// SPEC §12, hostile bytes end the session "with a clear log line": client
-// bytes reach log lines by several paths (the USERID, the SOCKS4A name, the
-// resolver's error text that repeats the name), and none may start a line of
-// the client's choosing.
+// README.md#security-notes, hostile bytes end the session "with a clear log
+// line": client bytes reach log lines by several paths (the USERID, the SOCKS4A
+// name, the resolver's error text that repeats the name), and none may start a
+// line of the client's choosing.
 TEST_F(RejectionTest, ClientBytesCannotForgeLogLines) {
   ASSERT_NO_FATAL_FAILURE(StartRsockd());
   ASSERT_OK_AND_ASSIGN(net::Socket closed, ReserveClosedPort());

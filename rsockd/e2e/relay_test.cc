@@ -1,6 +1,7 @@
 // End-to-end: the relay moves every byte in both directions, keeps the
-// half-close semantics (SPEC §2), relays urgent data as urgent data, and
-// ends a session whose client is gone without waiting for the idle timeout.
+// half-close semantics (docs/life_of_a_request.md), relays urgent data as
+// urgent data, and ends a session whose client is gone without waiting for the
+// idle timeout.
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -361,7 +362,8 @@ TEST_F(RelayTest, UrgentDataOfARealClientArrivesAsUrgentDataBothWays) {
   ASSERT_OK_AND_ASSIGN(std::string dir, MakeTempDir("urgent-"));
   const std::string script = absl::StrCat(dir, "/urgent.py");
   ASSERT_THAT(WriteStringToFile(script, kPyUrgent), IsOk());
-  // Debian's interpreter, which sees python3-socks (see TOOLCHAIN.md).
+  // Debian's interpreter, which sees python3-socks (see
+  // docs/testing.md#real-peers-and-clients).
   ASSERT_OK_AND_ASSIGN(SubprocessResult python,
                        RunCommand({.argv = {"/usr/bin/python3", script,
                                             absl::StrCat(rsockd().port())}},

@@ -1,5 +1,6 @@
-// SIGHUP (SPEC §11): new snapshots for new connections, old ones keep
-// theirs, broken files never installed, tunable flags re-read from
+// SIGHUP (docs/operations.md#reload-sighup): new snapshots for new connections,
+// old ones keep theirs, broken files never installed, tunable flags re-read
+// from
 // --flagfile; and --reload_on_change, which does the same when a file
 // changes, without a signal. Each reload is awaited through its log line,
 // which the server writes after installing the new snapshot.

@@ -1,10 +1,11 @@
-// Routing and chaining (SPEC §7, §8): socks.conf decides direct, deny or
-// through upstream SOCKS servers, tried in order with failover; sockd.route
-// picks the source address. The upstreams are other rsockd processes, Debian's
-// Dante, and scripted servers that record what they receive.
+// Routing and chaining (socks.conf(5); docs/sockd_route.md): socks.conf decides
+// direct, deny or through upstream SOCKS servers, tried in order with failover;
+// sockd.route picks the source address. The upstreams are other rsockd
+// processes, Debian's Dante, and scripted servers that record what they
+// receive.
 //
 // The destinations listen on 127.0.0.2 and up: 127.0.0.1 is always reached
-// directly whatever socks.conf says (SPEC §7.2).
+// directly whatever socks.conf says (docs/socks_conf.md#decision).
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

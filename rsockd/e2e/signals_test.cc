@@ -1,5 +1,5 @@
-// End-to-end: the operations side of SPEC §11 — the SIGUSR1 stats
-// snapshot, SIGINT draining like SIGTERM, a stop that lets running hooks
+// End-to-end: the signals of docs/operations.md other than SIGHUP — the SIGUSR1
+// stats snapshot, SIGINT draining like SIGTERM, a stop that lets running hooks
 // finish, and the pid file removed on a clean exit.
 
 #include <gmock/gmock.h>

@@ -1,6 +1,7 @@
 // `rsockd --check_config`, `test_sockd_conf` and the frozen-file tools
-// (SPEC §1, §9), run as binaries on the worked examples of SPEC §4.5 and §7.2
-// and on broken files.
+// (rsockd(8), docs/frozen_files.md#tools), run as binaries on the worked
+// examples of docs/sockd_conf.md#worked-example and
+// docs/socks_conf.md#worked-example, and on broken files.
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -29,7 +30,7 @@ using ::testing::Not;
 
 constexpr absl::Duration kRunTimeout = absl::Seconds(60);
 
-// SPEC §4.5, with the hook kept.
+// docs/sockd_conf.md#worked-example, with the hook kept.
 constexpr char kWorkedExample[] =
     "deny   *=bonnie,clyde 128.12.6.0 255.255.255.0 : /usr/bin/logger "
     "'Rejected SOCKS access by %u'\n"
@@ -134,7 +135,8 @@ TEST_F(ToolsTest, TestSockdConfShowsTheRouteFileChoice) {
   EXPECT_THAT(result.stderr_text, HasSubstr("bad.route:1:1:"));
 }
 
-// SPEC §7.2, the routing file of an rsockd inside corp.example.
+// docs/socks_conf.md#decision, the routing file of an rsockd inside
+// corp.example.
 constexpr char kCorpRouting[] =
     "# inner zone: through the SOCKS server of the lab firewall\n"
     "sockd @=10.1.1.1:1080 .lab.corp.example\n"

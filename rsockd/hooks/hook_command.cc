@@ -11,9 +11,9 @@
 namespace rsockd {
 namespace {
 
-// Besides ASCII letters and digits (SPEC §6, the classic set). None of these
-// starts a command, a redirection, an expansion or a quoted string. The one
-// that is not inert is '\': outside single quotes it escapes the next
+// Besides ASCII letters and digits (docs/hooks.md, the classic set). None of
+// these starts a command, a redirection, an expansion or a quoted string. The
+// one that is not inert is '\': outside single quotes it escapes the next
 // character, so a value ending in '\' inside double quotes takes the closing
 // quote with it. That can upset how the rest of the hook's own text is
 // quoted, but brings no syntax of its own; single-quoted hooks (as in the

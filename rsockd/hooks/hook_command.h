@@ -1,6 +1,7 @@
 // This file defines `HookContext`, what a hook command line may refer to, and
 // the functions that turn a sockd.conf hook into something safe to run
-// (SPEC §6): `FilterHookValue`, `ExpandHookCommand` and `HookEnvironment`.
+// (docs/hooks.md): `FilterHookValue`, `ExpandHookCommand` and
+// `HookEnvironment`.
 //
 // A hook such as
 //

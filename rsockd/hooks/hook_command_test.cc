@@ -13,7 +13,8 @@ namespace {
 
 using ::testing::ElementsAre;
 
-// The request of SPEC §4.5's first example: clyde from 128.12.6.34, port ftp.
+// The first request of the worked example (docs/sockd_conf.md#worked-example):
+// clyde from 128.12.6.34, port ftp.
 HookContext ClydeContext() {
   HookContext context;
   context.client_host = "client.example";
@@ -89,7 +90,7 @@ TEST(FilterHookValueTest, ReplacesLeadingDashOnly) {
 }
 
 TEST(FilterHookValueTest, EveryByteOutsideTheSetBecomesUnderscore) {
-  // The set of SPEC §6, written out independently of the implementation.
+  // The set of docs/hooks.md, written out independently of the implementation.
   const std::string allowed =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
       "!@%-_=+\\:,./";

@@ -1,4 +1,4 @@
-// This file defines `HookRunner`, which runs hook command lines (SPEC §6)
+// This file defines `HookRunner`, which runs hook command lines (docs/hooks.md)
 // asynchronously on a bounded executor, so that a request never waits on a
 // hook.
 //

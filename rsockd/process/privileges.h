@@ -1,5 +1,5 @@
 // This file defines `DropPrivileges`, what `--user` does once rsockd has
-// bound its listeners (SPEC §12: drop privileges after bind).
+// bound its listeners (README.md#security-notes: drop privileges after bind).
 //
 // The order is the one that works: the supplementary groups first
 // (initgroups(3), which needs root), then the group (setgid), then the user

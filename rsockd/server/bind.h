@@ -1,5 +1,6 @@
-// This file defines the mechanics of a SOCKS4 BIND (SPEC §3.2, §7.3), which
-// the session strings together with its replies and request-log lines:
+// This file defines the mechanics of a SOCKS4 BIND (docs/bind.md;
+// docs/socks_conf.md#upstream-chaining), which the session strings together
+// with its replies and request-log lines:
 //
 //   direct:    BindListener::Open(listen address)
 //              → first reply 90 carrying listener.address()
@@ -52,7 +53,7 @@ absl::Status WaitWhileClientStays(int fd, const net::Socket& client,
 
 // ExpectedPeer
 //
-// Which peers a direct BIND admits (SPEC §3.2 step 4): any peer (DSTIP
+// Which peers a direct BIND admits (docs/bind.md step 4): any peer (DSTIP
 // 0.0.0.0, where --bind_any_peer allows it), or one of a set of addresses
 // (DSTIP, or every address a SOCKS4A name resolved to). A cheap value.
 class ExpectedPeer {
@@ -117,8 +118,9 @@ class BindListener {
 // FirstReplyAddress()
 //
 // The address of an upstream's first BIND reply as the client is to see it
-// (SPEC §7.3): an upstream that answers 0.0.0.0 means "my own address", which
-// the client knows only as `server`, the address rsockd reached it at.
+// (docs/socks_conf.md#upstream-chaining): an upstream that answers 0.0.0.0
+// means "my own address", which the client knows only as `server`, the address
+// rsockd reached it at.
 net::SocketAddress FirstReplyAddress(const net::Socks4Reply& reply,
                                      const net::SocketAddress& server);
 

@@ -23,7 +23,7 @@ namespace rsockd {
 
 namespace {
 
-// How one kind of file is read, as text and frozen (SPEC §9).
+// How one kind of file is read, as text and frozen (docs/frozen_files.md).
 template <typename Conf>
 struct FileKind {
   absl::StatusOr<Conf> (*load)(const std::string&);

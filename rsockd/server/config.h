@@ -1,5 +1,6 @@
-// This file defines `LoadRuleSet`, which builds the rule snapshot (SPEC §2)
-// from the three configured files, with the SPEC §1 rule for missing files:
+// This file defines `LoadRuleSet`, which builds the rule snapshot
+// (docs/architecture.md#data-path) from the three configured files, with the
+// rule for missing files (docs/operations.md#configuration-files):
 //
 //   - a path given on the command line (or flagfile) must exist, else it is
 //     an error;

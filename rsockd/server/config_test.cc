@@ -202,8 +202,8 @@ TEST(LoadRuleSetTest, ReportsTheErrorsOfEveryFile) {
                               HasSubstr(route + ":1:1:")));
 }
 
-// Frozen files (SPEC §9), each test in its own directory: a frozen twin of a
-// file another test uses would change what that test loads.
+// Frozen files (docs/frozen_files.md), each test in its own directory: a frozen
+// twin of a file another test uses would change what that test loads.
 class FrozenConfigTest : public ::testing::Test {
  protected:
   void SetUp() override {

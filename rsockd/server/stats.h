@@ -1,5 +1,5 @@
 // This file defines `Stats`, the server's counters, and `StatsSnapshot`, the
-// lines SIGUSR1 logs (SPEC §11):
+// lines SIGUSR1 logs (docs/operations.md#stats-sigusr1):
 //
 //   sessions open=1 total=12 accepted=12 overloaded=0 refused_on_sight=0
 //       bad_requests=1

@@ -1,5 +1,6 @@
 // This file defines `RequestThroughUpstreams`, the upstream leg of a request
-// that socks.conf routes through other SOCKS servers (SPEC §7.3).
+// that socks.conf routes through other SOCKS servers
+// (docs/socks_conf.md#upstream-chaining).
 //
 // Servers are tried in the order UpstreamHealth gives (the list order, with
 // servers that failed lately last). For each: resolve its name (bounded),

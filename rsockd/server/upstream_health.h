@@ -1,6 +1,7 @@
 // This file defines `UpstreamHealth`, what rsockd remembers about upstream
-// SOCKS servers that failed (SPEC §7.3): a server that could not be reached,
-// or that closed or garbled its reply, is tried last for
+// SOCKS servers that failed (docs/socks_conf.md#upstream-chaining): a server
+// that could not be reached, or that closed or garbled its reply, is tried last
+// for
 // --upstream_retry_after, by every worker.
 //
 //   for (const rules::UpstreamServer* server :

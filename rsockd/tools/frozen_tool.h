@@ -1,6 +1,6 @@
-// This file defines `RunFrozenTool()`, the six frozen-file tools of SPEC §9
-// as one function parametrised by the tool's name, so that they share one
-// implementation and differ only in the kind of file:
+// This file defines `RunFrozenTool()`, the six frozen-file tools
+// (docs/frozen_files.md#tools) as one function parametrised by the tool's name,
+// so that they share one implementation and differ only in the kind of file:
 //
 //   make_sockdfc [in [out]]   parse a sockd.conf  (/etc/sockd.conf)  and
 //                             write it frozen     (/etc/sockd.fc)

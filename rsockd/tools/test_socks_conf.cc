@@ -1,7 +1,7 @@
 // test_socks_conf: shows which line of socks.conf decides a made-up request
 // and what rsockd would do with it — refuse, connect directly, or go through
 // which upstream servers, in order — with the same parser and matcher as the
-// server (SPEC §9).
+// server (docs/frozen_files.md).
 //
 //   test_socks_conf [-C conf] user dst_addr {service|port}
 //

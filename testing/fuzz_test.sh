@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# A short, bounded libFuzzer run of the frozen-file readers (SPEC §9), in the
-# test suite: the real fuzzer (//rules:frozen_fuzzer, clang + ASan) starts
-# from the seed corpus and runs until it has made $RUNS inputs or spent
-# $SECONDS_LIMIT seconds, whichever comes first. Any crash, sanitizer report
-# or broken promise of the fuzz target fails the test; the input that did it
-# is kept in the test's undeclared outputs (bazel-testlogs/.../test.outputs).
+# A short, bounded libFuzzer run in the test suite, for any fuzzer built by
+# clang_fuzzer (testing/clang_fuzzer.bzl): it starts from the seed corpus
+# and runs until it has made $RUNS inputs or spent $SECONDS_LIMIT seconds,
+# whichever comes first. Any crash, sanitizer report or broken promise of
+# the fuzz target fails the test; the input that did it is kept in the
+# test's undeclared outputs (bazel-testlogs/.../test.outputs).
 #
-# Usage: frozen_fuzz_test.sh FUZZER SEED...
+# Usage: fuzz_test.sh FUZZER SEED...
 set -euo pipefail
 
 RUNS=100000
