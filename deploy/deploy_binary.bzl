@@ -1,7 +1,8 @@
 """`deploy_binary`: a binary as the deployment build makes it.
 
-The deployment build is `-c opt` with Abseil, glog and gflags linked from
-Debian's static archives (--//third_party:static_system_libs), whatever
+The deployment build is `-c opt` with Abseil, glog, gflags, c-ares and
+libcrypt linked from Debian's static archives
+(--//third_party:static_system_libs), whatever
 configuration the surrounding build uses. A configuration transition does
 that, so `bazel build //...` and `bazel test //...` build the deployable
 binaries too, and tests can take them as data.

@@ -1,8 +1,8 @@
-// Socks5Exchange against real SOCKS5 servers from Debian (TOOLCHAIN.md):
-// microsocks, which requires RFC 1929 when started with a user, and Dante
-// without authentication. The scripted-peer tests (socks5_client_test.cc)
-// cover every byte; these check that a reading of the RFCs shared by the
-// codec and its tests is also the one real servers have.
+// Socks5Exchange against real SOCKS5 servers from Debian
+// (docs/testing.md#real-peers-and-clients): microsocks, which requires RFC 1929
+// when started with a user, and Dante without authentication. The scripted-peer
+// tests (socks5_client_test.cc) cover every byte; these check that a reading of
+// the RFCs shared by the codec and its tests is also the one real servers have.
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -220,10 +220,16 @@ DEFINE_string(syslog_socket, "/dev/log",
               "chroot, or for tests).");
 DEFINE_bool(splice, true,
             "Relay with zero-copy splice(2); false uses read/write.");
+DEFINE_string(password_file, "",
+              "SOCKS5 username/password (RFC 1929): the users and their "
+              "crypt(3) hashes, one user:hash a line, as mkpasswd or "
+              "htpasswd -nB make them; empty: none. Read again on SIGHUP "
+              "with the rule files.");
 DEFINE_bool(reload_on_change, false,
             "Reload, as on SIGHUP, when a configuration file (the three rule "
-            "files, their frozen files, /file user lists, --flagfile) is "
-            "written or replaced; watched with inotify, debounced.");
+            "files, their frozen files, /file user lists, --password_file, "
+            "--flagfile) is written or replaced; watched with inotify, "
+            "debounced.");
 DEFINE_int32(pipe_memory_mib, 16,
              "MiB the relays' splice(2) pipes may hold at once (1 MiB a "
              "pipe, lent while bytes move, held while a reader is slow); "
@@ -263,6 +269,7 @@ std::vector<FlagGroup> FlagGroups() {
       {"Configuration files",
        {"sockd_conf", "socks_conf", "route_file", "check_config",
         "reload_on_change"}},
+      {"SOCKS5", {"password_file"}},
       {"Timeouts",
        {"handshake_timeout", "resolve_timeout", "connect_timeout",
         "bind_timeout", "idle_timeout", "hook_timeout", "drain_timeout"}},
@@ -384,6 +391,7 @@ ConfigPaths PathsFromFlags() {
   paths.socks_conf_explicit = IsExplicit("socks_conf");
   paths.route_file = FLAGS_route_file;
   paths.route_file_explicit = IsExplicit("route_file");
+  paths.password_file = FLAGS_password_file;
   if (!FLAGS_socks_server.empty()) {
     paths.default_servers = FLAGS_socks_server;
     paths.default_servers_origin = "--socks_server";
@@ -448,6 +456,7 @@ Reloader::Options ReloadOptions(const char* argv0) {
                         "sockd_conf",
                         "socks_conf",
                         "route_file",
+                        "password_file",
                         "socks_server",
                         "upstream_retry_after",
                         "v",

@@ -7,7 +7,10 @@
 //   - `ParseRuleFile()` makes a whole parsed file of it: the file name, the
 //     rules, and the commands of the special lines the file keeps
 //     (`SpecialLine`: sockd.conf's `#NO_IDENTD:` and `#BAD_ID:`);
-//   - `FormatRuleFile()` is the matching normalized dump.
+//   - `FormatRuleFile()` is the matching normalized dump;
+//   - `FileErrors` collects a file's errors and reports them together, for
+//     these parsers and for the files that are not rule files but follow
+//     the same lexical rules (the password file, password_file.h).
 //
 // A parsed file is a struct with a `filename`, a vector of `rules` and, for
 // each of its special lines, a string field for the command.
@@ -101,6 +104,36 @@ absl::Status CheckNormalizedLength(const Rule& rule) {
                    kMaxLineLength, "): split it into several rules"));
 }
 
+// FileErrors
+//
+// The errors of one file, in the order they are added (file order), reported
+// together as described under "Errors" above.
+//
+//   FileErrors errors(filename);
+//   errors.Add(TokenError(token, "unknown keyword"));  // "line:col: ..."
+//   RSOCKD_RETURN_IF_ERROR(errors.ToStatus());
+class FileErrors {
+ public:
+  explicit FileErrors(absl::string_view filename) : filename_(filename) {}
+
+  // Adds `error`, whose message is located "line:col: message" (as
+  // TokenError and the lexer make them), as "`filename`:line:col: message".
+  void Add(const absl::Status& error) {
+    errors_.push_back(absl::StrCat(filename_, ":", error.message()));
+  }
+
+  // OK when no error was added; otherwise InvalidArgument listing every
+  // error, one per line of the message.
+  absl::Status ToStatus() const {
+    if (errors_.empty()) return absl::OkStatus();
+    return absl::InvalidArgumentError(absl::StrJoin(errors_, "\n"));
+  }
+
+ private:
+  std::string filename_;
+  std::vector<std::string> errors_;
+};
+
 // ParseRuleLines()
 //
 // Lexes `text` and, in file order, calls `on_special_line`
@@ -119,10 +152,10 @@ absl::StatusOr<std::vector<Rule>> ParseRuleLines(
     absl::FunctionRef<absl::StatusOr<Rule>(const Line&)> parse_rule,
     absl::FunctionRef<void(const Line&)> on_special_line = IgnoreSpecialLine) {
   std::vector<Rule> rules;
-  std::vector<std::string> errors;
+  FileErrors errors(filename);
   for (absl::StatusOr<Line>& lexed : Lex(text)) {
     if (!lexed.ok()) {
-      errors.push_back(absl::StrCat(filename, ":", lexed.status().message()));
+      errors.Add(lexed.status());
       continue;
     }
     if (lexed->kind != Line::Kind::kRule) {
@@ -132,20 +165,16 @@ absl::StatusOr<std::vector<Rule>> ParseRuleLines(
     if (lexed->IsEmpty()) continue;
     absl::StatusOr<Rule> rule = parse_rule(*lexed);
     if (!rule.ok()) {
-      errors.push_back(absl::StrCat(
-          filename, ":", CheckHookColon(*lexed, rule.status()).message()));
+      errors.Add(CheckHookColon(*lexed, rule.status()));
       continue;
     }
     if (absl::Status length = CheckNormalizedLength(*rule); !length.ok()) {
-      errors.push_back(
-          absl::StrCat(filename, ":", lexed->number, ":1: ", length.message()));
+      errors.Add(TokenError(Token{"", lexed->number, 1}, length.message()));
       continue;
     }
     rules.push_back(*std::move(rule));
   }
-  if (!errors.empty()) {
-    return absl::InvalidArgumentError(absl::StrJoin(errors, "\n"));
-  }
+  RSOCKD_RETURN_IF_ERROR(errors.ToStatus());
   return rules;
 }
 

@@ -198,5 +198,18 @@ TEST(ParseRuleLinesTest, RefusesARuleTooLongOnceNormalized) {
                        ::testing::StartsWith("w.conf:2:1: the rule is ")));
 }
 
+TEST(FileErrorsTest, NoErrorIsOk) {
+  EXPECT_THAT(FileErrors("w.conf").ToStatus(), IsOk());
+}
+
+TEST(FileErrorsTest, ListsEveryErrorInTheOrderAddedPrefixedByTheFile) {
+  FileErrors errors("w.conf");
+  errors.Add(TokenError(Token{"x", 2, 5}, "first"));
+  errors.Add(TokenError(Token{"y", 1, 1}, "second"));
+  EXPECT_THAT(errors.ToStatus(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "w.conf:2:5: first\nw.conf:1:1: second"));
+}
+
 }  // namespace
 }  // namespace rsockd::rules

@@ -100,11 +100,13 @@ bool IsAlwaysDirect(const AccessRequest& request) {
 
 RuleSet::RuleSet(SockdConf access, std::optional<SocksConf> routing,
                  std::optional<SockdRoute> interfaces,
-                 std::vector<UpstreamServer> default_servers)
+                 std::vector<UpstreamServer> default_servers,
+                 std::optional<PasswordFile> passwords)
     : access_(std::move(access)),
       routing_(std::move(routing)),
       interfaces_(std::move(interfaces)),
-      default_servers_(std::move(default_servers)) {}
+      default_servers_(std::move(default_servers)),
+      passwords_(std::move(passwords)) {}
 
 AccessDecision RuleSet::CheckAccess(const AccessRequest& request) const {
   Lookups lookups(request);

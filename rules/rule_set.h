@@ -3,7 +3,8 @@
 // (docs/sockd_conf.md#matching), the routing rules of socks.conf
 // (docs/socks_conf.md#decision) and the interface routes of sockd.route
 // (docs/sockd_route.md), parsed together, with the request and decision types
-// they work on.
+// they work on; and the SOCKS5 password file (password_file.h), which is part
+// of the snapshot so that a reload replaces it with the rules, all or nothing.
 //
 //   RuleSet rules(*ParseSockdConf(text, "sockd.conf"));
 //   AccessRequest request;
@@ -73,6 +74,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "net/address.h"
+#include "rules/password_file.h"
 #include "rules/sockd_conf.h"
 #include "rules/sockd_route.h"
 #include "rules/socks_conf.h"
@@ -183,11 +185,13 @@ class RuleSet {
   // `routing` absent: no socks.conf, everything direct. `interfaces` absent:
   // no sockd.route, the kernel chooses. `default_servers` serve `sockd` lines
   // without `@=` (CheckDefaultServer() makes sure there are some when such a
-  // line exists).
+  // line exists). `passwords` absent: no --password_file, so no SOCKS5
+  // username/password authentication.
   explicit RuleSet(SockdConf access,
                    std::optional<SocksConf> routing = std::nullopt,
                    std::optional<SockdRoute> interfaces = std::nullopt,
-                   std::vector<UpstreamServer> default_servers = {});
+                   std::vector<UpstreamServer> default_servers = {},
+                   std::optional<PasswordFile> passwords = std::nullopt);
 
   // Not copyable: decisions point into the rules.
   RuleSet(const RuleSet&) = delete;
@@ -234,12 +238,14 @@ class RuleSet {
   const std::vector<UpstreamServer>& default_servers() const {
     return default_servers_;
   }
+  const std::optional<PasswordFile>& passwords() const { return passwords_; }
 
  private:
   const SockdConf access_;
   const std::optional<SocksConf> routing_;
   const std::optional<SockdRoute> interfaces_;
   const std::vector<UpstreamServer> default_servers_;
+  const std::optional<PasswordFile> passwords_;
 };
 
 }  // namespace rsockd::rules

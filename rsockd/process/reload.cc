@@ -123,6 +123,7 @@ std::vector<std::string> WatchedFiles(const ConfigPaths& paths,
   add_rule_file(paths.sockd_conf, rules::kFrozenSockdConfExtension);
   add_rule_file(paths.socks_conf, rules::kFrozenSocksConfExtension);
   add_rule_file(paths.route_file, rules::kFrozenSockdRouteExtension);
+  if (!paths.password_file.empty()) files.push_back(paths.password_file);
   if (!flagfile.empty()) files.emplace_back(flagfile);
   const auto add_user_files =
       [&files](const std::optional<rules::UserList>& users) {

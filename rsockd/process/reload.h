@@ -90,7 +90,8 @@ void LogConfigErrors(const absl::Status& status);
 
 // --reload_on_change: every file the configuration is read from, or would
 // be once it exists: the rule files of `paths` and the frozen files beside
-// them, the `/file` user lists of `rules`, and `flagfile` (empty: none).
+// them, the password file of `paths`, the `/file` user lists of `rules`, and
+// `flagfile` (empty: none).
 std::vector<std::string> WatchedFiles(const ConfigPaths& paths,
                                       absl::string_view flagfile,
                                       const rules::RuleSet& rules);

@@ -41,6 +41,7 @@
 
 DECLARE_string(flagfile);  // gflags' own
 DEFINE_string(sockd_conf, "", "The access rules.");
+DEFINE_string(password_file, "", "The SOCKS5 users.");
 DEFINE_string(handshake_timeout, "120s", "Tunable.");
 DEFINE_int32(workers, 4, "Tunable.");
 DEFINE_int32(port, 1080, "Needs a restart.");
@@ -70,6 +71,11 @@ using ::testing::HasSubstr;
 constexpr absl::Duration kStepTimeout = absl::Seconds(30);
 constexpr char kPermitLoopback[] = "permit 127.0.0.0 255.0.0.0\n";
 constexpr char kDenyEverything[] = "deny ALL\n";
+// `htpasswd -nbB bob secret` and `htpasswd -nbB carol secret`.
+constexpr char kBobSecret[] =
+    "bob:$2y$05$T0bPMibLlvXpZxGhNcVTsuSllZWysfEZ7WPyzXrK6tmUwrMQ9e/1K\n";
+constexpr char kCarolSecret[] =
+    "carol:$2y$05$nw0HKd001QqmXozLYEkCLeS4VrU0s5IBVZUrzJ7Y9aRbX8jSVuQRa\n";
 
 // main.cc's mapping, for the test's flags. An empty socks.conf or route
 // file path means none.
@@ -77,6 +83,7 @@ ConfigPaths TestPaths() {
   ConfigPaths paths;
   paths.sockd_conf = FLAGS_sockd_conf;
   paths.sockd_conf_explicit = true;
+  paths.password_file = FLAGS_password_file;
   return paths;
 }
 
@@ -211,6 +218,37 @@ TEST_F(ReloadTest, BrokenRuleFileKeepsTheRulesAndTheFlags) {
                                      "keeping the configuration in use"));
 }
 
+// The password file is part of the snapshot: replaced with the rules, and
+// a broken one keeps the rules and the users in use.
+TEST_F(ReloadTest, PasswordFileIsReloadedWithTheRulesAllOrNothing) {
+  const std::string passwords = dir_ + "/passwords";
+  ASSERT_THAT(WriteStringToFile(passwords, kBobSecret), IsOk());
+  FLAGS_password_file = passwords;
+  ASSERT_THAT(Reload(), IsOk());
+  const std::shared_ptr<const rules::RuleSet> with_bob = store_->Current();
+  ASSERT_TRUE(with_bob->passwords().has_value());
+  EXPECT_TRUE(with_bob->passwords()->Verify("bob", "secret"));
+
+  // Carol is added, but the file breaks on line 2, and sockd.conf would
+  // deny everything: none of it is taken.
+  ASSERT_THAT(WriteStringToFile(passwords, absl::StrCat(kCarolSecret, "bob\n")),
+              IsOk());
+  ASSERT_THAT(WriteStringToFile(FLAGS_sockd_conf, kDenyEverything), IsOk());
+  EXPECT_THAT(Reload(), StatusIs(absl::StatusCode::kInvalidArgument,
+                                 HasSubstr(passwords + ":2:1: missing ':'")));
+  EXPECT_EQ(store_->Current(), with_bob);
+  EXPECT_EQ(Verdict(), kSocks4Granted);
+  EXPECT_THAT(log_.lines(), Contains(HasSubstr(passwords + ":2:1:")));
+
+  // Mended, it is taken with the rules.
+  ASSERT_THAT(WriteStringToFile(passwords, kCarolSecret), IsOk());
+  ASSERT_THAT(Reload(), IsOk());
+  ASSERT_TRUE(store_->Current()->passwords().has_value());
+  EXPECT_TRUE(store_->Current()->passwords()->Verify("carol", "secret"));
+  EXPECT_FALSE(store_->Current()->passwords()->Verify("bob", "secret"));
+  EXPECT_EQ(Verdict(), kSocks4Rejected);
+}
+
 TEST_F(ReloadTest, BrokenFlagfileKeepsTheRulesAndTheFlags) {
   const std::shared_ptr<const rules::RuleSet> rules = store_->Current();
   ASSERT_THAT(WriteStringToFile(FLAGS_sockd_conf, kDenyEverything), IsOk());
@@ -297,7 +335,8 @@ TEST_F(ReloadTest, WatcherFollowsTheFilesOfTheNewRules) {
   EXPECT_TRUE(users_changed.WaitForNotificationWithTimeout(kStepTimeout));
 }
 
-TEST_F(ReloadTest, WatchedFilesAreTheRuleFilesTheFlagfileAndTheUserLists) {
+TEST_F(ReloadTest,
+       WatchedFilesAreTheRuleFilesThePasswordFileTheFlagfileAndUserLists) {
   const std::string users = dir_ + "/users";
   ASSERT_THAT(WriteStringToFile(users, "probe\n"), IsOk());
   ASSERT_THAT(
@@ -316,6 +355,11 @@ TEST_F(ReloadTest, WatchedFilesAreTheRuleFilesTheFlagfileAndTheUserLists) {
       WatchedFiles(paths, "/etc/rsockd/rsockd.flags", *rules),
       ElementsAre("/etc/sockd.conf", "/etc/sockd.fc", "/etc/sockd.route",
                   "/etc/sockd.fr", "/etc/rsockd/rsockd.flags", users));
+  paths.password_file = "/etc/rsockd/passwords";
+  EXPECT_THAT(
+      WatchedFiles(paths, "", *rules),
+      ElementsAre("/etc/sockd.conf", "/etc/sockd.fc", "/etc/sockd.route",
+                  "/etc/sockd.fr", "/etc/rsockd/passwords", users));
 }
 
 }  // namespace

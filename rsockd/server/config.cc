@@ -10,11 +10,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "glog/logging.h"
+#include "rsockd/base/status_macros.h"
 #include "rules/frozen_path.h"
 #include "rules/frozen_sockd_conf.h"
 #include "rules/frozen_sockd_route.h"
 #include "rules/frozen_socks_conf.h"
 #include "rules/lexer.h"
+#include "rules/password_file.h"
 #include "rules/sockd_conf.h"
 #include "rules/sockd_route.h"
 #include "rules/socks_conf.h"
@@ -156,6 +158,16 @@ absl::StatusOr<std::vector<rules::UpstreamServer>> DefaultServers(
   return servers;
 }
 
+// --password_file: nothing for an empty path, else the file, which must
+// exist (there is no default one to stand in for).
+absl::StatusOr<std::optional<rules::PasswordFile>> LoadPasswordFile(
+    const std::string& path) {
+  if (path.empty()) return std::optional<rules::PasswordFile>();
+  RSOCKD_ASSIGN_OR_RETURN(rules::PasswordFile file,
+                          rules::PasswordFile::Load(path));
+  return std::optional<rules::PasswordFile>(std::move(file));
+}
+
 }  // namespace
 
 absl::StatusOr<std::shared_ptr<const rules::RuleSet>> LoadRuleSet(
@@ -188,6 +200,9 @@ absl::StatusOr<std::shared_ptr<const rules::RuleSet>> LoadRuleSet(
   if (check(servers.status()) && routing.ok() && routing->has_value()) {
     check(rules::CheckDefaultServer(**routing, !servers->empty()));
   }
+  absl::StatusOr<std::optional<rules::PasswordFile>> passwords =
+      LoadPasswordFile(paths.password_file);
+  check(passwords.status());
   if (errors.size() == 1) return errors.front();
   if (!errors.empty()) {
     return absl::InvalidArgumentError(absl::StrJoin(
@@ -197,7 +212,7 @@ absl::StatusOr<std::shared_ptr<const rules::RuleSet>> LoadRuleSet(
   }
   return std::make_shared<const rules::RuleSet>(
       **std::move(access), *std::move(routing), *std::move(interfaces),
-      *std::move(servers));
+      *std::move(servers), *std::move(passwords));
 }
 
 absl::StatusOr<ConfigFile<rules::SockdConf>> ReadSockdConf(
@@ -225,6 +240,10 @@ std::string FormatRuleSet(const rules::RuleSet& rules) {
   if (rules.interfaces().has_value()) {
     absl::StrAppend(&text, "# ", rules.interfaces()->filename, "\n",
                     rules::FormatSockdRoute(*rules.interfaces()));
+  }
+  if (rules.passwords().has_value()) {
+    absl::StrAppend(&text, "# ", rules.passwords()->filename(), "\n",
+                    rules::FormatPasswordFile(*rules.passwords()));
   }
   if (!rules.default_servers().empty()) {
     std::vector<std::string> servers;

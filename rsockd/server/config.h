@@ -1,6 +1,7 @@
 // This file defines `LoadRuleSet`, which builds the rule snapshot
-// (docs/architecture.md#data-path) from the three configured files, with the
-// rule for missing files (docs/operations.md#configuration-files):
+// (docs/architecture.md#data-path) from the three configured rule files and
+// the SOCKS5 password file, with the rule for missing rule files
+// (docs/operations.md#configuration-files):
 //
 //   - a path given on the command line (or flagfile) must exist, else it is
 //     an error;
@@ -21,11 +22,13 @@
 // since added (a `deny`): rsockd fails closed, the error names both files.
 //
 // The default upstream server (--socks_server, else $SOCKS_SERVER) is part of
-// the snapshot too, and a `sockd` line without `@=` needs one.
+// the snapshot too, and a `sockd` line without `@=` needs one. So is the
+// password file (--password_file, rules/password_file.h), which has no
+// default: an empty path means none, and a path given must exist.
 //
 // Used at startup, by --check_config and on every SIGHUP, so a reload judges
-// files exactly as a fresh start would. All three files are parsed every
-// time and every error of each is reported: a snapshot is all or nothing.
+// files exactly as a fresh start would. All the files are parsed every time
+// and every error of each is reported: a snapshot is all or nothing.
 
 #ifndef RSOCKD_RSOCKD_SERVER_CONFIG_H_
 #define RSOCKD_RSOCKD_SERVER_CONFIG_H_
@@ -57,6 +60,8 @@ struct ConfigPaths {
   // from for messages ("--socks_server", "SOCKS_SERVER"); empty for none.
   std::string default_servers;
   std::string default_servers_origin;
+  // The SOCKS5 users and their password hashes; empty for none.
+  std::string password_file;
 };
 
 // Parses every configured file. Errors list every problem found, one per
@@ -90,7 +95,8 @@ absl::StatusOr<ConfigFile<rules::SockdRoute>> ReadSockdRoute(
     const std::string& path);
 
 // The normalized text of every file of `rules`, each after a "# <file>"
-// header line, as --check_config prints it.
+// header line, as --check_config prints it. The password file is listed as
+// "user:***" lines: its hashes are never printed.
 std::string FormatRuleSet(const rules::RuleSet& rules);
 
 }  // namespace rsockd

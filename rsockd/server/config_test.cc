@@ -202,6 +202,54 @@ TEST(LoadRuleSetTest, ReportsTheErrorsOfEveryFile) {
                               HasSubstr(route + ":1:1:")));
 }
 
+// `htpasswd -nbB bob secret` (docs/socks5.md).
+constexpr char kBobSecret[] =
+    "bob:$2y$05$T0bPMibLlvXpZxGhNcVTsuSllZWysfEZ7WPyzXrK6tmUwrMQ9e/1K\n";
+
+TEST(LoadRuleSetTest, NoPasswordFileUnlessOneIsGiven) {
+  ASSERT_OK_AND_ASSIGN(
+      std::shared_ptr<const rules::RuleSet> rules,
+      LoadRuleSet(Explicit(WriteFile("all.conf", "permit ALL\n"))));
+  EXPECT_FALSE(rules->passwords().has_value());
+}
+
+TEST(LoadRuleSetTest, ThePasswordFileIsPartOfTheSnapshot) {
+  ConfigPaths paths = Explicit(WriteFile("all.conf", "permit ALL\n"));
+  paths.password_file =
+      WriteFile("passwords", absl::StrCat("# users\n", kBobSecret));
+  ASSERT_OK_AND_ASSIGN(std::shared_ptr<const rules::RuleSet> rules,
+                       LoadRuleSet(paths));
+  ASSERT_TRUE(rules->passwords().has_value());
+  EXPECT_TRUE(rules->passwords()->Verify("bob", "secret"));
+  EXPECT_FALSE(rules->passwords()->Verify("bob", "Secret"));
+  // Listed by user, without the hashes.
+  const std::string dump = FormatRuleSet(*rules);
+  EXPECT_THAT(
+      dump, HasSubstr(absl::StrCat("# ", paths.password_file, "\nbob:***\n")));
+  EXPECT_THAT(dump, Not(HasSubstr("$2y$")));
+}
+
+TEST(LoadRuleSetTest, MissingPasswordFileIsAnError) {
+  ConfigPaths paths = Explicit(WriteFile("all.conf", "permit ALL\n"));
+  paths.password_file = TempPath("absent.passwords");
+  EXPECT_THAT(LoadRuleSet(paths), StatusIs(absl::StatusCode::kNotFound,
+                                           HasSubstr("absent.passwords")));
+}
+
+TEST(LoadRuleSetTest, PasswordFileErrorsAreReportedWithTheRuleFiles) {
+  ConfigPaths paths = Explicit(WriteFile("bad.conf", "allow ALL\n"));
+  paths.password_file =
+      WriteFile("bad.passwords", absl::StrCat(kBobSecret, "alice\n"));
+  absl::StatusOr<std::shared_ptr<const rules::RuleSet>> rules =
+      LoadRuleSet(paths);
+  EXPECT_THAT(rules, StatusIs(absl::StatusCode::kInvalidArgument,
+                              HasSubstr(paths.sockd_conf + ":1:1:")));
+  EXPECT_THAT(rules,
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr(paths.password_file +
+                                 ":2:1: missing ':' after the user name")));
+}
+
 // Frozen files (docs/frozen_files.md), each test in its own directory: a frozen
 // twin of a file another test uses would change what that test loads.
 class FrozenConfigTest : public ::testing::Test {
