@@ -1,5 +1,5 @@
-// End-to-end: SOCKS5 clients (curl, PySocks, a raw client) through the real
-// rsockd (docs/socks5.md): no authentication and username/password with a
+// End-to-end: SOCKS5 clients (curl, PySocks, ncat, a raw client) through the
+// real rsockd (docs/socks5.md): no authentication and username/password with a
 // password file hashed at test time, names resolved here, IPv6, refusals
 // and their REP codes, BIND.
 
@@ -203,6 +203,37 @@ TEST_F(Socks5Test, CurlWithUserAndPasswordIsTheUserInRulesAndLog) {
       rsockd::testing::Socks5Reply refused,
       RawConnect(socket, Socks5Address::FromSocketAddress(http->address())));
   EXPECT_EQ(refused.code, rsockd::testing::kSocks5NotAllowed);
+}
+
+// ncat (nmap's netcat) as a SOCKS5 client with RFC 1929: it sends stdin,
+// half-closes at its end, and prints what comes back.
+TEST_F(Socks5Test, NcatWithProxyAuth) {
+  ASSERT_NO_FATAL_FAILURE(StartRsockd({.extra_flags = {PasswordFlag()}}));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<HttpServer> http,
+                       HttpServer::Start(kBody));
+  const auto ncat = [&](absl::string_view credentials) {
+    return RunCommand(
+        {.argv = {"ncat", "--proxy",
+                  absl::StrCat("127.0.0.1:", rsockd().port()), "--proxy-type",
+                  "socks5", "--proxy-auth", std::string(credentials), "-w",
+                  "30", "127.0.0.1", absl::StrCat(http->port())},
+         .stdin_data = "GET / HTTP/1.0\r\n\r\n"},
+        kCommandTimeout);
+  };
+  ASSERT_OK_AND_ASSIGN(SubprocessResult good, ncat("alice:s3cret"));
+  EXPECT_TRUE(good.status.success()) << good.stderr_text;
+  EXPECT_THAT(good.stdout_text, HasSubstr(kBody));
+  EXPECT_THAT(
+      rsockd().WaitForLogLine(
+          "connected -- Connect from alice(unknown)@127.0.0.1 to", kLogTimeout),
+      IsOk());
+
+  ASSERT_OK_AND_ASSIGN(SubprocessResult bad, ncat("alice:guessed-wrong"));
+  EXPECT_FALSE(bad.status.success());
+  EXPECT_THAT(bad.stdout_text, Not(HasSubstr(kBody)));
+  EXPECT_THAT(
+      rsockd().WaitForLogLine("user alice failed authentication", kLogTimeout),
+      IsOk());
 }
 
 TEST_F(Socks5Test, PySocksWithAndWithoutAuthAndRdns) {
