@@ -21,8 +21,7 @@
 // closes, stalls, garbles its reply or refuses rsockd's method or
 // credentials; each such fault marks the server down. A well-formed reply
 // is an answer: a grant hands over the connection, a refusal (SOCKS4 91..93,
-// SOCKS5 REP 01..08) is final, and either way no further
-// server is tried.
+// SOCKS5 REP 01..08) is final, and either way no further server is tried.
 
 #ifndef RSOCKD_RSOCKD_SERVER_UPSTREAM_CHAIN_H_
 #define RSOCKD_RSOCKD_SERVER_UPSTREAM_CHAIN_H_
