@@ -8,7 +8,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "net/socks4_client.h"
 #include "rsockd/base/status_macros.h"
 
 namespace rsockd {
@@ -119,20 +118,21 @@ absl::StatusOr<BindPeer> BindListener::AcceptPeer(
   return peer;
 }
 
-net::SocketAddress FirstReplyAddress(const net::Socks4Reply& reply,
+net::SocketAddress FirstReplyAddress(const net::SocketAddress& reply,
                                      const net::SocketAddress& server) {
-  return net::SocketAddress(reply.ip.IsUnspecified() ? server.ip() : reply.ip,
-                            reply.port);
+  return net::SocketAddress(
+      reply.ip().IsUnspecified() ? server.ip() : reply.ip(), reply.port());
 }
 
-absl::StatusOr<net::Socks4Reply> ReadSecondReply(
-    net::Socket& upstream, const net::Socket& client,
-    const net::Deadline& deadline) {
+absl::StatusOr<UpstreamReply> ReadSecondReply(net::Socket& upstream,
+                                              rules::UpstreamScheme scheme,
+                                              const net::Socket& client,
+                                              const net::Deadline& deadline) {
   RSOCKD_RETURN_IF_ERROR(WaitWhileClientStays(upstream.fd(), client, deadline));
-  // Bytes have arrived: the rest of the 8 follows at once from a working
-  // upstream, so this read need not watch the client as well.
-  absl::StatusOr<net::Socks4Reply> reply =
-      net::ReadSocks4Reply(upstream, deadline);
+  // Bytes have arrived: the rest of the reply follows at once from a
+  // working upstream, so this read need not watch the client as well.
+  absl::StatusOr<UpstreamReply> reply =
+      ReadUpstreamReply(upstream, scheme, deadline);
   if (!reply.ok()) {
     return absl::Status(
         reply.status().code(),

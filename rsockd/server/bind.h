@@ -1,15 +1,15 @@
-// This file defines the mechanics of a SOCKS4 BIND (docs/bind.md;
+// This file defines the mechanics of a BIND (docs/bind.md;
 // docs/socks_conf.md#upstream-chaining), which the session strings together
 // with its replies and request-log lines:
 //
 //   direct:    BindListener::Open(listen address)
-//              → first reply 90 carrying listener.address()
+//              → first grant carrying listener.address()
 //              → listener.AcceptPeer(client, expected, deadline)
-//              → second reply 90 carrying the peer's address → relay
+//              → second grant carrying the peer's address → relay
 //   upstream:  RequestThroughUpstreams (upstream_chain.h: the BIND request
-//              and the upstream's first reply)
-//              → first reply 90 carrying FirstReplyAddress(...)
-//              → ReadSecondReply(upstream, client, deadline)
+//              and the upstream's first reply, in its protocol)
+//              → first grant carrying FirstReplyAddress(...)
+//              → ReadSecondReply(upstream, scheme, client, deadline)
 //              → second reply carrying the upstream's peer address → relay
 //
 // Both waits watch the client's connection without reading from it. A
@@ -37,7 +37,8 @@
 #include "net/address.h"
 #include "net/deadline.h"
 #include "net/socket.h"
-#include "net/socks4.h"
+#include "rsockd/server/upstream_chain.h"
+#include "rules/upstream_server.h"
 
 namespace rsockd {
 
@@ -120,20 +121,23 @@ class BindListener {
 // The address of an upstream's first BIND reply as the client is to see it
 // (docs/socks_conf.md#upstream-chaining): an upstream that answers 0.0.0.0
 // means "my own address", which the client knows only as `server`, the address
-// rsockd reached it at.
-net::SocketAddress FirstReplyAddress(const net::Socks4Reply& reply,
+// rsockd reached it at. `reply` is the address the upstream's reply carries
+// (UpstreamReply::address: 0.0.0.0 too for a SOCKS5 BND.ADDR name).
+net::SocketAddress FirstReplyAddress(const net::SocketAddress& reply,
                                      const net::SocketAddress& server);
 
 // ReadSecondReply()
 //
 // Waits (WaitWhileClientStays) for an upstream's second BIND reply, sent
-// when its peer connects, then reads it (net::ReadSocks4Reply) by the same
-// deadline. Errors: as WaitWhileClientStays; Unavailable when the upstream
-// closes first, DataLoss for a garbled reply, both saying "upstream's second
-// reply: ...". A well-formed refusal is a reply, not an error.
-absl::StatusOr<net::Socks4Reply> ReadSecondReply(net::Socket& upstream,
-                                                 const net::Socket& client,
-                                                 const net::Deadline& deadline);
+// when its peer connects, then reads it in `scheme`'s protocol
+// (ReadUpstreamReply) by the same deadline. Errors: as WaitWhileClientStays;
+// Unavailable when the upstream closes first, DataLoss for a garbled reply,
+// both saying "upstream's second reply: ...". A well-formed refusal is a
+// reply, not an error.
+absl::StatusOr<UpstreamReply> ReadSecondReply(net::Socket& upstream,
+                                              rules::UpstreamScheme scheme,
+                                              const net::Socket& client,
+                                              const net::Deadline& deadline);
 
 }  // namespace rsockd
 

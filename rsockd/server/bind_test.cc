@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "net/socks4.h"
+#include "net/socks5.h"
 #include "testing/loopback.h"
 #include "testing/socket_io.h"
 #include "testing/status_matchers.h"
@@ -26,6 +27,8 @@ using ::testing::_;
 using ::testing::HasSubstr;
 
 constexpr absl::Duration kStep = absl::Seconds(10);
+constexpr rules::UpstreamScheme kSocks4a = rules::UpstreamScheme::kSocks4a;
+constexpr rules::UpstreamScheme kSocks5 = rules::UpstreamScheme::kSocks5;
 // Long enough that a wait that should not end early would be seen to
 // return, short enough to keep the tests quick.
 constexpr absl::Duration kShortWait = absl::Milliseconds(300);
@@ -244,15 +247,13 @@ TEST_F(BindListenerTest, UnavailableAddressIsAnError) {
 
 TEST(FirstReplyAddressTest, UnspecifiedMeansTheUpstreamItself) {
   const net::SocketAddress server(Ip("127.0.0.7"), 1080);
-  net::Socks4Reply reply;
-  reply.code = net::Socks4ReplyCode::kGranted;
-  reply.port = 40000;
-  reply.ip = Ip("0.0.0.0");
-  EXPECT_EQ(FirstReplyAddress(reply, server),
+  EXPECT_EQ(FirstReplyAddress(net::SocketAddress(Ip("0.0.0.0"), 40000), server),
             net::SocketAddress(Ip("127.0.0.7"), 40000));
-  reply.ip = Ip("127.0.0.8");
-  EXPECT_EQ(FirstReplyAddress(reply, server),
-            net::SocketAddress(Ip("127.0.0.8"), 40000));
+  EXPECT_EQ(FirstReplyAddress(net::SocketAddress(Ip("::"), 40000), server),
+            net::SocketAddress(Ip("127.0.0.7"), 40000));
+  EXPECT_EQ(
+      FirstReplyAddress(net::SocketAddress(Ip("127.0.0.8"), 40000), server),
+      net::SocketAddress(Ip("127.0.0.8"), 40000));
 }
 
 class ReadSecondReplyTest : public ::testing::Test {
@@ -278,11 +279,10 @@ TEST_F(ReadSecondReplyTest, ReadsTheReplyAndLeavesThePeersBytes) {
   rest += "220 banner";
   ASSERT_THAT(upstream_side().WriteAll(rest, Soon()), IsOk());
 
-  ASSERT_OK_AND_ASSIGN(net::Socks4Reply got,
-                       ReadSecondReply(upstream(), client(), Soon()));
-  EXPECT_EQ(got.code, net::Socks4ReplyCode::kGranted);
-  EXPECT_EQ(got.port, 40001);
-  EXPECT_EQ(got.ip, Ip("127.0.0.5"));
+  ASSERT_OK_AND_ASSIGN(UpstreamReply got,
+                       ReadSecondReply(upstream(), kSocks4a, client(), Soon()));
+  EXPECT_TRUE(got.granted);
+  EXPECT_EQ(got.address, net::SocketAddress(Ip("127.0.0.5"), 40001));
   EXPECT_EQ(ReadAll(upstream(), 10), "220 banner");
 }
 
@@ -290,36 +290,67 @@ TEST_F(ReadSecondReplyTest, RefusalIsAReply) {
   const std::array<uint8_t, 8> reply =
       net::EncodeSocks4Reply(net::Socks4ReplyCode::kRejected, 0, Ip("0.0.0.0"));
   ASSERT_THAT(upstream_side().WriteAll(reply, Soon()), IsOk());
-  ASSERT_OK_AND_ASSIGN(net::Socks4Reply got,
-                       ReadSecondReply(upstream(), client(), Soon()));
-  EXPECT_EQ(got.code, net::Socks4ReplyCode::kRejected);
+  ASSERT_OK_AND_ASSIGN(UpstreamReply got,
+                       ReadSecondReply(upstream(), kSocks4a, client(), Soon()));
+  EXPECT_FALSE(got.granted);
+  EXPECT_EQ(got.refusal.version, SocksVersion::kSocks4);
+  EXPECT_EQ(got.refusal.code, 91);
+}
+
+// A socks5:// upstream's second reply is a SOCKS5 reply: REP 00 with the
+// peer's address, or a refusal that keeps its REP.
+TEST_F(ReadSecondReplyTest, ReadsASocks5Reply) {
+  net::Socks5Reply reply;
+  reply.code = net::Socks5ReplyCode::kSucceeded;
+  reply.bound.ip = Ip("::1");
+  reply.bound.port = 40002;
+  ASSERT_THAT(upstream_side().WriteAll(
+                  net::EncodeSocks5Reply(reply) + "220 banner", Soon()),
+              IsOk());
+  ASSERT_OK_AND_ASSIGN(UpstreamReply got,
+                       ReadSecondReply(upstream(), kSocks5, client(), Soon()));
+  EXPECT_TRUE(got.granted);
+  EXPECT_EQ(got.address, net::SocketAddress(Ip("::1"), 40002));
+  EXPECT_EQ(ReadAll(upstream(), 10), "220 banner");
+}
+
+TEST_F(ReadSecondReplyTest, Socks5RefusalKeepsItsCode) {
+  net::Socks5Reply reply;
+  reply.code = net::Socks5ReplyCode::kConnectionRefused;
+  ASSERT_THAT(upstream_side().WriteAll(net::EncodeSocks5Reply(reply), Soon()),
+              IsOk());
+  ASSERT_OK_AND_ASSIGN(UpstreamReply got,
+                       ReadSecondReply(upstream(), kSocks5, client(), Soon()));
+  EXPECT_FALSE(got.granted);
+  EXPECT_EQ(got.refusal.version, SocksVersion::kSocks5);
+  EXPECT_EQ(got.refusal.code, 5);
 }
 
 TEST_F(ReadSecondReplyTest, UpstreamClosingIsUnavailable) {
   upstream_side().Close();
-  EXPECT_THAT(ReadSecondReply(upstream(), client(), Soon()).status(),
+  EXPECT_THAT(ReadSecondReply(upstream(), kSocks4a, client(), Soon()).status(),
               StatusIs(absl::StatusCode::kUnavailable,
                        HasSubstr("upstream's second reply: closed")));
 }
 
 TEST_F(ReadSecondReplyTest, GarbledReplyIsDataLoss) {
   ASSERT_THAT(upstream_side().WriteAll("HTTP/1.0", Soon()), IsOk());
-  EXPECT_THAT(ReadSecondReply(upstream(), client(), Soon()).status(),
+  EXPECT_THAT(ReadSecondReply(upstream(), kSocks4a, client(), Soon()).status(),
               StatusIs(absl::StatusCode::kDataLoss,
                        HasSubstr("upstream's second reply: garbled")));
 }
 
 TEST_F(ReadSecondReplyTest, ClientLeavingEndsTheWait) {
   f_.control.connected.Close();
-  EXPECT_THAT(ReadSecondReply(upstream(), client(), Soon()).status(),
+  EXPECT_THAT(ReadSecondReply(upstream(), kSocks4a, client(), Soon()).status(),
               StatusIs(absl::StatusCode::kAborted, HasSubstr("client")));
 }
 
 TEST_F(ReadSecondReplyTest, TimesOut) {
-  EXPECT_THAT(
-      ReadSecondReply(upstream(), client(), net::Deadline::In(kShortWait))
-          .status(),
-      StatusIs(absl::StatusCode::kDeadlineExceeded, _));
+  EXPECT_THAT(ReadSecondReply(upstream(), kSocks4a, client(),
+                              net::Deadline::In(kShortWait))
+                  .status(),
+              StatusIs(absl::StatusCode::kDeadlineExceeded, _));
 }
 
 }  // namespace

@@ -67,27 +67,6 @@ rules::Command RulesCommand(Command command) {
                                    : rules::Command::kConnect;
 }
 
-// The request as an upstream server gets it: SOCKS4A when the client gave a
-// name (the hop that finally connects resolves it), with the client's user
-// id (a SOCKS5 client's verified user name).
-net::Socks4Request UpstreamRequest(const Request& request) {
-  net::Socks4Request upstream;
-  upstream.command = request.command == Command::kBind
-                         ? net::Socks4Command::kBind
-                         : net::Socks4Command::kConnect;
-  upstream.port = request.destination.port();
-  upstream.ip = request.destination.address.ip();
-  upstream.host_name = request.destination.name;
-  // SOCKS4 carries only IPv4 addresses: a SOCKS5 client's IPv6 address goes
-  // as a SOCKS4A name, its literal, which the upstream takes as that address
-  // (docs/protocol.md#socks4a).
-  if (!request.destination.is_name() && !upstream.ip.is_ipv4()) {
-    upstream.host_name = upstream.ip.ToString();
-  }
-  upstream.user_id = request.user_id;
-  return upstream;
-}
-
 class Session {
  public:
   Session(uint64_t id, net::Socket client, const net::SocketAddress& peer,
@@ -485,17 +464,23 @@ class Session {
       return std::move(*failed);
     }
     UpstreamResult& granted = std::get<UpstreamResult>(result);
-    return Connection{std::move(granted.socket),
-                      net::SocketAddress(granted.reply.ip, granted.reply.port)};
+    return Connection{std::move(granted.socket), granted.reply.address};
   }
 
   // docs/socks_conf.md#upstream-chaining: sends the client's request
-  // (CONNECT or BIND) through the first server that answers, which decides.
-  // For 90 returns the result, with the connection to that server.
+  // (CONNECT or BIND) through the first server that answers, in its
+  // protocol, which decides. For a grant returns the result, with the
+  // connection to that server.
   OrFailure<UpstreamResult> AskUpstreams(
       absl::Span<const rules::UpstreamServer> servers) {
     UpstreamResult result = RequestThroughUpstreams(
-        servers, UpstreamRequest(request_),
+        servers,
+        UpstreamRequest{
+            .command = request_.command,
+            .destination = request_.destination,
+            .user_id = request_.user_id,
+            .resolve = [this] { return Resolve(request_.destination.name); },
+            .permitted = permitted_addresses_},
         UpstreamContext{.rules = rules_.get(),
                         .resolver = services_.resolver,
                         .health = services_.upstreams,
@@ -507,26 +492,26 @@ class Session {
     for (const std::string& fault : result.faults) {
       Log(absl::StrCat("upstream ", fault));
     }
+    for (const std::string& passed : result.passed_over) {
+      Log(absl::StrCat("upstream ", passed));
+    }
     switch (result.outcome) {
       case UpstreamResult::Outcome::kGranted:
         via_ = absl::StrCat(" via ", result.server->ToString());
         return result;
       case UpstreamResult::Outcome::kRefused:
-        return UpstreamRefused(*result.server, result.reply.code);
+        return UpstreamRefused(*result.server, result.reply.refusal);
       case UpstreamResult::Outcome::kUnreachable:
         break;
     }
-    return Outcome::Failed(Failure::kGeneralFailure,
-                           absl::StrCat("no upstream server answered (",
-                                        result.faults.size(), " tried)"));
+    return Outcome::Failed(result.failure, std::move(result.reason));
   }
 
   static Outcome UpstreamRefused(const rules::UpstreamServer& server,
-                                 net::Socks4ReplyCode code) {
+                                 const UpstreamRefusal& refusal) {
     return Outcome::RefusedUpstream(
-        {.version = SocksVersion::kSocks4, .code = static_cast<uint8_t>(code)},
-        absl::StrCat("upstream ", server.ToString(), " replied ",
-                     static_cast<int>(code)));
+        refusal, absl::StrCat("upstream ", server.ToString(), " replied ",
+                              UpstreamRefusalText(refusal)));
   }
 
   // A direct BIND (docs/bind.md): listens where sockd.route says, or else on
@@ -577,20 +562,21 @@ class Session {
       return std::nullopt;
     }
     UpstreamResult& granted = std::get<UpstreamResult>(result);
-    if (!Bound(FirstReplyAddress(granted.reply, granted.server_address))) {
+    if (!Bound(
+            FirstReplyAddress(granted.reply.address, granted.server_address))) {
       return std::nullopt;
     }
-    absl::StatusOr<net::Socks4Reply> second =
-        ReadSecondReply(granted.socket, client_, BindDeadline());
+    absl::StatusOr<UpstreamReply> second = ReadSecondReply(
+        granted.socket, granted.server->scheme, client_, BindDeadline());
     if (!second.ok()) {
       Reject(BindFailed(second.status(), "no second reply from the upstream"));
       return std::nullopt;
     }
-    if (second->code != net::Socks4ReplyCode::kGranted) {
-      Reject(UpstreamRefused(*granted.server, second->code));
+    if (!second->granted) {
+      Reject(UpstreamRefused(*granted.server, second->refusal));
       return std::nullopt;
     }
-    bind_peer_ = net::SocketAddress(second->ip, second->port);
+    bind_peer_ = second->address;
     return Connection{std::move(granted.socket), *bind_peer_};
   }
 
