@@ -1,5 +1,7 @@
 #include "net/socks5.h"
 
+#include <string.h>
+
 #include <algorithm>
 #include <utility>
 
@@ -244,6 +246,10 @@ absl::Status Socks5Parser::EndOfInput() const {
                                                  length_, " bytes"));
 }
 
+void Socks5Parser::WipeReceived() {
+  explicit_bzero(bytes_.data(), bytes_.size());
+}
+
 size_t Socks5Parser::bytes_wanted() const {
   return done_ || !error_.ok() ? 0 : length_ - bytes_.size();
 }
@@ -296,6 +302,11 @@ absl::StatusOr<size_t> Socks5UserPassParser::Scan(
   }
   credentials_ = std::move(credentials);
   return in.length();
+}
+
+void Socks5UserPassParser::WipePassword() {
+  explicit_bzero(credentials_.password.data(), credentials_.password.size());
+  WipeReceived();
 }
 
 absl::StatusOr<size_t> Socks5RequestParser::Scan(

@@ -203,6 +203,9 @@ class Socks5Parser {
   // `name` ("SOCKS5 request") begins every error message.
   explicit Socks5Parser(absl::string_view name) : name_(name) {}
 
+  // Overwrites with zeros the bytes received so far.
+  void WipeReceived();
+
  private:
   // Reads the fields of `bytes`, all of the message received so far: at
   // least as many bytes as the previous call's result, or 1 at first.
@@ -241,6 +244,10 @@ class Socks5UserPassParser final : public Socks5Parser {
   Socks5UserPassParser() : Socks5Parser("RFC 1929 request") {}
   // Requires done().
   const Socks5Credentials& credentials() const { return credentials_; }
+
+  // Overwrites with zeros the password, in credentials() and in the bytes
+  // received, once it has been checked. The parser is of no further use.
+  void WipePassword();
 
  private:
   absl::StatusOr<size_t> Scan(absl::Span<const uint8_t> bytes) override;

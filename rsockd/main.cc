@@ -42,12 +42,20 @@
 #include "rsockd/process/syslog_sink.h"
 #include "rsockd/server/config.h"
 #include "rsockd/server/descriptor_budget.h"
+#include "rsockd/server/front_end.h"
 #include "rsockd/server/server.h"
 #include "rules/rule_set.h"
 #include "rules/rule_store.h"
 #include "rules/sockd_conf.h"
 
 namespace {
+
+bool ValidateSocks5Auth(const char* flag, const std::string& value) {
+  if (rsockd::ParseSocks5Auth(value).has_value()) return true;
+  std::cerr << "--" << flag << ": \"" << value
+            << "\" is not one of any, password, none\n";
+  return false;
+}
 
 bool ValidateDuration(const char* flag, const std::string& value) {
   absl::Duration duration;
@@ -226,6 +234,12 @@ DEFINE_string(password_file, "",
               "crypt(3) hashes, one user:hash a line, as mkpasswd or "
               "htpasswd -nB make them; empty: none. Read again on SIGHUP "
               "with the rule files.");
+DEFINE_string(socks5_auth, "any",
+              "SOCKS5 authentication: any (username/password when the "
+              "client offers it and --password_file is set, else none), "
+              "password (username/password only), none (no authentication "
+              "only). A client offering nothing allowed gets method FF.");
+DEFINE_validator(socks5_auth, &ValidateSocks5Auth);
 DEFINE_bool(reload_on_change, false,
             "Reload, as on SIGHUP, when a configuration file (the three rule "
             "files, their frozen files, /file user lists, --password_file, "
@@ -270,7 +284,7 @@ std::vector<FlagGroup> FlagGroups() {
       {"Configuration files",
        {"sockd_conf", "socks_conf", "route_file", "check_config",
         "reload_on_change"}},
-      {"SOCKS5", {"password_file"}},
+      {"SOCKS5", {"socks5_auth", "password_file"}},
       {"Timeouts",
        {"handshake_timeout", "resolve_timeout", "connect_timeout",
         "bind_timeout", "idle_timeout", "hook_timeout", "drain_timeout"}},
@@ -429,6 +443,7 @@ Tunables TunablesFromFlags() {
                                            : rules::IdentLevel::kOff;
   tunables.session.ident_timeout = DurationFlag(FLAGS_ident_timeout);
   tunables.session.ident_port = static_cast<uint16_t>(FLAGS_ident_port);
+  tunables.session.socks5_auth = *ParseSocks5Auth(FLAGS_socks5_auth);
   tunables.hooks.timeout = DurationFlag(FLAGS_hook_timeout);
   return tunables;
 }
@@ -458,6 +473,7 @@ Reloader::Options ReloadOptions(const char* argv0) {
                         "socks_conf",
                         "route_file",
                         "password_file",
+                        "socks5_auth",
                         "socks_server",
                         "upstream_retry_after",
                         "v",
@@ -775,8 +791,9 @@ int Run(const char* argv0, absl::StatusOr<InetdConnection> inetd) {
 
 void PrintVersion() {
   std::cout << "rsockd " << kVersion << "\n"
-            << "protocols: SOCKS4 SOCKS4A (CONNECT, BIND), ident (RFC 1413); "
-               "no SOCKS5\n"
+            << "protocols: SOCKS4 SOCKS4A (CONNECT, BIND), SOCKS5 (RFC 1928: "
+               "CONNECT, BIND; no UDP ASSOCIATE) with username/password "
+               "(RFC 1929), ident (RFC 1413)\n"
             << "IPv6: yes (listen, connect, BIND, ident, upstream servers)\n"
             << "routing (socks.conf): yes, upstream SOCKS4/4A chaining\n"
             << "multi-homed route support (sockd.route): yes\n"

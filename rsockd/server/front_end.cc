@@ -4,6 +4,13 @@
 
 namespace rsockd {
 
+std::optional<Socks5Auth> ParseSocks5Auth(absl::string_view text) {
+  if (text == "any") return Socks5Auth::kAny;
+  if (text == "password") return Socks5Auth::kPassword;
+  if (text == "none") return Socks5Auth::kNone;
+  return std::nullopt;
+}
+
 absl::StatusOr<size_t> ReadHandshakeBytes(net::Socket& client,
                                           absl::Span<uint8_t> buffer,
                                           const net::Deadline& deadline) {

@@ -18,9 +18,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "net/address.h"
@@ -29,11 +31,27 @@
 #include "rsockd/server/outcome.h"
 #include "rsockd/server/request.h"
 #include "rsockd/server/stats.h"
+#include "rules/password_file.h"
 
 namespace rsockd {
 
 // Enough for the longest SOCKS4A request (8 + 256 + 256 bytes) in one read.
 inline constexpr size_t kHandshakeBufferSize = 1024;
+
+// Which SOCKS5 authentication methods a client may get (--socks5_auth,
+// docs/socks5.md#authentication).
+enum class Socks5Auth : uint8_t {
+  // Username/password when the client offers it and a password file is
+  // configured, else none.
+  kAny,
+  // Username/password only.
+  kPassword,
+  // No authentication only.
+  kNone,
+};
+
+// "any", "password", "none"; nullopt for anything else.
+std::optional<Socks5Auth> ParseSocks5Auth(absl::string_view text);
 
 // What a front end works with; everything outlives it.
 struct FrontEndContext {
@@ -45,6 +63,10 @@ struct FrontEndContext {
   const net::StopSignal* stop = nullptr;
   // Counts the replies by code.
   Stats* stats = nullptr;
+  // SOCKS5: the methods allowed, and the password file of the session's
+  // rule snapshot (null: none configured).
+  Socks5Auth socks5_auth = Socks5Auth::kAny;
+  const rules::PasswordFile* passwords = nullptr;
 };
 
 // FrontEnd

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <utility>
 
@@ -11,6 +12,7 @@
 #include "absl/time/clock.h"
 #include "glog/logging.h"
 #include "net/socks4.h"
+#include "net/socks5.h"
 
 namespace rsockd {
 namespace {
@@ -261,11 +263,29 @@ void Server::TurnAway(int fd) {
 }
 
 void Server::SendRejection(int fd) {
-  stats_.CountReply(net::Socks4ReplyCode::kRejected);
-  const std::array<uint8_t, 8> reply = net::EncodeSocks4Reply(
-      net::Socks4ReplyCode::kRejected, 0, net::IpAddress());
+  // The acceptor never waits for a client's first byte, but one already
+  // here tells the version: a SOCKS5 client is told that no method is
+  // acceptable (`05 FF`), which it understands, where 91 would read as a
+  // garbled answer. Anyone else gets SOCKS4's 91 (docs/protocol.md).
+  uint8_t version = 0;
+  const bool socks5 = recv(fd, &version, 1, MSG_PEEK | MSG_DONTWAIT) == 1 &&
+                      version == net::kSocks5Version;
+  std::array<uint8_t, 8> reply;
+  size_t size = 0;
+  if (socks5) {
+    stats_.socks5_no_method.fetch_add(1, std::memory_order_relaxed);
+    const std::array<uint8_t, 2> choice =
+        net::EncodeSocks5MethodChoice(net::Socks5Method::kNoneAcceptable);
+    size =
+        std::copy(choice.begin(), choice.end(), reply.begin()) - reply.begin();
+  } else {
+    stats_.CountReply(net::Socks4ReplyCode::kRejected);
+    reply = net::EncodeSocks4Reply(net::Socks4ReplyCode::kRejected, 0,
+                                   net::IpAddress());
+    size = reply.size();
+  }
   // A fresh socket's send buffer always has room for 8 bytes.
-  (void)!send(fd, reply.data(), reply.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  (void)!send(fd, reply.data(), size, MSG_NOSIGNAL | MSG_DONTWAIT);
   shutdown(fd, SHUT_WR);
   // Consume what the client already sent: closing with unread input sends
   // RST, which can destroy the reply before the client reads it. Bounded:

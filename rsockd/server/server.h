@@ -3,7 +3,8 @@
 //
 // Data path: the acceptor thread accepts each connection, takes the current
 // rule snapshot, and hands both to the worker pool; a worker runs the whole
-// session (rsockd/server/session.h). The acceptor answers 91 itself and closes,
+// session (rsockd/server/session.h). The acceptor answers 91 (`05 FF` to a
+// client whose SOCKS5 greeting is already there) itself and closes,
 // never blocking, when no sockd.conf line can permit the client's address
 // (so that clients the rules refuse anyway cannot hold workers while they
 // send their requests slowly), and when the pool and its queue are full (it
@@ -132,7 +133,8 @@ class Server {
              const SessionOptions& session_options);
   // Answers 91 on a connection the pool refused, before it is closed.
   void TurnAway(int fd);
-  // Answers 91 on `fd` without blocking; the caller closes it.
+  // Answers 91 on `fd` without blocking, or `05 FF` when the client's first
+  // byte, already received, is 5; the caller closes it.
   void SendRejection(int fd);
   // Refuses the connection of a client no rule can permit (before reading
   // anything) when the snapshot says so; returns whether it did.

@@ -1,5 +1,7 @@
 #include "rsockd/server/session.h"
 
+#include <string.h>
+
 #include <algorithm>
 #include <optional>
 #include <string>
@@ -23,6 +25,7 @@
 #include "rsockd/server/outcome.h"
 #include "rsockd/server/request.h"
 #include "rsockd/server/socks4_front_end.h"
+#include "rsockd/server/socks5_front_end.h"
 #include "rsockd/server/upstream_chain.h"
 #include "rules/name_lookups.h"
 
@@ -66,7 +69,7 @@ rules::Command RulesCommand(Command command) {
 
 // The request as an upstream server gets it: SOCKS4A when the client gave a
 // name (the hop that finally connects resolves it), with the client's user
-// id.
+// id (a SOCKS5 client's verified user name).
 net::Socks4Request UpstreamRequest(const Request& request) {
   net::Socks4Request upstream;
   upstream.command = request.command == Command::kBind
@@ -75,6 +78,12 @@ net::Socks4Request UpstreamRequest(const Request& request) {
   upstream.port = request.destination.port();
   upstream.ip = request.destination.address.ip();
   upstream.host_name = request.destination.name;
+  // SOCKS4 carries only IPv4 addresses: a SOCKS5 client's IPv6 address goes
+  // as a SOCKS4A name, its literal, which the upstream takes as that address
+  // (docs/protocol.md#socks4a).
+  if (!request.destination.is_name() && !upstream.ip.is_ipv4()) {
+    upstream.host_name = upstream.ip.ToString();
+  }
   upstream.user_id = request.user_id;
   return upstream;
 }
@@ -144,8 +153,17 @@ class Session {
                                    .peer = peer_,
                                    .reply_timeout = options_.handshake_timeout,
                                    .stop = services_.stop,
-                                   .stats = &stats_});
-    return front_end_->ReadRequest(absl::MakeConstSpan(buffer, n), deadline);
+                                   .stats = &stats_,
+                                   .socks5_auth = options_.socks5_auth,
+                                   .passwords = rules_->passwords().has_value()
+                                                    ? &*rules_->passwords()
+                                                    : nullptr});
+    absl::StatusOr<Request> request =
+        front_end_->ReadRequest(absl::MakeConstSpan(buffer, n), deadline);
+    // A client that sends its SOCKS5 login without waiting for the method
+    // choice has its password in this first read.
+    explicit_bzero(buffer, sizeof(buffer));
+    return request;
   }
 
   // The policy steps, in order; each decides with an Outcome. A failure is
@@ -759,8 +777,10 @@ void LogClientRefusal(uint64_t id, const net::SocketAddress& peer,
 std::unique_ptr<FrontEnd> FrontEndFor(uint8_t version,
                                       const FrontEndContext& context) {
   switch (version) {
+    case net::kSocks5Version:
+      return std::make_unique<Socks5FrontEnd>(context);
     case net::kSocks4Version:
-    // Not SOCKS4 either: the SOCKS4 front end drops it without a reply.
+    // Not SOCKS either: the SOCKS4 front end drops it without a reply.
     default:
       return std::make_unique<Socks4FrontEnd>(context);
   }

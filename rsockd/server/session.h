@@ -13,8 +13,9 @@
 //      address sockd.route picks), or through the upstream servers of the
 //      matching line (upstream_chain.h); or BIND (bind.h);
 //   3. reply: the front end turns the outcome into its protocol's reply —
-//      the only place reply bytes are made (SOCKS4: 90, or 91/92/93; never
-//      a silent close, except for bytes that are not SOCKS4 at all). A
+//      the only place reply bytes are made (SOCKS4: 90, or 91/92/93;
+//      SOCKS5: REP 00..08; never a silent close, except for bytes that are
+//      not SOCKS at all). A
 //      BIND has two replies: the address the peer is to connect to, then,
 //      once the peer connected (directly, or to the upstream that listens),
 //      the peer's address, or a failure;
@@ -69,6 +70,8 @@ struct SessionOptions {
   rules::IdentLevel ident_level = rules::IdentLevel::kOff;
   absl::Duration ident_timeout = absl::Seconds(15);
   uint16_t ident_port = 113;
+  // The SOCKS5 authentication methods offered (docs/socks5.md).
+  Socks5Auth socks5_auth = Socks5Auth::kAny;
 };
 
 // What sessions share; owned by the server, outliving every session.
@@ -105,9 +108,9 @@ void LogClientRefusal(uint64_t id, const net::SocketAddress& peer,
 
 // FrontEndFor()
 //
-// The front end for a connection whose first byte is `version`: SOCKS4's
-// for 4, and for every other byte, which its parser drops without a reply
-// (docs/protocol.md).
+// The front end for a connection whose first byte is `version`: SOCKS5's
+// for 5, SOCKS4's for 4 and for every other byte, which its parser drops
+// without a reply (docs/protocol.md).
 std::unique_ptr<FrontEnd> FrontEndFor(uint8_t version,
                                       const FrontEndContext& context);
 

@@ -524,9 +524,9 @@ TEST_F(SessionTest, UpstreamRefusalGets91AndKeepsTheUpstreamsCode) {
                          upstream->address().ToString(), " replied 92]")));
 }
 
-TEST_F(SessionTest, BytesThatAreNotSocks4AreDroppedWithoutReply) {
+TEST_F(SessionTest, BytesThatAreNotSocksAreDroppedWithoutReply) {
   ASSERT_OK_AND_ASSIGN(net::Socket client, StartSession("permit ALL\n"));
-  ASSERT_THAT(client.WriteAll(std::string("\x05\x01\x00", 3), Soon()), IsOk());
+  ASSERT_THAT(client.WriteAll("GET / HTTP/1.0\r\n\r\n", Soon()), IsOk());
   ASSERT_OK_AND_ASSIGN(testing::ReadToCloseResult received,
                        testing::ReadUntilClosed(client, Soon()));
   EXPECT_EQ(received.data, "");
@@ -539,7 +539,7 @@ TEST_F(SessionTest, BytesThatAreNotSocks4AreDroppedWithoutReply) {
   ASSERT_THAT(log, SizeIs(1));
   EXPECT_THAT(log[0], ::testing::MatchesRegex(
                           "\\[7\\] dropped -- 127\\.0\\.0\\.1:[0-9]+: not a "
-                          "SOCKS4 request \\(version 5\\)"));
+                          "SOCKS4 request \\(version 71\\)"));
 }
 
 }  // namespace

@@ -1,6 +1,9 @@
 #include "rsockd/server/stats.h"
 
+#include <iterator>
+
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 
 namespace rsockd {
 namespace {
@@ -9,7 +12,17 @@ uint64_t Get(const std::atomic<uint64_t>& counter) {
   return counter.load(std::memory_order_relaxed);
 }
 
-// The three counter lines, shared by the snapshot and ToString.
+std::string Socks5Line(const Stats& stats) {
+  std::string line = "socks5";
+  for (size_t code = 0; code < std::size(stats.socks5_replies); ++code) {
+    absl::StrAppend(&line, " 0", code, "=", Get(stats.socks5_replies[code]));
+  }
+  absl::StrAppend(&line, " no_method=", Get(stats.socks5_no_method),
+                  " auth_failed=", Get(stats.socks5_auth_failed));
+  return line;
+}
+
+// The four counter lines, shared by the snapshot and ToString.
 std::vector<std::string> CounterLines(const Stats& stats) {
   return {
       absl::StrCat(
@@ -23,6 +36,7 @@ std::vector<std::string> CounterLines(const Stats& stats) {
       absl::StrCat("replies 90=", Get(stats.replies[0]),
                    " 91=", Get(stats.replies[1]), " 92=", Get(stats.replies[2]),
                    " 93=", Get(stats.replies[3])),
+      Socks5Line(stats),
   };
 }
 
@@ -30,7 +44,7 @@ std::vector<std::string> CounterLines(const Stats& stats) {
 
 std::string Stats::ToString() const {
   const std::vector<std::string> lines = CounterLines(*this);
-  return absl::StrCat(lines[0], " ", lines[1], " ", lines[2]);
+  return absl::StrJoin(lines, " ");
 }
 
 std::vector<std::string> StatsSnapshot(
