@@ -1,15 +1,23 @@
 #!/usr/bin/env bash
-# Benchmarks rsockd against Dante (SOCKS4) and microsocks (SOCKS5) in one run
-# and prints a table plus the ratios the performance issue asks for:
-# connections/s, latency, throughput and memory per held session.
+# Benchmarks rsockd against Dante and microsocks in one run, over SOCKS4
+# (rsockd, Dante) and SOCKS5 (all three), and prints a table plus the ratios
+# the performance issues ask for: connections/s, latency, throughput and
+# memory per held session.
 # See docs/benchmark.md for what each number means.
 #
 # Run from the repository root:  testing/bench.sh
 #
 # Tunables (environment):
-#   SERVERS          which servers to measure        "rsockd rsockd-1k rsockd-route
-#                                                     rsockd-chain dante dante-chain
-#                                                     microsocks"
+#   SERVERS          which servers to measure        "rsockd rsockd5 rsockd5-auth
+#                                                     rsockd-1k rsockd-route
+#                                                     rsockd-chain dante dante5
+#                                                     dante-chain microsocks"
+#                    rsockd, dante: SOCKS4; rsockd5, dante5, microsocks:
+#                    SOCKS5 with no authentication; rsockd5-auth: SOCKS5
+#                    username/password against a one-user yescrypt
+#                    --password_file (connection rate only, and the share
+#                    of its CPU in libcrypt when perf(1) can tell);
+#                    dante5: connection rate only;
 #                    rsockd-1k: rsockd with a 1,000-line sockd.conf whose
 #                    last line permits (connection rate only);
 #                    rsockd-route: rsockd with a sockd.route giving every
@@ -40,7 +48,7 @@
 
 set -uo pipefail
 
-SERVERS=${SERVERS-"rsockd rsockd-1k rsockd-route rsockd-chain dante dante-chain microsocks"}
+SERVERS=${SERVERS-"rsockd rsockd5 rsockd5-auth rsockd-1k rsockd-route rsockd-chain dante dante5 dante-chain microsocks"}
 DURATION=${DURATION:-5s}
 CONN_THREADS=${CONN_THREADS-"1 8 64"}
 TP_BYTES=${TP_BYTES:-1073741824}
@@ -66,6 +74,7 @@ declare -a STARTED=()
 declare -A R=()  # R[server|test|key]=value, from RESULT lines
 declare -A PID_OF=() PORT_OF=() PROTO_OF=()  # per running server
 declare -A TARGET_OF=() BACK_OF=()  # load generator's server address; 2nd hop
+declare -A AUTH_OF=()  # "user password" for SOCKS5 username/password
 
 log() { echo "bench: $*" >&2; }
 
@@ -182,11 +191,42 @@ for sessions in $HOLD_SESSIONS; do
   fi
 done
 
+# The one user of rsockd5-auth's --password_file, and the password the load
+# generator sends: RFC 1929 with the yescrypt hash Debian makes by default,
+# so each connection pays one crypt(3) check as a real deployment would.
+BENCH_USER=bench
+BENCH_PASSWORD=bench-password
+PASSWORD_FILE=$WORK/passwords
+
+# Writes $PASSWORD_FILE (once) with a yescrypt hash made now: by mkpasswd,
+# else by python3's crypt module (gone from Python 3.13) with a yescrypt
+# setting of Debian's default cost and a random salt. The salt is 20
+# characters, 15 whole bytes: crypt(3) refuses a yescrypt salt whose last
+# character carries bits past the last byte.
+make_password_file() {
+  [[ -s $PASSWORD_FILE ]] && return 0
+  local hash
+  if command -v mkpasswd >/dev/null; then
+    hash=$(mkpasswd -m yescrypt "$BENCH_PASSWORD") || return 1
+  else
+    hash=$(python3 -W ignore -c '
+import crypt, secrets, sys
+alphabet = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+salt = "".join(secrets.choice(alphabet) for _ in range(20))
+print(crypt.crypt(sys.argv[1], "$y$j9T$" + salt + "$") or "")' "$BENCH_PASSWORD" 2>/dev/null) || return 1
+  fi
+  [[ $hash == '$y$'* ]] || return 1
+  echo "$BENCH_USER:$hash" >"$PASSWORD_FILE"
+}
+
 available() {
   case $1 in
-    rsockd | rsockd-1k | rsockd-route | rsockd-chain)
+    rsockd | rsockd5 | rsockd-1k | rsockd-route | rsockd-chain)
       ((HAVE_RSOCKD)) || { log "skipping $1: $RSOCKD not built"; return 1; } ;;
-    dante | dante-chain) [[ -x /usr/sbin/danted ]] || { log "skipping dante: no /usr/sbin/danted"; return 1; } ;;
+    rsockd5-auth)
+      ((HAVE_RSOCKD)) || { log "skipping $1: $RSOCKD not built"; return 1; }
+      make_password_file || { log "skipping $1: neither mkpasswd (package whois) nor python3's crypt module makes a yescrypt hash"; return 1; } ;;
+    dante | dante5 | dante-chain) [[ -x /usr/sbin/danted ]] || { log "skipping $1: no /usr/sbin/danted"; return 1; } ;;
     microsocks) [[ -x /usr/bin/microsocks ]] || { log "skipping microsocks: no /usr/bin/microsocks"; return 1; } ;;
     *) log "unknown server $1"; return 1 ;;
   esac
@@ -265,6 +305,18 @@ start_server() {
     rsockd)
       start_rsockd "$WORK/sockd.conf"
       ;;
+    rsockd5)
+      # rsockd as configured for the rsockd line (no --password_file, so
+      # SOCKS5 clients get "no authentication"), measured over SOCKS5.
+      PROTOCOL=socks5
+      start_rsockd "$WORK/sockd.conf"
+      ;;
+    rsockd5-auth)
+      PROTOCOL=socks5
+      AUTH_OF[$name]="$BENCH_USER $BENCH_PASSWORD"
+      start_rsockd "$WORK/sockd.conf" --password_file="$PASSWORD_FILE" \
+        --socks5_auth=password
+      ;;
     rsockd-1k)
       # 999 lines that every benchmark client fails, then the permit: each
       # connection is checked against all 1,000.
@@ -291,6 +343,12 @@ start_server() {
       start_rsockd "$WORK/sockd.conf" --socks_conf="$WORK/socks-chain.conf"
       ;;
     dante)
+      start_dante
+      ;;
+    dante5)
+      # The same danted.conf as dante: socksmethod none, and `socks pass`
+      # without `protocol:` covers SOCKS4 and SOCKS5 alike.
+      PROTOCOL=socks5
       start_dante
       ;;
     dante-chain)
@@ -335,23 +393,37 @@ record() {
   done
 }
 
+# Sets TARGET_ARGS to socks_load's flags for reaching running server $1 (or
+# none for "direct"): proxy, protocol, where its servers listen, credentials.
+set_target_args() {
+  local server=$1
+  TARGET_ARGS=(--protocol=none --label="$server")
+  [[ $server == direct ]] && return
+  TARGET_ARGS=(--proxy="127.0.0.1:${PORT_OF[$server]}"
+    --protocol="${PROTO_OF[$server]}" --target_ip="${TARGET_OF[$server]}"
+    --label="$server")
+  if [[ -n ${AUTH_OF[$server]:-} ]]; then
+    TARGET_ARGS+=(--socks5_user="${AUTH_OF[$server]%% *}"
+      --socks5_password="${AUTH_OF[$server]#* }")
+  fi
+}
+
 # Runs socks_load against a running server (or "direct"); $1 server, $2 test
 # id, the rest socks_load flags.
 load() {
   local server=$1 test=$2
   shift 2
-  local target=(--protocol=none)
-  [[ $server != direct ]] &&
-    target=(--proxy="127.0.0.1:${PORT_OF[$server]}" --protocol="${PROTO_OF[$server]}"
-      --target_ip="${TARGET_OF[$server]}")
+  set_target_args "$server"
   # Process substitution, not a pipe: record must run in this shell to fill R.
-  record "$server" "$test" < <("$LOAD" "${target[@]}" --label="$server" "$@" \
+  record "$server" "$test" < <("$LOAD" "${TARGET_ARGS[@]}" "$@" \
     </dev/null 2>>"$WORK/load.log")
 }
 
-# Variants measured for one cost only: rules and routes show in the
-# connection rate; chains in the rate and single-stream throughput.
-rate_only() { [[ $1 == rsockd-1k || $1 == rsockd-route ]]; }
+# Variants measured for one cost only: rules, routes and authentication
+# show in the connection rate; chains in the rate and single-stream
+# throughput. dante5 is dante, configured alike, over SOCKS5: past the
+# handshake it relays as dante does.
+rate_only() { [[ $1 == rsockd-1k || $1 == rsockd-route || $1 == rsockd5-auth || $1 == dante5 ]]; }
 is_chain() { [[ $1 == *-chain ]]; }
 
 # Round $1 of the rate and throughput tests, interleaved: each test runs on
@@ -399,6 +471,37 @@ pick_median() {
   done
 }
 
+# The share of rsockd5-auth's CPU spent checking passwords, from perf(1)
+# sampling through one more 8-thread connection-rate run, which the medians
+# leave out: the samples of its PID with libcrypt on the call stack (crypt_r,
+# and the kernel's page faults on yescrypt's working memory). perf records
+# the whole machine and the PID is picked out after: `perf record -p` took
+# no samples from the threads rsockd starts once it is attached. Sets
+# R[rsockd5-auth|profile|crypt_pct].
+profile_auth() {
+  local server=rsockd5-auth data=$WORK/perf.data perf_pid i
+  command -v perf >/dev/null || { log "no perf(1): no libcrypt share"; return 0; }
+  log "$server: one more connection-rate run under perf record"
+  # cpu-clock, a software event, works where no hardware counters are.
+  perf record -a -g -e cpu-clock -F 999 -o "$data" -- sleep "$DURATION" \
+    </dev/null >/dev/null 2>>"$WORK/perf.log" &
+  perf_pid=$!
+  STARTED+=("$perf_pid")
+  load "$server" profile --mode=connrate --threads=8 --duration="$DURATION"
+  for ((i = 0; i < 300; i++)); do  # perf writes its file after the sleep
+    [[ -d /proc/$perf_pid ]] || break
+    sleep 0.1
+  done
+  stop_tree "$perf_pid"
+  [[ -s $data ]] || { log "perf record failed; see $WORK/perf.log"; return 0; }
+  # One paragraph per sample: a header line, then its frames.
+  R["$server|profile|crypt_pct"]=$(perf script -i "$data" --pid "${PID_OF[$server]}" \
+    -F comm,tid,ip,dso 2>>"$WORK/perf.log" | awk -v RS= '
+      { n++; if (/libcrypt/) c++ }
+      END { if (n) printf "%.1f", 100 * c / n }')
+  rm -f "$data"
+}
+
 # One held-session measurement on a fresh server (so that heap kept from
 # earlier runs cannot hide the per-session cost). socks_load reads its
 # go-ahead from a FIFO and writes to a file, which the script polls.
@@ -411,8 +514,8 @@ run_hold() {
   local fifo=$WORK/hold.in out=$WORK/hold.out
   rm -f "$fifo" "$out"
   mkfifo "$fifo"
-  "$LOAD" --proxy="127.0.0.1:${PORT_OF[$server]}" \
-    --protocol="${PROTO_OF[$server]}" --label="$server" --mode=hold --sessions="$sessions" --hold_for=300s \
+  set_target_args "$server"
+  "$LOAD" "${TARGET_ARGS[@]}" --mode=hold --sessions="$sessions" --hold_for=300s \
     <"$fifo" >"$out" 2>>"$WORK/load.log" &
   local hold_pid=$! go_fd
   STARTED+=("$hold_pid")
@@ -487,6 +590,7 @@ done
 for threads in $CONN_THREADS; do pick_median "conn$threads" conn_per_s; done
 pick_median tp1 mib_per_s
 pick_median "tp$TP_STREAMS" mib_per_s
+[[ " ${MEASURED[*]} " == *" rsockd5-auth "* ]] && profile_auth
 for server in "${MEASURED[@]}"; do
   stop_tree "${PID_OF[$server]}"
   [[ -n ${BACK_OF[$server]:-} ]] && stop_tree "${BACK_OF[$server]}"
@@ -504,9 +608,9 @@ LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 # --- report -----------------------------------------------------------------
 
 get() { echo "${R[$1|$2|$3]:-n/a}"; }
-ratio() {  # $1 / $2, or n/a
-  awk -v a="$1" -v b="$2" 'BEGIN {
-    if (a == "n/a" || b == "n/a" || b + 0 == 0) print "n/a"; else printf "%.2f", a / b }'
+ratio() {  # $1 / $2 in printf format $3 (default %.2f), or n/a
+  awk -v a="$1" -v b="$2" -v f="${3:-%.2f}" 'BEGIN {
+    if (a == "n/a" || b == "n/a" || b + 0 == 0) print "n/a"; else printf f, a / b }'
 }
 meets() {  # "$value" "$op" "$target"
   awk -v v="$1" -v op="$2" -v t="$3" 'BEGIN {
@@ -519,16 +623,15 @@ echo
 echo "== rsockd benchmark ($(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)," \
   "median of $ROUNDS rounds, $DURATION per connrate run," \
   "load average $LOAD_BEFORE before, $LOAD_AFTER after) =="
-printf '%-13s %-6s' server proto
+printf '%-13s %-9s' server proto
 for threads in $CONN_THREADS; do printf ' %9s' "c/s@$threads"; done
 printf ' %13s %9s %9s' "p50/p99us@8" "MiB/s x1" "MiB/s x$TP_STREAMS"
 for sessions in $HOLD_SESSIONS; do printf ' %10s' "KiB/s@$sessions"; done
 printf ' %5s %6s\n' lost errors
 for server in direct "${MEASURED[@]}"; do
-  proto=socks4
-  [[ $server == microsocks ]] && proto=socks5
-  [[ $server == direct ]] && proto=none
-  printf '%-13s %-6s' "$server" "$proto"
+  proto=${PROTO_OF[$server]:-none}
+  [[ -n ${AUTH_OF[$server]:-} ]] && proto=$proto+pw
+  printf '%-13s %-9s' "$server" "$proto"
   errors=0
   for threads in $CONN_THREADS; do
     printf ' %9s' "$(get "$server" "conn$threads" conn_per_s)"
@@ -550,7 +653,8 @@ for server in direct "${MEASURED[@]}"; do
   printf ' %5s %6s\n' "$lost" "$errors"
 done
 echo "(c/s = connections/s; KiB/s@N = PSS KiB per held session with N held;"
-echo " lost = held sessions that failed to open or to echo after the hold)"
+echo " lost = held sessions that failed to open or to echo after the hold;"
+echo " socks5+pw = RFC 1929 username/password against a yescrypt hash)"
 echo
 echo "Held-session detail (PSS of the whole process tree; kernel stacks are"
 echo "outside PSS and machine-wide, so noisy, but show a thread's real cost):"
@@ -568,7 +672,25 @@ for server in "${MEASURED[@]}"; do
 done
 
 echo
+# Prints server $1's worst KiB per held session and its lost sessions,
+# against their targets.
+hold_targets() {
+  local server=$1 worst=n/a lost=n/a sessions v
+  if [[ -n $HOLD_SESSIONS && " ${MEASURED[*]} " == *" $server "* ]]; then
+    lost=0
+    for sessions in $HOLD_SESSIONS; do
+      v=$(get "$server" "hold$sessions" kib_per_session)
+      if [[ $v == n/a ]]; then worst=n/a; lost=n/a; break; fi
+      worst=$(awk -v a="$worst" -v b="$v" 'BEGIN { print (a == "n/a" || b + 0 > a + 0) ? b : a }')
+      lost=$((lost + ${R[$server|hold$sessions|lost]:-0} + ${R[$server|hold$sessions|open_errors]:-0}))
+    done
+  fi
+  printf '%-46s %8s  target <= 32   %s\n' "$server KiB per held session (worst):" "$worst" "$(meets "$worst" "<=" 32)"
+  printf '%-46s %8s  target 0       %s\n' "$server held sessions lost:" "$lost" "$(meets "$lost" "<=" 0)"
+}
+
 echo "== ratios and targets =="
+echo "-- SOCKS4 (rsockd and Dante; microsocks speaks only SOCKS5) --"
 rs8=$(get rsockd conn8 conn_per_s)
 r1=$(ratio "$rs8" "$(get microsocks conn8 conn_per_s)")
 r2=$(ratio "$rs8" "$(get dante conn8 conn_per_s)")
@@ -589,19 +711,26 @@ for threads in $CONN_THREADS; do
 done
 printf '%-46s %8s  (errors: %s; no free-port exhaustion)\n' \
   "conn/s @8 with sockd.route/without:" "$r7" "$route_errors"
-worst_kib=n/a
-rs_lost=n/a
-if [[ " ${MEASURED[*]} " == *" rsockd "* ]]; then
-  rs_lost=0
-  for sessions in $HOLD_SESSIONS; do
-    v=$(get rsockd "hold$sessions" kib_per_session)
-    if [[ $v == n/a ]]; then worst_kib=n/a; rs_lost=n/a; break; fi
-    worst_kib=$(awk -v a="$worst_kib" -v b="$v" 'BEGIN { print (a == "n/a" || b + 0 > a + 0) ? b : a }')
-    rs_lost=$((rs_lost + ${R[rsockd|hold$sessions|lost]:-0} + ${R[rsockd|hold$sessions|open_errors]:-0}))
-  done
-fi
-printf '%-46s %8s  target <= 32   %s\n' "rsockd KiB per held session (worst):" "$worst_kib" "$(meets "$worst_kib" "<=" 32)"
-printf '%-46s %8s  target 0       %s\n' "rsockd held sessions lost:" "$rs_lost" "$(meets "$rs_lost" "<=" 0)"
+hold_targets rsockd
+
+echo "-- SOCKS5, no authentication (rsockd5, dante5, microsocks) --"
+s8=$(get rsockd5 conn8 conn_per_s)
+r8=$(ratio "$s8" "$(get microsocks conn8 conn_per_s)")
+r9=$(ratio "$s8" "$(get dante5 conn8 conn_per_s)")
+r10=$(ratio "$(get rsockd5 conn1 conn_per_s)" "$(get microsocks conn1 conn_per_s)")
+printf '%-46s %8s  target >= 1.25 %s\n' "conn/s @8 threads rsockd5/microsocks:" "$r8" "$(meets "$r8" ">=" 1.25)"
+printf '%-46s %8s  target >= 2    %s\n' "conn/s @8 threads rsockd5/dante5:" "$r9" "$(meets "$r9" ">=" 2)"
+printf '%-46s %8s  target >= 1.2  %s\n' "conn/s @1 thread rsockd5/microsocks:" "$r10" "$(meets "$r10" ">=" 1.2)"
+hold_targets rsockd5
+
+echo "-- SOCKS5 username/password, yescrypt (rsockd5-auth) --"
+for threads in $CONN_THREADS; do
+  printf '%-46s %8s  (%s of rsockd5, no authentication)\n' \
+    "conn/s @$threads rsockd5-auth:" "$(get rsockd5-auth "conn$threads" conn_per_s)" \
+    "$(ratio "$(get rsockd5-auth "conn$threads" conn_per_s)" "$(get rsockd5 "conn$threads" conn_per_s)" "%.4f")"
+done
+printf '%-46s %8s  (perf, %s c/s meanwhile)\n' "rsockd5-auth CPU share in crypt_r, %:" \
+  "$(get rsockd5-auth profile crypt_pct)" "$(get rsockd5-auth profile conn_per_s)"
 echo
 log "done in $((SECONDS - START_TIME)) s; raw RESULT lines: $WORK/results.txt"
 [[ -n ${KEEP_WORKDIR:-} ]] || log "(set KEEP_WORKDIR=1 to keep them and the logs)"

@@ -75,7 +75,7 @@ absl::StatusOr<net::Socket> OpenSession(
     case LoadProtocol::kSocks5:
       RSOCKD_RETURN_IF_ERROR(
           Socks5Connect(socket, Socks5Address::FromSocketAddress(target),
-                        /*credentials=*/std::nullopt, deadline));
+                        options.socks5_credentials, deadline));
       break;
   }
   return socket;

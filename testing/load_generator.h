@@ -9,8 +9,9 @@
 // Modes:
 //
 //   connrate    `threads` clients, each in a loop: connect to the proxy,
-//               CONNECT to the echo server, send `payload_bytes`, read them
-//               back and verify, wait for the server's close, close.
+//               authenticate (SOCKS5 with `socks5_credentials`), CONNECT to
+//               the echo server, send `payload_bytes`, read them back and
+//               verify, wait for the server's close, close.
 //               Reports connections/s, p50/p99 latency and errors.
 //   throughput  `streams` parallel sessions to the discard sink, each
 //               writing `bytes` as fast as it can, then half-closing and
@@ -36,6 +37,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,6 +45,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "net/address.h"
+#include "testing/socks5_client.h"
 
 namespace rsockd::testing {
 
@@ -63,6 +66,10 @@ struct LoadOptions {
   // How clients reach the targets.
   LoadProtocol protocol = LoadProtocol::kSocks4;
   net::SocketAddress proxy;  // unused for kNone
+  // kSocks5 only: RFC 1929 username/password, offered besides "no
+  // authentication" and sent when the proxy picks it. Without them only "no
+  // authentication" is offered.
+  std::optional<Socks5Credentials> socks5_credentials;
   // Bound on each blocking step: connect, handshake, read, write.
   absl::Duration timeout = absl::Seconds(10);
   // Source addresses to bind, round-robin; empty means the kernel's choice.

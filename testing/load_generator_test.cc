@@ -4,11 +4,14 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/numbers.h"
@@ -94,11 +97,14 @@ LoadOptions Options(LoadMode mode, LoadProtocol protocol) {
 }
 
 // A minimal CONNECT-only SOCKS4 or SOCKS5 proxy for the load generator's
-// exact requests (SOCKS4 USERID "bench"; SOCKS5 no authentication, IPv4):
-// it connects to the destination and relays both ways until both end.
+// exact requests (SOCKS4 USERID "bench"; SOCKS5 IPv4, with no authentication
+// or, given `credentials`, RFC 1929 and nothing else): it connects to the
+// destination and relays both ways until both end.
 class RelayProxy {
  public:
-  explicit RelayProxy(LoadProtocol protocol) : protocol_(protocol) {
+  explicit RelayProxy(LoadProtocol protocol,
+                      std::optional<Socks5Credentials> credentials = {})
+      : protocol_(protocol), credentials_(std::move(credentials)) {
     server_ = *TcpServer::Start(
         [this](net::Socket client, const net::StopSignal& stop) {
           Serve(std::move(client), stop);
@@ -106,6 +112,9 @@ class RelayProxy {
   }
   const net::SocketAddress& address() const { return server_->address(); }
   int accepted() const { return server_->accepted(); }
+  // RFC 1929 exchanges that matched `credentials`, and those that did not.
+  int authenticated() const { return authenticated_.load(); }
+  int refused() const { return refused_.load(); }
 
  private:
   void Serve(net::Socket client, const net::StopSignal& stop) {
@@ -122,11 +131,20 @@ class RelayProxy {
                                        bytes[2] << 8 | bytes[3]);
       reply = std::string("\0\x5a\0\0\0\0\0\0", 8);
     } else {
-      absl::StatusOr<std::string> greeting = ReadExactly(client, 3, deadline);
-      if (!greeting.ok() || *greeting != std::string("\x05\x01\x00", 3) ||
-          !client.WriteAll(std::string("\x05\x00", 2), deadline).ok()) {
+      // With credentials the client offers both methods; this proxy picks
+      // username/password.
+      const std::string offer = credentials_.has_value()
+                                    ? std::string("\x05\x02\x00\x02", 4)
+                                    : std::string("\x05\x01\x00", 3);
+      const std::string choice(
+          credentials_.has_value() ? "\x05\x02" : "\x05\x00", 2);
+      absl::StatusOr<std::string> greeting =
+          ReadExactly(client, offer.size(), deadline);
+      if (!greeting.ok() || *greeting != offer ||
+          !client.WriteAll(choice, deadline).ok()) {
         return;
       }
+      if (credentials_.has_value() && !Authenticate(client, deadline)) return;
       absl::StatusOr<std::string> request = ReadExactly(client, 10, deadline);
       if (!request.ok() ||
           request->substr(0, 4) != std::string("\5\1\0\1", 4)) {
@@ -149,6 +167,28 @@ class RelayProxy {
     up.join();
   }
 
+  // Reads VER=1 | ULEN | UNAME | PLEN | PASSWD and answers VER=1 with
+  // STATUS 0 when they are `credentials_`, 1 otherwise. True on success.
+  bool Authenticate(net::Socket& client, const net::Deadline& deadline) {
+    absl::StatusOr<std::string> head = ReadExactly(client, 2, deadline);
+    if (!head.ok() || (*head)[0] != 1) return false;
+    absl::StatusOr<std::string> user =
+        ReadExactly(client, static_cast<uint8_t>((*head)[1]), deadline);
+    if (!user.ok()) return false;
+    absl::StatusOr<std::string> length = ReadExactly(client, 1, deadline);
+    if (!length.ok()) return false;
+    absl::StatusOr<std::string> password =
+        ReadExactly(client, static_cast<uint8_t>((*length)[0]), deadline);
+    if (!password.ok()) return false;
+    const bool match =
+        *user == credentials_->user && *password == credentials_->password;
+    // Counted before the reply, which the client waits for.
+    (match ? authenticated_ : refused_).fetch_add(1);
+    return client.WriteAll(std::string(match ? "\1\0" : "\1\1", 2), deadline)
+               .ok() &&
+           match;
+  }
+
   static void Copy(net::Socket& from, net::Socket& to,
                    const net::StopSignal& stop) {
     uint8_t buffer[64 << 10];
@@ -165,6 +205,9 @@ class RelayProxy {
   }
 
   const LoadProtocol protocol_;
+  const std::optional<Socks5Credentials> credentials_;
+  std::atomic<int> authenticated_{0};
+  std::atomic<int> refused_{0};
   std::unique_ptr<TcpServer> server_;
 };
 
@@ -247,6 +290,45 @@ TEST(LoadGeneratorTest, ConnRateCountsFailuresAndStopsAtMaxErrors) {
   // session when it does.
   EXPECT_GE(Number(fields, "errors"), 5);
   EXPECT_LE(Number(fields, "errors"), 5 + options.connrate.threads);
+}
+
+TEST(LoadGeneratorTest, ConnRateThroughSocks5WithCredentials) {
+  const Socks5Credentials credentials{"bench-user", "bench-password"};
+  RelayProxy proxy(LoadProtocol::kSocks5, credentials);
+  LoadOptions options = Options(LoadMode::kConnRate, LoadProtocol::kSocks5);
+  options.proxy = proxy.address();
+  options.socks5_credentials = credentials;
+  Lines lines;
+  ASSERT_THAT(RunLoad(options, lines.writer()),
+              IsOkAndHolds(LoadVerdict::kClean));
+  ASSERT_THAT(
+      lines.lines(),
+      ElementsAre(MatchesRegex(absl::StrFormat(kConnRateLine, "socks5"))));
+  // Every session counted went through the RFC 1929 exchange.
+  const int64_t connections = Number(Fields(lines.lines()[0]), "connections");
+  EXPECT_GT(connections, 0);
+  EXPECT_GE(proxy.authenticated(), connections);
+  EXPECT_EQ(proxy.refused(), 0);
+}
+
+TEST(LoadGeneratorTest, ConnRateCountsRefusedCredentialsAsErrors) {
+  RelayProxy proxy(LoadProtocol::kSocks5,
+                   Socks5Credentials{"bench-user", "bench-password"});
+  LoadOptions options = Options(LoadMode::kConnRate, LoadProtocol::kSocks5);
+  options.proxy = proxy.address();
+  options.socks5_credentials = Socks5Credentials{"bench-user", "wrong"};
+  options.connrate.duration = kTimeout;  // ends at max_errors, long before
+  options.connrate.max_errors = 5;
+  Lines lines;
+  ASSERT_THAT(RunLoad(options, lines.writer()),
+              IsOkAndHolds(LoadVerdict::kErrors));
+  ASSERT_EQ(lines.lines().size(), 1);
+  const auto fields = Fields(lines.lines()[0]);
+  EXPECT_EQ(Number(fields, "connections"), 0);
+  EXPECT_GE(Number(fields, "errors"), 5);
+  // Each failure was the proxy's refusal, not a stalled handshake.
+  EXPECT_GE(proxy.refused(), Number(fields, "errors"));
+  EXPECT_EQ(proxy.authenticated(), 0);
 }
 
 TEST(LoadGeneratorTest, ThroughputDeliversEveryByte) {

@@ -8,6 +8,8 @@
 // Example:
 //   socks_load --proxy=127.0.0.1:1080 --protocol=socks4 --mode=connrate
 //       --threads=8 --duration=5s --label=rsockd
+//   socks_load --proxy=127.0.0.1:1080 --protocol=socks5 --socks5_user=alice
+//       --socks5_password=secret --mode=connrate --threads=8
 
 #include <sys/resource.h>
 
@@ -26,6 +28,7 @@
 #include "glog/logging.h"
 #include "net/address.h"
 #include "testing/load_generator.h"
+#include "testing/socks5_client.h"
 
 DEFINE_string(mode, "connrate", "connrate | throughput | hold");
 DEFINE_string(proxy, "",
@@ -34,6 +37,11 @@ DEFINE_string(proxy, "",
 DEFINE_string(protocol, "socks4",
               "socks4 | socks5 | none (straight to the embedded servers: the "
               "baseline)");
+DEFINE_string(socks5_user, "",
+              "socks5: RFC 1929 user name (1 to 255 bytes); with "
+              "--socks5_password, offered besides no authentication");
+DEFINE_string(socks5_password, "",
+              "socks5: RFC 1929 password (1 to 255 bytes), for --socks5_user");
 DEFINE_string(label, "", "name printed in RESULT lines, e.g. rsockd");
 DEFINE_string(timeout, "10s",
               "bound on each blocking step: connect, handshake, read, write");
@@ -193,6 +201,23 @@ absl::StatusOr<LoadOptions> OptionsFromFlags() {
     }
     options.proxy = *proxy;
   }
+  if (!FLAGS_socks5_user.empty() || !FLAGS_socks5_password.empty()) {
+    if (options.protocol != LoadProtocol::kSocks5) {
+      return absl::InvalidArgumentError(
+          "--socks5_user and --socks5_password need --protocol=socks5");
+    }
+    // RFC 1929: ULEN and PLEN are 1 to 255.
+    for (const std::string* field :
+         {&FLAGS_socks5_user, &FLAGS_socks5_password}) {
+      if (field->empty() || field->size() > 255) {
+        return absl::InvalidArgumentError(
+            "--socks5_user and --socks5_password: give both, each 1 to 255 "
+            "bytes");
+      }
+    }
+    options.socks5_credentials =
+        Socks5Credentials{FLAGS_socks5_user, FLAGS_socks5_password};
+  }
   if (FLAGS_mode == "connrate") {
     options.mode = LoadMode::kConnRate;
   } else if (FLAGS_mode == "throughput") {
@@ -255,6 +280,7 @@ int main(int argc, char** argv) {
   FLAGS_logtostderr = true;
   gflags::SetUsageMessage(
       "socks_load --proxy=127.0.0.1:PORT --protocol=socks4|socks5|none "
+      "[--socks5_user=U --socks5_password=P] "
       "--mode=connrate|throughput|hold [...]");
   gflags::ParseCommandLineFlags(&argc, &argv, true);
   google::InitGoogleLogging(argv[0]);
