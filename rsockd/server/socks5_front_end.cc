@@ -196,7 +196,8 @@ absl::Status Socks5FrontEnd::Reply(net::Socks5ReplyCode code,
                                    const net::SocketAddress& bound) {
   context_.stats->CountReply(code);
   const std::string reply = net::EncodeSocks5Reply(
-      {.code = code, .bound = {.ip = bound.ip(), .port = bound.port()}});
+      {.code = code,
+       .bound = {.ip = bound.ip(), .host_name = {}, .port = bound.port()}});
   return context_.client->WriteAll(
       absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(reply.data()),
                           reply.size()),
